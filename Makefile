@@ -1,0 +1,26 @@
+# Every target creates the virtual environment on first use from requirements.lock,
+# so a fresh machine needs only python3 (3.11+) and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+$(BIN)/unwind: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+demo: $(BIN)/unwind
+	$(BIN)/unwind demo
+
+test: $(BIN)/unwind
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/unwind
+	$(BIN)/python bench/import_and_load.py
+
+clean:
+	rm -rf $(VENV) runs/out

@@ -1,0 +1,73 @@
+"""The canonical bar frame and bar sizes.
+
+Canonical frame: tz-aware UTC DatetimeIndex named `time`, labelled by bar open, sorted and unique;
+float64 columns `open high low close volume`. Daily bars carry their trading date at 00:00 UTC
+(an exchange's local date; for MT5 and FX, the server day that ends 17:00 New York).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from feeds.errors import DataError
+
+COLUMNS = ("open", "high", "low", "close", "volume")
+BARS: dict[str, pd.Timedelta] = {
+    "1m": pd.Timedelta(minutes=1), "5m": pd.Timedelta(minutes=5),
+    "15m": pd.Timedelta(minutes=15), "30m": pd.Timedelta(minutes=30),
+    "1h": pd.Timedelta(hours=1), "4h": pd.Timedelta(hours=4),
+    "1d": pd.Timedelta(days=1), "1w": pd.Timedelta(days=7),
+}
+
+
+def check_bar(bar: str) -> str:
+    if bar not in BARS:
+        raise DataError(f"--bar {bar!r} is not a bar size; expected one of {', '.join(BARS)}")
+    return bar
+
+
+def is_intraday(bar: str) -> bool:
+    return BARS[bar] < BARS["1d"]
+
+
+def infer_bar(times: pd.Series, where: str) -> str:
+    """The bar size from the most common spacing between consecutive timestamps."""
+    if len(times) < 2:
+        raise DataError(f"{where}: fewer than two rows, cannot tell the bar size; pass --bar")
+    ordered = np.sort(times.to_numpy())
+    spacing = pd.Series(np.diff(ordered)).pipe(lambda d: d[d > pd.Timedelta(0)])
+    if spacing.empty:
+        raise DataError(f"{where}: all timestamps are equal; cannot tell the bar size")
+    common = pd.Timedelta(spacing.mode().iloc[0])
+    if common >= pd.Timedelta(days=28):
+        raise DataError(f"{where}: monthly observations (most rows {common.days} days apart); the "
+                        "store holds bars from 1m to 1w")
+    for name, size in BARS.items():
+        if common == size:
+            return name
+    raise DataError(f"{where}: most rows are {common} apart, which is no bar size "
+                    f"({', '.join(BARS)}); pass --bar")
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A content hash of a canonical frame (index and values), independent of file encoding."""
+    digest = hashlib.sha256()
+    digest.update(frame.index.as_unit("ns").asi8.tobytes())
+    digest.update(np.ascontiguousarray(frame[list(COLUMNS)].to_numpy("float64")).tobytes())
+    return digest.hexdigest()
+
+
+def canonical(times_utc: pd.DatetimeIndex, prices: pd.DataFrame) -> pd.DataFrame:
+    """Build the canonical frame from UTC stamps and prices in any order."""
+    frame = pd.DataFrame({c: prices[c].to_numpy("float64") for c in COLUMNS},
+                         index=pd.DatetimeIndex(times_utc).as_unit("ns"))
+    frame.index.name = "time"
+    return frame.sort_index(kind="mergesort")
+
+
+def empty_frame() -> pd.DataFrame:
+    index = pd.DatetimeIndex([], tz="UTC", name="time").as_unit("ns")
+    return pd.DataFrame({c: np.array([], dtype="float64") for c in COLUMNS}, index=index)

@@ -1,0 +1,252 @@
+"""`unwind data import`: files -> checked canonical series -> the store.
+
+Everything is parsed and checked before anything is written, so a bad file (or a refused
+overwrite) leaves the store byte-identical. Several files for one symbol (for example half-year
+chunks of an export) are joined; rows they share must agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feeds import clock as clocks
+from feeds import instruments
+from feeds.bars import BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday
+from feeds.errors import DataError
+from feeds.sources.formats import RawSeries, parse, parse_map
+from feeds.sources.text import read_text
+from feeds.store import SourceFile, Store, check_series_name
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user asked for; None means 'work it out from the file'."""
+
+    symbol: str | None = None
+    bar: str | None = None
+    format: str = "auto"
+    clock: str | None = None
+    map: str | None = None
+    date_format: str | None = None
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    series: str
+    bar: str
+    status: str  # imported | replaced | unchanged
+    rows: int
+    first: str
+    last: str
+    format: str
+    conversion: str
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return self.__dict__ | {"notes": list(self.notes)}
+
+
+@dataclass
+class _Prepared:
+    series: str
+    bar: str
+    frame: pd.DataFrame
+    format: str
+    conversion: str
+    close_only: bool
+    sources: list[SourceFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def import_files(paths: list[Path], options: ImportOptions, store: Store) -> list[ImportOutcome]:
+    """Import `paths` into `store`; raises DataError (store untouched) on any problem."""
+    if not paths:
+        raise DataError("no files given; usage: unwind data import PATH... [--symbol SYM]")
+    if options.bar:
+        check_bar(options.bar)
+    if options.clock:
+        clocks.validate(options.clock)
+    if options.symbol:
+        check_series_name(options.symbol)
+    mapping = parse_map(options.map) if options.map else None
+    prepared: dict[tuple[str, str], _Prepared] = {}
+    for path in paths:
+        for item in _prepare_file(Path(path), options, mapping):
+            key = (item.series, item.bar)
+            prepared[key] = _join(prepared[key], item) if key in prepared else item
+    plans = [(_decide(item, store, options.replace), item) for item in prepared.values()]
+    outcomes = []
+    for status, item in plans:
+        if status != "unchanged":
+            store.write(item.series, item.bar, item.frame, origin="import",
+                        conversion=item.conversion, close_only=item.close_only,
+                        sources=tuple(item.sources))
+        outcomes.append(ImportOutcome(
+            series=item.series, bar=item.bar, status=status, rows=len(item.frame),
+            first=item.frame.index[0].isoformat(), last=item.frame.index[-1].isoformat(),
+            format=item.format, conversion=item.conversion, notes=tuple(item.notes)))
+    return outcomes
+
+
+def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> list[_Prepared]:
+    text = read_text(path)
+    parsed = parse(path, text, options.format, mapping, options.date_format)
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    def where(raw: RawSeries) -> str:
+        return f"{path}" + (f" [{raw.label}]" if len(parsed.series) > 1 else "")
+
+    for raw in parsed.series:
+        if raw.frame.empty:
+            raise DataError(f"{where(raw)}: no data rows after the header")
+    bars = {id(raw): _bar(where(raw), raw, options.bar) for raw in parsed.series}
+    prepared = []
+    for series_name, raw in _choose_series(path, parsed.series, options.symbol):
+        _check_rows(where(raw), raw, instruments.get(series_name))
+        bar = bars[id(raw)]
+        times, conversion = _to_utc(where(raw), raw, bar, options.clock)
+        frame = canonical(times, raw.frame)
+        notes = list(parsed.notes)
+        if raw.missing_rows:
+            notes.append(f"{raw.missing_rows} rows without a value skipped (source marks missing)")
+        prepared.append(_Prepared(
+            series=series_name, bar=bar, frame=frame, format=parsed.format, conversion=conversion,
+            close_only=raw.close_only, notes=notes,
+            sources=[SourceFile(str(path.resolve()), sha256, parsed.format, len(frame))]))
+    return prepared
+
+
+def _choose_series(path: Path, series: list[RawSeries], symbol: str | None
+                   ) -> list[tuple[str, RawSeries]]:
+    """Pair each raw series with the store series name it goes to."""
+    if len(series) > 1:
+        hinted = {raw.symbol_hint: raw for raw in series if raw.symbol_hint}
+        if symbol is None:
+            return [(name, raw) for name, raw in hinted.items()]
+        base = symbol.split("@", 1)[0]
+        if base not in hinted:
+            raise DataError(f"{path}: holds {', '.join(hinted)}; --symbol {symbol} is none of "
+                            "them (omit --symbol to import all)")
+        return [(symbol, hinted[base])]
+    raw = series[0]
+    if symbol is None:
+        if raw.symbol_hint is None:
+            raise DataError(f"{path}: cannot tell which instrument this is; pass --symbol SYM "
+                            "(`unwind list instruments` shows the symbols)")
+        check_series_name(raw.symbol_hint)
+        return [(raw.symbol_hint, raw)]
+    base = symbol.split("@", 1)[0]
+    if raw.symbol_hint and raw.symbol_hint != base:
+        raise DataError(f"{path}: holds {raw.label or raw.symbol_hint} ({raw.symbol_hint}), not "
+                        f"{base}; drop --symbol or name the right one")
+    return [(symbol, raw)]
+
+
+def _check_rows(where: str, raw: RawSeries, instrument: instruments.Instrument) -> None:
+    """Refuse duplicated or out-of-order timestamps, empty or non-positive prices."""
+    stamps = raw.times.to_numpy()
+    if len(stamps) > 1:
+        step = np.diff(stamps) if not raw.descending else -np.diff(stamps)
+        wrong = np.flatnonzero(step <= np.timedelta64(0))
+        if wrong.size:
+            at = wrong[0]
+            line, previous = raw.times.index[at + 1], raw.times.index[at]
+            stamp = pd.Timestamp(stamps[at + 1])
+            if stamps[at + 1] == stamps[at]:
+                raise DataError(f"{where}: row {line} repeats the timestamp {stamp} of row "
+                                f"{previous}")
+            order = "newest first" if raw.descending else "oldest first"
+            raise DataError(f"{where}: row {line} ({stamp}) is out of order after row {previous} "
+                            f"({pd.Timestamp(stamps[at])}); this format lists rows {order}")
+    prices = raw.frame[["open", "high", "low", "close"]]
+    empty = prices.isna().any(axis=1)
+    if empty.any():
+        line = empty.idxmax()
+        column = prices.columns[prices.loc[line].isna().to_numpy()][0]
+        raise DataError(f"{where}: row {line}: {column} is empty (NaN); every row needs open, "
+                        "high, low and close")
+    if not instrument.allows_non_positive:
+        bad = (prices <= 0).any(axis=1)
+        if bad.any():
+            line = bad.idxmax()
+            column = prices.columns[(prices.loc[line] <= 0).to_numpy()][0]
+            raise DataError(f"{where}: row {line}: {column} {prices.loc[line, column]:g} is not a "
+                            f"positive price for {instrument.symbol}")
+
+
+def _bar(where: str, raw: RawSeries, requested: str | None) -> str:
+    times = raw.times
+    dates_only = bool((times == times.dt.normalize()).all()) and times.dt.tz is None
+    if requested is None:
+        return infer_bar(times, where)
+    if is_intraday(requested) and dates_only and len(times) > 1:
+        raise DataError(f"{where}: holds dates only, so --bar {requested} does not fit; "
+                        "use --bar 1d")
+    if not is_intraday(requested) and not dates_only:
+        inferred = infer_bar(times, where)
+        if is_intraday(inferred):
+            raise DataError(f"{where}: rows are {BARS[inferred]} apart, so --bar {requested} does "
+                            f"not fit; use --bar {inferred}")
+    return requested
+
+
+def _to_utc(where: str, raw: RawSeries, bar: str, clock: str | None
+            ) -> tuple[pd.DatetimeIndex, str]:
+    times = pd.DatetimeIndex(raw.times)
+    if not is_intraday(bar):
+        if clock:
+            raise DataError(f"{where}: --clock applies to intraday bars; daily bars keep their "
+                            "trading date")
+        if times.tz is not None:
+            times = times.tz_localize(None)
+        return times.normalize().tz_localize("UTC"), "daily bars labelled by trading date"
+    if times.tz is not None:
+        if clock:
+            raise DataError(f"{where}: timestamps carry their own UTC offset; drop --clock")
+        return times.tz_convert("UTC"), "timestamps with UTC offsets -> UTC"
+    chosen = clock or (clocks.NEW_YORK_CLOSE if raw.wall_clock else "utc")
+    converted = clocks.to_utc(times, chosen)
+    if converted.isna().any() or converted.has_duplicates:
+        at = int(np.flatnonzero(converted.isna() | converted.duplicated())[0])
+        raise DataError(f"{where}: row {raw.times.index[at]} ({times[at]}) has no single UTC "
+                        f"time under clock {chosen} (a daylight-saving change); use a fixed "
+                        "offset clock such as +02:00")
+    return converted, clocks.describe(chosen)
+
+
+def _join(first: _Prepared, second: _Prepared) -> _Prepared:
+    """Join two parts of one series; timestamps they share must hold the same bar."""
+    both = pd.concat([first.frame, second.frame])
+    shared = both.index[both.index.duplicated()]
+    if len(shared):
+        left, right = first.frame.loc[shared], second.frame.loc[shared]
+        differ = ~np.isclose(left.to_numpy(), right.to_numpy(), rtol=0, atol=1e-9).all(axis=1)
+        if differ.any():
+            stamp = shared[np.flatnonzero(differ)[0]]
+            raise DataError(f"{second.sources[0].path}: the bar at {stamp} differs from the one in "
+                            f"{first.sources[0].path}; pass the files separately")
+    frame = both[~both.index.duplicated()].sort_index(kind="mergesort")
+    return _Prepared(first.series, first.bar, frame, first.format, first.conversion,
+                     first.close_only and second.close_only, first.sources + second.sources,
+                     first.notes + [n for n in second.notes if n not in first.notes])
+
+
+def _decide(item: _Prepared, store: Store, replace: bool) -> str:
+    existing = store.info(item.series, item.bar)
+    if existing is None:
+        return "imported"
+    same_files = {s.sha256 for s in existing.sources} == {s.sha256 for s in item.sources}
+    if (same_files and existing.conversion == item.conversion) or \
+            existing.data_sha256 == frame_sha256(item.frame):
+        return "unchanged"
+    if not replace:
+        raise DataError(f"{item.series} {item.bar} already holds other data ({existing.rows} rows "
+                        f"{existing.first[:10]}..{existing.last[:10]} from "
+                        f"{existing.origin}); pass --replace to overwrite it, or keep both with a "
+                        f"tag: --symbol {item.series.split('@')[0]}@SOURCE")
+    return "replaced"

@@ -1,0 +1,145 @@
+"""The instrument registry: every canonical symbol, loaded once from `instruments.toml`.
+
+A futures trader's contract facts (point value, tick, margin, fee, sessions) live in one file so
+the accounting, the quality gate and the CLI all read the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from feeds.errors import DataError, nearest
+
+REGISTRY_PATH = Path(__file__).with_name("instruments.toml")
+TRADABLE_KINDS = frozenset({"futures", "fx", "spot", "etf"})
+KINDS = TRADABLE_KINDS | {"index", "yield", "volatility", "cfd", "rate"}
+
+
+@dataclass(frozen=True)
+class Session:
+    """A trading session in the instrument's local time; `close` before `open` crosses midnight."""
+
+    name: str
+    open: dt.time
+    close: dt.time
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One canonical symbol. Money fields are in `currency`; prices in `unit`."""
+
+    symbol: str
+    kind: str
+    name: str
+    timezone: str
+    calendar: str
+    yahoo: str = ""
+    fred: str = ""
+    mof: str = ""
+    proxy: str = ""
+    unit: str = ""
+    currency: str = "USD"
+    multiplier: float = 1.0
+    tick_size: float = 0.0
+    tick_value: float = 0.0
+    initial_margin: float = 0.0
+    margin_rate: float = 0.0
+    margin_as_of: str = ""
+    fee_per_contract: float = 0.0
+    spec_source: str = ""
+    sessions: tuple[Session, ...] = field(default_factory=tuple)
+
+    @property
+    def tradable(self) -> bool:
+        """Instruments with contract specs (a tick size) can be traded; the rest are signals."""
+        return self.kind in TRADABLE_KINDS and self.tick_size > 0
+
+    @property
+    def allows_non_positive(self) -> bool:
+        """Yields, spreads and rates can be zero or negative (JGBs were, 2016-2020)."""
+        return self.kind in {"yield", "rate"}
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "sessions"}
+        data["tradable"] = self.tradable
+        data["sessions"] = [
+            {
+                "name": s.name,
+                "open": s.open.strftime("%H:%M"),
+                "close": s.close.strftime("%H:%M"),
+                "since": s.since.isoformat() if s.since else None,
+                "until": s.until.isoformat() if s.until else None,
+            }
+            for s in self.sessions
+        ]
+        return data
+
+
+_FIELDS = {f for f in Instrument.__dataclass_fields__} - {"symbol"}
+
+
+def _parse_session(symbol: str, raw: dict) -> Session:
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return Session(
+        name=raw["name"],
+        open=dt.time.fromisoformat(raw["open"]),
+        close=dt.time.fromisoformat(raw["close"]),
+        since=day(raw.get("since")),
+        until=day(raw.get("until")),
+    )
+
+
+def _parse(symbol: str, raw: dict, source: Path) -> Instrument:
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise DataError(f"{source}: [{symbol}] unknown field {key!r}{nearest(key, _FIELDS)}")
+    if raw.get("kind") not in KINDS:
+        raise DataError(f"{source}: [{symbol}] kind must be one of {sorted(KINDS)}")
+    values = dict(raw)
+    values["sessions"] = tuple(_parse_session(symbol, s) for s in raw.get("sessions", []))
+    for money in ("multiplier", "tick_size", "tick_value", "initial_margin", "margin_rate",
+                  "fee_per_contract"):
+        if money in values:
+            values[money] = float(values[money])
+    instrument = Instrument(symbol=symbol, **values)
+    if instrument.kind == "futures" and (instrument.tick_size <= 0 or instrument.multiplier <= 0):
+        raise DataError(f"{source}: [{symbol}] futures need a positive tick_size and multiplier")
+    return instrument
+
+
+@lru_cache(maxsize=4)
+def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Instrument]:
+    """All instruments by symbol, in file order."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DataError(f"{path}: cannot read the instrument registry: {error}") from None
+    return {symbol: _parse(symbol, entry, path) for symbol, entry in raw.items()}
+
+
+def get(symbol: str) -> Instrument:
+    """The instrument for a canonical symbol (a `SYM@tag` series name resolves to SYM)."""
+    registry = load_registry()
+    base = symbol.split("@", 1)[0]
+    if base not in registry:
+        raise DataError(f"unknown symbol {base!r}{nearest(base, registry)}; "
+                        "`unwind list instruments` shows the registry")
+    return registry[base]
+
+
+def by_source_code(attribute: str, code: str) -> Instrument | None:
+    """The instrument whose `yahoo`, `fred` or `mof` code is `code`, if exactly one has it."""
+    matches = [i for i in load_registry().values() if getattr(i, attribute) == code]
+    return matches[0] if len(matches) == 1 else None

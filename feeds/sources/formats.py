@@ -1,0 +1,375 @@
+"""CSV exports traders already have, parsed into raw series.
+
+Each format is a small reader that turns the file's text into one or more `RawSeries`: times as
+written in the file (wall clock, not yet UTC), prices as floats, and the file line of every row so
+that an error can name it. Detection looks at the header only, and only where it is unambiguous.
+
+| format    | header looks like                                          | times                     |
+|-----------|------------------------------------------------------------|---------------------------|
+| yahoo     | Date,Close,High,Low,Open,Volume / Date,Open,...,Adj Close  | dates, or ISO with offset |
+| mt5       | DateTime,Open,... / time,open,... / <DATE> <TIME> ... /    | broker server time        |
+|           | date,open,...,symbol,source (Pepperstone daily)            |                           |
+| fred      | observation_date,SERIES / DATE,SERIES / date,series        | dates; '' or '.' missing  |
+| wsj       | Date, Open, High, Low, Close  (MM/DD/YY, newest first)     | exchange dates            |
+| mof       | 基準日,1年,...,40年 (era dates) or date,1Y,...,40Y          | Tokyo dates; '-' missing  |
+| investing | "Date","Price","Open","High","Low","Vol.","Change %"       | MM/DD/YYYY, newest first  |
+| nbp       | date,USD_PLN,JPY_PLN,USDJPY_derived                        | Warsaw fixing dates       |
+| ohlc      | any date column plus open, high, low, close (any case)     | ISO 8601                  |
+| generic   | anything, with --map time=COL,close=COL[,open=...]         | ISO 8601 or --date-format |
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feeds import instruments
+from feeds.errors import DataError
+
+FORMATS = ("auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc", "generic")
+PRICE_COLUMNS = ("open", "high", "low", "close")
+_DATE_NAMES = {"date", "time", "datetime", "timestamp", "observation_date"}
+# Japanese era -> Gregorian year of its first year (S49 = 1926 + 49 - 1 = 1974).
+_ERAS = {"M": 1868, "T": 1912, "S": 1926, "H": 1989, "R": 2019}
+# MT5 symbol names that differ from our canonical symbols.
+_MT5_SYMBOLS = {"JPN225": "NIKKEI225_CFD", "US500": "SPX_CFD", "US30": "DJIA_CFD"}
+
+
+@dataclass
+class RawSeries:
+    """One series as the file gives it. `frame` is indexed by file line number."""
+
+    label: str
+    frame: pd.DataFrame
+    times: pd.Series
+    close_only: bool = False
+    symbol_hint: str | None = None
+    wall_clock: bool = False
+    descending: bool = False
+    missing_rows: int = 0
+
+
+@dataclass
+class Parsed:
+    format: str
+    series: list[RawSeries] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------- table helpers
+def _table(path: Path, text: str, sep: str = ",", header_lines: int = 1,
+           names: list[str] | None = None) -> pd.DataFrame:
+    """All cells as stripped strings, indexed by the 1-based line number of each row."""
+    body = "\n".join(text.splitlines()[header_lines:])
+    columns = names if names is not None else _header(text, sep)
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, names=columns, dtype=str,
+                            keep_default_na=False, skip_blank_lines=False, skipinitialspace=True,
+                            engine="c", quotechar='"', index_col=False)
+    except pd.errors.ParserError as error:
+        found = re.search(r"line (\d+), saw (\d+)", str(error))
+        where = f"row {int(found.group(1)) + header_lines}" if found else "a row"
+        raise DataError(f"{path}: {where} has more fields than the header's {len(columns)}"
+                        ) from None
+    frame.index = pd.RangeIndex(header_lines + 1, header_lines + 1 + len(frame))
+    frame = frame.apply(lambda column: column.str.strip() if column.dtype == object else column)
+    blank = frame.isna() | (frame == "")
+    return frame[~blank.all(axis=1)]
+
+
+def _header(text: str, sep: str = ",") -> list[str]:
+    first = text.splitlines()[0] if text else ""
+    return [cell.strip().strip('"').lstrip("\ufeff") for cell in next(csv.reader([first],
+                                                                               delimiter=sep))]
+
+
+def _numbers(path: Path, frame: pd.DataFrame, column: str, missing: tuple[str, ...] = ("",),
+             thousands: bool = False) -> pd.Series:
+    """A column as float64; cells in `missing` become NaN, anything else unparseable is an error."""
+    raw = frame[column].fillna("")
+    cleaned = raw.str.replace(",", "", regex=False) if thousands else raw
+    values = pd.to_numeric(cleaned.where(~cleaned.isin(missing)), errors="coerce")
+    bad = values.isna() & ~cleaned.isin(missing)
+    if bad.any():
+        line = bad.idxmax()
+        raise DataError(f"{path}: row {line} column {column!r}: {raw[line]!r} is not a number")
+    return values.astype("float64")
+
+
+def _times(path: Path, values: pd.Series, fmt: str, expected: str) -> pd.Series:
+    """Parse timestamps; the first unparseable cell is reported with its row and the format."""
+    raw = values.fillna("")
+    if fmt == "ISO8601":
+        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce", utc=_has_offset(raw))
+    else:
+        parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        line = bad.idxmax()
+        shown = raw[line] or "(empty)"
+        raise DataError(f"{path}: row {line}: {shown!r} is not a date/time (expected {expected})")
+    return parsed
+
+
+def _has_offset(values: pd.Series) -> bool:
+    sample = values.head(50)
+    return bool(sample.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any())
+
+
+def _require(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; "
+                        f"header has {', '.join(map(str, frame.columns))}")
+
+
+def _ohlc(path: Path, frame: pd.DataFrame, columns: dict[str, str], volume: str | None,
+          thousands: bool = False) -> pd.DataFrame:
+    """Prices from named columns (canonical name -> file column); volume 0 when absent."""
+    _require(path, frame, list(columns.values()) + ([volume] if volume else []))
+    prices = pd.DataFrame({name: _numbers(path, frame, column, thousands=thousands)
+                           for name, column in columns.items()}, index=frame.index)
+    if volume:
+        prices["volume"] = _numbers(path, frame, volume, missing=("", "-"), thousands=thousands
+                                    ).fillna(0.0)
+    else:
+        prices["volume"] = 0.0
+    return prices
+
+
+def _close_only(frame: pd.DataFrame, close: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({"open": close, "high": close, "low": close, "close": close,
+                         "volume": np.zeros(len(close))}, index=frame.index)
+
+
+# ------------------------------------------------------------------------------------ readers
+def _read_yahoo(path: Path, text: str) -> Parsed:
+    lines = text.splitlines()
+    multi = len(lines) > 2 and lines[0].startswith("Price,") and lines[1].startswith("Ticker,")
+    names = _header(text)
+    if multi:
+        names[0] = "Date"
+    table = _table(path, text, header_lines=3 if multi else 1, names=names)
+    time_column = "Datetime" if "Datetime" in table.columns else "Date"
+    _require(path, table, [time_column])
+    dates_only = table[time_column].str.len().max() <= 10
+    if dates_only or time_column == "Date" and table[time_column].str.endswith(
+            ("00:00:00", "00:00:00+00:00")).all():
+        times = _times(path, table[time_column].str.slice(0, 10), "%Y-%m-%d", "YYYY-MM-DD")
+    else:
+        times = _times(path, table[time_column], "ISO8601", "ISO 8601 with a UTC offset")
+    volume = "Volume" if "Volume" in table.columns else None
+    prices = _ohlc(path, table, {c.lower(): c for c in ("Open", "High", "Low", "Close")}, volume)
+    notes = ["Close used (not Adj Close)"] if "Adj Close" in table.columns else []
+    return Parsed("yahoo" + (" (multi-level header)" if multi else ""),
+                  [RawSeries("", prices, times)], notes)
+
+
+def _read_mt5(path: Path, text: str) -> Parsed:
+    first = text.splitlines()[0]
+    if first.startswith("<DATE>"):
+        table = _table(path, text, sep="\t", names=[c.strip("<>").lower() for c in
+                                                    _header(text, "\t")])
+        _require(path, table, ["date", "time"])
+        stamp = table["date"] + " " + table["time"]
+        times = _times(path, stamp, "%Y.%m.%d %H:%M:%S", "YYYY.MM.DD<TAB>HH:MM:SS")
+        variant, volume = "tab-separated <DATE> <TIME>", "tickvol"
+    else:
+        table = _table(path, text)
+        table.columns = [str(c).lower() for c in table.columns]
+        if "datetime" in table.columns:
+            times = _times(path, table["datetime"], "%Y.%m.%d %H:%M:%S", "YYYY.MM.DD HH:MM:SS")
+            variant, volume = "dotted YYYY.MM.DD HH:MM:SS", "tickvolume"
+        elif "time" in table.columns:
+            times = _times(path, table["time"], "ISO8601", "YYYY-MM-DD[ HH:MM:SS]")
+            variant, volume = "ISO time, mixed date-only rows", "tick_volume"
+        else:
+            _require(path, table, ["date"])
+            times = _times(path, table["date"], "%Y.%m.%d", "YYYY.MM.DD")
+            variant, volume = "daily with extra columns", "tick_volume"
+    prices = _ohlc(path, table, {c: c for c in PRICE_COLUMNS},
+                   volume if volume in table.columns else None)
+    hint = None
+    if "symbol" in table.columns and table["symbol"].nunique() == 1:
+        name = str(table["symbol"].iloc[0])
+        hint = _MT5_SYMBOLS.get(name, name)
+    series = RawSeries("", prices, times, symbol_hint=hint, wall_clock=True)
+    return Parsed(f"mt5 ({variant})", [series], ["tick volume used as volume"])
+
+
+def _read_fred(path: Path, text: str) -> Parsed:
+    table = _table(path, text)
+    time_column, code = table.columns[0], table.columns[1]
+    close = _numbers(path, table, code, missing=("", "."))
+    times = _times(path, table[time_column], "%Y-%m-%d", "YYYY-MM-DD")
+    keep = close.notna()
+    hint = instruments.by_source_code("fred", str(code).upper())
+    series = RawSeries(str(code).upper(), _close_only(table, close)[keep], times[keep],
+                       close_only=True, symbol_hint=hint.symbol if hint else None,
+                       missing_rows=int((~keep).sum()))
+    return Parsed(f"fred ({code})", [series])
+
+
+def _read_wsj(path: Path, text: str) -> Parsed:
+    table = _table(path, text)
+    _require(path, table, ["Date"])
+    times = _times(path, table["Date"], "%m/%d/%y", "MM/DD/YY")
+    prices = _ohlc(path, table, {c.lower(): c for c in ("Open", "High", "Low", "Close")}, None)
+    return Parsed("wsj", [RawSeries("", prices, times, descending=True)])
+
+
+def _read_investing(path: Path, text: str) -> Parsed:
+    table = _table(path, text)
+    times = _times(path, table["Date"], "%m/%d/%Y", "MM/DD/YYYY")
+    prices = _ohlc(path, table, {"open": "Open", "high": "High", "low": "Low", "close": "Price"},
+                   None, thousands=True)
+    return Parsed("investing", [RawSeries("", prices, times, descending=True)])
+
+
+def _era_dates(path: Path, values: pd.Series) -> pd.Series:
+    parts = values.str.extract(r"^([MTSHR])(\d+)\.(\d+)\.(\d+)$")
+    bad = parts[0].isna()
+    if bad.any():
+        line = bad.idxmax()
+        raise DataError(f"{path}: row {line}: {values[line]!r} is not a Japanese era date "
+                        "(expected e.g. R6.8.5 = 2024-08-05)")
+    years = parts[0].map(_ERAS) + parts[1].astype(int) - 1
+    stamp = years.astype(str) + "-" + parts[2] + "-" + parts[3]
+    return _times(path, stamp, "%Y-%m-%d", "a valid era date")
+
+
+def _read_mof(path: Path, text: str) -> Parsed:
+    table = _table(path, text)
+    time_column = table.columns[0]
+    if time_column == "基準日":
+        times = _era_dates(path, table[time_column])
+    else:
+        times = _times(path, table[time_column], "%Y-%m-%d", "YYYY-MM-DD")
+    series = []
+    for column in table.columns[1:]:
+        maturity = str(column).replace("年", "Y")
+        close = _numbers(path, table, column, missing=("", "-"))
+        keep = close.notna()
+        if not keep.any():
+            continue
+        hint = instruments.by_source_code("mof", maturity)
+        series.append(RawSeries(maturity, _close_only(table, close)[keep], times[keep],
+                                close_only=True, symbol_hint=hint.symbol if hint else None,
+                                missing_rows=int((~keep).sum())))
+    variant = "era dates" if time_column == "基準日" else "ISO dates"
+    return Parsed(f"mof ({variant}, {len(series)} maturities)", series)
+
+
+def _read_nbp(path: Path, text: str) -> Parsed:
+    table = _table(path, text)
+    close = _numbers(path, table, "USDJPY_derived")
+    times = _times(path, table["date"], "%Y-%m-%d", "YYYY-MM-DD")
+    keep = close.notna()
+    return Parsed("nbp (USDJPY_derived = USD_PLN / JPY_PLN)",
+                  [RawSeries("USDJPY_derived", _close_only(table, close)[keep], times[keep],
+                             close_only=True, missing_rows=int((~keep).sum()))])
+
+
+def _read_ohlc(path: Path, text: str, mapping: dict[str, str] | None = None,
+               date_format: str | None = None) -> Parsed:
+    table = _table(path, text)
+    by_lower = {str(c).lower(): str(c) for c in table.columns}
+    generic = mapping is not None
+    if mapping is None:
+        time_column = next(by_lower[n] for n in by_lower if n in _DATE_NAMES)
+        mapping = {"time": time_column} | {n: by_lower[n] for n in PRICE_COLUMNS + ("volume",)
+                                          if n in by_lower}
+    _require(path, table, list(mapping.values()))
+    if date_format:
+        times = _times(path, table[mapping["time"]], date_format, date_format)
+    else:
+        times = _times(path, table[mapping["time"]], "ISO8601", "ISO 8601 dates")
+    if set(mapping) & {"open", "high", "low"}:
+        prices = _ohlc(path, table, {n: mapping[n] for n in PRICE_COLUMNS}, mapping.get("volume"))
+        return Parsed("generic" if generic else "ohlc", [RawSeries("", prices, times)])
+    close = _numbers(path, table, mapping["close"])
+    return Parsed("generic (close only)",
+                  [RawSeries("", _close_only(table, close), times, close_only=True)])
+
+
+# ---------------------------------------------------------------------------------- detection
+def detect(path: Path, text: str) -> str:
+    """The format name from the header, or a DataError saying how to name it."""
+    header = _header(text)
+    lowered = [h.lower() for h in header]
+    first_line = text.splitlines()[0]
+    lines = text.splitlines()
+    if first_line.startswith("<DATE>") or {"tick_volume", "tickvolume"} & set(lowered):
+        return "mt5"
+    if first_line.startswith("Price,") and len(lines) > 1 and lines[1].startswith("Ticker,"):
+        return "yahoo"
+    if first_line.startswith("Date, "):
+        return "wsj"
+    if header[0] in ("Date", "Datetime") and {"Open", "High", "Low", "Close"} <= set(header):
+        return "yahoo"
+    if header[:2] == ["Date", "Price"]:
+        return "investing"
+    if header == ["date", "USD_PLN", "JPY_PLN", "USDJPY_derived"]:
+        return "nbp"
+    if header and (header[0] == "基準日" or (lowered[0] == "date" and len(header) > 2 and all(
+            re.fullmatch(r"\d+Y", h) for h in header[1:]))):
+        return "mof"
+    if len(header) == 2 and lowered[0] in ("observation_date", "date") and re.fullmatch(
+            r"[A-Za-z0-9_]+", header[1]):
+        return "fred"
+    if lowered and lowered[0] in _DATE_NAMES and set(PRICE_COLUMNS) <= set(lowered):
+        return "ohlc"
+    if len(header) == 1 and re.fullmatch(r"\d{4}-\d\d-\d\d", header[0]):
+        raise DataError(f"{path}: a list of dates with no header and no price columns; nothing "
+                        "to import as bars")
+    hint = ""
+    if len(header) == 1 and (";" in first_line or "\t" in first_line or "|" in first_line):
+        hint = " It looks separated by ';', tab or '|' rather than commas."
+    raise DataError(f"{path}: unknown format (header {first_line[:80]!r}).{hint} Name it with "
+                    f"--format ({', '.join(FORMATS[1:])}); for other layouts use --format generic "
+                    "--map time=COL,close=COL")
+
+
+def parse_map(spec: str) -> dict[str, str]:
+    """`time=Date,close=Price` -> {'time': 'Date', 'close': 'Price'}, checked."""
+    allowed = {"time", "volume", *PRICE_COLUMNS}
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not value or key not in allowed:
+            raise DataError(f"--map {spec!r}: expected KEY=COLUMN pairs with KEY in "
+                            f"{', '.join(sorted(allowed))}")
+        mapping[key] = value
+    if not {"time", "close"} <= set(mapping):
+        raise DataError(f"--map {spec!r}: needs at least time=COLUMN and close=COLUMN")
+    if set(mapping) & {"open", "high", "low"} and not set(PRICE_COLUMNS) <= set(mapping):
+        raise DataError(f"--map {spec!r}: map all of open, high, low, close, or close alone")
+    return mapping
+
+
+_READERS = {"yahoo": _read_yahoo, "mt5": _read_mt5, "fred": _read_fred, "wsj": _read_wsj,
+            "mof": _read_mof, "investing": _read_investing, "nbp": _read_nbp, "ohlc": _read_ohlc}
+
+
+def parse(path: Path, text: str, fmt: str = "auto", mapping: dict[str, str] | None = None,
+          date_format: str | None = None) -> Parsed:
+    """Parse `text` (the content of `path`) in format `fmt` ('auto' detects it)."""
+    if fmt not in FORMATS:
+        raise DataError(f"--format {fmt!r} is not a format; expected one of {', '.join(FORMATS)}")
+    if fmt == "generic" or mapping:
+        if not mapping:
+            raise DataError("--format generic needs --map time=COL,close=COL[,open=..,high=..,"
+                            "low=..,volume=..]")
+        return _read_ohlc(path, text, mapping, date_format)
+    chosen = detect(path, text) if fmt == "auto" else fmt
+    try:
+        return _READERS[chosen](path, text)
+    except (KeyError, IndexError, StopIteration):
+        raise DataError(f"{path}: does not look like a {chosen} export (header "
+                        f"{text.splitlines()[0][:80]!r})") from None

