@@ -1,1 +1,56 @@
-"""Data in: the instrument registry, sources, the store, sessions and the quality gate."""
+"""Data in: the instrument registry, sources, the store, sessions and the quality gate.
+
+`load` is the one call the engine makes: a canonical frame for one series and window.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from feeds.errors import DataError, QualityError
+
+__all__ = ["load", "DataError", "QualityError"]
+
+
+def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
+         check_quality: bool = True) -> pd.DataFrame:
+    """Bars of `symbol` (or `SYM@tag`) from `store` between `start` and `end` inclusive.
+
+    Returns the canonical frame: tz-aware UTC index labelled by bar open, float64
+    `open high low close volume`. With `check_quality`, a blocking defect inside the window raises
+    QualityError naming it. `frame.attrs` carries the series manifest (source, hashes, synthetic).
+    """
+    from feeds import instruments, quality
+    from feeds.store import Store
+
+    store = store if isinstance(store, Store) else Store(store)
+    frame, info = store.read(symbol, bar)
+    window = frame.loc[_timestamp(start, "start"):_timestamp(end, "end", inclusive_day=True)]
+    if window.empty:
+        raise DataError(f"{symbol} {bar}: no bars between {start or info.first} and "
+                        f"{end or info.last} (the store holds {info.first[:10]}..{info.last[:10]})")
+    if check_quality:
+        report = quality.check(window, instruments.get(symbol), bar, info.close_only, symbol)
+        if report.errors:
+            first = report.errors[0]
+            raise QualityError(f"{symbol} {bar} fails the quality gate in "
+                               f"{window.index[0].date()}..{window.index[-1].date()}: "
+                               f"{first.message}; `unwind data validate {symbol}` shows all "
+                               "findings (override with --allow-defects)")
+    window = window.copy()
+    window.attrs = {"series": symbol, "bar": bar, **info.to_json()}
+    return window
+
+
+def _timestamp(value, name: str, inclusive_day: bool = False) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise DataError(f"--{name} {value!r} is not a date; expected YYYY-MM-DD") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    if inclusive_day and stamp == stamp.normalize() and len(str(value)) <= 10:
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    return stamp

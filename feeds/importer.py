@@ -8,7 +8,7 @@ chunks of an export) are joined; rows they share must agree.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +73,7 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
     if options.clock:
         clocks.validate(options.clock)
     if options.symbol:
-        check_series_name(options.symbol)
+        options = replace(options, symbol=check_series_name(options.symbol))
     mapping = parse_map(options.map) if options.map else None
     prepared: dict[tuple[str, str], _Prepared] = {}
     for path in paths:
@@ -138,8 +138,7 @@ def _choose_series(path: Path, series: list[RawSeries], symbol: str | None
         if raw.symbol_hint is None:
             raise DataError(f"{path}: cannot tell which instrument this is; pass --symbol SYM "
                             "(`unwind list instruments` shows the symbols)")
-        check_series_name(raw.symbol_hint)
-        return [(raw.symbol_hint, raw)]
+        return [(check_series_name(raw.symbol_hint), raw)]
     base = symbol.split("@", 1)[0]
     if raw.symbol_hint and raw.symbol_hint != base:
         raise DataError(f"{path}: holds {raw.label or raw.symbol_hint} ({raw.symbol_hint}), not "
@@ -177,6 +176,17 @@ def _check_rows(where: str, raw: RawSeries, instrument: instruments.Instrument) 
             column = prices.columns[(prices.loc[line] <= 0).to_numpy()][0]
             raise DataError(f"{where}: row {line}: {column} {prices.loc[line, column]:g} is not a "
                             f"positive price for {instrument.symbol}")
+
+
+def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrument) -> None:
+    """Refuse a canonical frame with empty or (for prices) non-positive values."""
+    prices = frame[["open", "high", "low", "close"]]
+    bad = prices.isna().any(axis=1)
+    if not instrument.allows_non_positive:
+        bad |= (prices <= 0).any(axis=1)
+    if bad.any():
+        stamp = frame.index[bad.to_numpy()][0]
+        raise DataError(f"{where}: the bar at {stamp} has an empty or non-positive price")
 
 
 def _bar(where: str, raw: RawSeries, requested: str | None) -> str:

@@ -39,12 +39,12 @@ def default_root() -> Path:
 
 
 def check_series_name(name: str) -> str:
-    """`SYM` or `SYM@tag` with SYM in the registry; returns it unchanged."""
+    """`SYM` or `SYM@tag` with SYM in the registry (any case); returns the canonical spelling."""
     symbol, _, tag = name.partition("@")
-    instruments.get(symbol)
+    symbol = instruments.get(symbol.upper()).symbol
     if "@" in name and not _TAG.match(tag):
         raise DataError(f"series {name!r}: the tag after '@' must be 1-32 letters, digits, _ or -")
-    return name
+    return f"{symbol}@{tag}" if "@" in name else symbol
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ class Store:
 
     def read(self, series: str, bar: str) -> tuple[pd.DataFrame, SeriesInfo]:
         check_bar(bar)
+        series = check_series_name(series)
         info = self.info(series, bar)
         if info is None:
             available = sorted({i.bar for i in self.list() if i.series == series})

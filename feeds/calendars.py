@@ -1,0 +1,61 @@
+"""Trading dates and exchange calendars.
+
+An intraday bar belongs to the trading date its session ends on: CME Globex trades from 17:00
+Chicago for the next day's date, FX from 17:00 New York for the next value day. The rule comes
+from the instrument's first session: when it crosses midnight, bars from its close time on belong
+to the next date (so a bar stamped in the daily break counts with the session that follows). Calendars come from exchange_calendars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import pandas as pd
+
+from feeds.instruments import Instrument
+
+
+def trading_dates(index: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
+    """The trading date (naive midnight) of each UTC bar-open time."""
+    local = index.tz_convert(instrument.timezone).tz_localize(None)
+    if instrument.sessions:
+        first = instrument.sessions[0]
+        if first.open >= first.close:
+            closes = pd.Timedelta(hours=first.close.hour, minutes=first.close.minute)
+            local = local + (pd.Timedelta(days=1) - closes)
+    return local.normalize()
+
+
+def session_hours(instrument: Instrument) -> float:
+    """Hours a 24-hour product trades per trading date (23 for CME, 24 for FX weeks)."""
+    if not instrument.sessions:
+        return 24.0
+    first = instrument.sessions[0]
+    start = dt.datetime.combine(dt.date(2000, 1, 1), first.open)
+    end = dt.datetime.combine(dt.date(2000, 1, 1), first.close)
+    hours = (end - start).total_seconds() / 3600
+    return hours + 24 if hours <= 0 else hours
+
+
+@lru_cache(maxsize=32)
+def _calendar(name: str, start_year: int, end_year: int):
+    import exchange_calendars as xcals
+
+    earliest = type(xcals.get_calendar(name)).bound_min()
+    start = pd.Timestamp(f"{start_year}-01-01")
+    if earliest is not None:
+        start = max(start, pd.Timestamp(earliest))
+    return xcals.get_calendar(name, start=start, end=pd.Timestamp(f"{end_year}-12-31"))
+
+
+def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """Session dates (naive) of calendar `name` from `first` to `last` inclusive."""
+    if name == "24/7":
+        return pd.date_range(first.normalize(), last.normalize(), freq="D")
+    calendar = _calendar(name, first.year, last.year)
+    start = max(first.normalize(), calendar.first_session)
+    end = min(last.normalize(), calendar.last_session)
+    if start > end:
+        return pd.DatetimeIndex([])
+    return pd.DatetimeIndex(calendar.sessions_in_range(start, end)).tz_localize(None)

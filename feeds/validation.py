@@ -1,0 +1,57 @@
+"""`unwind data validate`: the quality gate over stored series, and cross-source comparisons."""
+
+from __future__ import annotations
+
+from feeds import compare, instruments, quality
+from feeds.errors import DataError
+from feeds.store import Store, check_series_name
+
+
+def run_validation(store: Store, names: list[str], *, start=None, end=None, bar: str | None = None,
+                   against: str | None = None, against_bar: str | None = None,
+                   tolerance: float = 0.005, clock_scan: bool = False) -> dict:
+    """A JSON-safe report for `names` (all stored series when empty); `ok` is False on errors."""
+    import feeds
+
+    wanted = {check_series_name(n) for n in names}
+    chosen = [s for s in store.list() if (not wanted or s.series in wanted)
+              and (bar is None or s.bar == bar)]
+    missing = wanted - {s.series for s in chosen}
+    if missing:
+        raise DataError(f"nothing stored for {', '.join(sorted(missing))}"
+                        f"{' at ' + bar if bar else ''}; `unwind data list` shows the store")
+    if not chosen:
+        raise DataError(f"the store {store.root} is empty; import data first")
+    reports = []
+    for info in chosen:
+        frame = feeds.load(info.series, start, end, info.bar, store, check_quality=False)
+        instrument = instruments.get(info.series)
+        entry = quality.check(frame, instrument, info.bar, info.close_only, info.series).to_json()
+        entry["synthetic"] = info.synthetic
+        if against:
+            entry.update(_against(store, frame, info, instrument, against, against_bar, start,
+                                  end, tolerance, clock_scan))
+        reports.append(entry)
+    return {"ok": all(r["ok"] for r in reports), "series": reports}
+
+
+def _against(store, frame, info, instrument, against, against_bar, start, end, tolerance,
+             clock_scan) -> dict:
+    import feeds
+    from feeds.bars import is_intraday
+
+    other_bar = against_bar or info.bar
+    other = feeds.load(against, start, end, other_bar, store, check_quality=False)
+    close_only = info.close_only or other.attrs["close_only"]
+    result = compare.compare(frame, info.bar, other, other_bar, instrument, tolerance, close_only)
+    extra = {"comparison": {"against": f"{check_series_name(against)} {other_bar}",
+                            **result.to_json()}}
+    if clock_scan:
+        if not (is_intraday(info.bar) and not is_intraday(other_bar)):
+            raise DataError("--clock-scan needs an intraday series checked against a daily one")
+        table = compare.scan_offsets(frame, other, instrument, tolerance)
+        extra["clock_scan"] = {
+            "agreement": {int(y): {int(s): float(v) for s, v in row.items()}
+                          for y, row in table.iterrows()},
+            "weekly_open": {int(y): v for y, v in compare.weekly_opens(frame).items()}}
+    return extra

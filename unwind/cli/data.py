@@ -1,0 +1,227 @@
+"""`unwind data ...`: get bars into the store, look at them, check them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from unwind.cli.options import echo_json, echo_table, json_option, open_store, store_option
+
+BAR_CHOICES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"]
+FORMAT_CHOICES = ["auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc",
+                  "generic"]
+window_options = [
+    click.option("--start", default=None, help="First day (YYYY-MM-DD), inclusive."),
+    click.option("--end", default=None, help="Last day (YYYY-MM-DD), inclusive."),
+]
+
+
+def with_window(function):
+    for option in reversed(window_options):
+        function = option(function)
+    return function
+
+
+@click.group("data")
+def group() -> None:
+    """Import, fetch, list, show and validate market data in the store."""
+
+
+@group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--symbol", help="Store the file as this symbol (SYM, or SYM@tag to keep sources "
+              "apart). Needed unless the file names its instrument.")
+@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Bar size (default: from the rows).")
+@click.option("--format", "file_format", type=click.Choice(FORMAT_CHOICES), default="auto",
+              show_default=True, help="File format; auto detects it from the header.")
+@click.option("--clock", help="Clock of naive intraday times: ny-close (MT5 default), utc, "
+              "+02:00, or an IANA zone.")
+@click.option("--map", "column_map", help="Generic CSV columns: time=COL,close=COL[,open=..,"
+              "high=..,low=..,volume=..].")
+@click.option("--date-format", help="strftime format of the time column (generic CSV).")
+@click.option("--replace", is_flag=True, help="Overwrite a stored series holding other data.")
+@store_option
+@json_option
+def import_command(paths, symbol, bar, file_format, clock, column_map, date_format, replace,
+                   store_path, as_json) -> None:
+    """Import CSV exports (Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, generic)."""
+    from feeds.importer import ImportOptions, import_files
+
+    options = ImportOptions(symbol=symbol, bar=bar, format=file_format, clock=clock,
+                            map=column_map, date_format=date_format, replace=replace)
+    outcomes = import_files(list(paths), options, open_store(store_path))
+    if as_json:
+        echo_json([o.to_json() for o in outcomes])
+        return
+    for outcome in outcomes:
+        click.echo(f"{outcome.status:9s} {outcome.series} {outcome.bar}: {outcome.rows} bars "
+                   f"{outcome.first[:16]} .. {outcome.last[:16]} UTC  [{outcome.format}; "
+                   f"{outcome.conversion}]")
+        for note in outcome.notes:
+            click.echo(f"          note: {note}")
+
+
+@group.command("fetch")
+@click.argument("symbols", nargs=-1, required=True)
+@with_window
+@click.option("--bar", type=click.Choice(["1m", "5m", "15m", "30m", "1h", "1d", "1w"]),
+              default="1d", show_default=True)
+@click.option("--deadline", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Give up on one download after this many seconds.")
+@store_option
+@json_option
+def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> None:
+    """Download bars from Yahoo Finance (cached in the store: a rerun needs no network)."""
+    from feeds.sources.yahoo import fetch
+
+    store = open_store(store_path)
+    outcomes = [fetch(symbol, store, start=start, end=end, bar=bar, deadline=deadline)
+                for symbol in symbols]
+    if as_json:
+        echo_json([o.to_json() for o in outcomes])
+        return
+    for outcome in outcomes:
+        click.echo(f"{outcome.status:8s} {outcome.series} {outcome.bar}: {outcome.rows} bars "
+                   f"{outcome.first[:16]} .. {outcome.last[:16]} UTC")
+
+
+@group.command("list")
+@store_option
+@json_option
+def list_command(store_path, as_json) -> None:
+    """Every series in the store."""
+    store = open_store(store_path)
+    series = store.list()
+    if as_json:
+        echo_json([s.to_json() for s in series])
+        return
+    if not series:
+        click.echo(f"the store {store.root} is empty; add data with `unwind data import` or "
+                   "`unwind data fetch`")
+        return
+    echo_table([{"series": s.series, "bar": s.bar, "rows": s.rows, "first": s.first[:16],
+                 "last": s.last[:16], "origin": "SYNTHETIC" if s.synthetic else s.origin,
+                 "format": s.sources[0].format if s.sources else ""} for s in series],
+               ["series", "bar", "rows", "first", "last", "origin", "format"])
+
+
+def _resolve_bar(store, series: str, bar: str | None) -> str:
+    """The bar size to use: the one asked for, else the only one stored, else 1d."""
+    from feeds.store import check_series_name
+
+    if bar:
+        return bar
+    name = check_series_name(series)
+    stored = [s.bar for s in store.list() if s.series == name]
+    return stored[0] if len(stored) == 1 else "1d"
+
+
+@group.command("show")
+@click.argument("symbol")
+@with_window
+@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Bar size (default: the stored one).")
+@click.option("--rows", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many bars to print (the last ones in the window).")
+@store_option
+@json_option
+def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
+    """Bars of one series, with its manifest and (intraday) session tags."""
+    import feeds
+    from feeds import sessions
+    from feeds.bars import is_intraday
+
+    store = open_store(store_path)
+    bar = _resolve_bar(store, symbol, bar)
+    frame = feeds.load(symbol, start, end, bar, store, check_quality=False)
+    info = frame.attrs
+    shown = frame.tail(rows)
+    table = [{"time": t.isoformat()[:16], **{c: float(shown.at[t, c]) for c in shown.columns}}
+             for t in shown.index]
+    if is_intraday(bar):
+        for row, name in zip(table, sessions.label(sessions.tag(shown.index))):
+            row["session"] = name
+    if as_json:
+        echo_json({"manifest": info, "bars_in_window": len(frame), "bars": table})
+        return
+    banner = "SYNTHETIC demo data - not market data. " if info.get("synthetic") else ""
+    click.echo(f"{banner}{info['series']} {bar}: {len(frame)} bars in window, {info['rows']} "
+               f"stored ({info['first'][:10]}..{info['last'][:10]}), from "
+               f"{', '.join(s['path'] for s in info['sources'])}")
+    echo_table(table, list(table[0].keys()))
+
+
+@group.command("validate")
+@click.argument("symbols", nargs=-1)
+@with_window
+@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size.")
+@click.option("--against", help="Compare each series with this one (e.g. USDJPY@fred).")
+@click.option("--against-bar", type=click.Choice(BAR_CHOICES), help="Bar size of --against.")
+@click.option("--tolerance", default="0.5%", show_default=True,
+              help="Relative difference allowed by --against, e.g. 0.5% or 0.005.")
+@click.option("--clock-scan", is_flag=True, help="With --against a daily series: which clock "
+              "shift (hours) best aligns the intraday series, per year; and weekly opens.")
+@store_option
+@json_option
+def validate_command(symbols, start, end, bar, against, against_bar, tolerance, clock_scan,
+                     store_path, as_json) -> None:
+    """Quality gate: duplicates, order, flat bars, broken opens, gaps, bad prices.
+
+    Exits 1 when any series has a blocking defect in the window.
+    """
+    from feeds.validation import run_validation
+
+    report = run_validation(open_store(store_path), list(symbols), start=start, end=end, bar=bar,
+                            against=against, against_bar=against_bar,
+                            tolerance=_parse_tolerance(tolerance), clock_scan=clock_scan)
+    if as_json:
+        echo_json(report)
+    else:
+        _print_validation(report)
+    if not report["ok"]:
+        raise click.exceptions.Exit(1)
+
+
+def _parse_tolerance(text: str) -> float:
+    from feeds.errors import DataError
+
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise DataError(f"--tolerance {text!r} is not a number; expected e.g. 0.5% or 0.005"
+                        ) from None
+    if not 0 <= value < 1:
+        raise DataError(f"--tolerance {text!r} must be between 0 and 100%")
+    return value
+
+
+def _print_validation(report: dict) -> None:
+    for series in report["series"]:
+        state = "FAIL" if not series["ok"] else "ok"
+        click.echo(f"{state:4s} {series['series']} {series['bar']}: {series['rows']} bars "
+                   f"{series['first'][:10]}..{series['last'][:10]}")
+        for finding in series["findings"]:
+            examples = f" e.g. {', '.join(e[:16] for e in finding['examples'][:3])}" \
+                if finding["examples"] else ""
+            click.echo(f"     {finding['severity']:7s} {finding['check']}: {finding['message']}"
+                       f"{examples}")
+        comparison = series.get("comparison")
+        if comparison:
+            click.echo(f"     against {comparison['against']}: {comparison['agreeing']} of "
+                       f"{comparison['compared']} bars agree within {comparison['tolerance']:.4%}"
+                       f" on {'/'.join(comparison['fields'])} (median difference "
+                       f"{comparison['median_deviation']:.4%}, 99th percentile "
+                       f"{comparison['p99_deviation']:.4%}, skipped partial "
+                       f"{comparison['skipped_partial']})")
+            for parting in comparison["partings"]:
+                click.echo(f"       part {parting['first'][:16]}..{parting['last'][:16]} "
+                           f"({parting['bars']} bars, up to {parting['worst_deviation']:.3%})")
+        scan = series.get("clock_scan")
+        if scan:
+            click.echo("     clock scan: share of days whose high and low agree, by shift (hours)")
+            shifts = list(next(iter(scan["agreement"].values())).keys())
+            echo_table([{"year": year, **{f"{s:+d}h": round(v, 3) for s, v in row.items()}}
+                        for year, row in scan["agreement"].items()],
+                       ["year"] + [f"{int(s):+d}h" for s in shifts])
+            click.echo("     weekly open (New York time) by year: " + ", ".join(
+                f"{year} {label}" for year, label in scan["weekly_open"].items()))

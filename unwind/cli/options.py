@@ -1,0 +1,41 @@
+"""Options shared by several commands, and small output helpers."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+store_option = click.option(
+    "--store", "store_path", type=click.Path(file_okay=False), default=None,
+    help="Store directory (default: $UNWIND_STORE, else ~/.local/share/carry-unwind/store).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def open_store(path: str | None):
+    from feeds.store import Store
+
+    return Store(path)
+
+
+def echo_json(value) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=False, default=str))
+
+
+def echo_table(rows: list[dict], columns: list[str]) -> None:
+    """Left-aligned text table; numbers right-aligned."""
+    if not rows:
+        return
+    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row.get(c), (int, float)) for row in rows) for c in columns]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.rjust(w) if n else v.ljust(w)
+                             for v, w, n in zip(row, widths, numeric)).rstrip())
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return str(value)
