@@ -30,7 +30,9 @@ def describe(clock: str) -> str:
 
 def validate(clock: str) -> str:
     """Return `clock` if it names a known convention, else raise a one-line DataError."""
-    if clock in (NEW_YORK_CLOSE, "utc", "UTC") or _OFFSET.match(clock):
+    offset = _OFFSET.match(clock)
+    if clock in (NEW_YORK_CLOSE, "utc", "UTC") or (
+            offset and int(offset.group(2)) <= 14 and int(offset.group(3) or 0) < 60):
         return clock
     try:
         ZoneInfo(clock)

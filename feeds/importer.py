@@ -104,10 +104,11 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
     for raw in parsed.series:
         if raw.frame.empty:
             raise DataError(f"{where(raw)}: no data rows after the header")
+        _check_order(where(raw), raw)
     bars = {id(raw): _bar(where(raw), raw, options.bar) for raw in parsed.series}
     prepared = []
     for series_name, raw in _choose_series(path, parsed.series, options.symbol):
-        _check_rows(where(raw), raw, instruments.get(series_name))
+        _check_prices(where(raw), raw, instruments.get(series_name))
         bar = bars[id(raw)]
         times, conversion = _to_utc(where(raw), raw, bar, options.clock)
         frame = canonical(times, raw.frame)
@@ -146,8 +147,8 @@ def _choose_series(path: Path, series: list[RawSeries], symbol: str | None
     return [(symbol, raw)]
 
 
-def _check_rows(where: str, raw: RawSeries, instrument: instruments.Instrument) -> None:
-    """Refuse duplicated or out-of-order timestamps, empty or non-positive prices."""
+def _check_order(where: str, raw: RawSeries) -> None:
+    """Refuse duplicated or out-of-order timestamps (the format says which order is right)."""
     stamps = raw.times.to_numpy()
     if len(stamps) > 1:
         step = np.diff(stamps) if not raw.descending else -np.diff(stamps)
@@ -162,6 +163,10 @@ def _check_rows(where: str, raw: RawSeries, instrument: instruments.Instrument) 
             order = "newest first" if raw.descending else "oldest first"
             raise DataError(f"{where}: row {line} ({stamp}) is out of order after row {previous} "
                             f"({pd.Timestamp(stamps[at])}); this format lists rows {order}")
+
+
+def _check_prices(where: str, raw: RawSeries, instrument: instruments.Instrument) -> None:
+    """Refuse empty prices, and non-positive ones where the instrument is a price."""
     prices = raw.frame[["open", "high", "low", "close"]]
     empty = prices.isna().any(axis=1)
     if empty.any():

@@ -179,11 +179,19 @@ def _covered(ranges: list[tuple[str, str]], start: str, end: str) -> bool:
     return reach >= end
 
 
+def _day(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise DataError(f"{option} {value!r} is not a date ({error}); expected YYYY-MM-DD") from None
+
+
 def default_range(bar: str, start: str | None, end: str | None, today: dt.date
                   ) -> tuple[str, str]:
-    end_day = dt.date.fromisoformat(end) if end else today + dt.timedelta(days=1)
+    """[start, end) as ISO dates: --end is inclusive for the user, exclusive for Yahoo."""
+    end_day = _day(end, "--end") + dt.timedelta(days=1) if end else today + dt.timedelta(days=1)
     if start:
-        start_day = dt.date.fromisoformat(start)
+        start_day = _day(start, "--start")
     elif bar in _INTRADAY_HISTORY:
         start_day = today - dt.timedelta(days=_INTRADAY_HISTORY[bar])
     else:
