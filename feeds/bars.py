@@ -48,6 +48,8 @@ def infer_bar(times: pd.Series, where: str) -> str:
     for name, size in BARS.items():
         if common == size:
             return name
+    if common % BARS["1d"] == pd.Timedelta(0) and common < BARS["1w"]:
+        return "1d"  # a short daily file that happens to span weekends or holidays
     raise DataError(f"{where}: most rows are {common} apart, which is no bar size "
                     f"({', '.join(BARS)}); pass --bar")
 

@@ -1,0 +1,95 @@
+"""The store: atomic writes, no-op re-imports, refused overwrites, the public `feeds.load`."""
+
+import os
+
+import pandas as pd
+import pytest
+
+import feeds
+from feeds.errors import DataError
+from feeds.importer import ImportOptions, import_files
+from feeds.store import Store
+from tests.conftest import tree_digest
+
+CSV = "Date,Close,High,Low,Open,Volume\n2024-08-01,10,11,9,10,5\n2024-08-02,10.5,11,9.5,10,5\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_import_then_load_gives_the_canonical_frame(tmp_path):
+    store = Store(tmp_path / "store")
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="gc"), store)
+    frame = feeds.load("GC", store=store)
+    assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
+    assert str(frame.index.tz) == "UTC" and frame.index.name == "time"
+    assert frame.index.is_monotonic_increasing and frame.index.is_unique
+    assert (frame.dtypes == "float64").all()
+    assert frame.index[0] == pd.Timestamp("2024-08-01", tz="UTC")
+    assert frame.attrs["sources"][0]["format"] == "yahoo"
+    assert len(feeds.load("GC", "2024-08-02", "2024-08-02", store=store)) == 1
+
+
+def test_reimport_is_a_no_op_and_other_data_needs_replace(tmp_path):
+    store = Store(tmp_path / "store")
+    path = write(tmp_path, "gc.csv", CSV)
+    assert import_files([path], ImportOptions(symbol="GC"), store)[0].status == "imported"
+    before = tree_digest(store.root)
+    assert import_files([path], ImportOptions(symbol="GC"), store)[0].status == "unchanged"
+    assert tree_digest(store.root) == before
+    changed = write(tmp_path, "gc2.csv", CSV.replace("10.5", "10.6"))
+    with pytest.raises(DataError, match="already holds other data.*--replace"):
+        import_files([changed], ImportOptions(symbol="GC"), store)
+    assert tree_digest(store.root) == before
+    outcome = import_files([changed], ImportOptions(symbol="GC", replace=True), store)[0]
+    assert outcome.status == "replaced"
+    assert feeds.load("GC", store=store)["close"].iloc[-1] == 10.6
+    assert len(list((store.root / "GC").glob("*.parquet"))) == 1
+
+
+def test_a_write_killed_before_the_manifest_leaves_the_old_series(tmp_path, monkeypatch):
+    store = Store(tmp_path / "store")
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
+    real_replace = os.replace
+
+    def dies_on_manifest(source, target):
+        if str(target).endswith(".json"):
+            raise KeyboardInterrupt("killed")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", dies_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        import_files([write(tmp_path, "gc2.csv", CSV.replace("10.5", "12"))],
+                     ImportOptions(symbol="GC", replace=True), store)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert feeds.load("GC", store=store)["close"].iloc[-1] == 10.5
+    assert not list((store.root / "GC").glob(".*tmp"))
+
+
+def test_files_for_one_symbol_are_joined_and_must_agree(tmp_path):
+    store = Store(tmp_path / "store")
+    first = write(tmp_path, "a.csv", CSV)
+    second = write(tmp_path, "b.csv", "Date,Close,High,Low,Open,Volume\n"
+                   "2024-08-02,10.5,11,9.5,10,5\n2024-08-05,11,12,10,10.5,5\n")
+    outcome = import_files([first, second], ImportOptions(symbol="GC"), store)[0]
+    assert outcome.rows == 3
+    clash = write(tmp_path, "c.csv", CSV.replace("10.5,11,9.5", "10.7,11,9.5"))
+    with pytest.raises(DataError, match="differs from the one in"):
+        import_files([first, clash], ImportOptions(symbol="GC@two"), store)
+
+
+def test_load_errors_name_what_is_missing(tmp_path):
+    store = Store(tmp_path / "store")
+    with pytest.raises(DataError, match="no GC 1d series in the store.*unwind data import"):
+        feeds.load("GC", store=store)
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
+    with pytest.raises(DataError, match="no bars between 2020-01-01 and 2020-02-01"):
+        feeds.load("GC", "2020-01-01", "2020-02-01", store=store)
+
+
+def test_store_location_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNWIND_STORE", str(tmp_path / "elsewhere"))
+    assert Store().root == tmp_path / "elsewhere"
