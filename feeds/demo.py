@@ -83,7 +83,7 @@ def _times(spec: Spec) -> pd.DatetimeIndex:
     if spec.hourly:
         hours = pd.date_range(START, f"{END} 23:00", freq="h", tz="UTC")
         dates = calendars.trading_dates(hours, instrument)
-        return hours[dates.dayofweek < 5]
+        return hours[dates.day_of_week < 5]
     days = calendars.sessions(instrument.calendar, pd.Timestamp(START), pd.Timestamp(END))
     return days.tz_localize("UTC")
 

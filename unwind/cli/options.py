@@ -26,7 +26,8 @@ def echo_table(rows: list[dict], columns: list[str]) -> None:
     """Left-aligned text table; numbers right-aligned."""
     if not rows:
         return
-    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
+    decimals = {c: _decimals([row.get(c) for row in rows]) for c in columns}
+    cells = [[_cell(row.get(c, ""), decimals[c]) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row.get(c), (int, float)) for row in rows) for c in columns]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
@@ -35,7 +36,13 @@ def echo_table(rows: list[dict], columns: list[str]) -> None:
                              for v, w, n in zip(row, widths, numeric)).rstrip())
 
 
-def _cell(value) -> str:
+def _decimals(values: list) -> int:
+    """Decimals that show every float of a column exactly (at most 6), so digits line up."""
+    floats = [v for v in values if isinstance(v, float)]
+    return max((len(f"{v:.6f}".rstrip("0").split(".")[1]) for v in floats), default=0)
+
+
+def _cell(value, decimals: int) -> str:
     if isinstance(value, float):
-        return f"{value:,.6g}"
+        return f"{value:,.{decimals}f}"
     return str(value)

@@ -1,0 +1,47 @@
+"""The README is the front door: its commands must keep working."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quick_start_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
+    commands = quick_start_commands()
+    assert commands == ["make demo", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_main_job_command_runs_on_a_fresh_store(tmp_path):
+    env = dict(os.environ, UNWIND_STORE=str(tmp_path / "store"))
+    result = subprocess.run(quick_start_commands()[0].split(), cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "SYNTHETIC demo data" in result.stdout
+    assert "August 2024 carry unwind" in result.stdout
+
+
+def test_the_data_commands_in_the_readme_run(tmp_path):
+    """Every `.venv/bin/unwind ...` line of the README, except the networked fetch."""
+    text = (ROOT / "README.md").read_text()
+    lines = [line.split("  #")[0].strip() for line in text.splitlines()
+             if line.startswith(".venv/bin/unwind") and " fetch " not in line]
+    assert len(lines) >= 8
+    env = dict(os.environ, UNWIND_STORE=str(tmp_path / "store"))
+    unwind = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "unwind"
+    if not unwind.exists():
+        unwind = ROOT / ".venv" / "bin" / "unwind"
+    for line in lines:
+        args = line.split()[1:]
+        result = subprocess.run([str(unwind), *args], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, (line, result.stderr)

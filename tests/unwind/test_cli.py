@@ -1,0 +1,76 @@
+"""The `unwind` command line end to end (in-process, through the real entry point)."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import tree_digest
+
+
+def test_help_lists_the_command_groups(run_cli):
+    result = run_cli("--help")
+    assert result.code == 0
+    for word in ("data", "list", "demo"):
+        assert word in result.out
+
+
+def test_cli_start_up_does_not_import_heavy_modules():
+    probe = ("import sys, unwind.cli; heavy = {'pandas', 'backtrader', 'yfinance', 'pyarrow', "
+             "'matplotlib'} & set(sys.modules); print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_demo_on_an_empty_store_says_synthetic_and_leaves_the_store_empty(store_dir, run_cli):
+    result = run_cli("demo")
+    assert result.code == 0
+    assert result.out.startswith("SYNTHETIC demo data")
+    assert "gold in the Asian session of 2024-08-05" in result.out
+    assert tree_digest(store_dir) == {}
+    payload = json.loads(run_cli("demo", "--json").out)
+    assert payload["synthetic"] is True and not payload["missing"]
+
+
+def test_import_list_show_validate_on_real_files(raw, store_dir, run_cli):
+    hourly = raw / "mt5_fxtrading_ea/USDJPY_H1.csv"
+    result = run_cli("data", "import", str(hourly), "--symbol", "USDJPY")
+    assert result.code == 0 and "imported  USDJPY 1h: 62158 bars" in result.out
+    assert "UTC+3 during US DST" in result.out
+    assert run_cli("data", "import", str(hourly), "--symbol", "USDJPY").out.startswith(
+        "unchanged")
+    listed = json.loads(run_cli("data", "list", "--json").out)
+    assert [(s["series"], s["bar"], s["rows"]) for s in listed] == [("USDJPY", "1h", 62158)]
+    shown = run_cli("data", "show", "USDJPY", "--start", "2024-08-05", "--end", "2024-08-05",
+                    "--rows", "24")
+    assert "2024-08-05T06:00  142.630  143.090  141.689  142.754" in shown.out
+    assert "asia" in shown.out
+    validated = run_cli("data", "validate", "USDJPY", "--start", "2024-06-01", "--end",
+                        "2024-09-30")
+    assert validated.code == 0 and validated.out.startswith("ok   USDJPY 1h")
+
+
+def test_validate_compares_two_sources_and_fails_on_blocking_defects(raw, store_dir, run_cli):
+    run_cli("data", "import", str(raw / "mt5_pepperstone_daily/USDJPY.csv"))
+    run_cli("data", "import", str(raw / "fred_401alert/DEXJPUS.csv"), "--symbol", "USDJPY@fred")
+    run_cli("data", "import", str(raw / "yf_storage_data_fy/JPY_X.csv"), "--symbol",
+            "USDJPY@yahoo")
+    compared = run_cli("data", "validate", "USDJPY", "--bar", "1d", "--against", "USDJPY@fred",
+                       "--tolerance", "1%", "--start", "2024-01-01", "--end", "2024-12-31",
+                       "--json")
+    comparison = json.loads(compared.out)["series"][0]["comparison"]
+    assert comparison["compared"] > 240 and comparison["fields"] == ["close"]
+    assert comparison["agreeing"] / comparison["compared"] > 0.98
+    broken = run_cli("data", "validate", "USDJPY@yahoo", "--start", "2024-01-01")
+    assert broken.code == 1 and "open_equals_close" in broken.out and "FAIL" in broken.out
+
+
+def test_clock_scan_reports_weekly_opens(raw, store_dir, run_cli):
+    run_cli("data", "import", str(raw / "mt5_pepperstone_daily/USDJPY.csv"))
+    run_cli("data", "import", str(raw / "mt5_fxtrading_ea/USDJPY_H1.csv"), "--symbol", "USDJPY")
+    result = run_cli("data", "validate", "USDJPY", "--bar", "1h", "--against", "USDJPY",
+                     "--against-bar", "1d", "--tolerance", "0.05%", "--clock-scan", "--start",
+                     "2023-01-01", "--end", "2024-12-31", "--json")
+    scan = json.loads(result.out)["series"][0]["clock_scan"]
+    best = {year: max(row, key=row.get) for year, row in scan["agreement"].items()}
+    assert set(best.values()) == {"0"} or set(best.values()) == {0}
+    assert set(scan["weekly_open"].values()) == {"Sun 17:00"}
