@@ -15,6 +15,8 @@ import pandas as pd
 
 from feeds.instruments import Instrument
 
+_EARLIEST, _LATEST = "1960-01-01", "2030-12-31"
+
 
 def trading_dates(index: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
     """The trading date (naive midnight) of each UTC bar-open time."""
@@ -38,22 +40,22 @@ def session_hours(instrument: Instrument) -> float:
     return hours + 24 if hours <= 0 else hours
 
 
-@lru_cache(maxsize=32)
-def _calendar(name: str, start_year: int, end_year: int):
+@lru_cache(maxsize=None)
+def _calendar(name: str):
+    """One calendar per name, over everything it can evaluate (built once, then sliced)."""
     import exchange_calendars as xcals
 
     earliest = type(xcals.get_calendar(name)).bound_min()
-    start = pd.Timestamp(f"{start_year}-01-01")
-    if earliest is not None:
-        start = max(start, pd.Timestamp(earliest))
-    return xcals.get_calendar(name, start=start, end=pd.Timestamp(f"{end_year}-12-31"))
+    start = max(pd.Timestamp(_EARLIEST), pd.Timestamp(earliest)) if earliest is not None \
+        else pd.Timestamp(_EARLIEST)
+    return xcals.get_calendar(name, start=start, end=pd.Timestamp(_LATEST))
 
 
 def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
     """Session dates (naive) of calendar `name` from `first` to `last` inclusive."""
     if name == "24/7":
         return pd.date_range(first.normalize(), last.normalize(), freq="D")
-    calendar = _calendar(name, first.year, last.year)
+    calendar = _calendar(name)
     start = max(first.normalize(), calendar.first_session)
     end = min(last.normalize(), calendar.last_session)
     if start > end:

@@ -87,7 +87,7 @@ class Instrument:
 _FIELDS = {f for f in Instrument.__dataclass_fields__} - {"symbol"}
 
 
-def _parse_session(symbol: str, raw: dict) -> Session:
+def _parse_session(raw: dict) -> Session:
     def day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
 
@@ -108,7 +108,7 @@ def _parse(symbol: str, raw: dict, source: Path) -> Instrument:
     if raw.get("kind") not in KINDS:
         raise DataError(f"{source}: [{symbol}] kind must be one of {sorted(KINDS)}")
     values = dict(raw)
-    values["sessions"] = tuple(_parse_session(symbol, s) for s in raw.get("sessions", []))
+    values["sessions"] = tuple(_parse_session(s) for s in raw.get("sessions", []))
     for money in ("multiplier", "tick_size", "tick_value", "initial_margin", "margin_rate",
                   "fee_per_contract"):
         if money in values:
