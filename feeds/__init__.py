@@ -35,8 +35,8 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
             first = report.errors[0]
             raise QualityError(f"{symbol} {bar} fails the quality gate in "
                                f"{window.index[0].date()}..{window.index[-1].date()}: "
-                               f"{first.message}; `unwind data validate {symbol}` shows all "
-                               "findings (override with --allow-defects)")
+                               f"{first.message}; `unwind data validate {symbol} --bar {bar}` "
+                               "shows every finding")
     window = window.copy()
     window.attrs = {"series": symbol, "bar": bar, **info.to_json()}
     return window

@@ -88,7 +88,7 @@ def test_gc_flat_bars_and_yahoo_fx_open_equals_close_are_flagged(real_store):
 
 
 def test_a_series_failing_the_gate_is_refused_with_the_reason(real_store):
-    with pytest.raises(feeds.QualityError, match="open equals close.*--allow-defects"):
+    with pytest.raises(feeds.QualityError, match="open equals close.*unwind data validate USDJPY@yahoo --bar 1d"):
         feeds.load("USDJPY@yahoo", "2024-06-01", "2024-09-30", "1d", real_store)
     assert len(feeds.load("USDJPY", "2024-06-01", "2024-09-30", "1h", real_store)) > 2000
 
