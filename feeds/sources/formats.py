@@ -158,9 +158,8 @@ def _read_yahoo(path: Path, text: str) -> Parsed:
     table = _table(path, text, header_lines=3 if multi else 1, names=names)
     time_column = "Datetime" if "Datetime" in table.columns else "Date"
     _require(path, table, [time_column])
-    dates_only = table[time_column].str.len().max() <= 10
-    if dates_only or time_column == "Date" and table[time_column].str.endswith(
-            ("00:00:00", "00:00:00+00:00")).all():
+    if time_column == "Date":  # yfinance names daily indexes Date; the first 10 characters are
+        # the exchange's local trading date, whatever offset follows them
         times = _times(path, table[time_column].str.slice(0, 10), "%Y-%m-%d", "YYYY-MM-DD")
     else:
         times = _times(path, table[time_column], "ISO8601", "ISO 8601 with a UTC offset")

@@ -69,14 +69,10 @@ class YfinanceTransport:
                 ticker, start=start, end=end, interval=interval, auto_adjust=False,
                 back_adjust=False, actions=False, repair=False, keepna=False, prepost=False,
                 rounding=False, group_by="column", multi_level_index=False, progress=False,
-                threads=False, ignore_tz=not is_intraday(_bar_of(interval)),
+                threads=False, ignore_tz=interval in ("1d", "1wk"),
                 timeout=self.request_timeout)
         except YFRateLimitError as error:
             raise RateLimited(str(error)) from None
-
-
-def _bar_of(interval: str) -> str:
-    return {v: k for k, v in _INTERVALS.items()}[interval]
 
 
 @dataclass(frozen=True)
