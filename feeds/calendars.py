@@ -61,3 +61,15 @@ def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeI
     if start > end:
         return pd.DatetimeIndex([])
     return pd.DatetimeIndex(calendar.sessions_in_range(start, end)).tz_localize(None)
+
+
+def known_at(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
+    """When the daily bars of trading `dates` (00:00 UTC labels) are known, in UTC.
+
+    A daily value is usable only after the instrument's `daily_close` on its trading date, in
+    the instrument's time zone; before that moment a backtest must see the previous day's bar.
+    """
+    close = dt.time.fromisoformat(instrument.daily_close)
+    local = dates.tz_localize(None) + pd.Timedelta(hours=close.hour, minutes=close.minute)
+    return local.tz_localize(instrument.timezone, ambiguous=False,
+                             nonexistent="shift_forward").tz_convert("UTC")

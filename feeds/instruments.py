@@ -56,6 +56,7 @@ class Instrument:
     margin_as_of: str = ""
     fee_per_contract: float = 0.0
     spec_source: str = ""
+    daily_close: str = "23:59"
     sessions: tuple[Session, ...] = field(default_factory=tuple)
 
     @property

@@ -1,4 +1,25 @@
-"""The playbooks, one module per playbook, and the signal functions they share.
+"""The playbooks, one module per playbook (named by its id), and the signals they share.
 
-Empty until the engine issue lands: playbooks need the backtrader engine and accounting first.
+`get(id)` imports a playbook module; `ids()` lists them. Each module has: ID, SEED, TRADED, BAR,
+SIGNALS, BENCHMARK, PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and `Strategy`.
 """
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol")
+
+
+def ids() -> tuple[str, ...]:
+    return PLAYBOOK_IDS
+
+
+def get(playbook_id: str) -> ModuleType:
+    from feeds.errors import DataError, nearest
+
+    if playbook_id not in PLAYBOOK_IDS:
+        raise DataError(f"unknown playbook {playbook_id!r}{nearest(playbook_id, PLAYBOOK_IDS)}; "
+                        "`unwind list playbooks` shows them")
+    return importlib.import_module(f"strategies.{playbook_id}")

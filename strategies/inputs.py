@@ -1,0 +1,47 @@
+"""What a playbook's `prepare()` receives: the loaded bars and when each value became known.
+
+Decision time of a bar is its close: bar open + bar size intraday, the instrument's daily close
+for daily bars. `aligned()` gives any input as it was known at the decision times of a traded
+series, which is the one rule that keeps signals free of look-ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from feeds import instruments
+from feeds.bars import BARS, is_intraday
+from feeds.calendars import known_at
+from strategies import signals
+
+
+def availability(frame: pd.DataFrame, symbol: str, bar: str) -> pd.DatetimeIndex:
+    """When each bar's values are known (its close)."""
+    if is_intraday(bar):
+        return frame.index + BARS[bar]
+    return known_at(frame.index, instruments.get(symbol))
+
+
+@dataclass
+class Inputs:
+    """Bars by (series, bar size), as loaded for the run (warm-up included)."""
+
+    bars: dict[tuple[str, str], pd.DataFrame]
+
+    def frame(self, symbol: str, bar: str) -> pd.DataFrame:
+        return self.bars[(symbol, bar)]
+
+    def has(self, symbol: str, bar: str) -> bool:
+        return (symbol, bar) in self.bars
+
+    def decision_times(self, symbol: str, bar: str) -> pd.DatetimeIndex:
+        return availability(self.frame(symbol, bar), symbol.split("@")[0], bar)
+
+    def aligned(self, values: pd.Series | pd.DataFrame, symbol: str, bar: str,
+                onto: tuple[str, str]) -> pd.DataFrame:
+        """`values` computed on series (symbol, bar), as known at the decisions of `onto`."""
+        source = self.frame(symbol, bar)
+        return signals.align(values.reindex(source.index), availability(source, symbol, bar),
+                             self.decision_times(*onto)).set_axis(self.frame(*onto).index)

@@ -1,0 +1,88 @@
+"""The run configuration: frozen, typed, refusing unknown fields, identified by its hash."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import typing
+from dataclasses import dataclass, field
+
+from feeds.errors import DataError, nearest
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a backtest's result (the store's data aside, hashed separately)."""
+
+    playbook: str
+    start: str
+    end: str
+    parameters: tuple[tuple[str, typing.Any], ...] = ()
+    # 90 calendar days: the longest lookback of the seed playbooks (60 trading days) plus slack.
+    warmup_days: int = 90
+    cash_usd: float = 1_000_000.0
+    slippage_ticks: float = 1.0
+    allow_defects: bool = False
+    store: str | None = field(default=None, compare=False)
+    runonce: bool = field(default=True, compare=False)
+    preload: bool = field(default=True, compare=False)
+
+    def __post_init__(self):
+        for name in ("start", "end"):
+            try:
+                dt.date.fromisoformat(getattr(self, name))
+            except (TypeError, ValueError):
+                raise DataError(f"--{name} {getattr(self, name)!r} is not a date; expected "
+                                "YYYY-MM-DD") from None
+        if self.start > self.end:
+            raise DataError(f"empty window: --start {self.start} is after --end {self.end}")
+        if self.warmup_days < 0 or self.cash_usd <= 0 or self.slippage_ticks < 0:
+            raise DataError("warmup_days and slippage_ticks must be >= 0 and cash_usd > 0")
+
+    def to_json(self) -> dict:
+        return {"playbook": self.playbook, "start": self.start, "end": self.end,
+                "parameters": dict(self.parameters), "warmup_days": self.warmup_days,
+                "cash_usd": self.cash_usd, "slippage_ticks": self.slippage_ticks,
+                "allow_defects": self.allow_defects}
+
+    def sha256(self) -> str:
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_parameters(parameters_class: type, given: dict[str, typing.Any]):
+    """The playbook's frozen Parameters from user values (strings from the CLI are converted)."""
+    fields = {f.name: f for f in dataclasses.fields(parameters_class)}
+    values = {}
+    for name, raw in given.items():
+        if name not in fields:
+            raise DataError(f"unknown parameter {name!r}{nearest(name, fields)}; valid: "
+                            f"{', '.join(fields)}")
+        values[name] = _convert(name, raw, fields[name].type)
+    try:
+        return parameters_class(**values)
+    except ValueError as error:
+        raise DataError(f"bad parameter: {error}") from None
+
+
+def _convert(name: str, raw, annotation):
+    kind = {"float": float, "int": int, "bool": bool, "str": str}.get(
+        annotation if isinstance(annotation, str) else getattr(annotation, "__name__", ""), str)
+    if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return raw
+    if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            if kind is bool:
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                return raw.lower() in ("true", "1", "yes")
+            return kind(raw)
+        except ValueError:
+            pass
+    raise DataError(f"parameter {name}={raw!r}: expected {kind.__name__}")
+
+

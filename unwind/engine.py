@@ -1,0 +1,185 @@
+"""Run one playbook over one window: load data, precompute signals, run backtrader, score.
+
+Only traded instruments become backtrader feeds. Signal series (yen, yields, VIX) are computed in
+pandas and aligned onto the traded bars by the time each value became known, so a playbook never
+reads a repeated (stale) bar of a series with another calendar. When a playbook trades several
+instruments on different calendars, backtrader steps over the union of their timestamps; each feed
+carries a `fresh` line the playbook checks (1 on the feed's own bars).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+import feeds
+from feeds import calendars, instruments, sessions
+from feeds.bars import BARS, is_intraday
+from feeds.errors import DataError
+from feeds.store import Store
+from strategies import regime as regimes
+from strategies import signals
+from strategies.inputs import Inputs
+from unwind import compat, metrics
+from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer, margin_usd
+from unwind.config import RunConfig, build_parameters
+from unwind.datafeed import EPOCH_ORDINAL, make_feed
+
+REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
+TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price",
+                 "exit_price", "currency", "pnl_local", "fx_rate", "pnl_usd", "fees_usd",
+                 "status"]
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    parameters: dict
+    equity: pd.Series
+    trades: pd.DataFrame
+    metrics: dict[str, float]
+    skips: list[dict]
+    regime_shares: dict[str, float] | None
+    series: list[dict]
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
+          allow_defects: bool) -> pd.DataFrame:
+    return feeds.load(symbol, start.date().isoformat(), end, bar, store,
+                      check_quality=not allow_defects)
+
+
+def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tuple[np.ndarray, str]:
+    """USD per unit of the contract currency at each traded bar, and where it came from."""
+    if instrument.currency == "USD":
+        return np.ones(len(frame)), "USD"
+    if instrument.currency == "JPY" and instrument.symbol == "USDJPY":
+        return 1.0 / frame["close"].to_numpy(), "1 / the traded USDJPY close"
+    if instrument.currency == "HKD":
+        if inputs.has("USDHKD", "1d"):
+            rate = inputs.aligned(inputs.frame("USDHKD", "1d")["close"], "USDHKD", "1d", onto)
+            return (1.0 / rate.iloc[:, 0].ffill().fillna(HKD_PER_USD_PEG)).to_numpy(), "USDHKD"
+        return np.full(len(frame), 1.0 / HKD_PER_USD_PEG), f"HKD peg {HKD_PER_USD_PEG}"
+    raise DataError(f"{instrument.symbol}: no conversion from {instrument.currency} to USD")
+
+
+def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
+    """Typical daily move in price units known at each bar (20 trading days of returns)."""
+    bars_per_day = 1.0 if not is_intraday(bar) else \
+        calendars.session_hours(instrument) * pd.Timedelta(hours=1) / BARS[bar]
+    window = int(round(20 * bars_per_day))
+    returns = np.log(frame["close"]).diff()
+    deviation = returns.rolling(window, min_periods=max(5, window // 2)).std()
+    return (frame["close"] * deviation * math.sqrt(bars_per_day)).to_numpy()
+
+
+def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
+    if not all(inputs.has(*key) for key in REGIME_SERIES):
+        return None
+    closes = [inputs.frame(*key)["close"] for key in REGIME_SERIES]
+    codes = regimes.classify(*closes)
+    known = pd.DatetimeIndex(np.max(np.vstack([
+        calendars.known_at(codes.index, instruments.get(symbol)).asi8
+        for symbol, _ in REGIME_SERIES]), axis=0), tz="UTC")
+    return signals.align(codes, known, inputs.decision_times(*onto)).iloc[:, 0].set_axis(
+        inputs.frame(*onto).index)
+
+
+def run(config: RunConfig) -> RunResult:
+    """Run `config` and return equity, trades and metrics of its window."""
+    import backtrader as bt
+    import strategies
+
+    compat.install()
+    playbook = strategies.get(config.playbook)
+    parameters = build_parameters(playbook.Parameters, dict(config.parameters))
+    store = Store(config.store)
+    window_start = pd.Timestamp(config.start, tz="UTC")
+    window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
+    load_start = window_start - pd.Timedelta(days=config.warmup_days)
+    wanted = [(s, playbook.BAR) for s in playbook.TRADED] + list(playbook.SIGNALS)
+    bars = {key: _load(store, *key, load_start, config.end, config.allow_defects)
+            for key in dict.fromkeys(wanted)}
+    optional = [("USDHKD", "1d")] + [k for k in REGIME_SERIES if k not in bars]
+    for key in optional:
+        try:
+            bars[key] = _load(store, *key, load_start, config.end, True)
+        except DataError:
+            if key in REGIME_SERIES and parameters.regime_filter:
+                raise
+    inputs = Inputs(bars)
+    prepared = playbook.prepare(inputs, parameters)
+
+    cerebro = bt.Cerebro(stdstats=False, runonce=config.runonce, preload=config.preload)
+    cerebro.broker.setcash(config.cash_usd)
+    union = bars[(playbook.TRADED[0], playbook.BAR)].index
+    for symbol in playbook.TRADED[1:]:
+        union = union.union(bars[(symbol, playbook.BAR)].index)
+    regime_codes = None
+    notes = []
+    for symbol in playbook.TRADED:
+        instrument = instruments.get(symbol)
+        frame = bars[(symbol, playbook.BAR)]
+        onto = (symbol, playbook.BAR)
+        rate, rate_source = _usd_per_local(instrument, frame, inputs, onto)
+        notes.append(f"{symbol}: {instrument.currency} converted with {rate_source}")
+        regime_codes = _regime(inputs, onto)
+        columns = {"usd_per_local": rate,
+                   "volatility": _daily_volatility(frame, instrument, playbook.BAR),
+                   "session": sessions.tag(frame.index).astype(float),
+                   "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan}
+        full = pd.concat([frame, pd.DataFrame(columns, index=frame.index), prepared[symbol]],
+                         axis=1)
+        if len(playbook.TRADED) > 1:
+            full = full.reindex(union).ffill()
+            full["fresh"] = union.isin(frame.index).astype(float)
+        feed = make_feed(full.astype("float64"), symbol)
+        cerebro.adddata(feed)
+        commission = ContractCommission(
+            instrument=instrument, slippage_ticks=config.slippage_ticks,
+            margin_usd=margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0])))
+        commission.rate_line = feed.lines.usd_per_local
+        cerebro.broker.addcommissioninfo(commission, name=symbol)
+    cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd)
+    cerebro.addstrategy(playbook.Strategy, trade_from=bt.date2num(window_start.to_pydatetime()
+                                                                     .replace(tzinfo=None)),
+                        slippage_ticks=config.slippage_ticks,
+                        **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__})
+    strategy = cerebro.run()[0]
+    return _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,
+                   notes)
+
+
+def _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,
+            notes) -> RunResult:
+    times = pd.to_datetime((np.asarray(strategy.equity_times) - EPOCH_ORDINAL) * 86_400e9,
+                           utc=True).as_unit("ns").round("s")
+    equity = pd.Series(strategy.equity_values, index=times, name="equity_usd")
+    inside = (equity.index >= window_start) & (equity.index < window_end)
+    if not inside.any():
+        raise DataError(f"no bars of {config.playbook}'s instruments in "
+                        f"{config.start}..{config.end}")
+    window = equity[inside]
+    trades = pd.DataFrame(strategy.trade_records, columns=TRADE_COLUMNS)
+    exposure = _exposure(strategy, inside)
+    run_data = metrics.RunData(window, trades, exposure)
+    window_regime = None
+    if regime_codes is not None:
+        in_window = regime_codes[(regime_codes.index >= window_start) &
+                                 (regime_codes.index < window_end)].dropna()
+        window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
+    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
+               "synthetic": frame.attrs["synthetic"]} for key, frame in bars.items()]
+    return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
+                     window, trades, metrics.compute(run_data), strategy.skips, window_regime,
+                     series, any(s["synthetic"] for s in series), notes)
+
+
+def _exposure(strategy, inside: np.ndarray) -> float:
+    held = np.asarray(strategy.position_flags, dtype=bool)
+    return float(held[inside].mean()) if inside.any() else 0.0
