@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unwind.cli import data, demo, listing
+from unwind.cli import data, demo, listing, run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,6 +23,7 @@ def cli() -> None:
 cli.add_command(data.group)
 cli.add_command(listing.group)
 cli.add_command(demo.command)
+cli.add_command(run.command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from unwind.cli.options import echo_json, echo_table, json_option
 
 @click.group("list")
 def group() -> None:
-    """List instruments (and, later, playbooks and episodes)."""
+    """List instruments and playbooks."""
 
 
 @group.command("instruments")
@@ -30,3 +30,32 @@ def instruments_command(tradable: bool, as_json: bool) -> None:
         i.tradable else "", "yahoo": i.yahoo, "name": i.name} for i in chosen],
         ["symbol", "kind", "tradable", "currency", "multiplier", "tick", "tick_value", "yahoo",
          "name"])
+
+
+@group.command("playbooks")
+@json_option
+def playbooks_command(as_json: bool) -> None:
+    """The playbooks: thesis source, instruments, parameters and their defaults."""
+    import dataclasses
+
+    import strategies
+
+    rows = []
+    for playbook_id in strategies.ids():
+        module = strategies.get(playbook_id)
+        rows.append({"id": playbook_id, "seed": module.SEED, "traded": list(module.TRADED),
+                     "bar": module.BAR, "signals": [f"{s} {b}" for s, b in module.SIGNALS],
+                     "benchmark": module.BENCHMARK, "plain_twin": module.PLAIN_TWIN,
+                     "summary": module.__doc__.strip().splitlines()[0],
+                     "parameters": {f.name: f.default
+                                    for f in dataclasses.fields(module.Parameters)}})
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}: {row['summary'].split(': ', 1)[-1]}")
+        click.echo(f"    trades {', '.join(row['traded'])} ({row['bar']}); signals: "
+                   f"{', '.join(row['signals']) or 'none'}; benchmark: {row['benchmark']}"
+                   f"{'; plain twin: ' + row['plain_twin'] if row['plain_twin'] else ''}")
+        click.echo("    parameters: " + ", ".join(f"{k}={v}" for k, v in
+                                                  row["parameters"].items()))
