@@ -1,7 +1,9 @@
 """The playbooks, one module per playbook (named by its id), and the signals they share.
 
 `get(id)` imports a playbook module; `ids()` lists them. Each module has: ID, SEED, TRADED, BAR,
-SIGNALS, BENCHMARK, PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and `Strategy`.
+SIGNALS, WARMUP_DAYS, BENCHMARK, PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and
+`Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
+depend on a parameter.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol")
+PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "bond_hedge",
+                "gold_haven_turn", "jgb_shock_short_nq", "spread_unwind_long_yen")
 
 
 def ids() -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import backtrader as bt
@@ -160,8 +159,11 @@ class Playbook(bt.Strategy):
                 self.trade_records[-1]["status"] = "open at end"
 
 
-def target_size(strategy: bt.Strategy, data, side: int) -> None:
-    """Go to `side` (+1 long, -1 short, 0 flat) in `data` with the sizer's contract count."""
+def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.0) -> None:
+    """Go to `side` (+1 long, -1 short, 0 flat) in `data`, sized from the risk budget
+    (times `budget_share`)."""
+    from unwind.accounting import contracts_for
+
     held = strategy.getposition(data).size
     if side == 0:
         if held:
@@ -171,10 +173,7 @@ def target_size(strategy: bt.Strategy, data, side: int) -> None:
         return
     if held:
         strategy.close(data=data)
-    contracts = strategy.getsizer().getsizing(data, isbuy=side > 0)
+    budget = strategy.getsizer().p.risk_budget_usd * budget_share
+    contracts = contracts_for(strategy, data, strategy.broker.getcommissioninfo(data), budget)
     if contracts >= 1:
         (strategy.buy if side > 0 else strategy.sell)(data=data, size=contracts)
-
-
-def finite(value: float) -> bool:
-    return not math.isnan(value)

@@ -30,6 +30,7 @@ SEED = "004_e916c81bec55fe39.txt (sections 3, 6)"
 TRADED = ("XAUUSD",)
 BAR = "1h"
 SIGNALS = (("USDJPY", "1h"),)
+WARMUP_DAYS = 30
 BENCHMARK = "buy and hold XAUUSD"
 PLAIN_TWIN = "gold_dip_any_session"
 

@@ -23,6 +23,7 @@ SEED = "004_e916c81bec55fe39.txt (sections 3, 6)"
 TRADED = ("XAUUSD",)
 BAR = "1h"
 SIGNALS = ()
+WARMUP_DAYS = 30
 BENCHMARK = "buy and hold XAUUSD"
 PLAIN_TWIN = None
 

@@ -30,6 +30,7 @@ SEED = "004_e916c81bec55fe39.txt (sections 2, 6)"
 TRADED = ("HSI",)
 BAR = "1d"
 SIGNALS = (("USDJPY", "1d"),)
+WARMUP_DAYS = 60
 BENCHMARK = "flat"
 PLAIN_TWIN = None
 
@@ -46,21 +47,22 @@ class Parameters(CommonParameters):
     flat_slope: float = 0.005
 
 
-def yen_signals(inputs: Inputs, parameters: Parameters, onto: tuple[str, str]) -> pd.DataFrame:
+def yen_signals(inputs: Inputs, onto: tuple[str, str], volatility_days: int, rising_days: int,
+                slope_days: int) -> pd.DataFrame:
     """Yen volatility, its rise and the appreciation slope, as known at each bar of `onto`."""
     yen = inputs.frame("USDJPY", "1d")["close"]
-    volatility = signals.realised_volatility(yen, parameters.volatility_days, 252)
+    volatility = signals.realised_volatility(yen, volatility_days, 252)
     computed = pd.DataFrame({
         "yen_volatility": volatility,
-        "yen_volatility_rising": (volatility > volatility.shift(parameters.rising_days)
-                                  ).astype(float),
-        "yen_slope": signals.relative_change(yen, parameters.slope_days),
+        "yen_volatility_rising": (volatility > volatility.shift(rising_days)).astype(float),
+        "yen_slope": signals.relative_change(yen, slope_days),
     })
     return inputs.aligned(computed, "USDJPY", "1d", onto)
 
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
-    return {"HSI": yen_signals(inputs, parameters, ("HSI", BAR))}
+    return {"HSI": yen_signals(inputs, ("HSI", BAR), parameters.volatility_days,
+                               parameters.rising_days, parameters.slope_days)}
 
 
 class Strategy(Playbook):

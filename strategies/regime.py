@@ -27,7 +27,7 @@ VIX_STRESS = 20.0
 
 def classify(usdjpy_close: pd.Series, jgb10y: pd.Series, vix: pd.Series) -> pd.Series:
     """Regime code per day on the union of the inputs' dates (each forward-filled)."""
-    frame = pd.concat({"usdjpy": usdjpy_close, "jgb": jgb10y, "vix": vix}, axis=1).ffill()
+    frame = pd.concat({"usdjpy": usdjpy_close, "jgb": jgb10y, "vix": vix}, axis=1, sort=True).ffill()
     yen_move = signals.relative_change(frame["usdjpy"], LOOKBACK_DAYS)
     jgb_move = signals.change(frame["jgb"], LOOKBACK_DAYS)
     deleveraging = (yen_move <= -YEN_MOVE) & (frame["vix"] >= VIX_STRESS)

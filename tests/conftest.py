@@ -47,6 +47,10 @@ def real_store(tmp_path_factory, raw):
         ("wsj_clamx4_stockdata/HSI.csv", "HSI"),
         ("mof_jgb/jgbcm_all.csv", None),
         ("datahub_vix/vix-daily.csv", "VIX"),
+        ("yf_storage_data_fy/NQ_F.csv", "NQ"),
+        ("yf_storage_data_fy/ZN_F.csv", "ZN"),
+        ("fred_401alert/DGS10.csv", "UST10Y"),
+        ("fred_401alert/DGS30.csv", "UST30Y"),
     ]:
         import_files([raw / relative], ImportOptions(symbol=symbol), store)
     return store

@@ -83,25 +83,30 @@ def margin_usd(instrument: Instrument, reference_price: float, usd_per_local: fl
     return instrument.margin_rate * instrument.multiplier * reference_price * usd_per_local
 
 
-class RiskBudgetSizer(bt.Sizer):
-    """Whole contracts such that one typical daily move costs about `risk_budget_usd`.
+def contracts_for(strategy, data, comminfo: ContractCommission, budget_usd: float) -> int:
+    """Whole contracts such that one typical daily move costs about `budget_usd`.
 
-    contracts = floor(budget / (daily volatility in price units x point value in USD)). The
-    feed's `volatility` line holds the daily volatility known at the bar. When the budget buys
-    less than one contract the trade is skipped and the strategy records why.
+    contracts = floor(budget / (daily volatility in price units x point value in USD)), with the
+    daily volatility known at the bar from the feed's `volatility` line. Below one contract the
+    trade is skipped and the strategy records why.
     """
+    volatility = data.volatility[0]
+    point_value_usd = comminfo.p.mult * comminfo.usd_per_local()
+    if math.isnan(volatility) or not volatility > 0:
+        strategy.record_skip(data, "no volatility estimate yet")
+        return 0
+    contracts = math.floor(budget_usd / (volatility * point_value_usd))
+    if contracts < 1:
+        strategy.record_skip(
+            data, f"risk budget {budget_usd:,.0f} USD is below one contract's daily risk "
+                  f"{volatility * point_value_usd:,.0f} USD")
+    return contracts
+
+
+class RiskBudgetSizer(bt.Sizer):
+    """Sizes every order with `contracts_for` and the run's risk budget."""
 
     params = (("risk_budget_usd", 10_000.0),)
 
     def _getsizing(self, comminfo, cash, data, isbuy):
-        volatility = data.volatility[0]
-        point_value_usd = comminfo.p.mult * comminfo.usd_per_local()
-        if not volatility > 0 or math.isnan(volatility):
-            self.strategy.record_skip(data, "no volatility estimate yet")
-            return 0
-        contracts = math.floor(self.p.risk_budget_usd / (volatility * point_value_usd))
-        if contracts < 1:
-            self.strategy.record_skip(
-                data, f"risk budget {self.p.risk_budget_usd:,.0f} USD is below one contract's "
-                      f"daily risk {volatility * point_value_usd:,.0f} USD")
-        return contracts
+        return contracts_for(self.strategy, data, comminfo, self.p.risk_budget_usd)

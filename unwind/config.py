@@ -20,8 +20,8 @@ class RunConfig:
     start: str
     end: str
     parameters: tuple[tuple[str, typing.Any], ...] = ()
-    # 90 calendar days: the longest lookback of the seed playbooks (60 trading days) plus slack.
-    warmup_days: int = 90
+    # Calendar days loaded before `start` so indicators are ready; None = the playbook's own.
+    warmup_days: int | None = None
     cash_usd: float = 1_000_000.0
     slippage_ticks: float = 1.0
     allow_defects: bool = False
@@ -38,7 +38,7 @@ class RunConfig:
                                 "YYYY-MM-DD") from None
         if self.start > self.end:
             raise DataError(f"empty window: --start {self.start} is after --end {self.end}")
-        if self.warmup_days < 0 or self.cash_usd <= 0 or self.slippage_ticks < 0:
+        if (self.warmup_days or 0) < 0 or self.cash_usd <= 0 or self.slippage_ticks < 0:
             raise DataError("warmup_days and slippage_ticks must be >= 0 and cash_usd > 0")
 
     def to_json(self) -> dict:

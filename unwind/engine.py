@@ -22,7 +22,7 @@ from feeds.errors import DataError
 from feeds.store import Store
 from strategies import regime as regimes
 from strategies import signals
-from strategies.inputs import Inputs
+from strategies.inputs import Inputs, availability
 from unwind import compat, metrics
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer, margin_usd
 from unwind.config import RunConfig, build_parameters
@@ -90,19 +90,54 @@ def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
         inputs.frame(*onto).index)
 
 
-def run(config: RunConfig) -> RunResult:
-    """Run `config` and return equity, trades and metrics of its window."""
-    import backtrader as bt
+def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
+    """Reindex onto the union of the traded calendars: a missing bar repeats the last close as a
+    flat bar (open = high = low = close) and carries fresh = 0, so playbooks skip it."""
+    full = frame.reindex(union)
+    fresh = union.isin(frame.index)
+    full = full.ffill()
+    for column in ("open", "high", "low"):
+        full.loc[~fresh, column] = full.loc[~fresh, "close"]
+    full.loc[~fresh, "volume"] = 0.0
+    full["fresh"] = fresh.astype(float)
+    return full
+
+
+@dataclass
+class Prepared:
+    """A run ready for backtrader: one frame of lines per traded instrument."""
+
+    playbook: object
+    parameters: object
+    window_start: pd.Timestamp
+    window_end: pd.Timestamp
+    bars: dict
+    frames: dict[str, pd.DataFrame]
+    margins_usd: dict[str, float]
+    regime_codes: pd.Series | None
+    notes: list[str]
+
+
+def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
+    """Load the data and compute every line the playbook will read (the look-ahead boundary:
+    a row of these frames may only depend on data known at that row's decision time).
+
+    `known_by` keeps only bars whose values were known by that instant (each series by its own
+    availability): the backtest as it could have been run at that moment.
+    """
     import strategies
 
-    compat.install()
     playbook = strategies.get(config.playbook)
     parameters = build_parameters(playbook.Parameters, dict(config.parameters))
     store = Store(config.store)
     window_start = pd.Timestamp(config.start, tz="UTC")
     window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
-    load_start = window_start - pd.Timedelta(days=config.warmup_days)
-    wanted = [(s, playbook.BAR) for s in playbook.TRADED] + list(playbook.SIGNALS)
+    traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+    signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
+        else playbook.SIGNALS
+    warmup = config.warmup_days if config.warmup_days is not None else playbook.WARMUP_DAYS
+    load_start = window_start - pd.Timedelta(days=warmup)
+    wanted = [(s, playbook.BAR) for s in traded] + list(signal_series)
     bars = {key: _load(store, *key, load_start, config.end, config.allow_defects)
             for key in dict.fromkeys(wanted)}
     optional = [("USDHKD", "1d")] + [k for k in REGIME_SERIES if k not in bars]
@@ -112,17 +147,15 @@ def run(config: RunConfig) -> RunResult:
         except DataError:
             if key in REGIME_SERIES and parameters.regime_filter:
                 raise
+    if known_by is not None:
+        bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     inputs = Inputs(bars)
-    prepared = playbook.prepare(inputs, parameters)
-
-    cerebro = bt.Cerebro(stdstats=False, runonce=config.runonce, preload=config.preload)
-    cerebro.broker.setcash(config.cash_usd)
-    union = bars[(playbook.TRADED[0], playbook.BAR)].index
-    for symbol in playbook.TRADED[1:]:
+    signal_lines = playbook.prepare(inputs, parameters)
+    union = bars[(traded[0], playbook.BAR)].index
+    for symbol in traded[1:]:
         union = union.union(bars[(symbol, playbook.BAR)].index)
-    regime_codes = None
-    notes = []
-    for symbol in playbook.TRADED:
+    frames, margins, notes, regime_codes = {}, {}, [], None
+    for symbol in traded:
         instrument = instruments.get(symbol)
         frame = bars[(symbol, playbook.BAR)]
         onto = (symbol, playbook.BAR)
@@ -133,26 +166,42 @@ def run(config: RunConfig) -> RunResult:
                    "volatility": _daily_volatility(frame, instrument, playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
                    "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan}
-        full = pd.concat([frame, pd.DataFrame(columns, index=frame.index), prepared[symbol]],
-                         axis=1)
-        if len(playbook.TRADED) > 1:
-            full = full.reindex(union).ffill()
-            full["fresh"] = union.isin(frame.index).astype(float)
-        feed = make_feed(full.astype("float64"), symbol)
+        full = pd.concat([frame, pd.DataFrame(columns, index=frame.index),
+                          signal_lines[symbol]], axis=1)
+        if len(traded) > 1:
+            full = _onto_union(full, union)
+        frames[symbol] = full.astype("float64")
+        margins[symbol] = margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0]))
+    notes.append(f"warm-up {warmup} calendar days before {config.start}")
+    return Prepared(playbook, parameters, window_start, window_end, bars, frames, margins,
+                    regime_codes, notes)
+
+
+def run(config: RunConfig) -> RunResult:
+    """Run `config` and return equity, trades and metrics of its window."""
+    import backtrader as bt
+
+    compat.install()
+    ready = prepare(config)
+    cerebro = bt.Cerebro(stdstats=False, runonce=config.runonce, preload=config.preload)
+    cerebro.broker.setcash(config.cash_usd)
+    for symbol, frame in ready.frames.items():
+        feed = make_feed(frame, symbol)
         cerebro.adddata(feed)
-        commission = ContractCommission(
-            instrument=instrument, slippage_ticks=config.slippage_ticks,
-            margin_usd=margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0])))
+        commission = ContractCommission(instrument=instruments.get(symbol),
+                                        slippage_ticks=config.slippage_ticks,
+                                        margin_usd=ready.margins_usd[symbol])
         commission.rate_line = feed.lines.usd_per_local
         cerebro.broker.addcommissioninfo(commission, name=symbol)
+    parameters = ready.parameters
     cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd)
-    cerebro.addstrategy(playbook.Strategy, trade_from=bt.date2num(window_start.to_pydatetime()
-                                                                     .replace(tzinfo=None)),
+    trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
+    cerebro.addstrategy(ready.playbook.Strategy, trade_from=trade_from,
                         slippage_ticks=config.slippage_ticks,
                         **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__})
     strategy = cerebro.run()[0]
-    return _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,
-                   notes)
+    return _result(config, parameters, strategy, ready.window_start, ready.window_end, ready.bars,
+                   ready.regime_codes, ready.notes)
 
 
 def _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,

@@ -25,7 +25,8 @@ def _parse_pairs(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--end", default="2024-09-30", show_default=True, help="Last day of the window.")
 @click.option("-p", "--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
               help="Playbook parameter (repeatable); `unwind list playbooks` shows them.")
-@click.option("--warmup-days", type=click.IntRange(min=0), default=90, show_default=True)
+@click.option("--warmup-days", type=click.IntRange(min=0), default=None,
+              help="Calendar days of data before --start (default: the playbook's own).")
 @click.option("--cash", type=click.FloatRange(min=1), default=1_000_000.0, show_default=True,
               help="Starting cash in USD.")
 @click.option("--slippage-ticks", type=click.FloatRange(min=0), default=1.0, show_default=True)

@@ -1,0 +1,84 @@
+"""Each signal function on a tiny series whose answer is known by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from strategies import regime, signals
+
+
+def series(values, start="2024-08-01", freq="D"):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq=freq, tz="UTC"),
+                     dtype="float64")
+
+
+def test_change_and_relative_change():
+    prices = series([100, 110, 99])
+    assert signals.change(prices, 1).tolist()[1:] == [10, -11]
+    assert signals.relative_change(prices, 1).tolist()[1:] == pytest.approx([0.10, -0.10])
+
+
+def test_realised_volatility_of_alternating_returns():
+    # log returns +r, -r, +r: sample std over 2 returns of (+r, -r) is r*sqrt(2).
+    r = 0.01
+    prices = series([100, 100 * math.exp(r), 100, 100 * math.exp(r)])
+    volatility = signals.realised_volatility(prices, 2, 252)
+    assert volatility.iloc[-1] == pytest.approx(r * math.sqrt(2) * math.sqrt(252))
+    assert volatility.iloc[:2].isna().all()
+
+
+def test_zscore_and_percentile():
+    values = series([1, 2, 3, 4])
+    # window 3 at the last value: mean 3, std 1 -> (4 - 3) / 1 = 1.
+    assert signals.zscore(values, 3).iloc[-1] == pytest.approx(1.0)
+    assert signals.rolling_percentile(values, 4).iloc[-1] == pytest.approx(1.0)
+
+
+def test_average_true_range_uses_gaps():
+    high, low, close = series([10, 12, 11]), series([9, 11, 10]), series([9.5, 11.5, 10.5])
+    # bar 2: max(12-11, |12-9.5|, |11-9.5|) = 2.5; bar 3: max(1, |11-11.5|, |10-11.5|) = 1.5
+    assert signals.average_true_range(high, low, close, 2).iloc[-1] == pytest.approx(2.0)
+
+
+def test_drawdown_from_high():
+    assert signals.drawdown_from_high(series([100, 120, 90]), 3).tolist() == \
+        pytest.approx([0, 0, -0.25])
+
+
+def test_session_return_from_the_first_open_of_each_day():
+    index = pd.DatetimeIndex(["2024-08-05 00:00", "2024-08-05 01:00", "2024-08-05 09:00",
+                              "2024-08-06 00:00"], tz="UTC")
+    open_ = pd.Series([100.0, 99.0, 98.0, 50.0], index=index)
+    close = pd.Series([99.0, 97.0, 98.0, 51.0], index=index)
+    inside = pd.Series([True, True, False, True], index=index)
+    day = pd.Series(index.normalize(), index=index)
+    result = signals.session_return(open_, close, inside, day)
+    assert result.iloc[0] == pytest.approx(-0.01) and result.iloc[1] == pytest.approx(-0.03)
+    assert np.isnan(result.iloc[2]) and result.iloc[3] == pytest.approx(0.02)
+
+
+def test_align_never_looks_ahead():
+    values = pd.Series([1.0, 2.0, 3.0])
+    known = pd.DatetimeIndex(["2024-08-05 08:00", "2024-08-06 08:00", "2024-08-07 08:00"],
+                             tz="UTC")
+    decisions = pd.DatetimeIndex(["2024-08-05 07:59", "2024-08-05 08:00", "2024-08-07 07:00"],
+                                 tz="UTC")
+    aligned = signals.align(values, known, decisions).iloc[:, 0]
+    assert np.isnan(aligned.iloc[0]) and aligned.iloc[1:].tolist() == [1.0, 2.0]
+
+
+def test_regime_read():
+    # Yen -2% in five days with VIX at 25 -> deleveraging; JGB +6bp with yen weaker -> fiscal risk.
+    days = 7
+    usdjpy = series([150] * 6 + [147])
+    jgb = series([1.0] * days)
+    vix = series([25] * days)
+    assert regime.classify(usdjpy, jgb, vix).iloc[-1] == regime.DELEVERAGING
+    weaker_yen = series([150] * 6 + [151])
+    rising_jgb = series([1.0] * 6 + [1.06])
+    assert regime.classify(weaker_yen, rising_jgb, series([15] * days)).iloc[-1] == \
+        regime.FISCAL_RISK
+    assert regime.shares(pd.Series([0.0, 1.0, 1.0, 2.0])) == {
+        "neutral": 0.25, "deleveraging": 0.5, "fiscal_risk": 0.25}

@@ -1,0 +1,128 @@
+"""Futures accounting checked by hand: multiplier, fee, slippage, HKD->USD, margin.
+
+Each test scripts orders on a tiny price series; fills are at the next bar's open. The expected
+numbers are worked out in the comments so a person can check them on paper.
+"""
+
+import backtrader as bt
+import pandas as pd
+import pytest
+
+from feeds import instruments
+from strategies.base import Playbook
+from unwind import compat
+from strategies.base import target_size
+from unwind.accounting import ContractCommission, RiskBudgetSizer, margin_usd
+from unwind.datafeed import make_feed
+
+
+class Scripted(Playbook):
+    params = (("script", None),)
+
+    def decide(self):
+        size = self.p.script.get(len(self))
+        if size == "long":
+            target_size(self, self.data, +1)
+        elif size:
+            (self.buy if size > 0 else self.sell)(size=abs(size))
+
+
+def run_script(symbol, opens, script, cash=1_000_000.0, hkd_per_usd=None, budget=None,
+               volatility=1.0):
+    compat.install()
+    index = pd.date_range("2024-08-01", periods=len(opens), freq="D", tz="UTC")
+    rates = [1.0 / r for r in hkd_per_usd] if hkd_per_usd else [1.0] * len(opens)
+    frame = pd.DataFrame({"open": opens, "high": opens, "low": opens, "close": opens,
+                          "volume": 0.0, "usd_per_local": rates, "volatility": volatility,
+                          "regime": 0.0}, index=index, dtype="float64")
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.broker.setcash(cash)
+    feed = make_feed(frame, symbol)
+    cerebro.adddata(feed)
+    instrument = instruments.get(symbol)
+    commission = ContractCommission(instrument=instrument, slippage_ticks=1.0,
+                                    margin_usd=margin_usd(instrument, opens[0], rates[0]))
+    commission.rate_line = feed.lines.usd_per_local
+    cerebro.broker.addcommissioninfo(commission, name=symbol)
+    if budget is not None:
+        cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=budget)
+    cerebro.addstrategy(Scripted, script=script, trade_from=0.0, slippage_ticks=1.0)
+    strategy = cerebro.run()[0]
+    return strategy, cerebro.broker.getvalue() - cash
+
+
+def test_gc_round_trip_100_ounces():
+    # Buy 2 GC, filled at the next open 2400.0; sell 2, filled at 2410.0.
+    # Gross: (2410 - 2400) x 100 oz x 2 = 2,000 USD.
+    # Fees: 2.50 x 2 contracts x 2 sides = 10 USD. Slippage: 1 tick (0.10 x 100 = 10 USD)
+    # x 2 contracts x 2 sides = 40 USD. Net: 2,000 - 10 - 40 = 1,950 USD.
+    strategy, change = run_script("GC", [2390.0, 2400.0, 2405.0, 2410.0, 2410.0],
+                                  {1: +2, 3: -2})
+    assert change == pytest.approx(1950.0)
+    trade = strategy.trade_records[0]
+    assert (trade["entry_price"], trade["exit_price"]) == pytest.approx((2400.1, 2409.9))
+    assert trade["pnl_local"] == pytest.approx(9.8 * 100 * 2)      # 1,960 after slippage
+    assert trade["fees_usd"] == pytest.approx(10.0)
+    assert trade["pnl_usd"] == pytest.approx(1950.0)
+
+
+def test_zn_short_round_trip_1000_usd_per_point():
+    # Sell 1 ZN at 110.0, buy back at 109.5: gross 0.5 x 1,000 = 500 USD.
+    # Fees 1.60 x 2 = 3.20; slippage 1/64 point = 15.625 USD x 2 sides = 31.25. Net 465.55.
+    strategy, change = run_script("ZN", [110.2, 110.0, 109.8, 109.5, 109.5], {1: -1, 3: +1})
+    assert change == pytest.approx(465.55)
+    assert strategy.trade_records[0]["side"] == "short"
+    assert strategy.trade_records[0]["pnl_usd"] == pytest.approx(465.55)
+
+
+def test_hsi_round_trip_in_hkd_converted_to_usd():
+    # Buy 1 HSI at 17,000, sell at 17,100; HK$50 per point, rate 7.80 HKD per USD throughout.
+    # Gross 100 x 50 = HK$5,000. Fee HK$30 and slippage 1 point = HK$50 per side: HK$160.
+    # Net HK$4,840 = 4,840 / 7.80 = 620.5128 USD.
+    strategy, change = run_script("HSI", [16900.0, 17000.0, 17050.0, 17100.0, 17100.0],
+                                  {1: +1, 3: -1}, hkd_per_usd=[7.80] * 5)
+    assert change == pytest.approx(4840 / 7.80)
+    trade = strategy.trade_records[0]
+    assert trade["currency"] == "HKD" and trade["fx_rate"] == pytest.approx(7.80)
+    assert trade["pnl_local"] == pytest.approx(98 * 50)             # slipped 17,001 -> 17,099
+    assert trade["fees_usd"] == pytest.approx(60 / 7.80)
+    assert trade["pnl_usd"] == pytest.approx(4840 / 7.80)
+
+
+def test_hsi_mark_to_market_uses_each_bars_rate():
+    # Long 1 from 17,000 (bar 2 open, also its close). Bar 3 closes 17,100 at 7.75 HKD/USD:
+    # +HK$5,000 / 7.75. Bar 4 opens and closes 17,000 at 7.85: -HK$5,000 / 7.85, and the exit
+    # fills there. Costs: entry HK$80 at 7.80, exit HK$80 at 7.85.
+    opens = [16900.0, 17000.0, 17100.0, 17000.0, 17000.0]
+    _, change = run_script("HSI", opens, {1: +1, 3: -1},
+                           hkd_per_usd=[7.80, 7.80, 7.75, 7.85, 7.85])
+    expected = 5000 / 7.75 - 5000 / 7.85 - 80 / 7.80 - 80 / 7.85
+    assert change == pytest.approx(expected)
+
+
+def test_margin_blocks_an_order_the_account_cannot_carry():
+    # GC initial margin is 11,000 USD a contract; with 10,000 USD cash the order is refused.
+    strategy, change = run_script("GC", [2400.0] * 4, {1: +1}, cash=10_000.0)
+    assert change == 0.0 and strategy.trade_records == []
+    assert "cannot carry the margin" in strategy.skips[0]["reason"]
+
+
+def test_spot_margin_is_a_rate_of_notional():
+    # XAUUSD: 5% of one 100 oz lot at 2,400 = 12,000 USD. USDJPY: 3.33% of 100,000 USD.
+    assert margin_usd(instruments.get("XAUUSD"), 2400.0, 1.0) == pytest.approx(12_000.0)
+    assert margin_usd(instruments.get("USDJPY"), 150.0, 1 / 150.0) == pytest.approx(3_330.0)
+
+
+def test_sizer_buys_whole_contracts_from_the_risk_budget():
+    # HSI daily volatility 20 points x HK$50 / 7.80 = 128.21 USD of risk per contract.
+    # A 1,000 USD budget buys floor(1000 / 128.21) = floor(7.8) = 7 contracts.
+    strategy, _ = run_script("HSI", [17000.0] * 5, {1: "long"}, hkd_per_usd=[7.80] * 5,
+                             budget=1000.0, volatility=20.0)
+    assert strategy.trade_records[0]["contracts"] == 7
+
+
+def test_sizer_skips_a_trade_below_one_contract_and_says_why():
+    strategy, change = run_script("HSI", [17000.0] * 5, {1: "long"}, hkd_per_usd=[7.80] * 5,
+                                  budget=100.0, volatility=20.0)
+    assert strategy.trade_records == [] and change == 0.0
+    assert "below one contract's daily risk 128 USD" in strategy.skips[0]["reason"]

@@ -1,0 +1,178 @@
+"""Every playbook on the real data of summer 2024: what it did, no look-ahead, stable reruns."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import strategies
+from unwind.config import RunConfig
+from unwind.engine import run
+
+WINDOW = ("2024-06-01", "2024-09-30")
+
+
+def summer(real_store, playbook, end=WINDOW[1], **options):
+    return run(RunConfig(playbook=playbook, start=WINDOW[0], end=end,
+                         store=str(real_store.root), **options))
+
+
+@pytest.fixture(scope="module")
+def results(real_store):
+    return {playbook: summer(real_store, playbook) for playbook in strategies.ids()}
+
+
+def holding(trades: pd.DataFrame, symbol: str, side: str, day: str) -> bool:
+    """Whether a `side` position in `symbol` was open at some point of `day` (UTC)."""
+    start, end = pd.Timestamp(day, tz="UTC"), pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+    entries = pd.to_datetime(trades["entry_time"])
+    exits = pd.to_datetime(trades["exit_time"])
+    return bool(((trades["symbol"] == symbol) & (trades["side"] == side) & (entries < end)
+                 & (exits > start)).any())
+
+
+@pytest.mark.parametrize("playbook", strategies.ids())
+def test_each_playbook_produces_a_scored_window(results, playbook):
+    result = results[playbook]
+    assert result.equity.index[0] >= pd.Timestamp(WINDOW[0], tz="UTC")
+    assert result.equity.index[-1] < pd.Timestamp("2024-10-01", tz="UTC")
+    assert set(result.metrics) >= {"total_return", "max_drawdown", "sharpe_ratio", "trades",
+                                   "hit_rate", "exposure", "pnl_usd", "fees_usd"}
+    assert result.metrics["trades"] == len(result.trades)
+    assert not result.synthetic
+    assert result.regime_shares["deleveraging"] > 0  # early August reads as deleveraging
+
+
+def test_gold_asia_dip_buys_gold_at_the_end_of_the_asian_session_of_5_august(results):
+    trades = results["gold_asia_dip"].trades
+    crash = trades[trades["entry_time"].str.startswith("2024-08-05")]
+    assert crash["entry_time"].tolist() == ["2024-08-05T09:00:00+00:00"]
+    # Finding: the real liquidation came later in London and New York; the stop took it out.
+    assert crash["pnl_usd"].iloc[0] < 0
+
+
+def test_the_plain_twin_trades_more_often(results):
+    assert results["gold_dip_any_session"].metrics["trades"] > \
+        results["gold_asia_dip"].metrics["trades"]
+
+
+def test_hsi_short_yen_vol_is_short_in_the_unwind(results):
+    trades = results["hsi_short_yen_vol"].trades
+    assert set(trades["side"]) == {"short"}
+    assert holding(trades, "HSI", "short", "2024-07-25")
+    assert holding(trades, "HSI", "short", "2024-08-07")
+    # Finding: flat on 1-5 August: the 10-day yen volatility fell as 11 July left the window.
+    assert not holding(trades, "HSI", "short", "2024-08-02")
+
+
+def test_bond_hedge_holds_notes_while_yen_stress_is_on(results):
+    trades = results["bond_hedge"].trades
+    assert holding(trades, "ZN", "long", "2024-08-07")
+    assert holding(trades, "NQ", "long", "2024-08-05")
+    assert not holding(trades, "ZN", "long", "2024-06-20")
+
+
+def test_gold_haven_turn_waits_for_the_selling_to_end(results):
+    entries = results["gold_haven_turn"].trades["entry_time"]
+    assert len(entries) >= 1 and (entries > "2024-08-06").all()
+
+
+def test_jgb_and_spread_playbooks_find_no_signal_in_a_deleveraging_summer(results):
+    # JGB yields fell in August 2024 (deleveraging, not fiscal risk): no JGB shock to short on;
+    # the US-Japan spread narrowed 0.35 pp in 20 days, short of the 2-sigma 0.40 pp rule.
+    assert results["jgb_shock_short_nq"].metrics["trades"] == 0
+    assert results["spread_unwind_long_yen"].metrics["trades"] == 0
+    assert results["spread_unwind_long_yen"].metrics["total_return"] == 0.0
+
+
+@pytest.mark.parametrize("cut", ["2024-08-07", "2024-09-10"])
+@pytest.mark.parametrize("playbook", strategies.ids())
+def test_no_look_ahead_cutting_the_data_keeps_earlier_orders(real_store, results, playbook, cut):
+    def ordered(trades):
+        return trades.sort_values(["entry_time", "symbol"]).reset_index(drop=True)
+
+    def rows(trades):
+        return trades.to_dict("records")
+
+    truncated = ordered(summer(real_store, playbook, end=cut).trades)
+    full = ordered(results[playbook].trades)
+    cut = (pd.Timestamp(cut) + pd.Timedelta(days=1)).date().isoformat()  # the cut day is kept
+    columns = ["entry_time", "symbol", "side", "contracts", "entry_price"]
+    assert rows(truncated[columns]) == rows(full[full["entry_time"] < cut][columns])
+    assert rows(truncated[truncated["status"] == "closed"]) == \
+        rows(full[full["exit_time"] < cut])
+
+
+@pytest.mark.parametrize("playbook", ["gold_asia_dip", "hsi_short_yen_vol", "bond_hedge"])
+def test_runonce_and_preload_modes_agree(real_store, results, playbook):
+    reference = results[playbook]
+    for runonce, preload in [(True, False), (False, True), (False, False)]:
+        other = summer(real_store, playbook, runonce=runonce, preload=preload)
+        assert other.metrics == reference.metrics, (runonce, preload)
+        assert other.trades.equals(reference.trades)
+
+
+def test_a_rerun_writes_byte_identical_metrics(real_store, tmp_path, run_cli):
+    directories = []
+    for _ in range(2):
+        result = run_cli("run", "hsi_short_yen_vol", "--store", str(real_store.root), "--out",
+                         str(tmp_path), "--json")
+        assert result.code == 0, result.err
+        directories.append(json.loads(result.out)["run_dir"])
+    assert directories[0] != directories[1]
+    first, second = (open(f"{d}/metrics.json", "rb").read() for d in directories)
+    assert first == second
+    trades = pd.read_csv(f"{directories[0]}/trades.csv")
+    assert list(trades.columns[:12]) == [
+        "entry_time", "exit_time", "symbol", "side", "contracts", "entry_price", "exit_price",
+        "currency", "pnl_local", "fx_rate", "pnl_usd", "fees_usd"]
+    equity = pd.read_csv(f"{directories[0]}/equity.csv")
+    assert list(equity.columns) == ["time", "equity_usd"] and equity["time"][0].endswith("+00:00")
+    manifest = json.loads(open(f"{directories[0]}/manifest.json").read())
+    assert len(manifest["config_sha256"]) == 64 and manifest["data"][0]["data_sha256"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "gold_asia_dp"], "unknown playbook 'gold_asia_dp' (did you mean gold_asia_dip?)"),
+    (["run", "gold_asia_dip", "-p", "dipp=0.01"], "unknown parameter 'dipp' (did you mean dip?)"),
+    (["run", "gold_asia_dip", "-p", "dip=lots"], "parameter dip='lots': expected float"),
+    (["run", "gold_asia_dip", "-p", "dip_measure=median"], "dip_measure must be"),
+    (["run", "gold_asia_dip", "-p", "nonsense"], "expected KEY=VALUE"),
+    (["run", "gold_asia_dip", "--start", "2024-09-01", "--end", "2024-08-01"], "empty window"),
+    (["run", "gold_asia_dip", "--start", "2024-02-30"], "is not a date"),
+    (["run", "jgb_shock_short_nq"], "no NQ 1d series in the store"),
+])
+def test_bad_run_input_is_one_line(store_dir, run_cli, args, message):
+    result = run_cli(*args)
+    assert result.code != 0
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.err
+
+
+def test_a_series_failing_the_quality_gate_is_refused(raw, store_dir, run_cli):
+    run_cli("data", "import", str(raw / "yf_storage_data_fy/JPY_X.csv"), "--symbol", "USDJPY")
+    run_cli("data", "import", str(raw / "fred_401alert/DGS10.csv"))
+    run_cli("data", "import", str(raw / "mof_jgb/jgbcm_all.csv"), "--symbol", "JGB10Y")
+    refused = run_cli("run", "spread_unwind_long_yen")
+    assert refused.code == 1 and "USDJPY 1d fails the quality gate" in refused.err
+    assert "open equals close" in refused.err
+    allowed = run_cli("run", "spread_unwind_long_yen", "--allow-defects", "--out",
+                      str(store_dir.parent / "runs"))
+    assert allowed.code == 0, allowed.err
+
+
+@pytest.mark.parametrize("playbook", strategies.ids())
+def test_no_look_ahead_in_any_line_the_playbook_reads(real_store, playbook):
+    """Every line (signals, volatility, FX rate, regime) is the same when every series is cut at
+    the instant T by the time its values became known: a value at bar t uses only data known
+    by t. T falls mid-day, between the Tokyo and New York closes, where a leak would show."""
+    from unwind.engine import prepare
+
+    config = RunConfig(playbook=playbook, start=WINDOW[0], end=WINDOW[1],
+                       store=str(real_store.root))
+    short = prepare(config, known_by=pd.Timestamp("2024-08-06 12:00", tz="UTC"))
+    full = prepare(config)
+    for symbol, frame in short.frames.items():
+        assert frame.index[-1] >= pd.Timestamp("2024-08-05", tz="UTC")
+        later = full.frames[symbol].loc[frame.index]
+        pd.testing.assert_frame_equal(frame, later, check_freq=False)
