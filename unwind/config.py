@@ -25,6 +25,10 @@ class RunConfig:
     cash_usd: float = 1_000_000.0
     slippage_ticks: float = 1.0
     allow_defects: bool = False
+    # Per-symbol overrides of the registry: initial margin (USD per contract) and fee (contract
+    # currency per contract per side), e.g. (("HSI", 16000.0),).
+    margins: tuple[tuple[str, float], ...] = ()
+    fees: tuple[tuple[str, float], ...] = ()
     store: str | None = field(default=None, compare=False)
     runonce: bool = field(default=True, compare=False)
     preload: bool = field(default=True, compare=False)
@@ -38,6 +42,10 @@ class RunConfig:
                                 "YYYY-MM-DD") from None
         if self.start > self.end:
             raise DataError(f"empty window: --start {self.start} is after --end {self.end}")
+        for kind, overrides in (("margin", self.margins), ("fee", self.fees)):
+            for symbol, value in overrides:
+                if not isinstance(value, (int, float)) or value < 0:
+                    raise DataError(f"--{kind} {symbol}={value!r}: expected an amount >= 0")
         if (self.warmup_days or 0) < 0 or self.cash_usd <= 0 or self.slippage_ticks < 0:
             raise DataError("warmup_days and slippage_ticks must be >= 0 and cash_usd > 0")
 
@@ -45,7 +53,8 @@ class RunConfig:
         return {"playbook": self.playbook, "start": self.start, "end": self.end,
                 "parameters": dict(self.parameters), "warmup_days": self.warmup_days,
                 "cash_usd": self.cash_usd, "slippage_ticks": self.slippage_ticks,
-                "allow_defects": self.allow_defects}
+                "allow_defects": self.allow_defects, "margins": dict(self.margins),
+                "fees": dict(self.fees)}
 
     def sha256(self) -> str:
         text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))

@@ -133,6 +133,10 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     window_start = pd.Timestamp(config.start, tz="UTC")
     window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
     traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+    for symbol, _ in config.margins + config.fees:
+        if symbol not in traded:
+            raise DataError(f"--margin/--fee {symbol}: {config.playbook} trades "
+                            f"{', '.join(traded)}")
     signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
         else playbook.SIGNALS
     warmup = config.warmup_days if config.warmup_days is not None else playbook.WARMUP_DAYS
@@ -171,7 +175,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         if len(traded) > 1:
             full = _onto_union(full, union)
         frames[symbol] = full.astype("float64")
-        margins[symbol] = margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0]))
+        margins[symbol] = margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0]),
+                                     dict(config.margins).get(symbol))
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
     return Prepared(playbook, parameters, window_start, window_end, bars, frames, margins,
                     regime_codes, notes)
@@ -179,10 +184,17 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
 
 def run(config: RunConfig) -> RunResult:
     """Run `config` and return equity, trades and metrics of its window."""
+    ready = prepare(config)
+    strategy = execute(ready, config)
+    return _result(config, ready.parameters, strategy, ready.window_start, ready.window_end,
+                   ready.bars, ready.regime_codes, ready.notes)
+
+
+def execute(ready: Prepared, config: RunConfig):
+    """The backtrader part of a run: feeds, accounting, sizer, playbook; returns the strategy."""
     import backtrader as bt
 
     compat.install()
-    ready = prepare(config)
     cerebro = bt.Cerebro(stdstats=False, runonce=config.runonce, preload=config.preload)
     cerebro.broker.setcash(config.cash_usd)
     for symbol, frame in ready.frames.items():
@@ -190,6 +202,7 @@ def run(config: RunConfig) -> RunResult:
         cerebro.adddata(feed)
         commission = ContractCommission(instrument=instruments.get(symbol),
                                         slippage_ticks=config.slippage_ticks,
+                                        fee_per_contract=dict(config.fees).get(symbol),
                                         margin_usd=ready.margins_usd[symbol])
         commission.rate_line = feed.lines.usd_per_local
         cerebro.broker.addcommissioninfo(commission, name=symbol)
@@ -199,9 +212,7 @@ def run(config: RunConfig) -> RunResult:
     cerebro.addstrategy(ready.playbook.Strategy, trade_from=trade_from,
                         slippage_ticks=config.slippage_ticks,
                         **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__})
-    strategy = cerebro.run()[0]
-    return _result(config, parameters, strategy, ready.window_start, ready.window_end, ready.bars,
-                   ready.regime_codes, ready.notes)
+    return cerebro.run()[0]
 
 
 def _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,

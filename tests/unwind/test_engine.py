@@ -103,7 +103,7 @@ def test_no_look_ahead_cutting_the_data_keeps_earlier_orders(real_store, results
         rows(full[full["exit_time"] < cut])
 
 
-@pytest.mark.parametrize("playbook", ["gold_asia_dip", "hsi_short_yen_vol", "bond_hedge"])
+@pytest.mark.parametrize("playbook", strategies.ids())
 def test_runonce_and_preload_modes_agree(real_store, results, playbook):
     reference = results[playbook]
     for runonce, preload in [(True, False), (False, True), (False, False)]:
@@ -176,3 +176,44 @@ def test_no_look_ahead_in_any_line_the_playbook_reads(real_store, playbook):
         assert frame.index[-1] >= pd.Timestamp("2024-08-05", tz="UTC")
         later = full.frames[symbol].loc[frame.index]
         pd.testing.assert_frame_equal(frame, later, check_freq=False)
+
+
+def test_two_calendars_orders_only_on_each_feeds_own_days(real_store):
+    """HSI (HKEX days) with ZN (CME days): backtrader steps over the union of both calendars;
+    the playbook trades a feed only on its fresh bars, never on a repeated one."""
+    result = summer(real_store, "bond_hedge", parameters=(("equity", "HSI"),))
+    hsi_days = set(real_store.read("HSI", "1d")[0].index.strftime("%Y-%m-%d"))
+    zn_days = set(real_store.read("ZN", "1d")[0].index.strftime("%Y-%m-%d"))
+    assert "2024-07-04" in hsi_days - zn_days and "2024-09-18" in zn_days - hsi_days
+    trades = result.trades
+    hsi = trades[trades["symbol"] == "HSI"]
+    zn = trades[(trades["symbol"] == "ZN") & (trades["status"] == "closed")]
+    assert len(hsi) == 1 and hsi["entry_time"].str[:10].isin(hsi_days).all()
+    assert len(zn) >= 1 and zn["entry_time"].str[:10].isin(zn_days).all()
+    assert zn["exit_time"].str[:10].isin(zn_days).all()
+    assert "HSI: HKD converted with HKD peg 7.8" in result.notes
+
+
+def test_a_run_can_override_margin_and_fee(real_store):
+    base = summer(real_store, "hsi_short_yen_vol")
+    free = summer(real_store, "hsi_short_yen_vol", fees=(("HSI", 0.0),))
+    assert free.metrics["fees_usd"] == 0.0
+    assert free.metrics["pnl_usd"] == pytest.approx(base.metrics["pnl_usd"] +
+                                                    base.metrics["fees_usd"])
+    blocked = summer(real_store, "hsi_short_yen_vol", margins=(("HSI", 2_000_000.0),))
+    assert blocked.metrics["trades"] == 0
+    assert "cannot carry the margin" in blocked.skips[0]["reason"]
+
+
+def test_the_regime_read_filters_entries(real_store, results):
+    from strategies.regime import DELEVERAGING
+    from unwind.engine import prepare
+
+    config = RunConfig(playbook="hsi_short_yen_vol", start=WINDOW[0], end=WINDOW[1],
+                       store=str(real_store.root), parameters=(("regime_filter", "deleveraging"),))
+    filtered = run(config).trades
+    assert 0 < len(filtered) < len(results["hsi_short_yen_vol"].trades)
+    regime = prepare(config).frames["HSI"]["regime"]
+    for entry in filtered["entry_time"]:
+        decision_bar = regime.index.get_loc(pd.Timestamp(entry)) - 1  # filled at the next open
+        assert regime.iloc[decision_bar] == DELEVERAGING

@@ -7,16 +7,29 @@ import click
 from unwind.cli.options import echo_json, echo_table, json_option, store_option
 
 
-def _parse_pairs(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, str], ...]:
     from feeds.errors import DataError
 
     parsed = []
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise DataError(f"-p {pair!r}: expected KEY=VALUE")
+            raise DataError(f"{option} {pair!r}: expected KEY=VALUE")
         parsed.append((key.strip(), value.strip()))
     return tuple(parsed)
+
+
+def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
+    from feeds.errors import DataError
+    from feeds.store import check_series_name
+
+    amounts = []
+    for symbol, value in _parse_pairs(pairs, option):
+        try:
+            amounts.append((check_series_name(symbol), float(value)))
+        except ValueError:
+            raise DataError(f"{option} {symbol}={value!r}: expected a number") from None
+    return tuple(amounts)
 
 
 @click.command("run")
@@ -30,13 +43,17 @@ def _parse_pairs(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--cash", type=click.FloatRange(min=1), default=1_000_000.0, show_default=True,
               help="Starting cash in USD.")
 @click.option("--slippage-ticks", type=click.FloatRange(min=0), default=1.0, show_default=True)
+@click.option("--margin", "margins", multiple=True, metavar="SYM=USD",
+              help="Initial margin per contract in USD, overriding the registry (repeatable).")
+@click.option("--fee", "fees", multiple=True, metavar="SYM=AMOUNT",
+              help="Fee per contract per side in the contract currency (repeatable).")
 @click.option("--allow-defects", is_flag=True, help="Trade on series that fail the quality gate.")
 @click.option("--out", type=click.Path(file_okay=False), help="Parent of the run directory "
               "(default runs/out).")
 @store_option
 @json_option
-def command(playbook, start, end, parameters, warmup_days, cash, slippage_ticks, allow_defects,
-            out, store_path, as_json) -> None:
+def command(playbook, start, end, parameters, warmup_days, cash, slippage_ticks, margins, fees,
+            allow_defects, out, store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
     import datetime as dt
 
@@ -46,6 +63,8 @@ def command(playbook, start, end, parameters, warmup_days, cash, slippage_ticks,
     config = RunConfig(playbook=playbook, start=start, end=end,
                        parameters=_parse_pairs(parameters), warmup_days=warmup_days,
                        cash_usd=cash, slippage_ticks=slippage_ticks, allow_defects=allow_defects,
+                       margins=_parse_amounts(margins, "--margin"),
+                       fees=_parse_amounts(fees, "--fee"),
                        store=store_path)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = engine.run(config)
