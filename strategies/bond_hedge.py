@@ -37,6 +37,7 @@ class Parameters(CommonParameters):
     hedge: bool = True
     # A full hedge budget: the ZN leg carries as much daily risk as the equity leg.
     hedge_ratio: float = 1.0
+    # The stress signal is hsi_short_yen_vol's, with its defaults and reasons.
     volatility_days: int = hsi_short_yen_vol.Parameters.volatility_days
     high_volatility: float = hsi_short_yen_vol.Parameters.high_volatility
     rising_days: int = hsi_short_yen_vol.Parameters.rising_days

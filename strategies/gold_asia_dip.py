@@ -44,6 +44,7 @@ class Parameters(CommonParameters):
     dip_measure: str = "low"
     # A 2% fall of USDJPY in five days is its 5th percentile 2016-2023: the yen is being bought.
     yen_move: float = 0.02
+    # Five trading days of hourly bars, the horizon of that percentile.
     yen_lookback_hours: int = 120
     # Take 1.5x the minimum dip back; stop at the same distance (symmetric, no edge assumed).
     take_profit: float = 0.015

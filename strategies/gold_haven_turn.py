@@ -39,10 +39,13 @@ class Parameters(CommonParameters):
     yen_move: float = 0.02
     # A liquidation leg is a fall of more than two typical daily ranges from the recent high.
     drawdown_atrs: float = 2.0
+    # A setup stays live for two trading weeks: exhaustion usually follows within that.
     setup_days: int = 10
     # "Ranges contract": this week's average range at most 80% of the month's.
     contraction: float = 0.8
+    # "Price stabilises": higher than three sessions ago (no fresh low this week).
     stabilise_days: int = 3
+    # A month: the seed's "medium term" haven bid, not a long-term gold allocation.
     max_hold_days: int = 20
 
 

@@ -41,6 +41,8 @@ class Parameters(CommonParameters):
     volatility_days: int = 10
     # 10% a year is the 80th percentile of USDJPY 10-day realised volatility 2016-2023 (median 6.6%).
     high_volatility: float = 0.10
+    # "Rising" and the yen's "slope" are judged over one trading week, the seed's horizon of
+    # "short-term" moves.
     rising_days: int = 5
     slope_days: int = 5
     # Appreciation "slows" when the yen gains less than 0.5% a week (half a weekly sigma).

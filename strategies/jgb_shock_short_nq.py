@@ -35,11 +35,13 @@ PLAIN_TWIN = None
 @dataclass(frozen=True)
 class Parameters(CommonParameters):
     jgb_series: str = "JGB30Y"
+    # A week of yield change: the seed's auction- and election-driven jumps play out over days.
     change_days: int = 5
     # Six months of daily 5-day changes: enough for a stable spread, recent enough to adapt.
     zscore_days: int = 120
     # Two standard deviations: the "sharp move" convention used throughout the playbooks.
     jump_z: float = 2.0
+    # Cover once the move is back within half a sigma of normal, or after two trading weeks.
     exit_z: float = 0.5
     hold_days: int = 10
 

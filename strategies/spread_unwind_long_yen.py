@@ -34,9 +34,11 @@ PLAIN_TWIN = None
 
 @dataclass(frozen=True)
 class Parameters(CommonParameters):
+    # About a month of trading days: how fast a spread must fall to count as "fast".
     change_days: int = 20
     # Two standard deviations of 20-day spread changes, 2005-2023 (sigma 0.21 pp) -> 0.40 pp.
     spread_drop: float = 0.40
+    # Six weeks: past that, the move is a new regime rather than the unwind itself.
     max_hold_days: int = 30
 
 
