@@ -1,7 +1,8 @@
 """The playbooks, one module per playbook (named by its id), and the signals they share.
 
 `get(id)` imports a playbook module; `ids()` lists them. Each module has: ID, SEED, TRADED, BAR,
-SIGNALS, WARMUP_DAYS, BENCHMARK, PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and
+SIGNALS, WARMUP_DAYS, BENCHMARK (its name) and BENCHMARK_KIND ('hold': risk-budgeted buy
+and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with), PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and
 `Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
 depend on a parameter.
 """

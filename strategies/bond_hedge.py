@@ -28,6 +28,7 @@ BAR = "1d"
 SIGNALS = (("USDJPY", "1d"),)
 WARMUP_DAYS = 60
 BENCHMARK = "the equity leg alone (hedge=false)"
+BENCHMARK_KIND = {"hedge": False}
 PLAIN_TWIN = None
 
 

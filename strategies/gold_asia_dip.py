@@ -32,6 +32,7 @@ BAR = "1h"
 SIGNALS = (("USDJPY", "1h"),)
 WARMUP_DAYS = 30
 BENCHMARK = "buy and hold XAUUSD"
+BENCHMARK_KIND = "hold"
 PLAIN_TWIN = "gold_dip_any_session"
 
 

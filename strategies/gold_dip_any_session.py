@@ -25,6 +25,7 @@ BAR = "1h"
 SIGNALS = ()
 WARMUP_DAYS = 30
 BENCHMARK = "buy and hold XAUUSD"
+BENCHMARK_KIND = "hold"
 PLAIN_TWIN = None
 
 

@@ -30,6 +30,7 @@ BAR = "1d"
 SIGNALS = (("USDJPY", "1d"),)
 WARMUP_DAYS = 60
 BENCHMARK = "buy and hold GC"
+BENCHMARK_KIND = "hold"
 PLAIN_TWIN = None
 
 

@@ -32,6 +32,7 @@ BAR = "1d"
 SIGNALS = (("USDJPY", "1d"),)
 WARMUP_DAYS = 60
 BENCHMARK = "flat"
+BENCHMARK_KIND = "flat"
 PLAIN_TWIN = None
 
 

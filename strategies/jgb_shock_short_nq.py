@@ -29,6 +29,7 @@ BAR = "1d"
 SIGNALS = (("JGB30Y", "1d"), ("UST30Y", "1d"))
 WARMUP_DAYS = 200
 BENCHMARK = "flat"
+BENCHMARK_KIND = "flat"
 PLAIN_TWIN = None
 
 

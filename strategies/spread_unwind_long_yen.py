@@ -29,6 +29,7 @@ BAR = "1d"
 SIGNALS = (("UST10Y", "1d"), ("JGB10Y", "1d"))
 WARMUP_DAYS = 60
 BENCHMARK = "flat"
+BENCHMARK_KIND = "flat"
 PLAIN_TWIN = None
 
 

@@ -25,6 +25,9 @@ class RunConfig:
     cash_usd: float = 1_000_000.0
     slippage_ticks: float = 1.0
     allow_defects: bool = False
+    # The episode the window comes from, and the date days_to_first_entry counts from.
+    episode: str | None = None
+    first_trigger: str | None = None
     # Per-symbol overrides of the registry: initial margin (USD per contract) and fee (contract
     # currency per contract per side), e.g. (("HSI", 16000.0),).
     margins: tuple[tuple[str, float], ...] = ()
@@ -53,7 +56,8 @@ class RunConfig:
         return {"playbook": self.playbook, "start": self.start, "end": self.end,
                 "parameters": dict(self.parameters), "warmup_days": self.warmup_days,
                 "cash_usd": self.cash_usd, "slippage_ticks": self.slippage_ticks,
-                "allow_defects": self.allow_defects, "margins": dict(self.margins),
+                "allow_defects": self.allow_defects, "episode": self.episode,
+                "first_trigger": self.first_trigger, "margins": dict(self.margins),
                 "fees": dict(self.fees)}
 
     def sha256(self) -> str:
@@ -95,3 +99,12 @@ def _convert(name: str, raw, annotation):
     raise DataError(f"parameter {name}={raw!r}: expected {kind.__name__}")
 
 
+
+
+def for_episode(playbook: str, episode_id: str, **options) -> RunConfig:
+    """A run over an episode's analysis window (the warm-up is loaded before it)."""
+    from unwind import episodes
+
+    episode = episodes.get(episode_id)
+    return RunConfig(playbook=playbook, start=episode.start, end=episode.end, episode=episode_id,
+                     first_trigger=episode.first_trigger, **options)

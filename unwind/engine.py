@@ -22,6 +22,7 @@ from feeds.errors import DataError
 from feeds.store import Store
 from strategies import regime as regimes
 from strategies import signals
+from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs, availability
 from unwind import compat, metrics
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer, margin_usd
@@ -46,6 +47,7 @@ class RunResult:
     series: list[dict]
     synthetic: bool
     notes: list[str] = field(default_factory=list)
+    prices: pd.DataFrame | None = None   # traded closes and session flags over the window
 
 
 def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
@@ -190,7 +192,24 @@ def run(config: RunConfig) -> RunResult:
                    ready.bars, ready.regime_codes, ready.notes)
 
 
-def execute(ready: Prepared, config: RunConfig):
+def run_benchmark(config: RunConfig) -> RunResult:
+    """The playbook's named benchmark over the same window and data (see strategies/__init__)."""
+    import dataclasses
+
+    import strategies
+
+    kind = strategies.get(config.playbook).BENCHMARK_KIND
+    if isinstance(kind, dict):
+        merged = dict(config.parameters) | kind
+        return run(dataclasses.replace(config, parameters=tuple(merged.items())))
+    ready = prepare(config)
+    strategy_class = _HoldFirst if kind == "hold" else _StayFlat
+    strategy = execute(ready, config, strategy_class)
+    return _result(config, ready.parameters, strategy, ready.window_start, ready.window_end,
+                   ready.bars, ready.regime_codes, ready.notes)
+
+
+def execute(ready: Prepared, config: RunConfig, strategy_class=None):
     """The backtrader part of a run: feeds, accounting, sizer, playbook; returns the strategy."""
     import backtrader as bt
 
@@ -209,9 +228,12 @@ def execute(ready: Prepared, config: RunConfig):
     parameters = ready.parameters
     cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd)
     trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
-    cerebro.addstrategy(ready.playbook.Strategy, trade_from=trade_from,
+    strategy_class = strategy_class or ready.playbook.Strategy
+    accepted = set(strategy_class.params._getkeys())
+    cerebro.addstrategy(strategy_class, trade_from=trade_from,
                         slippage_ticks=config.slippage_ticks,
-                        **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__})
+                        **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__
+                           if k in accepted})
     return cerebro.run()[0]
 
 
@@ -227,7 +249,7 @@ def _result(config, parameters, strategy, window_start, window_end, bars, regime
     window = equity[inside]
     trades = pd.DataFrame(strategy.trade_records, columns=TRADE_COLUMNS)
     exposure = _exposure(strategy, inside)
-    run_data = metrics.RunData(window, trades, exposure)
+    run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
     window_regime = None
     if regime_codes is not None:
         in_window = regime_codes[(regime_codes.index >= window_start) &
@@ -235,11 +257,36 @@ def _result(config, parameters, strategy, window_start, window_end, bars, regime
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
     series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
                "synthetic": frame.attrs["synthetic"]} for key, frame in bars.items()]
+    prices = pd.concat([
+        pd.DataFrame({"symbol": data._name,
+                      "close": np.asarray(data.close.array[:len(equity)])[inside]},
+                      index=window.index) for data in strategy.datas])
+    prices["session"] = sessions.tag(prices.index)
     return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
                      window, trades, metrics.compute(run_data), strategy.skips, window_regime,
-                     series, any(s["synthetic"] for s in series), notes)
+                     series, any(s["synthetic"] for s in series), notes, prices)
 
 
 def _exposure(strategy, inside: np.ndarray) -> float:
     held = np.asarray(strategy.position_flags, dtype=bool)
     return float(held[inside].mean()) if inside.any() else 0.0
+
+
+class _HoldFirst(Playbook):
+    """Benchmark: long the first traded instrument from the window's start, sized by the same
+    risk budget, held to the end."""
+
+    params = backtrader_params(CommonParameters)
+
+    def decide(self):
+        if not self.position and self.trading_allowed():
+            target_size(self, self.data, +1)
+
+
+class _StayFlat(Playbook):
+    """Benchmark: no position (cash)."""
+
+    params = backtrader_params(CommonParameters)
+
+    def decide(self):
+        return

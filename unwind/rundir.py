@@ -1,4 +1,5 @@
-"""Writing a run directory: manifest.json, metrics.json, equity.csv, trades.csv.
+"""Writing a run directory: manifest.json, metrics.json, equity.csv, trades.csv, prices.csv,
+the benchmark's metrics and equity, and (through unwind.report) tear_sheet.html.
 
 A new directory per run under `runs/out/` (or --out), never overwriting. metrics.json depends only
 on the configuration and the data, so a rerun writes it byte for byte the same; manifest.json adds
@@ -61,7 +62,9 @@ def _iso(index: pd.DatetimeIndex) -> list[str]:
     return [t.isoformat() for t in index]
 
 
-def write(result: RunResult, directory: Path, started: str, finished: str) -> None:
+def write(result: RunResult, directory: Path, started: str, finished: str,
+          benchmark: RunResult | None = None) -> None:
+    """Write the run's files (and its benchmark's equity and metrics when given)."""
     config = result.config
     manifest = {
         "synthetic": result.synthetic,
@@ -79,3 +82,11 @@ def write(result: RunResult, directory: Path, started: str, finished: str) -> No
                            "equity_usd": result.equity.to_numpy()})
     equity.to_csv(directory / "equity.csv", index=False, float_format="%.6f")
     result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.6f")
+    prices = result.prices.assign(time=_iso(result.prices.index))
+    prices[["time", "symbol", "close", "session"]].to_csv(directory / "prices.csv", index=False)
+    if benchmark is not None:
+        (directory / "benchmark_metrics.json").write_text(
+            json.dumps(benchmark.metrics, indent=2, sort_keys=True) + "\n")
+        pd.DataFrame({"time": _iso(benchmark.equity.index),
+                      "equity_usd": benchmark.equity.to_numpy()}).to_csv(
+            directory / "benchmark_equity.csv", index=False, float_format="%.6f")

@@ -59,3 +59,20 @@ def playbooks_command(as_json: bool) -> None:
                    f"{'; plain twin: ' + row['plain_twin'] if row['plain_twin'] else ''}")
         click.echo("    parameters: " + ", ".join(f"{k}={v}" for k, v in
                                                   row["parameters"].items()))
+
+
+@group.command("episodes")
+@json_option
+def episodes_command(as_json: bool) -> None:
+    """The episode catalogue: windows, triggers, tags."""
+    from unwind.episodes import catalogue
+
+    episodes = list(catalogue().values())
+    if as_json:
+        echo_json([e.to_json() for e in episodes])
+        return
+    for episode in episodes:
+        click.echo(f"{episode.id}: {episode.name} ({episode.start} .. {episode.end}) "
+                   f"[{', '.join(episode.tags)}]")
+        for trigger in episode.triggers:
+            click.echo(f"    {trigger.date}  {trigger.label}")

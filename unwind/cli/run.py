@@ -34,8 +34,9 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
 
 @click.command("run")
 @click.argument("playbook")
-@click.option("--start", default="2024-06-01", show_default=True, help="First day of the window.")
-@click.option("--end", default="2024-09-30", show_default=True, help="Last day of the window.")
+@click.option("--episode", help="Run over an episode's window (`unwind list episodes`).")
+@click.option("--start", help="First day of the window (default 2024-06-01).")
+@click.option("--end", help="Last day of the window (default 2024-09-30).")
 @click.option("-p", "--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
               help="Playbook parameter (repeatable); `unwind list playbooks` shows them.")
 @click.option("--warmup-days", type=click.IntRange(min=0), default=None,
@@ -52,32 +53,42 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
               "(default runs/out).")
 @store_option
 @json_option
-def command(playbook, start, end, parameters, warmup_days, cash, slippage_ticks, margins, fees,
+def command(playbook, episode, start, end, parameters, warmup_days, cash, slippage_ticks, margins, fees,
             allow_defects, out, store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
     import datetime as dt
 
-    from unwind import engine, rundir
-    from unwind.config import RunConfig
+    from feeds.errors import DataError
+    from unwind import engine, report, rundir
+    from unwind.config import RunConfig, for_episode
 
-    config = RunConfig(playbook=playbook, start=start, end=end,
-                       parameters=_parse_pairs(parameters), warmup_days=warmup_days,
-                       cash_usd=cash, slippage_ticks=slippage_ticks, allow_defects=allow_defects,
-                       margins=_parse_amounts(margins, "--margin"),
-                       fees=_parse_amounts(fees, "--fee"),
-                       store=store_path)
+    if episode and (start or end):
+        raise DataError("--episode sets the window; drop --start/--end")
+    options = dict(parameters=_parse_pairs(parameters), warmup_days=warmup_days,
+                   cash_usd=cash, slippage_ticks=slippage_ticks, allow_defects=allow_defects,
+                   margins=_parse_amounts(margins, "--margin"),
+                   fees=_parse_amounts(fees, "--fee"), store=store_path)
+    config = for_episode(playbook, episode, **options) if episode else RunConfig(
+        playbook=playbook, start=start or "2024-06-01", end=end or "2024-09-30", **options)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = engine.run(config)
+    benchmark = engine.run_benchmark(config)
     directory = rundir.new_run_dir(out, playbook)
-    rundir.write(result, directory,
-                 started, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    rundir.write(result, directory, started,
+                 dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), benchmark)
+    sheet = report.tear_sheet(directory)
     if as_json:
         echo_json({"run_dir": str(directory), "metrics": result.metrics,
+                   "benchmark_metrics": benchmark.metrics, "tear_sheet": str(sheet),
                    "synthetic": result.synthetic})
         return
     if result.synthetic:
         click.echo("SYNTHETIC demo data in this run: not market history.")
-    click.echo(f"{playbook} {start}..{end}: {len(result.trades)} trades -> {directory}")
-    echo_table([{"metric": k, "value": v} for k, v in result.metrics.items()], ["metric", "value"])
+    click.echo(f"{playbook} {config.start}..{config.end}: {len(result.trades)} trades -> "
+               f"{directory}")
+    echo_table([{"metric": k, "value": "n/a" if v is None else v,
+                 "benchmark": "n/a" if benchmark.metrics[k] is None else benchmark.metrics[k]}
+                for k, v in result.metrics.items()], ["metric", "value", "benchmark"])
+    click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:
         click.echo(f"skipped {skip['time'][:16]} {skip['symbol']}: {skip['reason']}")

@@ -1,0 +1,116 @@
+"""Run specs: TOML files in runs/ that the CLI accepts in place of flags.
+
+    [score]
+    playbooks = "all"                      # or a list of ids
+    episodes = ["aug-2024-carry-unwind"]   # or "all"
+    jobs = 2
+    allow_defects = false
+    [[score.windows]]                      # optional ad-hoc windows, scored like episodes
+    id = "summer-2024"
+    start = "2024-06-01"
+    end = "2024-09-30"
+    trigger = "2024-08-05"
+
+Unknown keys are refused naming the nearest valid one; windows must run forwards and must not
+overlap each other. Flags given on the command line win over the spec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+from feeds.errors import DataError, nearest
+from unwind import episodes as catalogue
+from unwind.episodes import Episode, Trigger
+
+_SECTIONS = {"score"}
+_SCORE_KEYS = {"playbooks", "episodes", "windows", "jobs", "allow_defects", "store", "out"}
+_WINDOW_KEYS = {"id", "start", "end", "trigger", "label"}
+
+
+def _refuse_unknown(where: str, given, allowed: set[str]) -> None:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise DataError(f"{where}: unknown key {unknown[0]!r}{nearest(unknown[0], allowed)}; "
+                        f"valid keys: {', '.join(sorted(allowed))}")
+
+
+def load(path: str | Path) -> dict:
+    """The spec's [score] table, checked."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such run spec") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text file; expected a TOML run spec") from None
+    except tomllib.TOMLDecodeError as error:
+        raise DataError(f"{path}: malformed TOML: {error}") from None
+    _refuse_unknown(str(path), raw, _SECTIONS)
+    spec = raw.get("score", {})
+    _refuse_unknown(f"{path} [score]", spec, _SCORE_KEYS)
+    return spec | {"windows": _windows(path, spec.get("windows", []))}
+
+
+def _day(path: Path, window: dict, key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(window[key]))
+    except (KeyError, ValueError):
+        raise DataError(f"{path}: window {window.get('id', '?')!r} needs {key} = YYYY-MM-DD"
+                        ) from None
+
+
+def _windows(path: Path, raw_windows: list) -> tuple[Episode, ...]:
+    windows = []
+    for window in raw_windows:
+        _refuse_unknown(f"{path} [[score.windows]]", window, _WINDOW_KEYS)
+        start, end = _day(path, window, "start"), _day(path, window, "end")
+        if start >= end:
+            raise DataError(f"{path}: window {window.get('id')!r} is reversed or empty "
+                            f"({start} .. {end}); start must be before end")
+        trigger = _day(path, window, "trigger") if "trigger" in window else start
+        windows.append(Episode(str(window.get("id") or f"window-{start}"), str(window.get(
+            "id")), str(start), str(end), (Trigger(str(trigger), window.get("label", "trigger")),),
+            ("custom",), "ad-hoc window from a run spec", (str(path),)))
+    ordered = sorted(windows, key=lambda e: e.start)
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start <= first.end:
+            raise DataError(f"{path}: windows {first.id!r} ({first.start}..{first.end}) and "
+                            f"{second.id!r} ({second.start}..{second.end}) overlap")
+    return tuple(windows)
+
+
+def _choose(values, everything: tuple[str, ...], what: str, check) -> tuple[str, ...]:
+    if values in (None, "all", (), []):
+        return everything
+    if isinstance(values, str):
+        values = [values]
+    for value in values:
+        check(value)
+    return tuple(values)
+
+
+def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
+                 allow_defects=False, out=None, store=None):
+    """A ScoreConfig from a spec file and flags (flags win)."""
+    import strategies
+    from unwind import scorecard
+    from unwind.rundir import new_run_dir
+
+    spec = load(spec_path) if spec_path else {"windows": ()}
+    chosen_playbooks = _choose(list(playbooks) or spec.get("playbooks"), strategies.ids(),
+                               "playbook", strategies.get)
+    windows = spec["windows"]
+    if episodes or "episodes" in spec or not windows:
+        chosen_episodes = _choose(list(episodes) or spec.get("episodes"),
+                                  tuple(catalogue.catalogue()), "episode", catalogue.get)
+    else:
+        chosen_episodes = ()
+    directory = new_run_dir(out or spec.get("out"), "scorecard")
+    return scorecard.ScoreConfig(
+        playbooks=chosen_playbooks, episodes=chosen_episodes + tuple(w.id for w in windows),
+        windows=windows, store=store or spec.get("store"), out=str(directory),
+        jobs=jobs or int(spec.get("jobs", scorecard.default_jobs())),
+        allow_defects=allow_defects or bool(spec.get("allow_defects", False)))

@@ -1,0 +1,135 @@
+"""The scorecard: every playbook through every episode, against its benchmark and plain twin.
+
+Each cell is one run over the episode's window (warm-up before it) plus the playbook's benchmark
+over the same window, written as a run directory with its tear sheet under
+`<out>/cells/<playbook>/<episode>/`. A cell whose data is missing or fails the quality gate is
+`n/a` with the reason; nothing is dropped. Cells run in a process pool; rows come back in the
+catalogue's order whatever the number of jobs, so the files are identical for any --jobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from feeds.errors import DataError
+from unwind import metrics
+
+BASE_COLUMNS = ["playbook", "episode", "status", "reason", "run_dir"]
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    playbooks: tuple[str, ...]
+    episodes: tuple[str, ...]
+    store: str | None
+    out: str
+    jobs: int = 1
+    allow_defects: bool = False
+    windows: tuple = ()   # ad-hoc episodes from a run spec
+
+
+def columns() -> list[str]:
+    keys = [m.key for m in metrics.METRICS]
+    return BASE_COLUMNS + keys + [f"benchmark_{k}" for k in keys] + \
+        [f"excess_{k}" for k in keys] + [f"twin_excess_{k}" for k in keys]
+
+
+def _difference(first, second):
+    return None if first is None or second is None else \
+        float(f"{first - second:.12g}")
+
+
+def score_cell(playbook: str, episode, store: str | None, out: str,
+               allow_defects: bool) -> dict:
+    """Run one cell (an Episode) and write its run directory; a DataError makes an n/a row."""
+    from unwind import engine, report, rundir
+    from unwind.config import RunConfig
+
+    row = {"playbook": playbook, "episode": episode.id, "status": "ok", "reason": "",
+           "run_dir": f"cells/{playbook}/{episode.id}"}
+    try:
+        config = RunConfig(playbook=playbook, start=episode.start, end=episode.end,
+                           episode=episode.id, first_trigger=episode.first_trigger,
+                           store=store, allow_defects=allow_defects)
+        result = engine.run(config)
+        benchmark = engine.run_benchmark(config)
+    except DataError as error:
+        return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
+    directory = Path(out) / row["run_dir"]
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    rundir.write(result, directory, stamp, stamp, benchmark)
+    report.tear_sheet(directory)
+    for key, value in result.metrics.items():
+        row[key] = value
+        row[f"benchmark_{key}"] = benchmark.metrics[key]
+        row[f"excess_{key}"] = _difference(value, benchmark.metrics[key])
+    row["synthetic"] = result.synthetic
+    return row
+
+
+def _twin_differences(rows: list[dict]) -> None:
+    """For a filtered playbook, its metrics minus its plain twin's in the same episode."""
+    import strategies
+
+    by_cell = {(r["playbook"], r["episode"]): r for r in rows}
+    for row in rows:
+        twin = strategies.get(row["playbook"]).PLAIN_TWIN
+        other = by_cell.get((twin, row["episode"])) if twin else None
+        for metric in metrics.METRICS:
+            row[f"twin_excess_{metric.key}"] = None if other is None or row["status"] != "ok" \
+                or other["status"] != "ok" else _difference(row[metric.key], other[metric.key])
+
+
+def run_scorecard(config: ScoreConfig,
+                  progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+    """Score every cell; rows ordered by playbook, then episode, as given."""
+    from unwind import episodes as catalogue
+
+    custom = {window.id: window for window in config.windows}
+    cells = [(p, e) for p in config.playbooks for e in config.episodes]
+    results: dict[tuple[str, str], dict] = {}
+    arguments = [(p, custom.get(e) or catalogue.get(e), config.store, config.out,
+                  config.allow_defects) for p, e in cells]
+    if config.jobs <= 1:
+        for number, args in enumerate(arguments, start=1):
+            row = score_cell(*args)
+            results[(row["playbook"], row["episode"])] = row
+            if progress:
+                progress(number, len(cells), row)
+    else:
+        with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+            futures = [pool.submit(score_cell, *args) for args in arguments]
+            for number, future in enumerate(as_completed(futures), start=1):
+                row = future.result()
+                results[(row["playbook"], row["episode"])] = row
+                if progress:
+                    progress(number, len(cells), row)
+    rows = [results[cell] for cell in cells]
+    _twin_differences(rows)
+    return rows
+
+
+def write(rows: list[dict], out: Path) -> dict[str, Path]:
+    """scorecard.csv, scorecard.json and scorecard.html in `out`."""
+    import pandas as pd
+
+    from unwind import report
+
+    out = Path(out)
+    table = pd.DataFrame([{c: row.get(c) for c in columns()} for row in rows], columns=columns())
+    table.to_csv(out / "scorecard.csv", index=False)
+    clean = [{c: row.get(c) for c in columns()} for row in rows]
+    (out / "scorecard.json").write_text(json.dumps(clean, indent=2) + "\n")
+    html_path = report.scorecard_page(rows, out)
+    return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
