@@ -14,13 +14,14 @@ $(BIN)/unwind: pyproject.toml requirements.lock
 	@touch $@
 
 demo: $(BIN)/unwind
-	$(BIN)/unwind demo
+	$(BIN)/unwind score
 
 test: $(BIN)/unwind
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/unwind
 	$(BIN)/python bench/import_and_load.py
+	$(BIN)/python bench/playbooks.py
 
 clean:
 	rm -rf $(VENV) runs/out

@@ -152,3 +152,11 @@ def write_demo_store(store: Store, seed: int = SEED) -> list[str]:
                     sources=(SourceFile(f"demo:seed={seed}", "", "synthetic", len(frame)),))
         written.append(f"{symbol} {bar}")
     return written
+
+
+def demo_store_for(store: Store) -> Store:
+    """The SYNTHETIC store beside `store` (`<store>-demo`), created on first use."""
+    demo = Store(store.root.parent / f"{store.root.name}-demo")
+    if demo.is_empty():
+        write_demo_store(demo)
+    return demo

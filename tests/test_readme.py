@@ -27,7 +27,8 @@ def test_the_main_job_command_runs_on_a_fresh_store(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "SYNTHETIC demo data" in result.stdout
-    assert "August 2024 carry unwind" in result.stdout
+    page = re.search(r"scorecard: (\S+scorecard\.html)", result.stdout).group(1)
+    assert Path(page).is_file() and "SYNTHETIC DEMO DATA" in Path(page).read_text()
 
 
 def test_the_data_commands_in_the_readme_run(tmp_path):

@@ -10,7 +10,7 @@ from tests.conftest import tree_digest
 def test_help_lists_the_command_groups(run_cli):
     result = run_cli("--help")
     assert result.code == 0
-    for word in ("data", "list", "demo"):
+    for word in ("data", "list", "run", "score", "report"):
         assert word in result.out
 
 
@@ -21,14 +21,17 @@ def test_cli_start_up_does_not_import_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
-def test_demo_on_an_empty_store_says_synthetic_and_leaves_the_store_empty(store_dir, run_cli):
-    result = run_cli("demo")
-    assert result.code == 0
+def test_score_on_an_empty_store_runs_on_synthetic_data_and_leaves_the_store_empty(
+        store_dir, tmp_path, run_cli):
+    result = run_cli("score", "--playbook", "gold_asia_dip", "--episode",
+                     "aug-2024-carry-unwind", "--out", str(tmp_path / "out"), "--jobs", "1")
+    assert result.code == 0, result.err
     assert result.out.startswith("SYNTHETIC demo data")
-    assert "gold in the Asian session of 2024-08-05" in result.out
+    page = next((tmp_path / "out").glob("*/scorecard.html")).read_text()
+    assert "SYNTHETIC DEMO DATA" in page
+    sheet = next((tmp_path / "out").glob("*/cells/gold_asia_dip/*/tear_sheet.html")).read_text()
+    assert "SYNTHETIC DEMO DATA" in sheet
     assert tree_digest(store_dir) == {}
-    payload = json.loads(run_cli("demo", "--json").out)
-    assert payload["synthetic"] is True and not payload["missing"]
 
 
 def test_import_list_show_validate_on_real_files(raw, store_dir, run_cli):

@@ -57,8 +57,8 @@ def _store_is_empty(path: str) -> bool:
 
 
 def _demo_store(path: str | None):
+    from feeds.demo import demo_store_for
     from feeds.store import Store
-    from unwind.overview import demo_store_for
 
     return demo_store_for(Store(path)).root
 
