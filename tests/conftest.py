@@ -51,6 +51,7 @@ def real_store(tmp_path_factory, raw):
         ("yf_storage_data_fy/ZN_F.csv", "ZN"),
         ("fred_401alert/DGS10.csv", "UST10Y"),
         ("fred_401alert/DGS30.csv", "UST30Y"),
+        ("wsj_clamx4_stockdata/NIKKEI.csv", "NIKKEI225"),
     ]:
         import_files([raw / relative], ImportOptions(symbol=symbol), store)
     return store

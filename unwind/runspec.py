@@ -82,8 +82,9 @@ def _windows(path: Path, raw_windows: list) -> tuple[Episode, ...]:
     return tuple(windows)
 
 
-def _choose(values, everything: tuple[str, ...], what: str, check) -> tuple[str, ...]:
-    if values in (None, "all", (), []):
+def _choose(values, everything: tuple[str, ...], check) -> tuple[str, ...]:
+    """None or "all" -> everything; a list (possibly empty) -> those, each checked."""
+    if values is None or values == "all":
         return everything
     if isinstance(values, str):
         values = [values]
@@ -101,13 +102,13 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
 
     spec = load(spec_path) if spec_path else {"windows": ()}
     chosen_playbooks = _choose(list(playbooks) or spec.get("playbooks"), strategies.ids(),
-                               "playbook", strategies.get)
+                               strategies.get)
     windows = spec["windows"]
-    if episodes or "episodes" in spec or not windows:
-        chosen_episodes = _choose(list(episodes) or spec.get("episodes"),
-                                  tuple(catalogue.catalogue()), "episode", catalogue.get)
-    else:
-        chosen_episodes = ()
+    default_episodes = None if not windows else []
+    chosen_episodes = _choose(list(episodes) or spec.get("episodes", default_episodes),
+                              tuple(catalogue.catalogue()), catalogue.get)
+    if not chosen_playbooks or not chosen_episodes + tuple(w.id for w in windows):
+        raise DataError("nothing to score: no playbooks or no episodes selected")
     directory = new_run_dir(out or spec.get("out"), "scorecard")
     return scorecard.ScoreConfig(
         playbooks=chosen_playbooks, episodes=chosen_episodes + tuple(w.id for w in windows),
