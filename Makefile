@@ -17,6 +17,7 @@ demo: $(BIN)/unwind
 	$(BIN)/unwind score
 
 test: $(BIN)/unwind
+	./.ci/ensure-chromium
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/unwind

@@ -154,7 +154,10 @@ def _price_chart(plt, prices: pd.DataFrame, trades: pd.DataFrame, symbol: str, t
                    "triggers", fontsize=10, loc="left")
     axis.legend(fontsize=8, loc="best")
     axis.grid(alpha=0.3)
-    return _png(figure)
+    caption = ("<p class=sub>Shaded: the Asian session (00:00-09:00 UTC). ^ long entry, v short "
+               "entry, x exit; dashed: episode triggers.</p>") if intraday else \
+        "<p class=sub>^ long entry, v short entry, x exit; dashed: episode triggers.</p>"
+    return _png(figure) + caption
 
 
 def _metrics_table(values: dict, benchmark: dict | None) -> str:
