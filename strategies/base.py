@@ -160,10 +160,8 @@ class Playbook(bt.Strategy):
 
 
 def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.0) -> None:
-    """Go to `side` (+1 long, -1 short, 0 flat) in `data`, sized from the risk budget
-    (times `budget_share`)."""
-    from unwind.accounting import contracts_for
-
+    """Go to `side` (+1 long, -1 short, 0 flat) in `data`, sized by the run's sizer from the
+    risk budget (times `budget_share`)."""
     held = strategy.getposition(data).size
     if side == 0:
         if held:
@@ -173,7 +171,6 @@ def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.
         return
     if held:
         strategy.close(data=data)
-    budget = strategy.getsizer().p.risk_budget_usd * budget_share
-    contracts = contracts_for(strategy, data, strategy.broker.getcommissioninfo(data), budget)
+    contracts = strategy.getsizer().contracts(data, budget_share)
     if contracts >= 1:
         (strategy.buy if side > 0 else strategy.sell)(data=data, size=contracts)

@@ -104,9 +104,15 @@ def contracts_for(strategy, data, comminfo: ContractCommission, budget_usd: floa
 
 
 class RiskBudgetSizer(bt.Sizer):
-    """Sizes every order with `contracts_for` and the run's risk budget."""
+    """Sizes every order with `contracts_for` and the run's risk budget; playbooks call
+    `contracts(data, share)` for a leg sized by a share of the budget (a hedge)."""
 
     params = (("risk_budget_usd", 10_000.0),)
 
     def _getsizing(self, comminfo, cash, data, isbuy):
         return contracts_for(self.strategy, data, comminfo, self.p.risk_budget_usd)
+
+    def contracts(self, data, budget_share: float = 1.0) -> int:
+        comminfo = self.broker.getcommissioninfo(data)
+        return contracts_for(self.strategy, data, comminfo,
+                             self.p.risk_budget_usd * budget_share)

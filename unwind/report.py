@@ -27,7 +27,7 @@ letter-spacing:.05em}
 table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #d5d9e2;padding:4px 8px}
 th{background:#f1f3f7;text-align:left} td.num{text-align:right;font-variant-numeric:tabular-nums}
 img.chart{max-width:100%;display:block;margin:8px 0 4px}
-.grid td{min-width:70px;text-align:center} .na{background:#eceef2;color:#7a8091}
+.grid{font-size:12px} .grid td{min-width:52px;text-align:center} .na{background:#eceef2;color:#7a8091}
 """
 _COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
                  "document.querySelectorAll('img.chart').forEach(function(i){"
