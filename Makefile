@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench import-raw clean
 
 $(BIN)/unwind: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: $(BIN)/unwind
 test: $(BIN)/unwind
 	./.ci/ensure-chromium
 	$(BIN)/python -m pytest
+
+import-raw: $(BIN)/unwind
+	$(BIN)/python scripts/import_raw.py
 
 bench: $(BIN)/unwind
 	$(BIN)/python bench/import_and_load.py

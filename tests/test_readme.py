@@ -46,3 +46,14 @@ def test_the_data_commands_in_the_readme_run(tmp_path):
         result = subprocess.run([str(unwind), *args], cwd=ROOT, env=env, capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, (line, result.stderr)
+
+
+def test_make_import_raw_fills_the_store(tmp_path):
+    env = dict(os.environ, UNWIND_STORE=str(tmp_path / "store"))
+    result = subprocess.run(["make", "import-raw"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    from feeds.store import Store
+
+    listed = {(s.series, s.bar) for s in Store(tmp_path / "store").list()}
+    assert {("XAUUSD", "1h"), ("HSI", "1d"), ("JGB40Y", "1d"), ("NQ", "1d")} <= listed
