@@ -13,18 +13,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from timing import best_of
 
 WINDOWS = {"1h": ("2016-06-01", "2026-03-19"), "1d": ("2010-01-01", "2024-12-31")}
 
 
-def best_of(repeat: int, work) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def empty_backtrader(frames) -> None:
