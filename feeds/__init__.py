@@ -1,13 +1,20 @@
 """Data in: the instrument registry, sources, the store, sessions and the quality gate.
 
 `load` is the one call the engine makes: a canonical frame for one series and window.
+
+pandas is imported only when `load` runs, not here: `unwind --help` and the `list` commands import
+`feeds.errors` and `feeds.instruments`, and Python runs this file first for any submodule, so a
+module-level pandas import would cost every command half a second it does not need.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from feeds.errors import DataError, QualityError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["load", "DataError", "QualityError"]
 
@@ -43,6 +50,8 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
 
 
 def _timestamp(value, name: str, inclusive_day: bool = False) -> pd.Timestamp | None:
+    import pandas as pd
+
     if value is None:
         return None
     try:

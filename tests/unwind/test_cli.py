@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import tree_digest
 
 
@@ -14,11 +16,20 @@ def test_help_lists_the_command_groups(run_cli):
         assert word in result.out
 
 
-def test_cli_start_up_does_not_import_heavy_modules():
-    probe = ("import sys, unwind.cli; heavy = {'pandas', 'backtrader', 'yfinance', 'pyarrow', "
-             "'matplotlib'} & set(sys.modules); print(sorted(heavy))")
+HEAVY_MODULES = ["pandas", "numpy", "backtrader", "yfinance", "pyarrow", "matplotlib"]
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--help"], ["list", "--help"], ["list", "instruments"], ["list", "episodes"],
+    ["data", "--help"], ["data", "validate", "--help"], ["data", "show", "--help"]],
+    ids=lambda argv: " ".join(argv) or "import only")
+def test_cli_start_up_does_not_import_heavy_modules(argv):
+    """Issue 7: --help within 2x of `import click`; one pandas import made it ~10x (bench/)."""
+    run = f"unwind.cli.main({argv!r})" if argv else "None"
+    probe = (f"import sys, unwind.cli; code = {run}; "
+             f"print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)), file=sys.stderr)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stderr.strip().splitlines()[-1] == "[]"
 
 
 def test_score_on_an_empty_store_runs_on_synthetic_data_and_leaves_the_store_empty(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -25,7 +26,7 @@ def with_window(function):
 
 @click.group("data")
 def group() -> None:
-    """Import, fetch, list, show and validate market data in the store."""
+    """Import, fetch, list, show and validate stored market data."""
 
 
 @group.command("import")
@@ -45,7 +46,11 @@ def group() -> None:
 @json_option
 def import_command(paths, symbol, bar, file_format, clock, column_map, date_format, replace,
                    store_path, as_json) -> None:
-    """Import CSV exports (Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, generic)."""
+    """Import CSV exports into the store.
+
+    Formats: Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, NBP, plain OHLC, or generic with
+    --map. Intraday times are converted to UTC; each line says which clock was assumed.
+    """
     from feeds.importer import ImportOptions, import_files
 
     options = ImportOptions(symbol=symbol, bar=bar, format=file_format, clock=clock,
@@ -55,7 +60,8 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, date_form
         echo_json([o.to_json() for o in outcomes])
         return
     for outcome in outcomes:
-        click.echo(f"{outcome.status:9s} {outcome.series} {outcome.bar}: {outcome.rows} bars "
+        click.echo(f"{outcome.status:9s} {outcome.series} {outcome.bar}: "
+                   f"{_count(outcome.rows, 'bar')} "
                    f"{outcome.first[:16]} .. {outcome.last[:16]} UTC  [{outcome.format}; "
                    f"{outcome.conversion}]")
         for note in outcome.notes:
@@ -66,13 +72,16 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, date_form
 @click.argument("symbols", nargs=-1, required=True)
 @with_window
 @click.option("--bar", type=click.Choice(["1m", "5m", "15m", "30m", "1h", "1d", "1w"]),
-              default="1d", show_default=True)
+              default="1d", show_default=True, help="Bar size (Yahoo serves no 4h bars).")
 @click.option("--deadline", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Give up on one download after this many seconds.")
 @store_option
 @json_option
 def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> None:
-    """Download bars from Yahoo Finance (cached in the store: a rerun needs no network)."""
+    """Download bars from Yahoo Finance into the store.
+
+    Downloads are cached in the store: a rerun over a range already fetched needs no network.
+    """
     from feeds.sources.yahoo import fetch
 
     store = open_store(store_path)
@@ -82,7 +91,8 @@ def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> No
         echo_json([o.to_json() for o in outcomes])
         return
     for outcome in outcomes:
-        click.echo(f"{outcome.status:8s} {outcome.series} {outcome.bar}: {outcome.rows} bars "
+        click.echo(f"{outcome.status:8s} {outcome.series} {outcome.bar}: "
+                   f"{_count(outcome.rows, 'bar')} "
                    f"{outcome.first[:16]} .. {outcome.last[:16]} UTC")
 
 
@@ -90,7 +100,11 @@ def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> No
 @store_option
 @json_option
 def list_command(store_path, as_json) -> None:
-    """Every series in the store."""
+    """Every series in the store.
+
+    For each: bar size, rows, first and last bar (UTC), origin (SYNTHETIC for demo data) and the
+    format of its source file.
+    """
     store = open_store(store_path)
     series = store.list()
     if as_json:
@@ -104,6 +118,44 @@ def list_command(store_path, as_json) -> None:
                  "last": s.last[:16], "origin": "SYNTHETIC" if s.synthetic else s.origin,
                  "format": s.sources[0].format if s.sources else ""} for s in series],
                ["series", "bar", "rows", "first", "last", "origin", "format"])
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 bar`, `2 bars`: a count with its noun agreeing (`plural` for irregular nouns)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _require_stored(store, names: list[str], bar: str | None) -> None:
+    """Refuse series the store does not hold, naming what it holds of the same symbols instead.
+
+    The store's own error knows only the bar sizes of the exact series asked for, but a user
+    asking for `USDJPY 4h` usually has it under a source tag (`USDJPY@fxtrading 4h`). So the
+    suggestion is the stored series of the same symbol at the bar asked for, or at any bar when
+    none has it (or no bar was asked for). With nothing of the symbol stored, the error says how
+    to get it, in the store's own words.
+    """
+    from feeds.errors import DataError
+    from feeds.store import check_series_name
+
+    stored = store.list()
+    wanted = list(dict.fromkeys(check_series_name(name) for name in names))
+    missing = [name for name in wanted
+               if not any(s.series == name and bar in (None, s.bar) for s in stored)]
+    if not missing:
+        return
+    suggestions = []
+    for symbol in dict.fromkeys(name.split("@", 1)[0] for name in missing):
+        same_symbol = [s for s in stored if s.symbol == symbol]
+        same_bar = [s for s in same_symbol if s.bar == bar]
+        suggestions += same_bar or same_symbol
+    asked = ", ".join(f"{name} {bar}" if bar else name for name in missing)
+    verb = "is" if len(missing) == 1 else "are"
+    if suggestions:
+        raise DataError(f"{asked} {verb} not in the store; stored: "
+                        + ", ".join(f"{s.series} {s.bar}" for s in suggestions))
+    raise DataError(f"no {asked} series in the store {store.root}; import it with `unwind data "
+                    f"import FILE --symbol {missing[0]}` or fetch it with `unwind data fetch "
+                    f"{missing[0]}`")
 
 
 def _resolve_bar(store, series: str, bar: str | None) -> str:
@@ -120,19 +172,25 @@ def _resolve_bar(store, series: str, bar: str | None) -> str:
 @group.command("show")
 @click.argument("symbol")
 @with_window
-@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Bar size (default: the stored one).")
+@click.option("--bar", type=click.Choice(BAR_CHOICES),
+              help="Bar size (default: the only stored one, else 1d).")
 @click.option("--rows", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many bars to print (the last ones in the window).")
 @store_option
 @json_option
 def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
-    """Bars of one series, with its manifest and (intraday) session tags."""
+    """The last bars of one series in a window.
+
+    Prints how many bars the window holds and the source files, then the bars (with the trading
+    session of each intraday bar). --json adds the full manifest (hashes, conversion, imports).
+    """
     import feeds
     from feeds import sessions
     from feeds.bars import is_intraday
 
     store = open_store(store_path)
     bar = _resolve_bar(store, symbol, bar)
+    _require_stored(store, [symbol], bar)
     frame = feeds.load(symbol, start, end, bar, store, check_quality=False)
     info = frame.attrs
     shown = frame.tail(rows)
@@ -145,8 +203,8 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
         echo_json({"manifest": info, "bars_in_window": len(frame), "bars": table})
         return
     banner = "SYNTHETIC demo data - not market data. " if info.get("synthetic") else ""
-    click.echo(f"{banner}{info['series']} {bar}: {len(frame)} bars in window, {info['rows']} "
-               f"stored ({info['first'][:10]}..{info['last'][:10]}), from "
+    click.echo(f"{banner}{info['series']} {bar}: {_count(len(frame), 'bar')} in window, "
+               f"{info['rows']} stored ({info['first'][:10]}..{info['last'][:10]}), from "
                f"{', '.join(s['path'] for s in info['sources'])}")
     echo_table(table, list(table[0].keys()))
 
@@ -154,9 +212,10 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
 @group.command("validate")
 @click.argument("symbols", nargs=-1)
 @with_window
-@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size.")
+@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size (default: all).")
 @click.option("--against", help="Compare each series with this one (e.g. USDJPY@fred).")
-@click.option("--against-bar", type=click.Choice(BAR_CHOICES), help="Bar size of --against.")
+@click.option("--against-bar", type=click.Choice(BAR_CHOICES),
+              help="Bar size of --against (default: that of each series checked).")
 @click.option("--tolerance", default="0.5%", show_default=True,
               help="Relative difference allowed by --against, e.g. 0.5% or 0.005.")
 @click.option("--clock-scan", is_flag=True, help="With --against a daily series: which clock "
@@ -165,13 +224,20 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
 @json_option
 def validate_command(symbols, start, end, bar, against, against_bar, tolerance, clock_scan,
                      store_path, as_json) -> None:
-    """Quality gate: duplicates, order, flat bars, broken opens, gaps, bad prices.
+    """Check series against the quality gate.
 
-    Exits 1 when any series has a blocking defect in the window.
+    SYMBOLS are stored series (every one when none is given). Checks duplicates, order,
+    non-positive prices, high/low bracketing open and close, flat bars, broken opens, gaps
+    against the exchange calendar and thin intraday days. Exits 1 when any series has a blocking
+    defect (an error) in the window.
     """
     from feeds.validation import run_validation
 
-    report = run_validation(open_store(store_path), list(symbols), start=start, end=end, bar=bar,
+    store = open_store(store_path)
+    _require_stored(store, list(symbols), bar)
+    if against:
+        _require_stored(store, [against], against_bar or bar)
+    report = run_validation(store, list(symbols), start=start, end=end, bar=bar,
                             against=against, against_bar=against_bar,
                             tolerance=_parse_tolerance(tolerance), clock_scan=clock_scan)
     if as_json:
@@ -198,7 +264,8 @@ def _parse_tolerance(text: str) -> float:
 def _print_validation(report: dict) -> None:
     for series in report["series"]:
         state = "FAIL" if not series["ok"] else "ok"
-        click.echo(f"{state:4s} {series['series']} {series['bar']}: {series['rows']} bars "
+        click.echo(f"{state:4s} {series['series']} {series['bar']}: "
+                   f"{_count(series['rows'], 'bar')} "
                    f"{series['first'][:10]}..{series['last'][:10]}")
         for finding in series["findings"]:
             examples = f" e.g. {', '.join(e[:16] for e in finding['examples'][:3])}" \
@@ -207,15 +274,17 @@ def _print_validation(report: dict) -> None:
                        f"{examples}")
         comparison = series.get("comparison")
         if comparison:
+            agree = "agrees" if comparison["agreeing"] == 1 else "agree"
             click.echo(f"     against {comparison['against']}: {comparison['agreeing']} of "
-                       f"{comparison['compared']} bars agree within {comparison['tolerance']:.4%}"
-                       f" on {'/'.join(comparison['fields'])} (median difference "
-                       f"{comparison['median_deviation']:.4%}, 99th percentile "
-                       f"{comparison['p99_deviation']:.4%}, skipped partial "
-                       f"{comparison['skipped_partial']})")
+                       f"{_count(comparison['compared'], 'bar')} {agree} within "
+                       f"{comparison['tolerance']:.4%} on {'/'.join(comparison['fields'])} "
+                       f"(median difference {comparison['median_deviation']:.4%}, 99th "
+                       f"percentile {comparison['p99_deviation']:.4%}, "
+                       f"{_count(comparison['skipped_partial'], 'partial period')} skipped)")
             for parting in comparison["partings"]:
                 click.echo(f"       part {parting['first'][:16]}..{parting['last'][:16]} "
-                           f"({parting['bars']} bars, up to {parting['worst_deviation']:.3%})")
+                           f"({_count(parting['bars'], 'bar')}, up to "
+                           f"{parting['worst_deviation']:.3%})")
         scan = series.get("clock_scan")
         if scan:
             click.echo("     clock scan: share of days whose high and low agree, by shift (hours)")
@@ -225,3 +294,14 @@ def _print_validation(report: dict) -> None:
                        ["year"] + [f"{int(s):+d}h" for s in shifts])
             click.echo("     weekly open (New York time) by year: " + ", ".join(
                 f"{year} {label}" for year, label in scan["weekly_open"].items()))
+    _print_summary(report["series"])
+
+
+def _print_summary(series: list[dict]) -> None:
+    """One closing line, so a long report still ends with the verdict and the number of findings."""
+    failing = sum(not entry["ok"] for entry in series)
+    findings = [finding for entry in series for finding in entry["findings"]]
+    severities = Counter(finding["severity"] for finding in findings)
+    detail = ", ".join(_count(number, severity) for severity, number in sorted(severities.items()))
+    click.echo(f"{_count(len(series), 'series', 'series')} checked, {failing} failing; "
+               f"{_count(len(findings), 'finding')}{f' ({detail})' if detail else ''}")

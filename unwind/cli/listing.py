@@ -1,4 +1,8 @@
-"""`unwind list ...`: what the project knows about."""
+"""`unwind list ...`: what the project knows about (playbooks, episodes, instruments).
+
+None of these needs market data or pandas, so they answer as fast as `unwind --help`, except
+`playbooks`, which imports the playbook modules to read their parameters.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,22 @@ from unwind.cli.options import echo_json, echo_table, json_option
 
 @click.group("list")
 def group() -> None:
-    """List instruments and playbooks."""
+    """List playbooks, episodes and instruments.
+
+    What the project knows about, read from its code and registries: no market data needed.
+    """
 
 
 @group.command("instruments")
 @click.option("--tradable", is_flag=True, help="Only instruments with contract specs.")
 @json_option
 def instruments_command(tradable: bool, as_json: bool) -> None:
-    """The instrument registry: contract specs of tradables and the signal series."""
+    """The instrument registry, with contract specs.
+
+    Tradables (futures, ETFs, spot FX and gold) show currency, multiplier, tick size and tick
+    value; signal series (rates, yields, indices, volatility, CFDs) have none. The yahoo column is
+    the ticker `unwind data fetch` downloads, blank where Yahoo has none.
+    """
     from feeds.instruments import load_registry
 
     chosen = [i for i in load_registry().values() if i.tradable or not tradable]
@@ -35,7 +47,11 @@ def instruments_command(tradable: bool, as_json: bool) -> None:
 @group.command("playbooks")
 @json_option
 def playbooks_command(as_json: bool) -> None:
-    """The playbooks: thesis source, instruments, parameters and their defaults."""
+    """The playbooks, with their parameters.
+
+    For each: what it trades and on which bars, its signal series, benchmark, plain twin and
+    parameter defaults; --json adds the thesis source.
+    """
     import dataclasses
 
     import strategies
@@ -64,7 +80,10 @@ def playbooks_command(as_json: bool) -> None:
 @group.command("episodes")
 @json_option
 def episodes_command(as_json: bool) -> None:
-    """The episode catalogue: windows, triggers, tags."""
+    """The episode catalogue of stress windows.
+
+    For each: id, name, first and last day, tags, and the dated triggers inside the window.
+    """
     from unwind.episodes import catalogue
 
     episodes = list(catalogue().values())
