@@ -26,6 +26,7 @@ import-raw: $(BIN)/unwind
 bench: $(BIN)/unwind
 	$(BIN)/python bench/import_and_load.py
 	$(BIN)/python bench/playbooks.py
+	$(BIN)/python bench/cli_startup.py
 
 clean:
 	rm -rf $(VENV) runs/out

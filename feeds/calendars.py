@@ -73,3 +73,26 @@ def known_at(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeInde
     local = dates.tz_localize(None) + pd.Timedelta(hours=close.hour, minutes=close.minute)
     return local.tz_localize(instrument.timezone, ambiguous=False,
                              nonexistent="shift_forward").tz_convert("UTC")
+
+
+def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
+    """When trading date `dates` (00:00 UTC labels) opens, in UTC: the instrument's first
+    session active on that date, opening the evening before when it crosses midnight (CME
+    Globex 17:00 Chicago, FX 17:00 New York). A daily bar's open price was traded then, so a
+    fill at a daily bar's open happens at this instant, not at 00:00."""
+    naive = dates.tz_localize(None) if dates.tz is not None else dates
+    opens = pd.Series(pd.NaT, index=naive, dtype="datetime64[ns]")
+    if not instrument.sessions:
+        return pd.DatetimeIndex(naive).tz_localize("UTC")
+    for session in reversed(instrument.sessions):
+        active = [session.active_on(day.date()) for day in naive]
+        if session.open >= session.close:
+            offset = pd.Timedelta(hours=session.open.hour - 24, minutes=session.open.minute)
+        else:
+            offset = pd.Timedelta(hours=session.open.hour, minutes=session.open.minute)
+        opens[active] = naive[active] + offset
+    missing = opens.isna().to_numpy()
+    opens[missing] = naive[missing]
+    local = pd.DatetimeIndex(opens.to_numpy())
+    return local.tz_localize(instrument.timezone, ambiguous=False,
+                             nonexistent="shift_forward").tz_convert("UTC")

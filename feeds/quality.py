@@ -167,12 +167,17 @@ def _gap_checks(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[F
             start, end = expected[longest[0]], expected[longest[-1]]
             findings.append(Finding(
                 "gaps", ERROR if len(longest) > LONGEST_GAP_ERROR_SESSIONS else WARNING,
-                len(missing), f"{len(missing)} {instrument.calendar} sessions without a bar; "
-                f"longest run {len(longest)} sessions ({start.date()}..{end.date()})",
+                len(missing), f"{_count(len(missing), 'session')} of the {instrument.calendar} "
+                f"calendar without a bar; longest run {_count(len(longest), 'session')} "
+                f"({start.date()}..{end.date()})",
                 tuple(d.date().isoformat() for d in missing[:_EXAMPLES])))
     if is_intraday(bar):
         findings += _thin_days(dates, instrument, bar)
     return findings
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _thin_days(dates: pd.DatetimeIndex, instrument: Instrument, bar: str) -> list[Finding]:
@@ -186,5 +191,5 @@ def _thin_days(dates: pd.DatetimeIndex, instrument: Instrument, bar: str) -> lis
     share = len(thin) / max(len(inner), 1)
     return [Finding(
         "thin_days", ERROR if share > THIN_DAYS_ERROR_SHARE else WARNING, len(thin),
-        f"{len(thin)} trading days ({share:.1%}) with under half of their {full_day:.0f} "
+        f"{_count(len(thin), 'trading day')} ({share:.1%}) with under half of their {full_day:.0f} "
         f"{bar} bars", tuple(d.date().isoformat() for d in thin.index[:_EXAMPLES]))]

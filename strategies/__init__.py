@@ -4,7 +4,8 @@
 SIGNALS, WARMUP_DAYS, BENCHMARK (its name) and BENCHMARK_KIND ('hold': risk-budgeted buy
 and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with), PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and
 `Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
-depend on a parameter.
+depend on a parameter, and `panels(parameters)`: the decision lines the tear sheet draws, with
+their thresholds (strategies.base.Panel).
 """
 
 from __future__ import annotations
@@ -27,3 +28,17 @@ def get(playbook_id: str) -> ModuleType:
         raise DataError(f"unknown playbook {playbook_id!r}{nearest(playbook_id, PLAYBOOK_IDS)}; "
                         "`unwind list playbooks` shows them")
     return importlib.import_module(f"strategies.{playbook_id}")
+
+
+def defaults(playbook: ModuleType) -> dict:
+    """Every parameter of `playbook` with its default value."""
+    import dataclasses
+
+    return {f.name: f.default for f in dataclasses.fields(playbook.Parameters)}
+
+
+def panels(playbook: ModuleType, parameters: dict) -> tuple:
+    """The tear sheet's signal panels of `playbook` at `parameters` (its `panels()`, if any)."""
+    if not hasattr(playbook, "panels"):
+        return ()
+    return playbook.panels(playbook.Parameters(**parameters))

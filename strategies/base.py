@@ -35,6 +35,22 @@ class CommonParameters:
             raise ValueError("risk_budget_usd must be positive")
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One chart of the tear sheet's signal section: decision lines a playbook computed in
+    `prepare()`, and the thresholds its rule compares them with, so a reader sees why it traded."""
+
+    title: str
+    lines: tuple[str, ...]
+    unit: str  # "fraction", "percentage points", "z-score", "annualised fraction", "price"
+    thresholds: tuple[tuple[str, float], ...] = ()
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "lines": list(self.lines), "unit": self.unit,
+                "thresholds": [{"label": label, "value": value}
+                               for label, value in self.thresholds]}
+
+
 def backtrader_params(parameters_class: type) -> tuple:
     """(name, default) pairs for a bt.Strategy `params` from a parameters dataclass."""
     return tuple((f.name, f.default) for f in dataclasses.fields(parameters_class))
@@ -45,13 +61,51 @@ def from_number(number: float) -> str:
     return bt.num2date(number).replace(tzinfo=dt.timezone.utc).isoformat()
 
 
+# Why a position was closed (trades.csv `exit_reason`). Playbooks pass one to `target_size`.
+EXIT_REASONS = {
+    "signal": "the playbook's exit condition fired, or it reversed the position",
+    "stop": "the stop level was crossed on a bar close",
+    "target": "the profit target was reached on a bar close",
+    "time": "the longest holding period ran out",
+    "margin": "the account could no longer carry the position's margin",
+    "end_of_window": "still open when the window ended: marked to the last close, no exit cost",
+}
+
+
 @dataclass
 class _OpenPosition:
+    """One open position's running books: local figures at trade prices, USD marked bar by bar
+    (each bar's move converted at that bar's rate, exactly as the broker marks the account)."""
+
     entry_time: str
+    entry_bar: int
     side: int
     contracts: int
     entry_price: float
+    fees_local: float
     fees_usd: float
+    gross_usd: float
+    mark_price: float
+    worst_usd: float
+    best_usd: float
+
+    def mark(self, price: float, usd_per_point: float) -> None:
+        self.gross_usd += (price - self.mark_price) * usd_per_point
+        self.mark_price = price
+        self.worst_usd = min(self.worst_usd, self.gross_usd)
+        self.best_usd = max(self.best_usd, self.gross_usd)
+
+    def split(self, contracts: int) -> "_OpenPosition":
+        """Take `contracts` out of this position (its share of every running figure)."""
+        share = contracts / self.contracts
+        taken = dataclasses.replace(
+            self, contracts=contracts, fees_local=self.fees_local * share,
+            fees_usd=self.fees_usd * share, gross_usd=self.gross_usd * share,
+            worst_usd=self.worst_usd * share, best_usd=self.best_usd * share)
+        for name in ("fees_local", "fees_usd", "gross_usd", "worst_usd", "best_usd"):
+            setattr(self, name, getattr(self, name) * (1 - share))
+        self.contracts -= contracts
+        return taken
 
 
 class Playbook(bt.Strategy):
@@ -64,8 +118,11 @@ class Playbook(bt.Strategy):
         self.skips: list[dict] = []
         self.equity_times: list[float] = []
         self.equity_values: list[float] = []
+        self.gross_notionals: list[float] = []
         self.position_flags: list[bool] = []
+        self.exit_reasons: dict[str, str] = {}
         self._open: dict[str, _OpenPosition] = {}
+        self._data = {d._name: d for d in self.datas}
         self._instrument = {d._name: instruments.get(d._name) for d in self.datas}
 
     # ----------------------------------------------------------------- helpers for decide()
@@ -87,7 +144,19 @@ class Playbook(bt.Strategy):
     def next(self):
         self.equity_times.append(self.datetime[0])
         self.equity_values.append(self.broker.getvalue())
-        self.position_flags.append(any(self.getposition(d).size for d in self.datas))
+        notional = 0.0
+        for name, position in self._open.items():
+            data = self._data[name]
+            usd_per_point = position.side * position.contracts * \
+                self._instrument[name].multiplier * data.usd_per_local[0]
+            adverse, favourable = (data.low[0], data.high[0]) if position.side > 0 else \
+                (data.high[0], data.low[0])
+            position.mark(adverse, usd_per_point)
+            position.mark(favourable, usd_per_point)
+            position.mark(data.close[0], usd_per_point)
+            notional += abs(usd_per_point) * data.close[0]
+        self.gross_notionals.append(notional)
+        self.position_flags.append(bool(self._open))
         self.decide()
 
     def decide(self) -> None:  # pragma: no cover - every playbook overrides it
@@ -103,49 +172,64 @@ class Playbook(bt.Strategy):
         self._record_fill(order)
 
     def _record_fill(self, order) -> None:
+        """Book a fill: close (part of) an opposite position, open or add to one."""
         data = order.data
         name = data._name
-        size = order.executed.size
+        instrument = self._instrument[name]
+        size = int(order.executed.size)
         side = 1 if size > 0 else -1
-        tick = self._instrument[name].tick_size
-        price = order.executed.price + side * self.p.slippage_ticks * tick
+        price = round(order.executed.price + side * self.p.slippage_ticks *
+                      instrument.tick_size, 10)
         comminfo = self.broker.getcommissioninfo(data)
-        fees = comminfo.fees_usd(size)
-        when = from_number(order.executed.dt)
+        usd_per_local = comminfo.usd_per_local()
+        remaining = abs(size)
         position = self._open.get(name)
-        remaining = abs(int(size))
         if position is not None and position.side != side:
             closing = min(remaining, position.contracts)
-            share = closing / position.contracts
-            self._close_trade(name, position, closing, when, price, comminfo.usd_per_local(),
-                              position.fees_usd * share + fees * closing / remaining)
-            position.contracts -= closing
-            position.fees_usd *= 1 - share
-            fees *= 1 - closing / remaining
+            closed = position.split(closing) if closing < position.contracts else \
+                self._open.pop(name)
+            closed.fees_local += comminfo.fee_local * closing
+            closed.fees_usd += comminfo.fee_local * closing * usd_per_local
+            closed.mark(price, closed.side * closing * instrument.multiplier * usd_per_local)
+            self._close_trade(name, closed, from_number(data.open_time[0]), price,
+                              usd_per_local, len(data) - closed.entry_bar,
+                              self.exit_reasons.pop(name, "signal"))
             remaining -= closing
-            if position.contracts == 0:
-                del self._open[name]
-        if remaining:
-            if name in self._open:
-                held = self._open[name]
-                total = held.contracts + remaining
-                held.entry_price = (held.entry_price * held.contracts + price * remaining) / total
-                held.contracts, held.fees_usd = total, held.fees_usd + fees
-            else:
-                self._open[name] = _OpenPosition(when, side, remaining, price, fees)
+        if not remaining:
+            return
+        fees_local = comminfo.fee_local * remaining
+        held = self._open.get(name)
+        if held is None:
+            self._open[name] = _OpenPosition(
+                from_number(data.open_time[0]), len(data), side, remaining, price, fees_local,
+                fees_local * usd_per_local, 0.0, price, 0.0, 0.0)
+            return
+        # adding to a position: the new contracts join the books as if bought at the last mark
+        held.gross_usd += side * remaining * instrument.multiplier * usd_per_local * \
+            (held.mark_price - price)
+        total = held.contracts + remaining
+        held.entry_price = (held.entry_price * held.contracts + price * remaining) / total
+        held.contracts = total
+        held.fees_local += fees_local
+        held.fees_usd += fees_local * usd_per_local
 
-    def _close_trade(self, name: str, position: _OpenPosition, contracts: int, when: str,
-                     price: float, usd_per_local: float, fees_usd: float) -> None:
+    def _close_trade(self, name: str, position: _OpenPosition, when: str, price: float,
+                     usd_per_local: float, bars_held: int, reason: str) -> None:
         instrument = self._instrument[name]
-        pnl_local = position.side * (price - position.entry_price) * contracts * \
+        gross_local = position.side * (price - position.entry_price) * position.contracts * \
             instrument.multiplier
+        pnl_local = gross_local - position.fees_local
+        pnl_usd = position.gross_usd - position.fees_usd
         self.trade_records.append({
             "entry_time": position.entry_time, "exit_time": when, "symbol": name,
-            "side": "long" if position.side > 0 else "short", "contracts": contracts,
+            "side": "long" if position.side > 0 else "short", "contracts": position.contracts,
             "entry_price": position.entry_price, "exit_price": price,
-            "currency": instrument.currency, "pnl_local": pnl_local,
-            "fx_rate": 1.0 / usd_per_local, "pnl_usd": pnl_local * usd_per_local - fees_usd,
-            "fees_usd": fees_usd, "status": "closed"})
+            "currency": instrument.currency, "gross_pnl_local": gross_local,
+            "fees_local": position.fees_local, "pnl_local": pnl_local,
+            "fx_rate": pnl_local / pnl_usd if pnl_usd else 1.0 / usd_per_local,
+            "pnl_usd": pnl_usd, "fees_usd": position.fees_usd, "exit_reason": reason,
+            "bars_held": bars_held, "mae_usd": position.worst_usd, "mfe_usd": position.best_usd,
+            "status": "open at end" if reason == "end_of_window" else "closed"})
 
     def stop(self):
         """Positions still open at the end are marked to the last close (no exit cost)."""
@@ -153,16 +237,19 @@ class Playbook(bt.Strategy):
             position = self._open.pop(data._name, None)
             if position is not None:
                 comminfo = self.broker.getcommissioninfo(data)
-                self._close_trade(data._name, position, position.contracts,
-                                  from_number(data.datetime[0]), data.close[0],
-                                  comminfo.usd_per_local(), position.fees_usd)
-                self.trade_records[-1]["status"] = "open at end"
+                self._close_trade(data._name, position, from_number(data.close_time[0]),
+                                  position.mark_price, comminfo.usd_per_local(),
+                                  len(data) - position.entry_bar + 1, "end_of_window")
 
 
-def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.0) -> None:
+def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.0,
+                reason: str = "signal") -> None:
     """Go to `side` (+1 long, -1 short, 0 flat) in `data`, sized by the run's sizer from the
-    risk budget (times `budget_share`)."""
+    risk budget (times `budget_share`); a position closed on the way out is booked with
+    `reason` (one of EXIT_REASONS)."""
     held = strategy.getposition(data).size
+    if held and held * side <= 0:
+        strategy.exit_reasons[data._name] = reason
     if side == 0:
         if held:
             strategy.close(data=data)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import hsi_short_yen_vol
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "bond_hedge"
@@ -62,6 +62,11 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
             (yen["yen_volatility"] > parameters.high_volatility)
             & (yen["yen_volatility_rising"] > 0)).astype(float)})
     return stress
+
+
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel("Stress: yen volatility above high_volatility and rising (1 = hedge on)",
+                  ("stress",), "flag"),)
 
 
 class Strategy(Playbook):

@@ -22,7 +22,7 @@ import pandas as pd
 
 from feeds import sessions
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "gold_asia_dip"
@@ -59,33 +59,49 @@ class Parameters(CommonParameters):
             raise ValueError("dip_measure must be 'low' or 'close'")
 
 
+def asian_session_move(bars: pd.DataFrame, measure: str = "low") -> pd.Series:
+    """The Asian session's move so far from its first open (at its lowest low so far, or at the
+    bar's close), on Asian-session bars; NaN outside the session."""
+    flags = pd.Series(sessions.tag(bars.index) & sessions.ASIA, index=bars.index) > 0
+    day = pd.Series(bars.index.normalize(), index=bars.index)
+    if measure == "low":
+        lows = bars["low"].where(flags).groupby(day).cummin()
+        return signals.session_return(bars["open"], lows, flags, day)
+    return signals.session_return(bars["open"], bars["close"], flags, day)
+
+
 def asian_session_dip(bars: pd.DataFrame, dip: float, measure: str = "low") -> pd.Series:
     """True on the last Asian-session bar of a day whose session fell <= -dip below its open
     (at its lowest low so far, or at its close)."""
     flags = pd.Series(sessions.tag(bars.index) & sessions.ASIA, index=bars.index) > 0
     next_hour = pd.Series(sessions.tag(bars.index + pd.Timedelta(hours=1)) & sessions.ASIA,
                           index=bars.index) > 0
-    day = pd.Series(bars.index.normalize(), index=bars.index)
-    if measure == "low":
-        lows = bars["low"].where(flags).groupby(day).cummin()
-        session = signals.session_return(bars["open"], lows, flags, day)
-    else:
-        session = signals.session_return(bars["open"], bars["close"], flags, day)
-    return flags & ~next_hour & (session <= -dip)
+    return flags & ~next_hour & (asian_session_move(bars, measure) <= -dip)
 
 
-def yen_unwind(inputs: Inputs, parameters: Parameters, onto: tuple[str, str]) -> pd.Series:
-    """USDJPY fell by at least `yen_move` over the lookback, as known at each gold bar."""
+def yen_move(inputs: Inputs, parameters: Parameters, onto: tuple[str, str]) -> pd.Series:
+    """USDJPY's change over the lookback, as known at each gold bar (negative: yen stronger)."""
     yen = inputs.frame("USDJPY", "1h")["close"]
     move = signals.relative_change(yen, parameters.yen_lookback_hours)
-    return inputs.aligned(move, "USDJPY", "1h", onto).iloc[:, 0] <= -parameters.yen_move
+    return inputs.aligned(move, "USDJPY", "1h", onto).iloc[:, 0]
 
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     gold = inputs.frame("XAUUSD", BAR)
-    entry = asian_session_dip(gold, parameters.dip, parameters.dip_measure) & yen_unwind(inputs, parameters,
-                                                                  ("XAUUSD", BAR))
-    return {"XAUUSD": pd.DataFrame({"entry": entry.astype(float)}, index=gold.index)}
+    yen = yen_move(inputs, parameters, ("XAUUSD", BAR))
+    entry = asian_session_dip(gold, parameters.dip, parameters.dip_measure) & \
+        (yen <= -parameters.yen_move)
+    return {"XAUUSD": pd.DataFrame({
+        "entry": entry.astype(float),
+        "asia_session_move": asian_session_move(gold, parameters.dip_measure),
+        "yen_move": yen}, index=gold.index)}
+
+
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel(f"Gold's Asian-session move from its open (at the session {parameters.dip_measure})",
+                  ("asia_session_move",), "fraction", (("-dip", -parameters.dip),)),
+            Panel(f"USDJPY change over {parameters.yen_lookback_hours} hours", ("yen_move",),
+                  "fraction", (("-yen_move", -parameters.yen_move),)))
 
 
 class Strategy(Playbook):
@@ -101,9 +117,11 @@ class Strategy(Playbook):
         if self.position:
             held = len(self) - self.entry_bar
             change = data.close[0] / self.entry_close - 1
-            if change >= self.p.take_profit or change <= -self.p.stop_loss or \
-                    held >= self.p.max_hold_hours:
-                target_size(self, data, 0)
+            reason = "target" if change >= self.p.take_profit else \
+                "stop" if change <= -self.p.stop_loss else \
+                "time" if held >= self.p.max_hold_hours else None
+            if reason:
+                target_size(self, data, 0, reason=reason)
             return
         if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
             target_size(self, data, +1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import gold_asia_dip, signals
-from strategies.base import CommonParameters, backtrader_params
+from strategies.base import CommonParameters, Panel, backtrader_params
 from strategies.inputs import Inputs
 
 ID = "gold_dip_any_session"
@@ -40,8 +40,14 @@ class Parameters(CommonParameters):
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     gold = inputs.frame("XAUUSD", BAR)
-    drop = signals.relative_change(gold["close"], parameters.window_hours) <= -parameters.dip
-    return {"XAUUSD": pd.DataFrame({"entry": drop.astype(float)}, index=gold.index)}
+    move = signals.relative_change(gold["close"], parameters.window_hours)
+    return {"XAUUSD": pd.DataFrame({"entry": (move <= -parameters.dip).astype(float),
+                                    "gold_move": move}, index=gold.index)}
+
+
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel(f"Gold's close-to-close move over {parameters.window_hours} hours",
+                  ("gold_move",), "fraction", (("-dip", -parameters.dip),)),)
 
 
 class Strategy(gold_asia_dip.Strategy):

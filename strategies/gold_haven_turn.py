@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "gold_haven_turn"
@@ -69,6 +69,11 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
         "high20": high20})}
 
 
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel(f"GC: {parameters.setup_days}-day low (the stop) and 20-day high (the target)",
+                  ("setup_low", "high20"), "price"),)
+
+
 class Strategy(Playbook):
     params = backtrader_params(Parameters)
 
@@ -79,9 +84,11 @@ class Strategy(Playbook):
     def decide(self):
         data = self.data
         if self.position:
-            if data.close[0] < self.stop_level or data.close[0] >= self.target_level or \
-                    len(self) - self.entry_bar >= self.p.max_hold_days:
-                target_size(self, data, 0)
+            reason = "stop" if data.close[0] < self.stop_level else \
+                "target" if data.close[0] >= self.target_level else \
+                "time" if len(self) - self.entry_bar >= self.p.max_hold_days else None
+            if reason:
+                target_size(self, data, 0, reason=reason)
             return
         if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
             target_size(self, data, +1)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "hsi_short_yen_vol"
@@ -66,6 +66,15 @@ def yen_signals(inputs: Inputs, onto: tuple[str, str], volatility_days: int, ris
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     return {"HSI": yen_signals(inputs, ("HSI", BAR), parameters.volatility_days,
                                parameters.rising_days, parameters.slope_days)}
+
+
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel(f"USDJPY {parameters.volatility_days}-day realised volatility",
+                  ("yen_volatility",), "annualised fraction",
+                  (("high_volatility", parameters.high_volatility),)),
+            Panel(f"USDJPY change over {parameters.slope_days} days (negative: yen stronger)",
+                  ("yen_slope",), "fraction",
+                  (("entry below 0", 0.0), ("cover above -flat_slope", -parameters.flat_slope))))
 
 
 class Strategy(Playbook):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "jgb_shock_short_nq"
@@ -66,6 +66,14 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
         inputs.aligned(us.rename("us_change"), "UST30Y", "1d", onto)], axis=1)}
 
 
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel(f"{parameters.jgb_series} {parameters.change_days}-day change, z-score over "
+                  f"{parameters.zscore_days} days", ("jgb_z",), "z-score",
+                  (("jump_z", parameters.jump_z), ("exit_z", parameters.exit_z))),
+            Panel(f"UST30Y {parameters.change_days}-day change (must be rising)", ("us_change",),
+                  "percentage points", (("0", 0.0),)))
+
+
 class Strategy(Playbook):
     params = backtrader_params(Parameters)
 
@@ -76,8 +84,10 @@ class Strategy(Playbook):
     def decide(self):
         data = self.data
         if self.position:
-            if len(self) - self.entry_bar >= self.p.hold_days or data.jgb_z[0] < self.p.exit_z:
-                target_size(self, data, 0)
+            reason = "signal" if data.jgb_z[0] < self.p.exit_z else \
+                "time" if len(self) - self.entry_bar >= self.p.hold_days else None
+            if reason:
+                target_size(self, data, 0, reason=reason)
             return
         if data.jgb_z[0] >= self.p.jump_z and data.us_change[0] > 0 and \
                 self.trading_allowed() and self.regime_allows(data):

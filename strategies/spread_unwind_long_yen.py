@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs
 
 ID = "spread_unwind_long_yen"
@@ -52,6 +52,13 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
         "spread": spread, "spread_change": signals.change(spread, parameters.change_days)})}
 
 
+def panels(parameters: Parameters) -> tuple[Panel, ...]:
+    return (Panel("UST10Y - JGB10Y spread", ("spread",), "percentage points"),
+            Panel(f"Spread change over {parameters.change_days} days", ("spread_change",),
+                  "percentage points", (("-spread_drop", -parameters.spread_drop),
+                                        ("cover above 0", 0.0))))
+
+
 class Strategy(Playbook):
     params = backtrader_params(Parameters)
 
@@ -62,8 +69,10 @@ class Strategy(Playbook):
     def decide(self):
         data = self.data
         if self.position:
-            if data.spread_change[0] > 0 or len(self) - self.entry_bar >= self.p.max_hold_days:
-                target_size(self, data, 0)
+            reason = "signal" if data.spread_change[0] > 0 else \
+                "time" if len(self) - self.entry_bar >= self.p.max_hold_days else None
+            if reason:
+                target_size(self, data, 0, reason=reason)
             return
         if data.spread_change[0] <= -self.p.spread_drop and self.trading_allowed() and \
                 self.regime_allows(data):

@@ -27,12 +27,14 @@ from strategies.inputs import Inputs, availability
 from unwind import compat, metrics
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer, margin_usd
 from unwind.config import RunConfig, build_parameters
-from unwind.datafeed import EPOCH_ORDINAL, make_feed
+from unwind.datafeed import EPOCH_ORDINAL, date_numbers, make_feed
 
 REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
+# trades.csv, one row per round trip (README "trades.csv" says what each column means).
 TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price",
-                 "exit_price", "currency", "pnl_local", "fx_rate", "pnl_usd", "fees_usd",
-                 "status"]
+                 "exit_price", "currency", "gross_pnl_local", "fees_local", "pnl_local",
+                 "fx_rate", "pnl_usd", "fees_usd", "exit_reason", "bars_held", "mae_usd",
+                 "mfe_usd", "status"]
 
 
 @dataclass
@@ -40,6 +42,7 @@ class RunResult:
     config: RunConfig
     parameters: dict
     equity: pd.Series
+    gross_notional: pd.Series   # USD value of the open contracts at each bar's close
     trades: pd.DataFrame
     metrics: dict[str, float]
     skips: list[dict]
@@ -47,7 +50,8 @@ class RunResult:
     series: list[dict]
     synthetic: bool
     notes: list[str] = field(default_factory=list)
-    prices: pd.DataFrame | None = None   # traded closes and session flags over the window
+    prices: pd.DataFrame | None = None    # traded OHLC, session flags and regime, window only
+    signals: pd.DataFrame | None = None   # the playbook's decision lines, window only
 
 
 def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
@@ -68,6 +72,29 @@ def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tup
             return (1.0 / rate.iloc[:, 0].ffill().fillna(HKD_PER_USD_PEG)).to_numpy(), "USDHKD"
         return np.full(len(frame), 1.0 / HKD_PER_USD_PEG), f"HKD peg {HKD_PER_USD_PEG}"
     raise DataError(f"{instrument.symbol}: no conversion from {instrument.currency} to USD")
+
+
+def on_tick_grid(frame: pd.DataFrame, tick_size: float) -> pd.DataFrame:
+    """Prices rounded to the contract's tick: a cash-index proxy (HSI) or a continuous series
+    stored as float32 (Yahoo) trades only at prices the contract can print."""
+    if not tick_size:
+        return frame
+    rounded = frame.copy()
+    for column in ("open", "high", "low", "close"):
+        rounded[column] = (np.round(frame[column].to_numpy() / tick_size) * tick_size).round(10)
+    return rounded
+
+
+def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarray]:
+    """When each bar's open and close trade (backtrader date numbers): intraday bars at their
+    own open and close; a daily bar at its session's open and its daily close, so a daily fill
+    carries the instant it happened rather than 00:00 of its trading date."""
+    if is_intraday(bar):
+        opens, closes = frame.index, frame.index + BARS[bar]
+    else:
+        opens = calendars.session_open(frame.index, instrument)
+        closes = calendars.known_at(frame.index, instrument)
+    return {"open_time": date_numbers(opens), "close_time": date_numbers(closes)}
 
 
 def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
@@ -153,6 +180,9 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         except DataError:
             if key in REGIME_SERIES and parameters.regime_filter:
                 raise
+    for symbol in traded:
+        bars[(symbol, playbook.BAR)] = on_tick_grid(bars[(symbol, playbook.BAR)],
+                                                    instruments.get(symbol).tick_size)
     if known_by is not None:
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     inputs = Inputs(bars)
@@ -171,7 +201,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         columns = {"usd_per_local": rate,
                    "volatility": _daily_volatility(frame, instrument, playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
-                   "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan}
+                   "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
+                   **_fill_times(frame, instrument, playbook.BAR)}
         full = pd.concat([frame, pd.DataFrame(columns, index=frame.index),
                           signal_lines[symbol]], axis=1)
         if len(traded) > 1:
@@ -187,13 +218,12 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
 def run(config: RunConfig) -> RunResult:
     """Run `config` and return equity, trades and metrics of its window."""
     ready = prepare(config)
-    strategy = execute(ready, config)
-    return _result(config, ready.parameters, strategy, ready.window_start, ready.window_end,
-                   ready.bars, ready.regime_codes, ready.notes)
+    return _result(config, ready, execute(ready, config))
 
 
 def run_benchmark(config: RunConfig) -> RunResult:
-    """The playbook's named benchmark over the same window and data (see strategies/__init__)."""
+    """The playbook's named benchmark over the same window and data (see strategies/__init__);
+    its metrics leave out the playbook-only ones (days_to_first_entry)."""
     import dataclasses
 
     import strategies
@@ -201,12 +231,14 @@ def run_benchmark(config: RunConfig) -> RunResult:
     kind = strategies.get(config.playbook).BENCHMARK_KIND
     if isinstance(kind, dict):
         merged = dict(config.parameters) | kind
-        return run(dataclasses.replace(config, parameters=tuple(merged.items())))
-    ready = prepare(config)
-    strategy_class = _HoldFirst if kind == "hold" else _StayFlat
-    strategy = execute(ready, config, strategy_class)
-    return _result(config, ready.parameters, strategy, ready.window_start, ready.window_end,
-                   ready.bars, ready.regime_codes, ready.notes)
+        result = run(dataclasses.replace(config, parameters=tuple(merged.items())))
+    else:
+        ready = prepare(config)
+        strategy_class = _HoldFirst if kind == "hold" else _StayFlat
+        result = _result(config, ready, execute(ready, config, strategy_class))
+    result.metrics = {key: value for key, value in result.metrics.items()
+                      if not metrics.BY_KEY[key].playbook_only}
+    return result
 
 
 def execute(ready: Prepared, config: RunConfig, strategy_class=None):
@@ -237,34 +269,44 @@ def execute(ready: Prepared, config: RunConfig, strategy_class=None):
     return cerebro.run()[0]
 
 
-def _result(config, parameters, strategy, window_start, window_end, bars, regime_codes,
-            notes) -> RunResult:
+# Lines the engine adds to every traded frame; the rest of a frame's columns are the playbook's.
+ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "volatility",
+                "session", "regime", "open_time", "close_time", "fresh")
+
+
+def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
     times = pd.to_datetime((np.asarray(strategy.equity_times) - EPOCH_ORDINAL) * 86_400e9,
                            utc=True).as_unit("ns").round("s")
     equity = pd.Series(strategy.equity_values, index=times, name="equity_usd")
-    inside = (equity.index >= window_start) & (equity.index < window_end)
+    inside = (equity.index >= ready.window_start) & (equity.index < ready.window_end)
     if not inside.any():
         raise DataError(f"no bars of {config.playbook}'s instruments in "
                         f"{config.start}..{config.end}")
     window = equity[inside]
+    notional = pd.Series(strategy.gross_notionals, index=times, name="gross_notional_usd")
     trades = pd.DataFrame(strategy.trade_records, columns=TRADE_COLUMNS)
     exposure = _exposure(strategy, inside)
     run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
     window_regime = None
-    if regime_codes is not None:
-        in_window = regime_codes[(regime_codes.index >= window_start) &
-                                 (regime_codes.index < window_end)].dropna()
+    if ready.regime_codes is not None:
+        codes = ready.regime_codes
+        in_window = codes[(codes.index >= ready.window_start) &
+                          (codes.index < ready.window_end)].dropna()
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
     series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
-               "synthetic": frame.attrs["synthetic"]} for key, frame in bars.items()]
-    prices = pd.concat([
-        pd.DataFrame({"symbol": data._name,
-                      "close": np.asarray(data.close.array[:len(equity)])[inside]},
-                      index=window.index) for data in strategy.datas])
-    prices["session"] = sessions.tag(prices.index)
+               "synthetic": frame.attrs["synthetic"]} for key, frame in ready.bars.items()]
+    prices, signal_lines = [], []
+    for symbol, frame in ready.frames.items():
+        shown = frame.loc[window.index]
+        prices.append(shown[["open", "high", "low", "close", "session", "regime"]]
+                      .assign(symbol=symbol))
+        own = [c for c in frame.columns if c not in ENGINE_LINES]
+        signal_lines.append(shown[own].assign(symbol=symbol))
+    parameters = ready.parameters
     return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
-                     window, trades, metrics.compute(run_data), strategy.skips, window_regime,
-                     series, any(s["synthetic"] for s in series), notes, prices)
+                     window, notional[inside], trades, metrics.compute(run_data), strategy.skips,
+                     window_regime, series, any(s["synthetic"] for s in series), ready.notes,
+                     pd.concat(prices), pd.concat(signal_lines))
 
 
 def _exposure(strategy, inside: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 from feeds.errors import DataError, nearest
 
 CATALOGUE_PATH = Path(__file__).with_name("episodes.toml")
-_FIELDS = {"name", "start", "end", "triggers", "tags", "description", "sources"}
+_FIELDS = {"name", "label", "start", "end", "triggers", "tags", "description", "sources"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Trigger:
 class Episode:
     id: str
     name: str
+    label: str   # a short column heading, e.g. "Aug 2024"
     start: str
     end: str
     triggers: tuple[Trigger, ...]
@@ -56,7 +57,7 @@ def _parse(episode_id: str, raw: dict, source: Path) -> Episode:
         raise DataError(f"{source}: [{episode_id}] bad date or trigger: {error}") from None
     if start >= end or not triggers:
         raise DataError(f"{source}: [{episode_id}] needs start < end and at least one trigger")
-    return Episode(episode_id, raw["name"], raw["start"], raw["end"], triggers,
+    return Episode(episode_id, raw["name"], raw["label"], raw["start"], raw["end"], triggers,
                    tuple(raw["tags"]), raw["description"], tuple(raw["sources"]))
 
 

@@ -1,13 +1,16 @@
 """The metric registry: each metric with its key, title, unit and function.
 
 Ratios come from daily returns of the USD equity curve (its last value of each UTC day inside
-the metrics window), annualised with 252 days; values are fractions, not percent. Edge cases are
-defined, never NaN by accident:
-- flat equity (no trades): returns, drawdown, volatility, worst day and every ratio are 0;
-- a ratio whose denominator is zero with trades (no losing day for Sortino, no drawdown for
-  Calmar, no left tail for the tail ratio) is None ("undefined"), shown as n/a;
-- hit rate, average win and average loss are 0 without trades (or without wins / losses);
-- days_to_first_entry is None when the playbook never entered in the window.
+the metrics window), annualised with 252 days; values are fractions, not percent; counts are
+integers. Edge cases are defined, never NaN by accident:
+- a window without trades ("no signal"): what money did is 0 (total return, drawdown,
+  volatility, worst day, P&L, fees, exposure, trades) and every statistic that needs a trade
+  or a return to describe is null (the four ratios, hit rate, average win and loss,
+  days_to_first_entry); each metric's `without_trades` says which;
+- with trades, a ratio whose denominator is zero (no losing day for Sortino, no drawdown for
+  Calmar, no left tail for the tail ratio) is null ("undefined"), shown as n/a; so is the
+  average win without a winning trade, and the average loss without a losing one;
+- days_to_first_entry is a playbook's measure: benchmarks do not report it.
 """
 
 from __future__ import annotations
@@ -47,6 +50,27 @@ class Metric:
     title: str
     unit: str
     compute: Callable[[RunData], float | None]
+    without_trades: float | None = 0.0   # its value in a window without trades
+    playbook_only: bool = False          # not reported for benchmarks
+
+    @property
+    def integer(self) -> bool:
+        return self.unit in ("count", "calendar days")
+
+    def display(self, value: float | None) -> str:
+        """The value as a person reads it: percent for fractions (signed where a sign is news),
+        integers for counts, thousands separators for USD, two decimals for ratios."""
+        if value is None:
+            return "n/a"
+        if self.integer:
+            return f"{int(value):,d}"
+        if self.unit == "fraction":
+            return f"{value:+.2%}"
+        if self.unit.startswith("fraction"):
+            return f"{value:.2%}"
+        if self.unit.startswith("USD"):
+            return f"{value:,.0f} USD"
+        return f"{value:.2f}"
 
 
 def _empyrical(function_name: str, **keywords) -> Callable[[RunData], float | None]:
@@ -66,57 +90,63 @@ def _total_return(run: RunData) -> float:
     return float(run.equity.iloc[-1] / run.equity.iloc[0] - 1)
 
 
-def _average(run: RunData, winners: bool) -> float:
+def _average(run: RunData, winners: bool) -> float | None:
     pnl = run.trades["pnl_usd"]
     chosen = pnl[pnl > 0] if winners else pnl[pnl <= 0]
-    return float(chosen.mean()) if len(chosen) else 0.0
+    return float(chosen.mean()) if len(chosen) else None
 
 
-def _days_to_first_entry(run: RunData) -> float | None:
-    if run.first_trigger is None or run.trades.empty:
+def _days_to_first_entry(run: RunData) -> int | None:
+    """Whole days from the first trigger's date (00:00 UTC) to the first fill instant; negative
+    when the playbook was already in before the trigger."""
+    if run.first_trigger is None:
         return None
-    first_entry = pd.to_datetime(run.trades["entry_time"].str[:10]).min()
-    return float((first_entry - pd.Timestamp(run.first_trigger)).days)
+    first_entry = pd.to_datetime(run.trades["entry_time"], utc=True).min()
+    return int((first_entry - pd.Timestamp(run.first_trigger, tz="UTC")) // pd.Timedelta(days=1))
 
 
 METRICS: tuple[Metric, ...] = (
     Metric("total_return", "Total return", "fraction", _total_return),
-    Metric("max_drawdown", "Maximum drawdown", "fraction (negative)",
+    Metric("max_drawdown", "Maximum drawdown (daily closes)", "fraction",
            lambda run: _empyrical("max_drawdown")(run) or 0.0),
     Metric("sharpe_ratio", "Sharpe ratio", "annualised ratio",
-           _empyrical("sharpe_ratio", annualization=ANNUALISATION)),
+           _empyrical("sharpe_ratio", annualization=ANNUALISATION), None),
     Metric("sortino_ratio", "Sortino ratio", "annualised ratio",
-           _empyrical("sortino_ratio", annualization=ANNUALISATION)),
+           _empyrical("sortino_ratio", annualization=ANNUALISATION), None),
     Metric("calmar_ratio", "Calmar ratio", "annualised ratio",
-           _empyrical("calmar_ratio", annualization=ANNUALISATION)),
+           _empyrical("calmar_ratio", annualization=ANNUALISATION), None),
     Metric("annual_volatility", "Annual volatility", "fraction per year",
            _empyrical("annual_volatility", annualization=ANNUALISATION)),
     Metric("tail_ratio", "Tail ratio", "ratio (95th / 5th percentile)",
-           _empyrical("tail_ratio")),
+           _empyrical("tail_ratio"), None),
     Metric("worst_day", "Worst day", "fraction",
            lambda run: float(run.daily_returns.min()) if len(run.daily_returns) else 0.0),
-    Metric("trades", "Trades", "count", lambda run: float(len(run.trades))),
+    Metric("trades", "Trades", "count", lambda run: len(run.trades)),
     Metric("hit_rate", "Hit rate", "fraction of trades",
-           lambda run: float((run.trades["pnl_usd"] > 0).mean()) if len(run.trades) else 0.0),
-    Metric("avg_win_usd", "Average win", "USD per trade", lambda run: _average(run, True)),
-    Metric("avg_loss_usd", "Average loss", "USD per trade", lambda run: _average(run, False)),
+           lambda run: float((run.trades["pnl_usd"] > 0).mean()), None),
+    Metric("avg_win_usd", "Average win", "USD per trade", lambda run: _average(run, True), None),
+    Metric("avg_loss_usd", "Average loss", "USD per trade", lambda run: _average(run, False),
+           None),
     Metric("exposure", "Exposure", "fraction of bars", lambda run: float(run.exposure)),
     Metric("pnl_usd", "Profit and loss", "USD",
            lambda run: float(run.equity.iloc[-1] - run.equity.iloc[0])),
-    Metric("fees_usd", "Fees", "USD",
-           lambda run: float(run.trades["fees_usd"].sum()) if len(run.trades) else 0.0),
+    Metric("fees_usd", "Fees", "USD", lambda run: float(run.trades["fees_usd"].sum())),
     Metric("days_to_first_entry", "Days from first trigger to first entry", "calendar days",
-           _days_to_first_entry),
+           _days_to_first_entry, None, playbook_only=True),
 )
 BY_KEY = {metric.key: metric for metric in METRICS}
 
 
-def _rounded(value: float | None) -> float | None:
+def _rounded(metric: Metric, value: float | None) -> float | int | None:
     if value is None:
         return None
+    if metric.integer:
+        return int(value)
     return float(np.format_float_positional(value, precision=12, unique=True, fractional=False))
 
 
-def compute(run: RunData) -> dict[str, float | None]:
+def compute(run: RunData) -> dict[str, float | int | None]:
     """Every registered metric, rounded to 12 significant digits so reruns compare exactly."""
-    return {metric.key: _rounded(metric.compute(run)) for metric in METRICS}
+    if run.trades.empty:
+        return {m.key: _rounded(m, m.without_trades) for m in METRICS}
+    return {m.key: _rounded(m, m.compute(run)) for m in METRICS}

@@ -1,5 +1,5 @@
 """Writing a run directory: manifest.json, metrics.json, equity.csv, trades.csv, prices.csv,
-the benchmark's metrics and equity, and (through unwind.report) tear_sheet.html.
+signals.csv, the benchmark's metrics and equity, and (through unwind.tear_sheet) tear_sheet.html.
 
 A new directory per run under `runs/out/` (or --out), never overwriting. metrics.json depends only
 on the configuration and the data, so a rerun writes it byte for byte the same; manifest.json adds
@@ -65,11 +65,18 @@ def _iso(index: pd.DatetimeIndex) -> list[str]:
 def write(result: RunResult, directory: Path, started: str, finished: str,
           benchmark: RunResult | None = None) -> None:
     """Write the run's files (and its benchmark's equity and metrics when given)."""
+    import strategies
+
     config = result.config
+    playbook = strategies.get(config.playbook)
     manifest = {
         "synthetic": result.synthetic,
         "config": config.to_json(), "config_sha256": config.sha256(),
         "parameters": result.parameters,
+        "parameter_defaults": strategies.defaults(playbook),
+        "signal_panels": [panel.to_json() for panel in strategies.panels(playbook,
+                                                                          result.parameters)],
+        "bar": playbook.BAR, "benchmark": playbook.BENCHMARK,
         "data": result.series, "package_versions": _versions(), "git_commit": _git_commit(),
         "seed": None, "started": started, "finished": finished,
         "regime_shares": result.regime_shares, "skipped_trades": result.skips,
@@ -79,11 +86,16 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
     (directory / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True)
                                             + "\n")
     equity = pd.DataFrame({"time": _iso(result.equity.index),
-                           "equity_usd": result.equity.to_numpy()})
+                           "equity_usd": result.equity.to_numpy(),
+                           "gross_notional_usd": result.gross_notional.to_numpy()})
     equity.to_csv(directory / "equity.csv", index=False, float_format="%.6f")
-    result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.6f")
+    result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
     prices = result.prices.assign(time=_iso(result.prices.index))
-    prices[["time", "symbol", "close", "session"]].to_csv(directory / "prices.csv", index=False)
+    prices[["time", "symbol", "open", "high", "low", "close", "session", "regime"]].to_csv(
+        directory / "prices.csv", index=False, float_format="%.10g")
+    signal_lines = result.signals.assign(time=_iso(result.signals.index))
+    signal_lines[["time", "symbol"] + [c for c in result.signals.columns if c != "symbol"]
+                 ].to_csv(directory / "signals.csv", index=False, float_format="%.10g")
     if benchmark is not None:
         (directory / "benchmark_metrics.json").write_text(
             json.dumps(benchmark.metrics, indent=2, sort_keys=True) + "\n")

@@ -71,9 +71,10 @@ def _windows(path: Path, raw_windows: list) -> tuple[Episode, ...]:
             raise DataError(f"{path}: window {window.get('id')!r} is reversed or empty "
                             f"({start} .. {end}); start must be before end")
         trigger = _day(path, window, "trigger") if "trigger" in window else start
-        windows.append(Episode(str(window.get("id") or f"window-{start}"), str(window.get(
-            "id")), str(start), str(end), (Trigger(str(trigger), window.get("label", "trigger")),),
-            ("custom",), "ad-hoc window from a run spec", (str(path),)))
+        window_id = str(window.get("id") or f"window-{start}")
+        windows.append(Episode(window_id, window_id, window_id, str(start), str(end),
+                               (Trigger(str(trigger), window.get("label", "trigger")),),
+                               ("custom",), "ad-hoc window from a run spec", (str(path),)))
     ordered = sorted(windows, key=lambda e: e.start)
     for first, second in zip(ordered, ordered[1:]):
         if second.start <= first.end:

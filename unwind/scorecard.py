@@ -36,19 +36,23 @@ class ScoreConfig:
 
 def columns() -> list[str]:
     keys = [m.key for m in metrics.METRICS]
-    return BASE_COLUMNS + keys + [f"benchmark_{k}" for k in keys] + \
-        [f"excess_{k}" for k in keys] + [f"twin_excess_{k}" for k in keys]
+    shared = [m.key for m in metrics.METRICS if not m.playbook_only]
+    return BASE_COLUMNS + keys + [f"benchmark_{k}" for k in shared] + \
+        [f"excess_{k}" for k in shared] + [f"twin_excess_{k}" for k in keys]
 
 
 def _difference(first, second):
-    return None if first is None or second is None else \
-        float(f"{first - second:.12g}")
+    if first is None or second is None:
+        return None
+    if isinstance(first, int) and isinstance(second, int):
+        return first - second
+    return float(f"{first - second:.12g}")
 
 
 def score_cell(playbook: str, episode, store: str | None, out: str,
                allow_defects: bool) -> dict:
     """Run one cell (an Episode) and write its run directory; a DataError makes an n/a row."""
-    from unwind import engine, report, rundir
+    from unwind import engine, rundir, tear_sheet
     from unwind.config import RunConfig
 
     row = {"playbook": playbook, "episode": episode.id, "status": "ok", "reason": "",
@@ -65,13 +69,31 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
     directory.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp, benchmark)
-    report.tear_sheet(directory)
-    for key, value in result.metrics.items():
-        row[key] = value
-        row[f"benchmark_{key}"] = benchmark.metrics[key]
-        row[f"excess_{key}"] = _difference(value, benchmark.metrics[key])
+    tear_sheet.write(directory)
+    row.update(result.metrics)
+    for key, value in benchmark.metrics.items():
+        row[f"benchmark_{key}"] = value
+        row[f"excess_{key}"] = _difference(result.metrics[key], value)
     row["synthetic"] = result.synthetic
     return row
+
+
+def episode(config: ScoreConfig, episode_id: str):
+    """The Episode behind a scorecard column: a run-spec window, else the catalogue's."""
+    from unwind import episodes as catalogue
+
+    custom = {window.id: window for window in config.windows}
+    return custom.get(episode_id) or catalogue.get(episode_id)
+
+
+def cell_text(row: dict) -> str:
+    """A cell as the terminal and page show it: its total return, 'no signal' when the
+    playbook did not trade, 'n/a' when the cell has no data."""
+    if row["status"] != "ok":
+        return "n/a"
+    if not row["trades"]:
+        return "no signal"
+    return f"{row['total_return']:+.1%}"
 
 
 def _twin_differences(rows: list[dict]) -> None:
@@ -90,13 +112,10 @@ def _twin_differences(rows: list[dict]) -> None:
 def run_scorecard(config: ScoreConfig,
                   progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
     """Score every cell; rows ordered by playbook, then episode, as given."""
-    from unwind import episodes as catalogue
-
-    custom = {window.id: window for window in config.windows}
     cells = [(p, e) for p in config.playbooks for e in config.episodes]
     results: dict[tuple[str, str], dict] = {}
-    arguments = [(p, custom.get(e) or catalogue.get(e), config.store, config.out,
-                  config.allow_defects) for p, e in cells]
+    arguments = [(p, episode(config, e), config.store, config.out, config.allow_defects)
+                 for p, e in cells]
     if config.jobs <= 1:
         for number, args in enumerate(arguments, start=1):
             row = score_cell(*args)
@@ -116,19 +135,71 @@ def run_scorecard(config: ScoreConfig,
     return rows
 
 
-def write(rows: list[dict], out: Path) -> dict[str, Path]:
-    """scorecard.csv, scorecard.json and scorecard.html in `out`."""
+def write(rows: list[dict], config: ScoreConfig, store_line: str) -> dict[str, Path]:
+    """scorecard.csv, scorecard.json and scorecard.html in the config's out directory."""
     import pandas as pd
 
-    from unwind import report
+    from unwind import scorecard_page
 
-    out = Path(out)
+    out = Path(config.out)
     table = pd.DataFrame([{c: row.get(c) for c in columns()} for row in rows], columns=columns())
     table.to_csv(out / "scorecard.csv", index=False)
     clean = [{c: row.get(c) for c in columns()} for row in rows]
     (out / "scorecard.json").write_text(json.dumps(clean, indent=2) + "\n")
-    html_path = report.scorecard_page(rows, out)
+    episodes = [episode(config, episode_id) for episode_id in config.episodes]
+    html_path = scorecard_page.write(rows, out, episodes, store_line)
     return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
+
+
+def needed_series(playbooks: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(series, bar) pairs the playbooks read at their defaults: traded and signal series."""
+    import strategies
+
+    needed = set()
+    for playbook_id in playbooks:
+        playbook = strategies.get(playbook_id)
+        parameters = playbook.Parameters()
+        traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+        signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
+            else playbook.SIGNALS
+        needed |= {(symbol, playbook.BAR) for symbol in traded} | set(signal_series)
+    return needed
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """Which store a scorecard reads, and why: the user's store (--store, else $UNWIND_STORE,
+    else the default location), or the SYNTHETIC demo store beside it when the user's store
+    holds none of the series the playbooks read."""
+
+    root: str
+    synthetic: bool
+    found: int
+    needed: int
+    user_root: str
+
+    def describe(self) -> str:
+        if self.synthetic:
+            return (f"SYNTHETIC demo data: the store {self.user_root} holds none of the "
+                    f"{self.needed} series the playbooks read, so the scorecard runs on the "
+                    f"generated scenario in {self.root} (not market history); "
+                    "`make import-raw` or `unwind data import` fills it")
+        return (f"store: {self.root} ({self.found} of the {self.needed} series the playbooks "
+                "read)")
+
+
+def choose_store(config: ScoreConfig) -> StoreChoice:
+    """Resolve the scorecard's store (see StoreChoice)."""
+    from feeds.demo import demo_store_for
+    from feeds.store import Store
+
+    store = Store(config.store)
+    needed = needed_series(config.playbooks)
+    stored = {(info.series, info.bar) for info in store.list()}
+    found = len(needed & stored)
+    if found:
+        return StoreChoice(str(store.root), False, found, len(needed), str(store.root))
+    return StoreChoice(str(demo_store_for(store).root), True, 0, len(needed), str(store.root))
 
 
 def default_jobs() -> int:

@@ -13,7 +13,7 @@ from strategies.base import Playbook
 from unwind import compat
 from strategies.base import target_size
 from unwind.accounting import ContractCommission, RiskBudgetSizer, margin_usd
-from unwind.datafeed import make_feed
+from unwind.datafeed import date_numbers, make_feed
 
 
 class Scripted(Playbook):
@@ -28,13 +28,17 @@ class Scripted(Playbook):
 
 
 def run_script(symbol, opens, script, cash=1_000_000.0, hkd_per_usd=None, budget=None,
-               volatility=1.0):
+               volatility=1.0, highs=None, lows=None, closes=None):
     compat.install()
     index = pd.date_range("2024-08-01", periods=len(opens), freq="D", tz="UTC")
     rates = [1.0 / r for r in hkd_per_usd] if hkd_per_usd else [1.0] * len(opens)
-    frame = pd.DataFrame({"open": opens, "high": opens, "low": opens, "close": opens,
-                          "volume": 0.0, "usd_per_local": rates, "volatility": volatility,
-                          "regime": 0.0}, index=index, dtype="float64")
+    frame = pd.DataFrame({"open": opens, "high": highs or opens, "low": lows or opens,
+                          "close": closes or opens, "volume": 0.0, "usd_per_local": rates,
+                          "volatility": volatility, "regime": 0.0,
+                          # fills happen at 01:15 UTC, the bar's session open (as HSI's)
+                          "open_time": date_numbers(index + pd.Timedelta(minutes=75)),
+                          "close_time": date_numbers(index + pd.Timedelta(hours=8))},
+                         index=index, dtype="float64")
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.broker.setcash(cash)
     feed = make_feed(frame, symbol)
@@ -61,9 +65,14 @@ def test_gc_round_trip_100_ounces():
     assert change == pytest.approx(1950.0)
     trade = strategy.trade_records[0]
     assert (trade["entry_price"], trade["exit_price"]) == pytest.approx((2400.1, 2409.9))
-    assert trade["pnl_local"] == pytest.approx(9.8 * 100 * 2)      # 1,960 after slippage
+    assert trade["gross_pnl_local"] == pytest.approx(9.8 * 100 * 2)  # 1,960 after slippage
+    assert trade["fees_local"] == pytest.approx(10.0)
+    assert trade["pnl_local"] == pytest.approx(1950.0)               # net = gross - fees
     assert trade["fees_usd"] == pytest.approx(10.0)
-    assert trade["pnl_usd"] == pytest.approx(1950.0)
+    assert trade["pnl_usd"] == pytest.approx(1950.0) and trade["fx_rate"] == 1.0
+    assert trade["entry_time"] == "2024-08-02T01:15:00+00:00"        # the fill bar's open
+    assert trade["exit_time"] == "2024-08-04T01:15:00+00:00"
+    assert (trade["bars_held"], trade["exit_reason"], trade["status"]) == (2, "signal", "closed")
 
 
 def test_zn_short_round_trip_1000_usd_per_point():
@@ -84,7 +93,9 @@ def test_hsi_round_trip_in_hkd_converted_to_usd():
     assert change == pytest.approx(4840 / 7.80)
     trade = strategy.trade_records[0]
     assert trade["currency"] == "HKD" and trade["fx_rate"] == pytest.approx(7.80)
-    assert trade["pnl_local"] == pytest.approx(98 * 50)             # slipped 17,001 -> 17,099
+    assert trade["gross_pnl_local"] == pytest.approx(98 * 50)       # slipped 17,001 -> 17,099
+    assert trade["fees_local"] == pytest.approx(60.0)               # HK$30 x 2 sides
+    assert trade["pnl_local"] == pytest.approx(4840.0)
     assert trade["fees_usd"] == pytest.approx(60 / 7.80)
     assert trade["pnl_usd"] == pytest.approx(4840 / 7.80)
 
@@ -94,10 +105,46 @@ def test_hsi_mark_to_market_uses_each_bars_rate():
     # +HK$5,000 / 7.75. Bar 4 opens and closes 17,000 at 7.85: -HK$5,000 / 7.85, and the exit
     # fills there. Costs: entry HK$80 at 7.80, exit HK$80 at 7.85.
     opens = [16900.0, 17000.0, 17100.0, 17000.0, 17000.0]
-    _, change = run_script("HSI", opens, {1: +1, 3: -1},
-                           hkd_per_usd=[7.80, 7.80, 7.75, 7.85, 7.85])
+    strategy, change = run_script("HSI", opens, {1: +1, 3: -1},
+                                  hkd_per_usd=[7.80, 7.80, 7.75, 7.85, 7.85])
     expected = 5000 / 7.75 - 5000 / 7.85 - 80 / 7.80 - 80 / 7.85
     assert change == pytest.approx(expected)
+    # The blotter books the same marks: slipped prices 17,001 -> 16,999 are HK$-100 gross,
+    # HK$60 fees, HK$-160 net; in USD the bar-by-bar marks above (-38.12 USD), so the trade's
+    # effective rate is -160 / -38.12 = 4.20 HKD per USD: a real trade whose USD and HKD
+    # results differ because the rate moved while it was held.
+    trade = strategy.trade_records[0]
+    assert trade["pnl_local"] == pytest.approx(-160.0)
+    assert trade["pnl_usd"] == pytest.approx(expected)
+    assert trade["pnl_usd"] * trade["fx_rate"] == pytest.approx(trade["pnl_local"])
+
+
+def test_worst_and_best_open_pnl_while_held():
+    # GC long 1 filled at the open of bar 1, 2,400 + 1 tick = 2,400.1. Bar 1 ranges 2,380 -
+    # 2,410 and closes 2,405; bar 2 ranges 2,395 - 2,420; the exit fills at bar 3's open,
+    # 2,410 - 1 tick = 2,409.9. Worst open P&L (2,380 - 2,400.1) x 100 = -2,010 USD; best
+    # (2,420 - 2,400.1) x 100 = +1,990 USD; realised gross +980, net of 2 x 2.50 fees +975.
+    strategy, change = run_script(
+        "GC", [2390.0, 2400.0, 2405.0, 2410.0, 2410.0], {1: +1, 3: -1},
+        highs=[2390.0, 2410.0, 2420.0, 2410.0, 2410.0],
+        lows=[2390.0, 2380.0, 2395.0, 2410.0, 2410.0],
+        closes=[2390.0, 2405.0, 2415.0, 2410.0, 2410.0])
+    trade = strategy.trade_records[0]
+    assert trade["mae_usd"] == pytest.approx(-2010.0)
+    assert trade["mfe_usd"] == pytest.approx(1990.0)
+    assert trade["gross_pnl_local"] == pytest.approx(980.0)
+    assert trade["pnl_usd"] == pytest.approx(975.0) == pytest.approx(change)
+
+
+def test_a_position_open_at_the_end_is_marked_to_the_last_close():
+    # Short 1 ZN filled at bar 1's open 110.0 - 1/64; still open after bar 4 (close 109.5):
+    # gross (109.984375 - 109.5) x 1,000 = 484.375 USD, one fee of 1.60 paid; no exit cost.
+    strategy, change = run_script("ZN", [110.2, 110.0, 109.8, 109.5, 109.5], {1: -1})
+    trade = strategy.trade_records[0]
+    assert (trade["exit_reason"], trade["status"]) == ("end_of_window", "open at end")
+    assert trade["exit_time"] == "2024-08-05T08:00:00+00:00"   # the last bar's close
+    assert trade["bars_held"] == 4
+    assert trade["pnl_usd"] == pytest.approx(484.375 - 1.60) == pytest.approx(change)
 
 
 def test_margin_blocks_an_order_the_account_cannot_carry():

@@ -123,11 +123,13 @@ def test_a_rerun_writes_byte_identical_metrics(real_store, tmp_path, run_cli):
     first, second = (open(f"{d}/metrics.json", "rb").read() for d in directories)
     assert first == second
     trades = pd.read_csv(f"{directories[0]}/trades.csv")
-    assert list(trades.columns[:12]) == [
+    assert list(trades.columns) == [
         "entry_time", "exit_time", "symbol", "side", "contracts", "entry_price", "exit_price",
-        "currency", "pnl_local", "fx_rate", "pnl_usd", "fees_usd"]
+        "currency", "gross_pnl_local", "fees_local", "pnl_local", "fx_rate", "pnl_usd",
+        "fees_usd", "exit_reason", "bars_held", "mae_usd", "mfe_usd", "status"]
     equity = pd.read_csv(f"{directories[0]}/equity.csv")
-    assert list(equity.columns) == ["time", "equity_usd"] and equity["time"][0].endswith("+00:00")
+    assert list(equity.columns) == ["time", "equity_usd", "gross_notional_usd"]
+    assert equity["time"][0].endswith("+00:00")
     manifest = json.loads(open(f"{directories[0]}/manifest.json").read())
     assert len(manifest["config_sha256"]) == 64 and manifest["data"][0]["data_sha256"]
 
@@ -178,6 +180,15 @@ def test_no_look_ahead_in_any_line_the_playbook_reads(real_store, playbook):
         pd.testing.assert_frame_equal(frame, later, check_freq=False)
 
 
+def trading_days(fill_times: pd.Series, symbol: str) -> pd.Series:
+    """The trading date (YYYY-MM-DD) each fill instant belongs to on `symbol`'s calendar."""
+    from feeds import calendars, instruments
+
+    dates = calendars.trading_dates(pd.DatetimeIndex(pd.to_datetime(fill_times, utc=True)),
+                                    instruments.get(symbol))
+    return pd.Series(dates.strftime("%Y-%m-%d"), index=fill_times.index)
+
+
 def test_two_calendars_orders_only_on_each_feeds_own_days(real_store):
     """HSI (HKEX days) with ZN (CME days): backtrader steps over the union of both calendars;
     the playbook trades a feed only on its fresh bars, never on a repeated one."""
@@ -188,9 +199,9 @@ def test_two_calendars_orders_only_on_each_feeds_own_days(real_store):
     trades = result.trades
     hsi = trades[trades["symbol"] == "HSI"]
     zn = trades[(trades["symbol"] == "ZN") & (trades["status"] == "closed")]
-    assert len(hsi) == 1 and hsi["entry_time"].str[:10].isin(hsi_days).all()
-    assert len(zn) >= 1 and zn["entry_time"].str[:10].isin(zn_days).all()
-    assert zn["exit_time"].str[:10].isin(zn_days).all()
+    assert len(hsi) == 1 and trading_days(hsi["entry_time"], "HSI").isin(hsi_days).all()
+    assert len(zn) >= 1 and trading_days(zn["entry_time"], "ZN").isin(zn_days).all()
+    assert trading_days(zn["exit_time"], "ZN").isin(zn_days).all()
     assert "HSI: HKD converted with HKD peg 7.8" in result.notes
 
 
@@ -214,6 +225,6 @@ def test_the_regime_read_filters_entries(real_store, results):
     filtered = run(config).trades
     assert 0 < len(filtered) < len(results["hsi_short_yen_vol"].trades)
     regime = prepare(config).frames["HSI"]["regime"]
-    for entry in filtered["entry_time"]:
-        decision_bar = regime.index.get_loc(pd.Timestamp(entry)) - 1  # filled at the next open
+    for entry in trading_days(filtered["entry_time"], "HSI"):
+        decision_bar = regime.index.get_loc(pd.Timestamp(entry, tz="UTC")) - 1  # next open
         assert regime.iloc[decision_bar] == DELEVERAGING

@@ -42,8 +42,21 @@ def test_a_window_without_trades_is_defined():
                            pd.DataFrame(columns=["entry_time", "pnl_usd", "fees_usd"]), 0.0,
                            "2024-08-01")
     values = metrics.compute(flat)
-    assert values["days_to_first_entry"] is None
-    assert all(v == 0.0 for k, v in values.items() if k != "days_to_first_entry")
+    undefined = {"sharpe_ratio", "sortino_ratio", "calmar_ratio", "tail_ratio", "hit_rate",
+                 "avg_win_usd", "avg_loss_usd", "days_to_first_entry"}
+    assert {key for key, value in values.items() if value is None} == undefined
+    assert all(value == 0 for key, value in values.items() if key not in undefined)
+    assert values["trades"] == 0 and isinstance(values["trades"], int)
+
+
+def test_the_readme_defines_a_window_without_trades_as_the_registry_does():
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    nulls = [m.key for m in metrics.METRICS if m.without_trades is None]
+    zeros = [m.key for m in metrics.METRICS if m.without_trades == 0]
+    assert ("A window without trades (\"no signal\"): " + ", ".join(zeros) + " are 0; "
+            + ", ".join(nulls) + " are null") in readme
 
 
 def test_no_losing_day_makes_sortino_undefined_not_infinite():
@@ -53,4 +66,6 @@ def test_no_losing_day_makes_sortino_undefined_not_infinite():
                            "fees_usd": [0.0]})
     values = metrics.compute(metrics.RunData(rising, trades, 1.0, "2024-07-30"))
     assert values["sortino_ratio"] is None and values["calmar_ratio"] is None
-    assert values["days_to_first_entry"] == 2.0 and values["hit_rate"] == 1.0
+    assert values["days_to_first_entry"] == 2 and values["hit_rate"] == 1.0
+    assert values["trades"] == 1 and isinstance(values["days_to_first_entry"], int)
+    assert values["avg_loss_usd"] is None   # no losing trade: the average of nothing

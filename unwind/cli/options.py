@@ -22,6 +22,28 @@ def echo_json(value) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=False, default=str))
 
 
+def echo_metrics(values: dict, benchmark: dict | None = None,
+                 benchmark_name: str = "benchmark") -> None:
+    """The metric registry as a table: titles, the playbook's values and the benchmark's, each
+    formatted by its unit (percent, USD with separators, integers, ratios)."""
+    from unwind import metrics
+
+    rows = []
+    for metric in metrics.METRICS:
+        row = {"metric": metric.title, "playbook": metric.display(values.get(metric.key))}
+        if benchmark is not None:
+            row[benchmark_name] = metric.display(benchmark[metric.key]) \
+                if metric.key in benchmark else ""
+        rows.append(row)
+    columns = ["metric", "playbook"] + ([benchmark_name] if benchmark is not None else [])
+    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]
+    click.echo("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(columns, widths))))
+    for row in rows:
+        click.echo("  ".join(row[c].ljust(w) if i == 0 else row[c].rjust(w)
+                             for i, (c, w) in enumerate(zip(columns, widths))).rstrip())
+
+
 def echo_table(rows: list[dict], columns: list[str]) -> None:
     """Left-aligned text table; numbers right-aligned."""
     if not rows:

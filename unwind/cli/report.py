@@ -12,11 +12,11 @@ import click
 def command(run_dir: Path) -> None:
     """Write RUN_DIR/tear_sheet.html from the run's files (opens offline)."""
     from feeds.errors import DataError
-    from unwind import report
+    from unwind import tear_sheet
 
     missing = [name for name in ("manifest.json", "metrics.json", "equity.csv", "trades.csv",
                                  "prices.csv") if not (run_dir / name).exists()]
     if missing:
         raise DataError(f"{run_dir}: not a run directory (missing {', '.join(missing)}); "
                         "`unwind run` and `unwind score` write them")
-    click.echo(f"tear sheet: {report.tear_sheet(run_dir)}")
+    click.echo(f"tear sheet: {tear_sheet.write(run_dir)}")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
-from unwind.cli.options import echo_json, echo_table, json_option, store_option
+from unwind.cli.options import echo_json, echo_metrics, json_option, store_option
+
+
+# The summer of 2024 around the August carry unwind: the window a run uses when given none.
+DEFAULT_WINDOW = ("2024-06-01", "2024-09-30")
 
 
 def _parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, str], ...]:
@@ -35,15 +39,17 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
 @click.command("run")
 @click.argument("playbook")
 @click.option("--episode", help="Run over an episode's window (`unwind list episodes`).")
-@click.option("--start", help="First day of the window (default 2024-06-01).")
-@click.option("--end", help="Last day of the window (default 2024-09-30).")
+@click.option("--start", help=f"First day of the window (default {DEFAULT_WINDOW[0]}).")
+@click.option("--end", help=f"Last day of the window (default {DEFAULT_WINDOW[1]}).")
 @click.option("-p", "--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
               help="Playbook parameter (repeatable); `unwind list playbooks` shows them.")
 @click.option("--warmup-days", type=click.IntRange(min=0), default=None,
               help="Calendar days of data before --start (default: the playbook's own).")
 @click.option("--cash", type=click.FloatRange(min=1), default=1_000_000.0, show_default=True,
               help="Starting cash in USD.")
-@click.option("--slippage-ticks", type=click.FloatRange(min=0), default=1.0, show_default=True)
+@click.option("--slippage-ticks", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Ticks lost per contract per side on every fill, on top of the registry's "
+                   "fee (whole ticks keep fill prices on the contract's grid).")
 @click.option("--margin", "margins", multiple=True, metavar="SYM=USD",
               help="Initial margin per contract in USD, overriding the registry (repeatable).")
 @click.option("--fee", "fees", multiple=True, metavar="SYM=AMOUNT",
@@ -58,8 +64,9 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
     """Backtest PLAYBOOK over a window and write its run directory."""
     import datetime as dt
 
+    import strategies
     from feeds.errors import DataError
-    from unwind import engine, report, rundir
+    from unwind import engine, rundir, tear_sheet
     from unwind.config import RunConfig, for_episode
 
     if episode and (start or end):
@@ -69,14 +76,17 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
                    margins=_parse_amounts(margins, "--margin"),
                    fees=_parse_amounts(fees, "--fee"), store=store_path)
     config = for_episode(playbook, episode, **options) if episode else RunConfig(
-        playbook=playbook, start=start or "2024-06-01", end=end or "2024-09-30", **options)
+        playbook=playbook, start=start or DEFAULT_WINDOW[0], end=end or DEFAULT_WINDOW[1],
+        **options)
+    defaulted = [name for name, given in (("--start", start), ("--end", end))
+                 if not episode and not given]
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = engine.run(config)
     benchmark = engine.run_benchmark(config)
     directory = rundir.new_run_dir(out, playbook)
     rundir.write(result, directory, started,
                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), benchmark)
-    sheet = report.tear_sheet(directory)
+    sheet = tear_sheet.write(directory)
     if as_json:
         echo_json({"run_dir": str(directory), "metrics": result.metrics,
                    "benchmark_metrics": benchmark.metrics, "tear_sheet": str(sheet),
@@ -84,11 +94,11 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
         return
     if result.synthetic:
         click.echo("SYNTHETIC demo data in this run: not market history.")
-    click.echo(f"{playbook} {config.start}..{config.end}: {len(result.trades)} trades -> "
-               f"{directory}")
-    echo_table([{"metric": k, "value": "n/a" if v is None else v,
-                 "benchmark": "n/a" if benchmark.metrics[k] is None else benchmark.metrics[k]}
-                for k, v in result.metrics.items()], ["metric", "value", "benchmark"])
+    window = f"{config.start}..{config.end}" + (
+        f" (episode {episode})" if episode else
+        f" (default for {' and '.join(defaulted)})" if defaulted else "")
+    click.echo(f"{playbook} over {window}: {len(result.trades)} trades -> {directory}")
+    echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:
         click.echo(f"skipped {skip['time'][:16]} {skip['symbol']}: {skip['reason']}")

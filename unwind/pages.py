@@ -1,0 +1,147 @@
+"""What every page shares: one self-contained HTML shell, inline styles, charts as PNG.
+
+Charts are drawn with matplotlib's Agg backend and embedded as base64 PNG; styles are inline,
+there are no external scripts, fonts or images, so a page opens offline. A short inline script
+counts the charts that decoded (`data-charts-loaded` on <body>) for the rendering test.
+Everything made from demo data carries a SYNTHETIC banner.
+
+Time axes are in trading time: charts plot against bar position (0..n-1) and label positions
+with dates (`trading_time_ticks`), so nights and weekends without bars take no width.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+STYLE = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1d2330;
+max-width:1180px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px} p.sub{color:#5a6275;margin:0}
+p.lead{margin:10px 0 4px;font-size:14px} .caption{color:#5a6275;font-size:12px;margin:2px 0 6px}
+p.proxy{background:#fff4d6;border-left:4px solid #e0a800;padding:6px 10px;font-size:13px;margin:6px 0}
+.banner{background:#b3261e;color:#fff;font-weight:700;padding:10px 14px;margin-bottom:16px;
+letter-spacing:.05em}
+table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #d5d9e2;padding:4px 8px}
+th{background:#f1f3f7;text-align:left} td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.muted,span.muted{color:#7a8091} td.pos{color:#1a7f37} td.neg{color:#b3261e}
+tr.total td,tr.total th{font-weight:700;border-top:2px solid #8a8f9c}
+tr.changed td,tr.changed th{background:#fff4d6} td.marker{font-weight:700;color:#8a5a00}
+table.heat td{text-align:right;font-variant-numeric:tabular-nums;min-width:58px}
+table.heat td.zero{color:#9aa0ae}
+table.blotter{font-size:12px} table.blotter td{white-space:nowrap}
+img.chart{max-width:100%;display:block;margin:8px 0 4px}
+.grid{font-size:12px} .grid td{min-width:52px;text-align:center} .na{background:#eceef2;color:#7a8091}
+.pair{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}
+"""
+COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
+                 "document.querySelectorAll('img.chart').forEach(function(i){"
+                 "if(i.complete&&i.naturalWidth>0){n++;}});"
+                 "document.body.setAttribute('data-charts-loaded',n);});</script>")
+
+
+def png(figure, tight: bool = True, alt: str = "chart") -> str:
+    """The figure as an inline <img class="chart">, 96 dpi. `tight=False` keeps the figure's own
+    margins: measuring a tall figure's bounding box costs a second full draw."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight" if tight else None,
+                   metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def page(title: str, synthetic: bool, body: str) -> str:
+    banner = ('<div class="banner">SYNTHETIC DEMO DATA - generated scenario, not market history'
+              '</div>') if synthetic else ""
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+            f"{html.escape(title)}</title><style>{STYLE}</style></head><body>{banner}{body}"
+            f"{COUNT_SCRIPT}</body></html>\n")
+
+
+def read_series(path: Path) -> pd.Series:
+    frame = pd.read_csv(path)
+    return pd.Series(frame["equity_usd"].to_numpy(),
+                     index=pd.to_datetime(frame["time"], utc=True, format="ISO8601"),
+                     name=path.stem)
+
+
+def colour(value: float | None, scale: float) -> str:
+    """Background for a signed number: red for losses, green for gains, white at zero, grey
+    when unknown; intensity relative to `scale` (the largest magnitude shown beside it)."""
+    if value is None or not np.isfinite(value) or scale <= 0:
+        return "#eceef2"
+    strength = min(abs(value) / scale, 1.0)
+    target = np.array([26, 127, 55]) if value > 0 else np.array([179, 38, 30])
+    white = np.array([255, 255, 255])
+    mixed = (white * (1 - strength * 0.85) + target * strength * 0.85).astype(int)
+    return "#%02x%02x%02x" % tuple(mixed)
+
+
+def trading_time_ticks(times: pd.DatetimeIndex, most: int = 12) -> tuple[list[int], list[str]]:
+    """Tick positions (bar numbers) and date labels for an axis in trading time: the first bar
+    of each day, week, month or year, whichever gives at most `most` ticks."""
+    if len(times) == 0:
+        return [], []
+    span = times[-1] - times[0]
+    days = times.floor("D") if times.tz is None else times.tz_convert("UTC").floor("D")
+    if span <= pd.Timedelta(days=14):
+        keys, label = days.asi8, "%a %d %b"
+    elif span <= pd.Timedelta(days=200):
+        keys, label = (days - pd.to_timedelta(days.dayofweek, unit="D")).asi8, "%d %b"
+    elif span <= pd.Timedelta(days=3 * 366):
+        keys, label = days.year * 12 + days.month, "%b %Y"
+    else:
+        keys, label = np.asarray(days.year), "%Y"
+    keys = np.asarray(keys)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    if len(starts) > 1 and starts[1] - starts[0] < 0.4 * np.median(np.diff(starts)):
+        starts = starts[1:]  # a partial first period would crowd its neighbour's label
+    step = int(np.ceil(len(starts) / most))
+    starts = starts[::step]
+    return starts.tolist(), [times[i].strftime(label) for i in starts]
+
+
+def usd_axis(axis) -> None:
+    """USD on the y axis: '1.02M', '980k' or '12,500', with as many decimals as the tick spacing
+    needs to tell ticks apart; never an offset such as 1e6."""
+    from matplotlib.ticker import Formatter
+
+    class Usd(Formatter):
+        scale, suffix, decimals = 1.0, "", 0
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            largest = max((abs(v) for v in locs), default=0.0)
+            self.scale, self.suffix = (1e6, "M") if largest >= 1e6 else \
+                (1e3, "k") if largest >= 1e4 else (1.0, "")
+            step = float(np.min(np.diff(locs))) / self.scale if len(locs) > 1 else 1.0
+            self.decimals = int(min(max(np.ceil(-np.log10(step)), 0), 4)) if step > 0 else 0
+
+        def __call__(self, value, position=None):
+            return f"{value / self.scale:,.{self.decimals}f}{self.suffix}"
+    axis.yaxis.set_major_formatter(Usd())
+
+
+def percent_axis(axis, decimals: int | None = None) -> None:
+    """A fraction on the y axis shown as percent."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))

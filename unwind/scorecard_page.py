@@ -1,0 +1,191 @@
+"""The scorecard page: playbooks x episodes, each cell linking to its tear sheet.
+
+Columns are episodes by short label (the full name and window on hover and in the legend). A
+cell shows the total return large and, small below, trades, Sharpe, maximum drawdown, the excess
+over the benchmark and over the plain twin; "no signal" (the playbook never traded) is kept
+apart from a traded 0.0%, and "n/a" (no data) carries its reason. A summary per playbook counts
+the episodes it beat its benchmark in.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from unwind import metrics
+from unwind.pages import page, png, pyplot, read_series
+
+_CELL_STYLE = """
+.grid td.cell{min-width:92px;text-align:right;vertical-align:top;padding:4px 6px}
+.grid td.cell a{color:inherit;text-decoration:none;display:block}
+.grid .big{font-size:15px;font-weight:600;font-variant-numeric:tabular-nums}
+.grid .small{font-size:10.5px;color:#39404f;line-height:1.35;white-space:nowrap}
+.grid td.nosignal{background:#f6f7f9;color:#5a6275;text-align:center}
+.grid td.na{background:#eceef2;color:#7a8091;text-align:center}
+"""
+
+
+def _colour(value: float | None, scale: float) -> str:
+    """Red for losses, green for gains, white at zero; intensity relative to `scale`."""
+    if value is None or scale <= 0:
+        return "#ffffff"
+    strength = min(abs(value) / scale, 1.0) * 0.7
+    target = np.array([26, 127, 55]) if value > 0 else np.array([179, 38, 30])
+    mixed = (np.array([255, 255, 255]) * (1 - strength) + target * strength).astype(int)
+    return "#%02x%02x%02x" % tuple(mixed)
+
+
+def _show(key: str, value) -> str:
+    return metrics.BY_KEY[key].display(value)
+
+
+def _cell(row: dict, scale: float, has_twin: bool) -> str:
+    if row["status"] != "ok":
+        return f"<td class='na' title='{html.escape(row['reason'])}'>n/a</td>"
+    link = html.escape(row["run_dir"] + "/tear_sheet.html")
+    if not row["trades"]:
+        return (f"<td class='cell nosignal' data-trades='0'><a href='{link}'>no signal"
+                f"<div class=small>benchmark {_show('total_return', row['benchmark_total_return'])}"
+                "</div></a></td>")
+    details = [f"{row['trades']} trade{'s' if row['trades'] != 1 else ''} · "
+               f"Sharpe {_show('sharpe_ratio', row['sharpe_ratio'])}",
+               f"max DD {_show('max_drawdown', row['max_drawdown'])}",
+               f"vs benchmark {_show('total_return', row['excess_total_return'])}"]
+    if has_twin:
+        details.append(f"vs twin {_show('total_return', row['twin_excess_total_return'])}")
+    hover = " | ".join(f"{metric.title}: {metric.display(row.get(metric.key))}"
+                       for metric in metrics.METRICS)
+    return (f"<td class='cell' data-trades='{row['trades']}' title='{html.escape(hover)}' "
+            f"style='background:{_colour(row['total_return'], scale)}'><a href='{link}'>"
+            f"<span class=big>{_show('total_return', row['total_return'])}</span>"
+            f"<div class=small>{'<br>'.join(html.escape(d) for d in details)}</div></a></td>")
+
+
+def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str:
+    playbooks = list(dict.fromkeys(r["playbook"] for r in rows))
+    cells = {(r["playbook"], r["episode"]): r for r in rows}
+    values = [abs(r["total_return"]) for r in rows if r["status"] == "ok" and r["trades"]]
+    scale = max(values, default=0.0)
+    header = "".join(f"<th title='{html.escape(e.name)} ({e.start} .. {e.end})'>"
+                     f"{html.escape(e.label)}</th>" for e in episodes)
+    body = []
+    for playbook in playbooks:
+        twin = twins.get(playbook)
+        label = html.escape(playbook) + (f"<div class=small>twin: {html.escape(twin)}</div>"
+                                         if twin else "")
+        tds = "".join(_cell(cells[(playbook, e.id)], scale, twin is not None) for e in episodes)
+        body.append(f"<tr><th>{label}</th>{tds}</tr>")
+    return (f"<table class=grid><tr><th>playbook</th>{header}</tr>{''.join(body)}</table>")
+
+
+def summary(rows: list[dict]) -> dict[str, dict]:
+    """Per playbook: cells with data, cells traded, episodes where it beat its benchmark and
+    its plain twin (excess total return > 0), and the median excess over the benchmark."""
+    result = {}
+    for playbook in dict.fromkeys(r["playbook"] for r in rows):
+        own = [r for r in rows if r["playbook"] == playbook and r["status"] == "ok"]
+        excess = [r["excess_total_return"] for r in own]
+        twin = [r["twin_excess_total_return"] for r in own
+                if r.get("twin_excess_total_return") is not None]
+        result[playbook] = {
+            "cells": len(own), "traded": sum(1 for r in own if r["trades"]),
+            "beat_benchmark": sum(1 for value in excess if value > 0),
+            "median_excess_total_return": statistics.median(excess) if excess else None,
+            "beat_twin": sum(1 for value in twin if value > 0) if twin else None,
+            "twin_cells": len(twin)}
+    return result
+
+
+def _summary_table(rows: list[dict]) -> str:
+    lines = []
+    for playbook, item in summary(rows).items():
+        twin = "" if item["beat_twin"] is None else f"{item['beat_twin']}/{item['twin_cells']}"
+        lines.append(
+            f"<tr><th>{html.escape(playbook)}</th><td class=num>{item['traded']}/{item['cells']}"
+            f"</td><td class=num>{item['beat_benchmark']}/{item['cells']}</td><td class=num>"
+            f"{_show('total_return', item['median_excess_total_return'])}</td>"
+            f"<td class=num>{twin}</td></tr>")
+    return ("<table><tr><th>playbook</th><th>episodes traded</th><th>beat its benchmark</th>"
+            "<th>median excess over the benchmark</th><th>beat its plain twin</th></tr>"
+            f"{''.join(lines)}</table><p class=sub>Counts are over cells with data; an episode "
+            "without a trade counts as not beating a benchmark that moved up.</p>")
+
+
+def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
+    """Equity of every playbook in each episode with data; episodes where no cell has data are
+    left out (no empty axes)."""
+    shown = [e for e in episodes
+             if any(r["episode"] == e.id and r["status"] == "ok" for r in rows)]
+    if not shown:
+        return ""
+    plt = pyplot()
+    playbooks = list(dict.fromkeys(r["playbook"] for r in rows))
+    columns = min(4, len(shown))
+    lines = (len(shown) + columns - 1) // columns
+    figure, axes = plt.subplots(lines, columns, figsize=(3 * columns, 2.3 * lines + 0.5),
+                                squeeze=False)
+    colours = plt.get_cmap("tab10")
+    for number, episode in enumerate(shown):
+        axis = axes[number // columns][number % columns]
+        for index, playbook in enumerate(playbooks):
+            row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
+            if row["status"] != "ok":
+                continue
+            equity = read_series(out / row["run_dir"] / "equity.csv")
+            values = (equity / equity.iloc[0] - 1).to_numpy() * 100
+            axis.plot(np.arange(len(values)), values, linewidth=0.9,
+                      color=colours(index % 10), label=playbook)
+        axis.set_title(f"{episode.label}  ({episode.start} .. {episode.end})", fontsize=8,
+                       loc="left")
+        axis.tick_params(labelsize=6)
+        axis.set_xticks([])
+        axis.yaxis.set_major_formatter(lambda value, _: f"{value:+.0f}%")
+        axis.grid(alpha=0.3)
+    for number in range(len(shown), lines * columns):
+        axes[number // columns][number % columns].axis("off")
+    handles, labels = [], []
+    for axis in axes.flat:
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
+    return ("<h2>Equity in each episode (% from the window's start; bars in trading time)</h2>"
+            + png(figure))
+
+
+def write(rows: list[dict], out: Path, episodes: list, store_line: str) -> Path:
+    """Write `scorecard.html` in `out` from the rows and the Episodes of its columns."""
+    import strategies
+
+    out = Path(out)
+    synthetic = any(r.get("synthetic") for r in rows)
+    twins = {p: strategies.get(p).PLAIN_TWIN for p in dict.fromkeys(r["playbook"] for r in rows)}
+    legend = "".join(f"<tr><th>{html.escape(e.label)}</th><td>{html.escape(e.id)}</td>"
+                     f"<td>{e.start} .. {e.end}</td><td>{html.escape(e.description)}</td></tr>"
+                     for e in episodes)
+    na = [r for r in rows if r["status"] != "ok"]
+    reasons = "".join(f"<tr><td>{html.escape(r['playbook'])}</td><td>{html.escape(r['episode'])}"
+                      f"</td><td>{html.escape(r['reason'])}</td></tr>" for r in na)
+    body = (f"<style>{_CELL_STYLE}</style>"
+            "<h1>Scorecard: playbooks through the episode catalogue</h1>"
+            f"<p class=sub>{html.escape(store_line)}</p>"
+            "<p class=sub>Each cell: total return over the episode window (warm-up excluded); "
+            "below it trades, Sharpe, maximum drawdown, and the excess over the playbook's "
+            "benchmark and over its plain twin (the same rule without its filter). Hover for "
+            "every metric; click for the tear sheet. 'no signal': the playbook did not trade; "
+            "'n/a': no data (reason below).</p>"
+            + _grid(rows, episodes, twins)
+            + "<h2>Summary per playbook</h2>" + _summary_table(rows)
+            + _small_multiples(rows, episodes, out)
+            + "<h2>Episodes</h2><table><tr><th>column</th><th>id</th><th>window</th>"
+            f"<th>what happened</th></tr>{legend}</table>"
+            + (f"<h2>Cells without a result</h2><table><tr><th>playbook</th><th>episode</th>"
+               f"<th>reason</th></tr>{reasons}</table>" if na else ""))
+    path = out / "scorecard.html"
+    path.write_text(page("carry-unwind scorecard", synthetic, body))
+    return path
