@@ -19,7 +19,12 @@ from unwind.cli.options import echo_json, json_option, store_option
 @store_option
 @json_option
 def command(spec, playbooks, episodes, jobs, allow_defects, out, store_path, as_json) -> None:
-    """Score playbooks x episodes; SPEC is an optional run spec (TOML) in place of the flags."""
+    """Score playbooks x episodes; SPEC is an optional run spec (TOML) in place of the flags.
+
+    Reads the store every verb reads (--store, else $UNWIND_STORE, else
+    ~/.local/share/carry-unwind/store) and says which on its first line; only when that store
+    holds none of the series the playbooks read does it score the SYNTHETIC demo scenario.
+    """
     import dataclasses
 
     from unwind import scorecard
