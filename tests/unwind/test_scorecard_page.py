@@ -1,0 +1,83 @@
+"""scorecard.html: episodes as labelled columns, 'no signal' apart from a traded 0.0%, n/a with
+its reason, each cell's details and link, and the per-playbook summary."""
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from unwind import episodes
+from unwind.scorecard_page import summary
+
+PLAYBOOKS = ("gold_asia_dip", "gold_dip_any_session", "jgb_shock_short_nq")
+EPISODES = ("oct-2008-gfc-carry-unwind", "aug-2024-carry-unwind", "calm-2017q4-control")
+
+
+@pytest.fixture(scope="module")
+def card(real_store, tmp_path_factory):
+    from unwind.cli import main
+
+    arguments = ["score", "--store", str(real_store.root), "--jobs", "2", "--json", "--out",
+                 str(tmp_path_factory.mktemp("page"))]
+    for playbook in PLAYBOOKS:
+        arguments += ["--playbook", playbook]
+    for episode in EPISODES:
+        arguments += ["--episode", episode]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(arguments) == 0
+    result = json.loads(printed.getvalue())
+    out = Path(result["out_dir"])
+    return out, result["rows"], (out / "scorecard.html").read_text()
+
+
+def cell_html(page: str, playbook: str) -> list[str]:
+    row = re.search(rf"<tr><th>{playbook}(?:<div.*?</div>)?</th>(.*?)</tr>", page).group(1)
+    return re.findall(r"<td.*?</td>", row)
+
+
+def test_columns_are_episode_labels_in_order(card):
+    _, _, page = card
+    header = re.search(r"<table class=grid><tr><th>playbook</th>(.*?)</tr>", page).group(1)
+    labels = re.findall(r">([^<>]+)</th>", header)
+    assert labels == [episodes.get(e).label for e in EPISODES] == \
+        ["Oct 2008", "Aug 2024", "Calm 2017Q4"]
+
+
+def test_no_signal_na_and_traded_cells_read_differently(card):
+    out, rows, page = card
+    by_cell = {(r["playbook"], r["episode"]): r for r in rows}
+    jgb = by_cell[("jgb_shock_short_nq", "aug-2024-carry-unwind")]
+    assert jgb["status"] == "ok" and jgb["trades"] == 0
+    aug = cell_html(page, "jgb_shock_short_nq")[EPISODES.index("aug-2024-carry-unwind")]
+    assert "no signal" in aug and "nosignal" in aug and "+0.00%" not in aug.split("<div")[0]
+    early = cell_html(page, "gold_asia_dip")[0]
+    assert early.startswith("<td class='na'") and "XAUUSD 1h: no bars" in early
+    traded = by_cell[("gold_asia_dip", "aug-2024-carry-unwind")]
+    cell = cell_html(page, "gold_asia_dip")[1]
+    assert f"{traded['total_return']:+.2%}" in cell
+    assert f"{traded['trades']} trade" in cell and "Sharpe" in cell and "max DD" in cell
+    assert f"vs benchmark {traded['excess_total_return']:+.2%}" in cell
+    assert f"vs twin {traded['twin_excess_total_return']:+.2%}" in cell
+    assert "vs twin" not in "".join(cell_html(page, "jgb_shock_short_nq"))
+
+
+def test_every_cell_with_data_links_to_its_tear_sheet(card):
+    out, rows, page = card
+    links = re.findall(r"<a href='([^']+)'", page)
+    expected = [f"{r['run_dir']}/tear_sheet.html" for r in rows if r["status"] == "ok"]
+    assert sorted(links) == sorted(expected)
+    assert all((out / link).is_file() for link in links)
+
+
+def test_the_summary_counts_episodes_beating_the_benchmark(card):
+    _, rows, page = card
+    result = summary(rows)["gold_asia_dip"]
+    own = [r for r in rows if r["playbook"] == "gold_asia_dip" and r["status"] == "ok"]
+    assert result["cells"] == len(own) == 2
+    assert result["beat_benchmark"] == sum(r["excess_total_return"] > 0 for r in own)
+    row = re.search(r"<tr><th>gold_asia_dip</th><td class=num>(.*?)</tr>", page).group(1)
+    assert f"{result['beat_benchmark']}/2" in row and f"{result['beat_twin']}/2" in row
