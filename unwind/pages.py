@@ -23,9 +23,11 @@ import pandas as pd
 STYLE = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1d2330;
 max-width:1180px}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px} p.sub{color:#5a6275;margin:0}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px}
+p.sub{color:#5a6275;margin:0}
 p.lead{margin:10px 0 4px;font-size:14px} .caption{color:#5a6275;font-size:12px;margin:2px 0 6px}
-p.proxy{background:#fff4d6;border-left:4px solid #e0a800;padding:6px 10px;font-size:13px;margin:6px 0}
+p.proxy{background:#fff4d6;border-left:4px solid #e0a800;padding:6px 10px;font-size:13px;
+margin:6px 0}
 .banner{background:#b3261e;color:#fff;font-weight:700;padding:10px 14px;margin-bottom:16px;
 letter-spacing:.05em}
 table{border-collapse:collapse;font-size:13px} td,th{border:1px solid #d5d9e2;padding:4px 8px}
@@ -105,7 +107,7 @@ def trading_time_ticks(times: pd.DatetimeIndex, most: int = 12) -> tuple[list[in
     if span <= pd.Timedelta(days=14):
         keys, label = days.asi8, "%a %d %b"
     elif span <= pd.Timedelta(days=200):
-        keys, label = (days - pd.to_timedelta(days.dayofweek, unit="D")).asi8, "%d %b"
+        keys, label = (days - pd.to_timedelta(days.day_of_week, unit="D")).asi8, "%d %b"
     elif span <= pd.Timedelta(days=3 * 366):
         keys, label = days.year * 12 + days.month, "%b %Y"
     else:

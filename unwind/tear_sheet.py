@@ -13,9 +13,9 @@ daily closes (the last equity of each UTC day), and the page names both depths.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,6 @@ WIN, LOSS, PLAYBOOK, BENCHMARK, TRIGGER = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8
 REGIME_COLOURS = ("#dfe3ea", "#d9534f", "#e8a33d")  # neutral, deleveraging, fiscal_risk
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 ANNUALISATION = metric_registry.ANNUALISATION
-E = html.escape
 
 
 @dataclass(frozen=True)
@@ -96,20 +95,20 @@ def _triggers(manifest: dict) -> tuple:
 
 
 def read(directory: Path) -> Run:
+    """The run directory's files (benchmark and signal files may be absent)."""
     directory = Path(directory)
     manifest = json.loads((directory / "manifest.json").read_text())
-    optional = {name: directory / name for name in ("benchmark_metrics.json",
-                                                      "benchmark_equity.csv", "signals.csv")}
-    signals = _frame(optional["signals.csv"]) if optional["signals.csv"].exists() else \
-        pd.DataFrame(columns=["symbol"])
-    return Run(directory, manifest, json.loads((directory / "metrics.json").read_text()),
-               json.loads(optional["benchmark_metrics.json"].read_text())
-               if optional["benchmark_metrics.json"].exists() else None,
-               _frame(directory / "equity.csv"),
-               _frame(optional["benchmark_equity.csv"])["equity_usd"]
-               if optional["benchmark_equity.csv"].exists() else None,
-               pd.read_csv(directory / "trades.csv"), _frame(directory / "prices.csv"), signals,
-               tuple(_triggers(manifest)))
+    benchmark_metrics = directory / "benchmark_metrics.json"
+    benchmark = directory / "benchmark_equity.csv"
+    signals = directory / "signals.csv"
+    return Run(
+        directory, manifest, json.loads((directory / "metrics.json").read_text()),
+        json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
+        _frame(directory / "equity.csv"),
+        _frame(benchmark)["equity_usd"] if benchmark.exists() else None,
+        pd.read_csv(directory / "trades.csv"), _frame(directory / "prices.csv"),
+        _frame(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
+        tuple(_triggers(manifest)))
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -161,6 +160,13 @@ def _threshold_text(value: float, unit: str) -> str:
     return f"{value:g}"
 
 
+def _heading(axis, text: str) -> None:
+    """A panel's title, left on its top edge (an Axes title would re-measure every axis sharing
+    x for its position: quadratic in the number of panels)."""
+    axis.annotate(text, (0.0, 1.0), xycoords="axes fraction", xytext=(0, 3),
+                  textcoords="offset points", ha="left", va="bottom", fontsize=9)
+
+
 def _legend(axis, **keywords) -> None:
     """The panel's legend on its title line, right-aligned, off the data."""
     axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
@@ -177,7 +183,7 @@ def _equity_panel(axis, run: Run, x: np.ndarray) -> None:
         axis.plot(run.position(run.benchmark.index), run.benchmark.to_numpy(), color=BENCHMARK,
                   linewidth=1.0, label=f"benchmark: {run.manifest.get('benchmark', '')} ({other})")
     _legend(axis)
-    axis.set_title("Equity (USD), playbook against its benchmark", fontsize=9, loc="left")
+    _heading(axis, "Equity (USD), playbook against its benchmark")
 
 
 def _underwater(equity: pd.Series) -> pd.Series:
@@ -198,9 +204,8 @@ def _underwater_panel(axis, run: Run, x: np.ndarray) -> None:
     if drawdown[deepest] < 0:
         axis.plot([x[deepest]], [drawdown[deepest]], marker="o", color=LOSS, markersize=4)
     _legend(axis)
-    axis.set_title(f"Underwater (bar level): deepest {drawdown[deepest]:.2%}; dotted: daily-close "
-                   f"max drawdown {_display('max_drawdown', daily)} (the metric)", fontsize=9,
-                   loc="left")
+    _heading(axis, f"Underwater (bar level): deepest {drawdown[deepest]:.2%}; dotted: "
+             f"daily-close max drawdown {_display('max_drawdown', daily)} (the metric)")
 
 
 def _sessions(axis, mine: pd.DataFrame, x: np.ndarray) -> None:
@@ -251,7 +256,7 @@ def _price_panel(axis, run: Run, symbol: str, numbers: dict) -> None:
     _legend(axis, handles=handles)
     shading = "; shaded: Asian session (00-09 UTC)" if shaded else ""
     numbered = "; trades numbered as in the blotter" if run.short else ""
-    axis.set_title(f"{symbol} close{shading}{numbered}", fontsize=9, loc="left")
+    _heading(axis, f"{symbol} close{shading}{numbered}")
 
 
 def _signal_line(run: Run, column: str) -> pd.Series | None:
@@ -291,7 +296,7 @@ def _signal_panel(axis, run: Run, panel: dict) -> None:
     _number_axis(axis, unit)
     if len(panel.get("lines", [])) > 1:
         _legend(axis)
-    axis.set_title(f"{panel.get('title', '')} ({unit})", fontsize=9, loc="left")
+    _heading(axis, f"{panel.get('title', '')} ({unit})")
 
 
 def _regime_panel(axis, run: Run) -> None:
@@ -305,8 +310,8 @@ def _regime_panel(axis, run: Run) -> None:
     axis.set_yticks([])
     shares = run.manifest.get("regime_shares") or {}
     told = ", ".join(f"{name.replace('_', ' ')} {share:.0%}" for name, share in shares.items())
-    axis.set_title(f"Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
-                   f"({told} of days)", fontsize=9, loc="left")
+    _heading(axis, "Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
+             f"({told} of days)")
 
 
 def _leverage_panel(axis, run: Run, x: np.ndarray) -> None:
@@ -317,9 +322,8 @@ def _leverage_panel(axis, run: Run, x: np.ndarray) -> None:
     axis.step(x, leverage, where="post", color="#2a9d8f", linewidth=0.8)
     axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}x"))
     axis.set_ylim(bottom=0, top=max(float(np.nanmax(leverage)) * 1.15, 0.5))
-    axis.set_title(f"Gross leverage (notional of open contracts / equity); exposure "
-                   f"{_display('exposure', run.metrics.get('exposure'))} of bars", fontsize=9,
-                   loc="left")
+    _heading(axis, "Gross leverage (notional of open contracts / equity); exposure "
+             f"{_display('exposure', run.metrics.get('exposure'))} of bars")
 
 
 def _rolling_days(run: Run) -> int:
@@ -339,8 +343,8 @@ def _rolling_panel(axis, run: Run) -> None:
                   linewidth=1.0, label=label)
     percent_axis(axis)
     _legend(axis)
-    axis.set_title(f"Volatility of daily returns over the last {days} days, annualised "
-                   f"(x{ANNUALISATION})", fontsize=9, loc="left")
+    _heading(axis, f"Volatility of daily returns over the last {days} days, annualised "
+             f"(x{ANNUALISATION})")
 
 
 def _timeline(plt, run: Run, numbers: dict) -> str:
@@ -421,8 +425,8 @@ def _distribution(plt, run: Run) -> str:
     axis.set_ylabel("days", fontsize=8)
     axis.tick_params(labelsize=7)
     axis.legend(fontsize=7, frameon=False)
-    axis.set_title(f"Daily returns (worst day {_display('worst_day', run.metrics.get('worst_day'))})",
-                   fontsize=9, loc="left")
+    worst = _display("worst_day", run.metrics.get("worst_day"))
+    _heading(axis, f"Daily returns (worst day {worst})")
     if len(trades):
         axis = axes[0][1]
         number = np.arange(1, len(trades) + 1)
@@ -434,9 +438,8 @@ def _distribution(plt, run: Run) -> str:
         axis.tick_params(labelsize=7)
         if len(trades) <= 40:
             axis.set_xticks(number)
-        axis.set_title("Net P&L per trade (USD); whisker: worst to best open P&L (MAE..MFE)",
-                       fontsize=9, loc="left")
-    figure.tight_layout()
+        _heading(axis, "Net P&L per trade (USD); whisker: worst to best open P&L (MAE..MFE)")
+    figure.subplots_adjust(left=0.07, right=0.985, bottom=0.13, top=0.88, wspace=0.12)
     return png(figure, tight=False, alt="daily return distribution and P&L per trade")
 
 
@@ -450,10 +453,11 @@ def _metrics_table(run: Run) -> str:
         else:
             theirs = run.benchmark_metrics.get(metric.key)
             excess = mine - theirs if mine is not None and theirs is not None else None
-            theirs_cell = f"<td class=num>{E(metric.display(theirs))}</td>"
-            excess_cell = f"<td class=num>{E(metric.display(excess))}</td>"
-        rows.append(f"<tr><th>{E(metric.title)} <span class=muted>({E(metric.unit)})</span></th>"
-                    f"<td class=num>{E(metric.display(mine))}</td>{theirs_cell}{excess_cell}</tr>")
+            theirs_cell = f"<td class=num>{escape(metric.display(theirs))}</td>"
+            excess_cell = f"<td class=num>{escape(metric.display(excess))}</td>"
+        rows.append(f"<tr><th>{escape(metric.title)} <span class=muted>"
+                    f"({escape(metric.unit)})</span></th><td class=num>"
+                    f"{escape(metric.display(mine))}</td>{theirs_cell}{excess_cell}</tr>")
     return ("<table><tr><th>metric</th><th>playbook</th><th>benchmark</th>"
             f"<th>playbook - benchmark</th></tr>{''.join(rows)}</table>")
 
@@ -473,14 +477,16 @@ def _blotter(run: Run) -> str:
     rows = []
     for number, trade in enumerate(trades.itertuples(index=False), start=1):
         reason = str(trade.exit_reason)
-        status = "" if trade.status == "closed" else f" <span class=muted>({E(trade.status)})</span>"
+        status = "" if trade.status == "closed" else \
+            f" <span class=muted>({escape(trade.status)})</span>"
+        outcome = "win" if trade.pnl_usd > 0 else "loss"
         rows.append(
-            f"<tr class='trade {'win' if trade.pnl_usd > 0 else 'loss'}'><td class=num>{number}</td>"
-            f"<td>{E(trade.symbol)}</td><td>{E(trade.side)}</td>"
+            f"<tr class='trade {outcome}'><td class=num>{number}</td>"
+            f"<td>{escape(trade.symbol)}</td><td>{escape(trade.side)}</td>"
             f"<td class=num>{int(trade.contracts):,d}</td><td>{_when(trade.entry_time)}</td>"
             f"<td>{_when(trade.exit_time)}</td><td class=num>{_price(trade.entry_price)}</td>"
             f"<td class=num>{_price(trade.exit_price)}</td>"
-            f"<td title='{E(EXIT_REASONS.get(reason, ''))}'>{E(reason)}{status}</td>"
+            f"<td title='{escape(EXIT_REASONS.get(reason, ''))}'>{escape(reason)}{status}</td>"
             f"{_signed(trade.pnl_usd, 'usd')}<td class=num>{trade.fees_usd:,.0f}</td>"
             f"{_signed(trade.mae_usd, 'usd')}{_signed(trade.mfe_usd, 'usd')}"
             f"<td class=num>{int(trade.bars_held):,d}</td></tr>")
@@ -490,7 +496,7 @@ def _blotter(run: Run) -> str:
     currencies = sorted(set(trades["currency"]) - {"USD"})
     converted = (f"<p class=caption>P&amp;L in {', '.join(currencies)} converted to USD at each "
                  "trade's rate (fx_rate in trades.csv).</p>") if currencies else ""
-    return (f"<table class=blotter><tr>{''.join(f'<th>{E(h)}</th>' for h in header)}</tr>"
+    return (f"<table class=blotter><tr>{''.join(f'<th>{escape(h)}</th>' for h in header)}</tr>"
             f"{''.join(rows)}{total}</table><p class=caption>MAE/MFE: worst and best open P&amp;L "
             "while held (USD). Hover an exit reason for its meaning.</p>" + converted)
 
@@ -499,21 +505,21 @@ def _heat_cell(value: float | None, scale: float, title: str = "") -> str:
     if value is None or not np.isfinite(value):
         return "<td class=na></td>"
     if value == 0:
-        return f"<td class=zero title='{E(title)}'>0.00%</td>"
-    return (f"<td style='background:{colour(value, scale)}' title='{E(title)}'>"
+        return f"<td class=zero title='{escape(title)}'>0.00%</td>"
+    return (f"<td style='background:{colour(value, scale)}' title='{escape(title)}'>"
             f"{value:+.2%}</td>")
 
 
 def _returns_by_day(run: Run) -> str:
     closes = run.daily_closes
     returns = closes / closes.shift(1, fill_value=run.equity["equity_usd"].iloc[0]) - 1
-    weeks = returns.index - pd.to_timedelta(returns.index.dayofweek, unit="D")
-    weekdays = sorted(set(returns.index.dayofweek))
+    weeks = returns.index - pd.to_timedelta(returns.index.day_of_week, unit="D")
+    weekdays = sorted(set(returns.index.day_of_week))
     names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     scale = float(returns.abs().max())
     rows = []
     for week, days in returns.groupby(weeks):
-        by_day = dict(zip(days.index.dayofweek, zip(days.index, days.to_numpy())))
+        by_day = dict(zip(days.index.day_of_week, zip(days.index, days.to_numpy())))
         cells = "".join(_heat_cell(by_day[d][1], scale, by_day[d][0].strftime("%a %d %b %Y"))
                         if d in by_day else "<td></td>" for d in weekdays)
         weekly = float(np.prod(1 + days.to_numpy()) - 1)
@@ -570,8 +576,8 @@ def _drawdown_table(run: Run) -> str:
             f"{_display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
             f"metrics.json). The underwater chart is bar level: deepest {bar_level:.2%}.</p>")
     if not found:
-        return f"<h2>Worst drawdowns</h2><p class=lead>No drawdown: the equity never closed a day below an " \
-               f"earlier high.</p>{said}"
+        return ("<h2>Worst drawdowns</h2><p class=lead>No drawdown: the equity never closed a day "
+                f"below an earlier high.</p>{said}")
     rows = "".join(
         f"<tr class=drawdown><td class=num>{n}</td><td>{d['peak']:%Y-%m-%d}</td>"
         f"<td>{d['trough']:%Y-%m-%d}</td><td>"
@@ -601,8 +607,9 @@ def _parameters_table(run: Run) -> str:
     for name in dict.fromkeys([*used, *defaults]):
         value, default = used.get(name, defaults.get(name)), defaults.get(name, "(none)")
         changed = name not in defaults or value != default
-        rows.append(f"<tr class='parameter{' changed' if changed else ''}'><th>{E(name)}</th>"
-                    f"<td class=num>{E(_value(value))}</td><td class=num>{E(_value(default))}</td>"
+        rows.append(f"<tr class='parameter{' changed' if changed else ''}'><th>{escape(name)}</th>"
+                    f"<td class=num>{escape(_value(value))}</td>"
+                    f"<td class=num>{escape(_value(default))}</td>"
                     f"<td class=marker>{'changed' if changed else ''}</td></tr>")
     return ("<h2>Parameters</h2><p class=caption>Every parameter the run used; highlighted and "
             "marked <b>changed</b> where it differs from the playbook's default.</p><table>"
@@ -615,14 +622,14 @@ def _configuration(run: Run) -> str:
     rows = {**config, "bar": run.manifest.get("bar"), "benchmark": run.manifest.get("benchmark"),
             "config_sha256": run.manifest.get("config_sha256"),
             "git_commit": run.manifest.get("git_commit")}
-    cells = "".join(f"<tr><th>{E(str(k))}</th><td>{E(_value(v))}</td></tr>"
+    cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(_value(v))}</td></tr>"
                     for k, v in rows.items())
-    data = "".join(f"<tr><td>{E(d.get('series', ''))}</td><td>{E(d.get('bar', ''))}</td>"
-                   f"<td><code>{E(str(d.get('data_sha256', ''))[:16])}</code></td></tr>"
+    data = "".join(f"<tr><td>{escape(d.get('series', ''))}</td><td>{escape(d.get('bar', ''))}</td>"
+                   f"<td><code>{escape(str(d.get('data_sha256', ''))[:16])}</code></td></tr>"
                    for d in run.manifest.get("data") or [])
-    notes = "".join(f"<li>{E(str(n))}</li>" for n in run.manifest.get("notes") or [])
-    skipped = "".join(f"<tr><td>{E(_when(s['time']))}</td><td>{E(s['symbol'])}</td>"
-                      f"<td>{E(s['reason'])}</td></tr>"
+    notes = "".join(f"<li>{escape(str(n))}</li>" for n in run.manifest.get("notes") or [])
+    skipped = "".join(f"<tr><td>{escape(_when(s['time']))}</td><td>{escape(s['symbol'])}</td>"
+                      f"<td>{escape(s['reason'])}</td></tr>"
                       for s in run.manifest.get("skipped_trades") or [])
     return ("<h2>Run configuration</h2><div class=pair><table>" + cells + "</table>"
             "<table><tr><th>data series</th><th>bar</th><th>sha256</th></tr>" + data + "</table>"
@@ -643,22 +650,22 @@ def _proxies(run: Run) -> str:
         except DataError:
             continue
         if proxy:
-            said.append(f"<p class=proxy><b>{E(symbol)} is priced from a proxy</b>: {E(proxy)}. "
-                        "The basis to the future and the night session are not in these prices "
-                        "or fills.</p>")
+            said.append(f"<p class=proxy><b>{escape(symbol)} is priced from a proxy</b>: "
+                        f"{escape(proxy)}. The basis to the future and the night session are "
+                        "not in these prices or fills.</p>")
     return "".join(said)
 
 
 def _headline(run: Run) -> str:
     name = run.manifest.get("benchmark") or "benchmark"
     theirs = run.benchmark_metrics or {}
-    return (f"<p class=lead>Net P&amp;L <b>{E(_display('pnl_usd', run.metrics.get('pnl_usd')))}"
-            f"</b> ({E(_display('total_return', run.metrics.get('total_return')))}) against "
-            f"{E(name)} {E(_display('total_return', theirs.get('total_return')))}; max drawdown "
-            f"(daily closes) {E(_display('max_drawdown', run.metrics.get('max_drawdown')))}; "
-            f"{E(_display('trades', run.metrics.get('trades')))} trades, hit rate "
-            f"{E(_display('hit_rate', run.metrics.get('hit_rate')))}; fees "
-            f"{E(_display('fees_usd', run.metrics.get('fees_usd')))}.</p>")
+    def mine(key: str) -> str:
+        return escape(_display(key, run.metrics.get(key)))
+
+    return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')}) "
+            f"against {escape(name)} {escape(_display('total_return', theirs.get('total_return')))}"
+            f"; max drawdown (daily closes) {mine('max_drawdown')}; {mine('trades')} trades, hit "
+            f"rate {mine('hit_rate')}; fees {mine('fees_usd')}.</p>")
 
 
 def _title(run: Run) -> str:
@@ -667,11 +674,11 @@ def _title(run: Run) -> str:
     config = run.config
     episode = config.get("episode")
     named = episodes.catalogue()[episode].name if episode in episodes.catalogue() else episode
-    where = f"{E(named)} ({E(episode)}), " if episode else ""
-    return (f"<h1>{E(config['playbook'])}</h1><p class=sub>{where}window {E(config['start'])} .. "
-            f"{E(config['end'])} (UTC dates, warm-up excluded); {len(run.equity):,d} bars of "
-            f"{E(run.manifest.get('bar', ''))} on a trading-time axis (hours without bars take no "
-            "width)</p>")
+    where = f"{escape(named)} ({escape(episode)}), " if episode else ""
+    return (f"<h1>{escape(config['playbook'])}</h1><p class=sub>{where}window "
+            f"{escape(config['start'])} .. {escape(config['end'])} (UTC dates, warm-up excluded); "
+            f"{len(run.equity):,d} bars of {escape(run.manifest.get('bar', ''))} on a trading-time "
+            "axis (hours without bars take no width)</p>")
 
 
 def write(directory: Path) -> Path:
@@ -679,7 +686,7 @@ def write(directory: Path) -> Path:
     run = read(directory)
     plt = pyplot()
     numbers = {row: n for n, row in enumerate(run.trades.index, start=1)}
-    triggers = "".join(f"<li><b>{n}</b>. {E(t.date)}: {E(t.label)}</li>"
+    triggers = "".join(f"<li><b>{n}</b>. {escape(t.date)}: {escape(t.label)}</li>"
                        for n, t in enumerate(run.triggers, start=1))
     body = (_title(run) + _headline(run) + _proxies(run) + _timeline(plt, run, numbers)
             + (f"<p class=caption>Dashed red lines: the episode's triggers (00:00 UTC of the "

@@ -1,0 +1,208 @@
+"""The tear sheet read as a trader reads it: blotter, parameters, drawdowns, proxy note, no-trade
+runs; its numbers checked against the run directory's files by hand."""
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unwind import metrics, pages, tear_sheet
+
+EPISODE = ("--episode", "aug-2024-carry-unwind")
+RUNS = {
+    "hsi": ("hsi_short_yen_vol", *EPISODE, "-p", "flat_slope=0.004"),
+    "gold": ("gold_asia_dip", *EPISODE),
+    "two_instruments": ("bond_hedge", *EPISODE),
+    "no_trades": ("gold_asia_dip", *EPISODE, "-p", "dip=0.5"),
+    "months": ("hsi_short_yen_vol", "--start", "2022-01-01", "--end", "2024-06-30"),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(real_store, tmp_path_factory) -> dict[str, Path]:
+    """One run directory per case, made through the real CLI entry point."""
+    from unwind.cli import main
+
+    made = {}
+    for name, args in RUNS.items():
+        out = tmp_path_factory.mktemp(name)
+        assert main(["run", *args, "--store", str(real_store.root), "--out", str(out)]) == 0
+        made[name] = next(out.iterdir())
+    return made
+
+
+class Rows(HTMLParser):
+    """Every table row as (its class attribute, its cells' text, its cells' attributes)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.rows: list[tuple[str, list[str], list[dict]]] = []
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append((dict(attrs).get("class") or "", [], []))
+        elif tag in ("td", "th") and self.rows:
+            self._cell = []
+            self.rows[-1][2].append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1][1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def having(self, css: str) -> list[tuple[str, list[str], list[dict]]]:
+        return [row for row in self.rows if css in row[0].split()]
+
+
+def sheet(directory: Path) -> str:
+    return (directory / "tear_sheet.html").read_text()
+
+
+def daily_closes(directory: Path) -> np.ndarray:
+    equity = pd.read_csv(directory / "equity.csv")
+    days = equity["time"].str[:10].to_numpy()
+    return equity["equity_usd"].to_numpy()[np.r_[days[1:] != days[:-1], True]]
+
+
+@pytest.mark.parametrize("name", ["hsi", "gold", "two_instruments", "no_trades"])
+def test_the_blotter_has_one_row_per_trade_with_its_net_pnl(runs, name):
+    trades = pd.read_csv(runs[name] / "trades.csv")
+    rows = Rows(sheet(runs[name])).having("trade")
+    assert len(rows) == len(trades)
+    for (_, cells, _), trade in zip(rows, trades.itertuples()):
+        assert cells[1] == trade.symbol and cells[2] == trade.side
+        assert cells[9] == f"{trade.pnl_usd:+,.0f}"
+        assert cells[8].split()[0] == trade.exit_reason
+
+
+def test_two_instruments_each_have_their_trades_and_an_open_position_says_so(runs):
+    trades = pd.read_csv(runs["two_instruments"] / "trades.csv")
+    assert set(trades["symbol"]) == {"NQ", "ZN"}
+    rows = Rows(sheet(runs["two_instruments"])).having("trade")
+    assert {cells[1] for _, cells, _ in rows} == {"NQ", "ZN"}
+    still_open = trades["exit_reason"] == "end_of_window"
+    assert still_open.any()
+    assert all("open at end" in rows[i][1][8] for i in np.flatnonzero(still_open))
+
+
+def test_every_parameter_is_listed_with_its_default_and_the_override_is_marked(runs):
+    import json
+
+    manifest = json.loads((runs["hsi"] / "manifest.json").read_text())
+    rows = Rows(sheet(runs["hsi"])).having("parameter")
+    assert [cells[0] for _, cells, _ in rows] == list(manifest["parameters"])
+    assert set(manifest["parameters"]) == set(manifest["parameter_defaults"])
+    changed = {cells[0]: cells for css, cells, _ in rows if "changed" in css.split()}
+    assert list(changed) == ["flat_slope"]
+    assert changed["flat_slope"][1:] == ["0.004", "0.005", "changed"]
+    assert all(cells[3] == "" for css, cells, _ in rows if "changed" not in css)
+
+
+@pytest.mark.parametrize("name", ["hsi", "gold", "two_instruments", "months"])
+def test_the_deepest_drawdown_in_the_table_is_the_hand_computed_one_and_the_metric(runs, name):
+    import json
+
+    closes = daily_closes(runs[name])
+    by_hand = float(np.min(closes / np.maximum.accumulate(closes) - 1))
+    rows = Rows(sheet(runs[name])).having("drawdown")
+    assert 1 <= len(rows) <= 5
+    depths = [float(attrs[4]["data-depth"]) for _, _, attrs in rows]
+    assert depths == sorted(depths)
+    assert depths[0] == pytest.approx(by_hand, abs=1e-12)
+    reported = json.loads((runs[name] / "metrics.json").read_text())["max_drawdown"]
+    assert reported == pytest.approx(by_hand, rel=1e-9)
+    shown = metrics.BY_KEY["max_drawdown"].display(reported)
+    text = sheet(runs[name])
+    assert f"deepest {shown} (max drawdown in metrics.json)" in text
+    metric_row = next(cells for _, cells, _ in Rows(text).rows
+                      if cells and cells[0].startswith("Maximum drawdown (daily closes)"))
+    assert metric_row[1] == shown
+    bar_level = pd.read_csv(runs[name] / "equity.csv")["equity_usd"]
+    assert f"bar level: deepest {(bar_level / bar_level.cummax() - 1).min():.2%}" in text
+
+
+def test_drawdowns_on_a_series_computed_by_hand():
+    days = pd.date_range("2024-01-01", periods=8, freq="D", tz="UTC")
+    closes = pd.Series([100.0, 110, 99, 105, 110, 120, 90, 95], index=days)
+    deepest, second = tear_sheet.drawdowns(closes)
+    assert deepest == {"peak": days[5], "trough": days[6], "recovery": None, "depth": -0.25,
+                       "days": 2}
+    assert second == {"peak": days[1], "trough": days[2], "recovery": days[4],
+                      "depth": pytest.approx(-0.1), "days": 3}
+
+
+def test_hsi_carries_the_proxy_caption_and_gold_does_not(runs):
+    assert "HSI is priced from a proxy" in sheet(runs["hsi"])
+    assert "night session are not in these prices" in sheet(runs["hsi"])
+    assert "priced from a proxy" not in sheet(runs["gold"])
+
+
+def test_a_run_without_trades_renders_and_says_so(runs):
+    text = sheet(runs["no_trades"])
+    assert pd.read_csv(runs["no_trades"] / "trades.csv").empty
+    assert "<b>No trades</b>" in text
+    assert text.count('class="chart"') >= 2
+    assert "Returns by day" in text
+
+
+def test_a_window_longer_than_six_months_shows_months_that_compound_to_the_total(runs):
+    import json
+
+    text = sheet(runs["months"])
+    assert "Returns by month" in text and "Returns by day" not in text
+    years = [cells for _, cells, _ in Rows(text).rows if cells and cells[0] in
+             ("2022", "2023", "2024")]
+    assert [cells[0] for cells in years] == ["2022", "2023", "2024"]
+    compounded = np.prod([1 + float(cells[-1].rstrip("%")) / 100 for cells in years]) - 1
+    total = json.loads((runs["months"] / "metrics.json").read_text())["total_return"]
+    assert compounded == pytest.approx(total, abs=3e-4)  # each year is shown to 0.01%
+
+
+def test_the_metrics_table_uses_the_registry_display(runs):
+    import json
+
+    values = json.loads((runs["gold"] / "metrics.json").read_text())
+    benchmark = json.loads((runs["gold"] / "benchmark_metrics.json").read_text())
+    rows = {cells[0].split(" (")[0]: cells for _, cells, _ in Rows(sheet(runs["gold"])).rows
+            if len(cells) == 4}
+    for metric in metrics.METRICS:
+        cells = rows[metric.title.split(" (")[0]]
+        assert cells[1] == metric.display(values[metric.key])
+        if not metric.playbook_only:
+            assert cells[2] == metric.display(benchmark[metric.key])
+
+
+def test_the_page_is_self_contained_and_a_rewrite_is_identical(runs):
+    text = sheet(runs["gold"])
+    assert "<script src" not in text and "http" not in text.split("<body>")[1]
+    tear_sheet.write(runs["gold"])
+    assert sheet(runs["gold"]) == text
+
+
+def test_trading_time_ticks_label_the_first_bar_of_each_period():
+    hours = pd.date_range("2024-08-01 20:00", "2024-08-06 03:00", freq="h", tz="UTC")
+    trading = hours[hours.day_of_week < 5]  # no bars at the weekend
+    positions, labels = pages.trading_time_ticks(trading)
+    assert labels == ["Fri 02 Aug", "Mon 05 Aug", "Tue 06 Aug"]
+    assert [trading[p] for p in positions] == [pd.Timestamp(d, tz="UTC") for d in
+                                              ("2024-08-02", "2024-08-05", "2024-08-06")]
+
+
+def test_usd_ticks_are_told_apart_and_never_use_an_offset():
+    plt = pages.pyplot()
+    figure, axis = plt.subplots()
+    axis.plot([0, 1], [1_000_000, 1_012_000])
+    pages.usd_axis(axis)
+    figure.canvas.draw()
+    labels = [label.get_text() for label in axis.get_yticklabels()]
+    plt.close(figure)
+    assert len(set(labels)) == len(labels) and all(label.endswith("M") for label in labels)
+    assert axis.yaxis.get_offset_text().get_text() == ""
