@@ -10,6 +10,7 @@ import pytest
 
 import feeds
 from feeds import instruments
+from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
 from unwind import engine
 from unwind.config import RunConfig
 from unwind.null_model import (Contract, PricePath, Trade, draw_entries, p_random,
@@ -114,34 +115,47 @@ def test_p_random_refuses_what_it_cannot_judge():
         random_book_returns(HAND, [], HAND_CONTRACT, 1000.0)
 
 
-def _engine_run(store, playbook: str, start: str, end: str):
-    config = RunConfig(playbook, start, end, store=str(store.root))
-    ready = engine.prepare(config)
-    result = engine._result(config, ready, engine.execute(ready, config))
-    (symbol, frame), = ready.frames.items()
-    prices = PricePath.from_frame(frame, ready.window_start, ready.window_end)
-    contract = Contract.of(instruments.get(symbol), config.slippage_ticks)
-    return config, result, prices, contract
+class _EveryFewBars(Playbook):
+    """A fixed schedule that needs no signal, so the check does not move when a playbook's rule
+    changes: long on every 7th bar, reversed to short 3 bars later, flat on every 11th bar."""
+
+    params = backtrader_params(CommonParameters)
+
+    def decide(self):
+        if not self.trading_allowed():
+            return
+        bar = len(self.data)
+        if bar % 7 == 0:
+            target_size(self, self.data, +1)
+        elif bar % 7 == 3:
+            target_size(self, self.data, -1)
+        elif bar % 11 == 0:
+            target_size(self, self.data, 0)
 
 
 @pytest.mark.parametrize("playbook, start, end, currency", [
-    # HKD at the 7.80 peg; two trades of the August 2024 unwind
-    ("hsi_short_yen_vol", "2024-07-08", "2024-08-30", "HKD"),
-    # JPY converted at every bar's own rate; the trade is still open when the window ends
-    ("spread_unwind_long_yen", "2020-01-01", "2020-03-20", "JPY"),
+    ("hsi_short_yen_vol", "2024-01-01", "2024-12-31", "HKD"),        # HSI daily, 7.80 per USD
+    ("spread_unwind_long_yen", "2020-01-01", "2020-06-30", "JPY"),   # USDJPY: a rate per bar
+    ("gold_asia_dip", "2024-07-08", "2024-08-30", "USD"),            # XAUUSD hourly
 ])
 def test_real_trades_are_valued_exactly_as_the_engine_booked_them(real_store, playbook, start,
                                                                    end, currency):
-    config, result, prices, contract = _engine_run(real_store, playbook, start, end)
-    assert len(result.trades) and set(result.trades["currency"]) == {currency}
-    trades = trades_from_records(result.trades, prices)
+    config = RunConfig(playbook, start, end, store=str(real_store.root))
+    ready = engine.prepare(config)
+    result = engine._result(config, ready, engine.execute(ready, config, _EveryFewBars))
+    (symbol, frame), = ready.frames.items()
+    prices = PricePath.from_frame(frame, ready.window_start, ready.window_end)
+    contract = Contract.of(instruments.get(symbol), config.slippage_ticks)
+    booked = result.trades
+    assert len(booked) >= 10 and set(booked["currency"]) == {currency}
+    assert {"signal", "end_of_window"} <= set(booked["exit_reason"])   # reversals, open at end
+    trades = trades_from_records(booked, prices)
     pnl = trade_pnl_usd(prices, trades, contract)
-    np.testing.assert_allclose(pnl, result.trades["pnl_usd"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(pnl, booked["pnl_usd"], rtol=1e-9, atol=1e-6)
     assert pnl.sum() / config.cash_usd == pytest.approx(result.metrics["total_return"], abs=1e-9)
     returns = random_book_returns(prices, trades, contract, config.cash_usd, seed=5)
     assert len(returns) == 1000 and np.isfinite(returns).all() and returns.std() > 0
-    p = p_random(result.metrics["total_return"], returns)
-    assert 1 / 1001 <= p <= 1
+    assert 1 / 1001 <= p_random(result.metrics["total_return"], returns) <= 1
     assert np.array_equal(returns, random_book_returns(prices, trades, contract,
                                                        config.cash_usd, seed=5))
 
