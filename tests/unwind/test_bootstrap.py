@@ -1,0 +1,121 @@
+"""Bootstrap intervals: coverage in a simulation with a known mean, the block-length rule
+against arch's, determinism, and the degenerate cases."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import feeds
+from unwind import bootstrap
+from unwind.bootstrap import intervals
+
+MEAN, SD = 0.001, 0.01
+
+
+def ar1_returns(rng: np.random.Generator, series: int, length: int, phi: float) -> np.ndarray:
+    """`series` rows of AR(1) daily returns with mean MEAN and stationary sd SD."""
+    burn = 50
+    shocks = rng.standard_normal((series, length + burn)) * SD * math.sqrt(1 - phi ** 2)
+    deviation = np.zeros_like(shocks)
+    for day in range(1, length + burn):
+        deviation[:, day] = phi * deviation[:, day - 1] + shocks[:, day]
+    return MEAN + deviation[:, burn:]
+
+
+def test_the_90_percent_interval_covers_the_true_mean_and_total_return_about_90_percent():
+    # 500 series of 40 daily returns, AR(1) coefficient 0.1, 1000 resamples each (measured 0.87;
+    # the module docstring has the table
+    # for 0 to 0.3: 0.82-0.90). The true total return E[prod(1 + r)] - 1 is from 20 000 paths.
+    samples = ar1_returns(np.random.default_rng(2024), 500, 40, 0.1)
+    truth = float(np.mean(np.prod(1 + ar1_returns(np.random.default_rng(9), 20_000, 40, 0.1),
+                                  axis=1)) - 1)
+    covered = {"mean_return": 0, "total_return": 0}
+    for seed, returns in enumerate(samples):
+        result = intervals(returns, metrics=("mean_return", "total_return"), resamples=1000,
+                           seed=seed)
+        for metric, target in (("mean_return", MEAN), ("total_return", truth)):
+            interval = result.by_metric[metric]
+            covered[metric] += interval.ci_low <= target <= interval.ci_high
+    for metric, count in covered.items():
+        assert 0.82 <= count / 500 <= 0.96, (metric, count / 500)
+
+
+@pytest.mark.parametrize("seed, length, phi, arch_value", [
+    # arch 8.0.0 optimal_block_length(x)["stationary"] on the same series
+    (1, 40, 0.3, 1.7523178525193472),
+    (2, 25, 0.0, 2.6199291665627764),
+    (3, 40, 0.6, 2.8618833895397238),
+    (4, 30, -0.2, 7.088306717512502),
+])
+def test_the_block_length_rule_is_politis_white_as_arch_computes_it(seed, length, phi,
+                                                                    arch_value):
+    rng = np.random.default_rng(seed)
+    shocks = rng.normal(MEAN, SD, length)
+    returns = shocks.copy()
+    for day in range(1, length):
+        returns[day] = phi * (returns[day - 1] - MEAN) + shocks[day]
+    assert bootstrap.politis_white(returns) == pytest.approx(arch_value, rel=1e-12)
+    used, estimate = bootstrap.block_length(returns)
+    assert estimate == pytest.approx(arch_value, rel=1e-12)
+    assert used == min(max(arch_value, 2.0), 1.5 * length ** (1 / 3))
+
+
+def test_resamples_are_blocks_of_consecutive_days_that_wrap_around():
+    indices = bootstrap.resample_indices(10, 4.0, 500, np.random.default_rng(0))
+    assert indices.shape == (500, 10) and indices.min() == 0 and indices.max() == 9
+    steps = (np.diff(indices, axis=1) % 10 == 1).mean()
+    assert steps == pytest.approx(0.75, abs=0.02)    # a new block starts with probability 1/4
+
+
+def test_the_same_seed_gives_identical_intervals_and_another_seed_does_not():
+    returns = ar1_returns(np.random.default_rng(5), 1, 30, 0.2)[0]
+    first, again, other = (intervals(returns, seed=s) for s in (3, 3, 4))
+    assert first == again
+    assert first.columns() != other.columns()
+    assert set(first.columns()) == {"ci_low_total_return", "ci_high_total_return",
+                                    "ci_low_sharpe_ratio", "ci_high_sharpe_ratio"}
+    for interval in first.by_metric.values():
+        assert interval.ci_low < interval.estimate < interval.ci_high
+
+
+@pytest.mark.parametrize("returns, reason", [
+    ([0.01, -0.02, 0.005, 0.0], "only 4 daily returns; a bootstrap needs at least 5"),
+    ([0.0] * 30, "every daily return is zero"),
+])
+def test_degenerate_returns_give_none_with_a_reason(returns, reason):
+    result = intervals(np.array(returns))
+    assert result.by_metric == {"total_return": None, "sharpe_ratio": None}
+    assert all(reason in text for text in result.reasons.values())
+    assert result.columns() == dict.fromkeys(["ci_low_total_return", "ci_high_total_return",
+                                              "ci_low_sharpe_ratio", "ci_high_sharpe_ratio"])
+
+
+def test_a_sharpe_ratio_of_one_moving_day_is_left_unbounded_with_the_reason():
+    returns = np.zeros(30)
+    returns[12] = 0.02      # one day with a position in 30: most resamples never move
+    result = intervals(returns)
+    assert result.by_metric["sharpe_ratio"] is None
+    assert "undefined on" in result.reasons["sharpe_ratio"]
+    assert result.by_metric["total_return"].ci_high == pytest.approx(0.02 * 2, abs=0.03)
+
+
+def test_the_t_quantile_series_matches_scipy():
+    for degrees in (4, 10, 24, 39, 2499):
+        assert bootstrap.t_quantile(0.95, degrees) == pytest.approx(stats.t.ppf(0.95, degrees),
+                                                                    abs=1e-3 if degrees < 10
+                                                                    else 1e-5)
+
+
+def test_real_daily_gold_returns_of_august_2024(real_store):
+    closes = feeds.load("XAUUSD", "2024-07-08", "2024-08-30", "1h", real_store)["close"]
+    daily = closes.groupby(closes.index.normalize()).last().pct_change().dropna()
+    result = intervals(daily)
+    assert 30 <= result.returns <= 50     # XAUUSD trades Sunday evenings too
+    assert 2.0 <= result.block_length <= 1.5 * result.returns ** (1 / 3)
+    total = result.by_metric["total_return"]
+    assert total.estimate == pytest.approx(float(np.prod(1 + daily) - 1))
+    assert total.ci_low < total.estimate < total.ci_high
+    sharpe = result.by_metric["sharpe_ratio"]
+    assert sharpe.ci_high - sharpe.ci_low > 2     # a month of days cannot pin a Sharpe ratio
