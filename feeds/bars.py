@@ -23,6 +23,31 @@ BARS: dict[str, pd.Timedelta] = {
 }
 
 
+# The span a bar's time must fall in: no exchange series we read starts before 1900, and a bar
+# cannot open in the future; two days of margin cover trading dates ahead of UTC (Tokyo, Sydney).
+EARLIEST_BAR = pd.Timestamp("1900-01-01")
+FUTURE_MARGIN = pd.Timedelta(days=2)
+
+
+def latest_bar() -> pd.Timestamp:
+    """The latest bar time accepted now (naive UTC)."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s") + FUTURE_MARGIN
+
+
+def span_problem(times: pd.Series) -> tuple[object, str] | None:
+    """(index label, what is wrong) for the first time outside EARLIEST_BAR..latest_bar()."""
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz is not None else times
+    latest = latest_bar()
+    outside = np.flatnonzero(((naive < EARLIEST_BAR) | (naive > latest)).to_numpy())
+    if not len(outside):
+        return None
+    label = times.index[outside[0]]
+    if naive.iloc[outside[0]] < EARLIEST_BAR:
+        return label, f"is before {EARLIEST_BAR.date()}; bars start in 1900 or later"
+    return label, (f"is after {latest.date()} (today + {FUTURE_MARGIN.days} days); a bar "
+                   "cannot open in the future")
+
+
 def check_bar(bar: str) -> str:
     if bar not in BARS:
         raise DataError(f"--bar {bar!r} is not a bar size; expected one of {', '.join(BARS)}")

@@ -2,7 +2,13 @@
 
 Everything is parsed and checked before anything is written, so a bad file (or a refused
 overwrite) leaves the store byte-identical. Several files for one symbol (for example half-year
-chunks of an export) are joined; rows they share must agree.
+chunks of an export) are joined; rows they share must agree. Prices must be finite (and positive
+where the instrument is a price), times inside the span bars can have (`feeds.bars`).
+
+The decision (new, unchanged, replace, refuse) and the write happen under the writer lock of each
+series, so two imports racing into one series cannot both succeed without --replace. A broken
+stored series (see `feeds.store`) is rebuilt by `--replace`, or by re-importing the file it came
+from.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import pandas as pd
 
 from feeds import clock as clocks
 from feeds import instruments
-from feeds.bars import BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday
-from feeds.errors import DataError
-from feeds.sources.formats import RawSeries, parse, parse_map
-from feeds.sources.text import read_text
-from feeds.store import SourceFile, Store, check_series_name
+from feeds.bars import (BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday,
+                        span_problem)
+from feeds.errors import BrokenSeries, DataError
+from feeds.sources.formats import RawSeries, check_date_format, parse, parse_map
+from feeds.sources.text import check_regular_file, read_text
+from feeds.store import NewSeries, SeriesInfo, SourceFile, Store, check_series_name
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class ImportOptions:
 class ImportOutcome:
     series: str
     bar: str
-    status: str  # imported | replaced | unchanged
+    status: str  # imported | replaced | repaired | unchanged
     rows: int
     first: str
     last: str
@@ -75,23 +82,40 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
     if options.symbol:
         options = replace(options, symbol=check_series_name(options.symbol))
     mapping = parse_map(options.map) if options.map else None
+    if options.date_format:
+        check_date_format(options.date_format)
+    for path in paths:  # a FIFO or device later in the list must not block after work is done
+        check_regular_file(Path(path))
     prepared: dict[tuple[str, str], _Prepared] = {}
     for path in paths:
         for item in _prepare_file(Path(path), options, mapping):
             key = (item.series, item.bar)
             prepared[key] = _join(prepared[key], item) if key in prepared else item
-    plans = [(_decide(item, store, options.replace), item) for item in prepared.values()]
+    flags = _flags(options)
+    with store.writing(*(item.series for item in prepared.values())):
+        plans = [(_decide(item, store, options.replace), item) for item in prepared.values()]
+        store.write_all([NewSeries(item.series, item.bar, item.frame, origin="import",
+                                   conversion=item.conversion, close_only=item.close_only,
+                                   sources=tuple(item.sources), import_flags=flags)
+                         for status, item in plans if status != "unchanged"])
     outcomes = []
     for status, item in plans:
-        if status != "unchanged":
-            store.write(item.series, item.bar, item.frame, origin="import",
-                        conversion=item.conversion, close_only=item.close_only,
-                        sources=tuple(item.sources))
         outcomes.append(ImportOutcome(
             series=item.series, bar=item.bar, status=status, rows=len(item.frame),
             first=item.frame.index[0].isoformat(), last=item.frame.index[-1].isoformat(),
             format=item.format, conversion=item.conversion, notes=tuple(item.notes)))
     return outcomes
+
+
+def _flags(options: ImportOptions) -> tuple[str, ...]:
+    """The options that shaped the data, as `unwind data import` flags (for the repair command)."""
+    flags: list[str] = []
+    for flag, value in (("--format", None if options.format == "auto" else options.format),
+                        ("--clock", options.clock), ("--map", options.map),
+                        ("--date-format", options.date_format)):
+        if value:
+            flags += [flag, value]
+    return tuple(flags)
 
 
 def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> list[_Prepared]:
@@ -149,24 +173,27 @@ def _choose_series(path: Path, series: list[RawSeries], symbol: str | None
 
 def _check_order(where: str, raw: RawSeries) -> None:
     """Refuse duplicated or out-of-order timestamps (the format says which order is right)."""
-    stamps = raw.times.to_numpy()
+    times = raw.times
+    if times.dt.tz is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    stamps = times.to_numpy(dtype="datetime64[us]")
     if len(stamps) > 1:
         step = np.diff(stamps) if not raw.descending else -np.diff(stamps)
         wrong = np.flatnonzero(step <= np.timedelta64(0))
         if wrong.size:
             at = wrong[0]
             line, previous = raw.times.index[at + 1], raw.times.index[at]
-            stamp = pd.Timestamp(stamps[at + 1])
+            stamp, before = raw.times.iloc[at + 1], raw.times.iloc[at]
             if stamps[at + 1] == stamps[at]:
                 raise DataError(f"{where}: row {line} repeats the timestamp {stamp} of row "
                                 f"{previous}")
             order = "newest first" if raw.descending else "oldest first"
             raise DataError(f"{where}: row {line} ({stamp}) is out of order after row {previous} "
-                            f"({pd.Timestamp(stamps[at])}); this format lists rows {order}")
+                            f"({before}); this format lists rows {order}")
 
 
 def _check_prices(where: str, raw: RawSeries, instrument: instruments.Instrument) -> None:
-    """Refuse empty prices, and non-positive ones where the instrument is a price."""
+    """Refuse empty or non-finite prices, and non-positive ones where the instrument is a price."""
     prices = raw.frame[["open", "high", "low", "close"]]
     empty = prices.isna().any(axis=1)
     if empty.any():
@@ -174,6 +201,14 @@ def _check_prices(where: str, raw: RawSeries, instrument: instruments.Instrument
         column = prices.columns[prices.loc[line].isna().to_numpy()][0]
         raise DataError(f"{where}: row {line}: {column} is empty (NaN); every row needs open, "
                         "high, low and close")
+    values = raw.frame[["open", "high", "low", "close", "volume"]]
+    infinite = ~np.isfinite(values.to_numpy())
+    if infinite.any():
+        row, column = np.argwhere(infinite)[0]
+        line, name = values.index[row], values.columns[column]
+        what = "price" if name != "volume" else "volume"
+        raise DataError(f"{where}: row {line}: {name} {values.iat[row, column]} is not a finite "
+                        f"{what} (a number out of range such as 1e400 reads as inf)")
     if not instrument.allows_non_positive:
         bad = (prices <= 0).any(axis=1)
         if bad.any():
@@ -184,14 +219,19 @@ def _check_prices(where: str, raw: RawSeries, instrument: instruments.Instrument
 
 
 def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrument) -> None:
-    """Refuse a canonical frame with empty or (for prices) non-positive values."""
+    """Refuse a canonical frame with empty, non-finite or (for prices) non-positive values, or a
+    bar outside the span bars can have."""
     prices = frame[["open", "high", "low", "close"]]
-    bad = prices.isna().any(axis=1)
+    bad = ~np.isfinite(frame[["open", "high", "low", "close", "volume"]].to_numpy()).all(axis=1)
     if not instrument.allows_non_positive:
-        bad |= (prices <= 0).any(axis=1)
+        bad |= (prices <= 0).any(axis=1).to_numpy()
     if bad.any():
-        stamp = frame.index[bad.to_numpy()][0]
-        raise DataError(f"{where}: the bar at {stamp} has an empty or non-positive price")
+        stamp = frame.index[bad][0]
+        raise DataError(f"{where}: the bar at {stamp} has an empty, non-finite or non-positive "
+                        "price")
+    outside = span_problem(pd.Series(frame.index, index=frame.index))
+    if outside is not None:
+        raise DataError(f"{where}: the bar at {outside[0]} {outside[1]}")
 
 
 def _bar(where: str, raw: RawSeries, requested: str | None) -> str:
@@ -252,12 +292,18 @@ def _join(first: _Prepared, second: _Prepared) -> _Prepared:
 
 
 def _decide(item: _Prepared, store: Store, replace: bool) -> str:
-    existing = store.info(item.series, item.bar)
+    """What to do with `item` given what the store holds; call holding the series' lock."""
+    try:
+        existing = store.verify(item.series, item.bar)
+    except BrokenSeries as broken:
+        same = broken.info is not None and _same_import(broken.info, item)
+        if replace or same:
+            return "repaired"
+        raise DataError(f"{item.series} {item.bar} in the store is broken ({broken.reason}); "
+                        f"pass --replace to rebuild it from {item.sources[0].path}") from None
     if existing is None:
         return "imported"
-    same_files = {s.sha256 for s in existing.sources} == {s.sha256 for s in item.sources}
-    if (same_files and existing.conversion == item.conversion) or \
-            existing.data_sha256 == frame_sha256(item.frame):
+    if _same_import(existing, item) or existing.data_sha256 == frame_sha256(item.frame):
         return "unchanged"
     if not replace:
         raise DataError(f"{item.series} {item.bar} already holds other data ({existing.rows} rows "
@@ -265,3 +311,8 @@ def _decide(item: _Prepared, store: Store, replace: bool) -> str:
                         f"{existing.origin}); pass --replace to overwrite it, or keep both with a "
                         f"tag: --symbol {item.series.split('@')[0]}@SOURCE")
     return "replaced"
+
+
+def _same_import(existing: SeriesInfo, item: _Prepared) -> bool:
+    same_files = {s.sha256 for s in existing.sources} == {s.sha256 for s in item.sources}
+    return same_files and existing.conversion == item.conversion

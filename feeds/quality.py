@@ -91,6 +91,11 @@ def check(frame: pd.DataFrame, instrument: Instrument, bar: str, close_only: boo
                                 f"{backwards.sum()} rows earlier than the row before",
                                 _stamps(index, backwards)))
     prices = frame[["open", "high", "low", "close"]].to_numpy()
+    non_finite = ~np.isfinite(prices).all(axis=1)
+    if non_finite.any():
+        findings.append(Finding("non_finite", ERROR, int(non_finite.sum()),
+                                f"{non_finite.sum()} bars with an empty or infinite price",
+                                _stamps(index, non_finite)))
     if not instrument.allows_non_positive:
         bad = (prices <= 0).any(axis=1)
         if bad.any():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from feeds import compare, instruments, quality
-from feeds.errors import DataError
-from feeds.store import Store, check_series_name
+from feeds.errors import BrokenSeries, DataError
+from feeds.store import Broken, Store, check_series_name
 
 
 def run_validation(store: Store, names: list[str], *, start=None, end=None, bar: str | None = None,
@@ -14,7 +14,7 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
     import feeds
 
     wanted = {check_series_name(n) for n in names}
-    chosen = [s for s in store.list() if (not wanted or s.series in wanted)
+    chosen = [s for s in store.survey(check_files=False) if (not wanted or s.series in wanted)
               and (bar is None or s.bar == bar)]
     missing = wanted - {s.series for s in chosen}
     if missing:
@@ -24,7 +24,15 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
         raise DataError(f"the store {store.root} is empty; import data first")
     reports = []
     for info in chosen:
-        frame = feeds.load(info.series, start, end, info.bar, store, check_quality=False)
+        if isinstance(info, Broken):
+            reports.append(_broken_entry(info))
+            continue
+        try:
+            frame = feeds.load(info.series, start, end, info.bar, store, check_quality=False)
+        except BrokenSeries as broken:
+            reports.append(_broken_entry(Broken(info.series, info.bar, broken.reason,
+                                                broken.repair)))
+            continue
         instrument = instruments.get(info.series)
         entry = quality.check(frame, instrument, info.bar, info.close_only, info.series).to_json()
         entry["synthetic"] = info.synthetic
@@ -33,6 +41,14 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
                                   end, tolerance, clock_scan))
         reports.append(entry)
     return {"ok": all(r["ok"] for r in reports), "series": reports}
+
+
+def _broken_entry(broken: Broken) -> dict:
+    """A failing report entry for a series the store cannot serve."""
+    finding = quality.Finding("broken", quality.ERROR, 1, f"{broken.reason}; rebuild it with "
+                              f"`{broken.repair}`")
+    return {"series": broken.series, "bar": broken.bar, "rows": 0, "first": "", "last": "",
+            "ok": False, "findings": [finding.to_json()], "synthetic": False}
 
 
 def _against(store, frame, info, instrument, against, against_bar, start, end, tolerance,

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from feeds import instruments
-from feeds.errors import DataError
+from feeds.bars import span_problem
+from feeds.errors import DataError, excerpt
 
 FORMATS = ("auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc", "generic")
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -85,48 +86,73 @@ def _table(path: Path, text: str, sep: str = ",", header_lines: int = 1,
 
 def _header(text: str, sep: str = ",") -> list[str]:
     first = text.splitlines()[0] if text else ""
-    return [cell.strip().strip('"').lstrip("\ufeff") for cell in next(csv.reader([first],
-                                                                               delimiter=sep))]
+    cells = next(csv.reader([first], delimiter=sep), [])
+    return [cell.strip().strip('"').lstrip("\ufeff") for cell in cells] or [""]
 
 
 def _numbers(path: Path, frame: pd.DataFrame, column: str, missing: tuple[str, ...] = ("",),
              thousands: bool = False) -> pd.Series:
-    """A column as float64; cells in `missing` become NaN, anything else unparseable is an error."""
+    """A column as float64; cells in `missing` become NaN, anything else unparseable is an error.
+    Non-finite numbers ('inf', '1e400') parse here and are refused with the row by the importer."""
     raw = frame[column].fillna("")
     cleaned = raw.str.replace(",", "", regex=False) if thousands else raw
     values = pd.to_numeric(cleaned.where(~cleaned.isin(missing)), errors="coerce")
     bad = values.isna() & ~cleaned.isin(missing)
     if bad.any():
         line = bad.idxmax()
-        raise DataError(f"{path}: row {line} column {column!r}: {raw[line]!r} is not a number")
+        raise DataError(f"{path}: row {line} column {excerpt(column)}: {excerpt(raw[line])} is "
+                        "not a number")
     return values.astype("float64")
 
 
+def check_date_format(fmt: str) -> None:
+    """Refuse a --date-format that strptime cannot use at all (e.g. '%Q')."""
+    try:
+        pd.to_datetime(pd.Series(["2024-01-01"]), format=fmt, errors="coerce")
+    except (ValueError, TypeError) as error:
+        raise DataError(f"--date-format {excerpt(fmt)} is not a usable strftime format "
+                        f"({excerpt(error, 80)}); e.g. '%d/%m/%Y %H:%M'") from None
+
+
 def _times(path: Path, values: pd.Series, fmt: str, expected: str) -> pd.Series:
-    """Parse timestamps; the first unparseable cell is reported with its row and the format."""
+    """Parse timestamps; the first unparseable cell, a file mixing times with and without a UTC
+    offset, and a time outside the span bars can have are reported with their row."""
     raw = values.fillna("")
     if fmt == "ISO8601":
-        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce", utc=_has_offset(raw))
+        aware = raw.str.contains(_OFFSET, regex=True)
+        filled = raw != ""
+        if aware[filled].any() and not aware[filled].all():
+            first = filled.idxmax()
+            odd = (filled & (aware != aware[first])).idxmax()
+            which = "carries a UTC offset" if aware[odd] else "has no UTC offset"
+            raise DataError(f"{path}: row {odd}: {excerpt(raw[odd])} {which}, unlike row {first} "
+                            f"({excerpt(raw[first])}); every time in a file needs an offset, or "
+                            "none does")
+        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce", utc=bool(aware.any()))
     else:
+        check_date_format(fmt)
         parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
     bad = parsed.isna()
     if bad.any():
         line = bad.idxmax()
-        shown = raw[line] or "(empty)"
-        raise DataError(f"{path}: row {line}: {shown!r} is not a date/time (expected {expected})")
+        shown = excerpt(raw[line]) if raw[line] else "(empty)"
+        raise DataError(f"{path}: row {line}: {shown} is not a date/time (expected {expected})")
+    outside = span_problem(parsed)
+    if outside is not None:
+        line, problem = outside
+        raise DataError(f"{path}: row {line}: {excerpt(raw[line])} {problem}")
     return parsed
 
 
-def _has_offset(values: pd.Series) -> bool:
-    sample = values.head(50)
-    return bool(sample.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$", regex=True).any())
+_OFFSET = r"(?:[+-]\d\d:?\d\d|Z)$"
 
 
 def _require(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; "
-                        f"header has {', '.join(map(str, frame.columns))}")
+        header = ", ".join(map(str, frame.columns))
+        shown = header if len(header) <= 200 else header[:200] + "..."
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; header has {shown}")
 
 
 def _ohlc(path: Path, frame: pd.DataFrame, columns: dict[str, str], volume: str | None,
@@ -359,16 +385,30 @@ _READERS = {"yahoo": _read_yahoo, "mt5": _read_mt5, "fred": _read_fred, "wsj": _
 def parse(path: Path, text: str, fmt: str = "auto", mapping: dict[str, str] | None = None,
           date_format: str | None = None) -> Parsed:
     """Parse `text` (the content of `path`) in format `fmt` ('auto' detects it)."""
+    try:
+        return _parse(path, text, fmt, mapping, date_format)
+    except csv.Error as error:  # lines are capped before parsing, so this is a NUL or the like
+        raise DataError(f"{path}: not a CSV table ({excerpt(error, 80)})") from None
+
+
+def _parse(path: Path, text: str, fmt: str, mapping: dict[str, str] | None,
+           date_format: str | None) -> Parsed:
     if fmt not in FORMATS:
         raise DataError(f"--format {fmt!r} is not a format; expected one of {', '.join(FORMATS)}")
+    if date_format:
+        check_date_format(date_format)
     if fmt == "generic" or mapping:
         if not mapping:
             raise DataError("--format generic needs --map time=COL,close=COL[,open=..,high=..,"
                             "low=..,volume=..]")
         return _read_ohlc(path, text, mapping, date_format)
     chosen = detect(path, text) if fmt == "auto" else fmt
+    if date_format and chosen != "ohlc":
+        raise DataError(f"--date-format applies to the ohlc and generic formats; {chosen} files "
+                        "have their own date layout")
     try:
-        return _READERS[chosen](path, text)
+        return _READERS[chosen](path, text, date_format=date_format) if chosen == "ohlc" \
+            else _READERS[chosen](path, text)
     except (KeyError, IndexError, StopIteration):
         raise DataError(f"{path}: does not look like a {chosen} export (header "
                         f"{text.splitlines()[0][:80]!r})") from None

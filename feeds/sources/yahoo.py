@@ -25,7 +25,7 @@ import pandas as pd
 
 from feeds import instruments
 from feeds.bars import canonical, is_intraday
-from feeds.errors import DataError
+from feeds.errors import BrokenSeries, DataError
 from feeds.store import SourceFile, Store, check_series_name
 
 YAHOO_HOST = "query1.finance.yahoo.com"
@@ -201,9 +201,8 @@ def fetch(series: str, store: Store, *, start: str | None = None, end: str | Non
           bar: str = "1d", transport: Transport | None = None, deadline: float = 60.0,
           today: dt.date | None = None, sleep: Callable[[float], None] = time.sleep
           ) -> FetchOutcome:
-    """Fetch `series` from Yahoo into `store`, or answer from the store when already fetched."""
-    from feeds.importer import check_frame
-
+    """Fetch `series` from Yahoo into `store`, or answer from the store when already fetched.
+    A broken earlier download is fetched again."""
     series = check_series_name(series)
     instrument = instruments.get(series)
     if bar not in _INTERVALS:
@@ -212,7 +211,22 @@ def fetch(series: str, store: Store, *, start: str | None = None, end: str | Non
         raise DataError(f"{series}: Yahoo has no ticker for it; import a CSV export with "
                         f"`unwind data import FILE --symbol {series}`")
     start, end = default_range(bar, start, end, today or dt.datetime.now(dt.timezone.utc).date())
-    existing = store.info(series, bar)
+    with store.writing(series):  # held through the download: one writer of a series at a time
+        return _fetch_locked(series, instrument, store, start, end, bar, transport, deadline,
+                             sleep)
+
+
+def _fetch_locked(series: str, instrument: instruments.Instrument, store: Store, start: str,
+                  end: str, bar: str, transport: Transport | None, deadline: float,
+                  sleep: Callable[[float], None]) -> FetchOutcome:
+    from feeds.importer import check_frame
+
+    try:
+        existing = store.verify(series, bar)
+    except BrokenSeries as broken:
+        if broken.info is None or broken.info.origin != "yahoo":
+            raise
+        existing = None  # a broken download is rebuilt from a fresh one
     if existing is not None:
         if existing.origin == "yahoo" and _covered(_requested(existing.sources), start, end):
             return FetchOutcome(series, bar, "cached", existing.rows, existing.first, existing.last)

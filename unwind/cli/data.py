@@ -41,7 +41,8 @@ def group() -> None:
 @click.option("--map", "column_map", help="Generic CSV columns: time=COL,close=COL[,open=..,"
               "high=..,low=..,volume=..].")
 @click.option("--date-format", help="strftime format of the time column (generic CSV).")
-@click.option("--replace", is_flag=True, help="Overwrite a stored series holding other data.")
+@click.option("--replace", is_flag=True, help="Overwrite a stored series holding other data, or "
+              "rebuild a broken one.")
 @store_option
 @json_option
 def import_command(paths, symbol, bar, file_format, clock, column_map, date_format, replace,
@@ -105,19 +106,28 @@ def list_command(store_path, as_json) -> None:
     For each: bar size, rows, first and last bar (UTC), origin (SYNTHETIC for demo data) and the
     format of its source file.
     """
+    from feeds.store import Broken
+
     store = open_store(store_path)
-    series = store.list()
+    entries = store.survey()
     if as_json:
-        echo_json([s.to_json() for s in series])
+        echo_json([entry.to_json() for entry in entries])
         return
-    if not series:
+    if not entries:
         click.echo(f"the store {store.root} is empty; add data with `unwind data import` or "
                    "`unwind data fetch`")
         return
+    broken = [entry for entry in entries if isinstance(entry, Broken)]
     echo_table([{"series": s.series, "bar": s.bar, "rows": s.rows, "first": s.first[:16],
                  "last": s.last[:16], "origin": "SYNTHETIC" if s.synthetic else s.origin,
-                 "format": s.sources[0].format if s.sources else ""} for s in series],
+                 "format": s.sources[0].format if s.sources else ""}
+                if not isinstance(s, Broken) else
+                {"series": s.series, "bar": s.bar, "rows": "", "first": "", "last": "",
+                 "origin": "BROKEN", "format": "see below"} for s in entries],
                ["series", "bar", "rows", "first", "last", "origin", "format"])
+    for entry in broken:
+        click.echo(f"BROKEN {entry.series} {entry.bar}: {entry.reason}; rebuild it with "
+                   f"`{entry.repair}`")
 
 
 def _count(number: int, noun: str, plural: str | None = None) -> str:
@@ -135,10 +145,16 @@ def _require_stored(store, names: list[str], bar: str | None) -> None:
     to get it, in the store's own words.
     """
     from feeds.errors import DataError
-    from feeds.store import check_series_name
+    from feeds.store import Broken, check_series_name
 
-    stored = store.list()
+    entries = store.survey(check_files=False)
+    stored = [entry for entry in entries if not isinstance(entry, Broken)]
     wanted = list(dict.fromkeys(check_series_name(name) for name in names))
+    for entry in entries:  # a broken series is there: say what is wrong with it, not "missing"
+        if isinstance(entry, Broken) and entry.series in wanted and bar in (None, entry.bar) \
+                and not any(s.series == entry.series and bar in (None, s.bar) for s in stored):
+            raise DataError(f"{entry.series} {entry.bar} in the store is broken: {entry.reason}; "
+                            f"rebuild it with `{entry.repair}`")
     missing = [name for name in wanted
                if not any(s.series == name and bar in (None, s.bar) for s in stored)]
     if not missing:
@@ -165,7 +181,7 @@ def _resolve_bar(store, series: str, bar: str | None) -> str:
     if bar:
         return bar
     name = check_series_name(series)
-    stored = [s.bar for s in store.list() if s.series == name]
+    stored = [s.bar for s in store.survey(check_files=False) if s.series == name]
     return stored[0] if len(stored) == 1 else "1d"
 
 
