@@ -12,7 +12,11 @@ Definitions
   are converted at each bar's `usd_per_local` (the entry bar's open-to-close move at the entry
   bar's rate, each following close-to-close move at its bar's rate, the exit gap from the last
   close to the exit open at the exit bar's rate); each side costs `cost_per_contract_side` (fee +
-  slippage ticks x tick value, local currency) per contract at its fill bar's rate.
+  slippage ticks x tick value, local currency) per contract at its fill bar's rate, or, when the
+  engine's frame carries its execution lines (`fee_local`, `slippage_ticks`), that bar's cost.
+  Carrying costs, when the frame has them (`financing_long`/`financing_short` in USD, `roll_cost`
+  in local currency, per contract), are charged as the broker charges them: for each bar the
+  position is held into, e+1..e+h (the exit bar too: they are charged before its fill).
 - A trade whose exit would fall after the window's last bar (e + h = last + 1) is open at the
   end, as in the engine: marked to the last close, no exit cost.
 - Non-overlap: a book's trades never share a held bar (one may enter on the bar another exits,
@@ -54,8 +58,11 @@ class PricePath:
     """One traded instrument's bars as the engine marks them (arrays of equal length).
 
     `window` is True on the bars a random book may fill on or hold through: one contiguous run.
-    `fill_times` (optional, UTC datetime64[ns]) are the instants of each bar's open fill, used to
-    map trades.csv rows onto bar indices.
+    Optional, per bar: `side_cost_local` (local currency per contract per side of a fill at the
+    bar's open; replaces `Contract.cost_per_contract_side`), `carry_long_usd` and
+    `carry_short_usd` (USD credited per contract, negative = paid, for a position held into the
+    bar), and `fill_times` (UTC datetime64[ns] instants of the open fills, to map trades.csv rows
+    onto bars).
     """
 
     open: np.ndarray
@@ -63,11 +70,15 @@ class PricePath:
     usd_per_local: np.ndarray
     window: np.ndarray
     fill_times: np.ndarray | None = None
+    side_cost_local: np.ndarray | None = None
+    carry_long_usd: np.ndarray | None = None
+    carry_short_usd: np.ndarray | None = None
 
     def __post_init__(self):
         length = len(self.open)
-        for name in ("close", "usd_per_local", "window"):
-            if len(getattr(self, name)) != length:
+        for name in ("close", "usd_per_local", "window", "fill_times", "side_cost_local",
+                     "carry_long_usd", "carry_short_usd"):
+            if getattr(self, name) is not None and len(getattr(self, name)) != length:
                 raise ValueError(f"PricePath.{name} has {len(getattr(self, name))} bars, "
                                  f"open has {length}")
         inside = np.flatnonzero(np.asarray(self.window, dtype=bool))
@@ -88,8 +99,11 @@ class PricePath:
         return int(len(self.window) - 1 - np.argmax(np.asarray(self.window)[::-1]))
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, window_start, window_end) -> "PricePath":
-        """From an engine frame (`Prepared.frames[symbol]`) and the run's window.
+    def from_frame(cls, frame: pd.DataFrame, window_start, window_end,
+                   tick_value: float | None = None) -> "PricePath":
+        """From an engine frame (`Prepared.frames[symbol]`) and the run's window, with the
+        frame's execution lines when it has them (`tick_value`, local currency per tick, turns
+        its `slippage_ticks` into money).
 
         `window_end` is exclusive (the engine's `Prepared.window_end`). The window's first bar
         is left out: the engine decides on it at the earliest and fills on the next bar's open.
@@ -102,9 +116,20 @@ class PricePath:
         window[np.argmax(window)] = False
         fill_times = pd.to_datetime((frame["open_time"].to_numpy() - EPOCH_ORDINAL) * 86_400e9,
                                     utc=True).as_unit("ns").round("s")
-        return cls(frame["open"].to_numpy("float64"), frame["close"].to_numpy("float64"),
-                   frame["usd_per_local"].to_numpy("float64"), window,
-                   fill_times.tz_localize(None).to_numpy())
+        rate = frame["usd_per_local"].to_numpy("float64")
+        side_cost = carry_long = carry_short = None
+        if "fee_local" in frame and "slippage_ticks" in frame:
+            if tick_value is None:
+                raise ValueError("the frame has execution lines: pass the instrument's "
+                                 "tick_value")
+            side_cost = (frame["fee_local"] + frame["slippage_ticks"] * tick_value).to_numpy()
+        if "financing_long" in frame:
+            roll_usd = (frame["roll_cost"].to_numpy() * rate) if "roll_cost" in frame else 0.0
+            carry_long = frame["financing_long"].to_numpy() - roll_usd
+            carry_short = frame["financing_short"].to_numpy() - roll_usd
+        return cls(frame["open"].to_numpy("float64"), frame["close"].to_numpy("float64"), rate,
+                   window, fill_times.tz_localize(None).to_numpy(), side_cost, carry_long,
+                   carry_short)
 
 
 @dataclass(frozen=True)
@@ -115,9 +140,12 @@ class Contract:
     cost_per_contract_side: float   # local currency: fee + slippage_ticks x tick value
 
     @classmethod
-    def of(cls, instrument, slippage_ticks: float = 1.0,
+    def of(cls, instrument, slippage_ticks: float | None = None,
            fee_per_contract: float | None = None) -> "Contract":
-        """From a registry instrument and the run's slippage and fee override."""
+        """From a registry instrument and the run's slippage (None: the instrument's own, else
+        1 tick) and fee override."""
+        if slippage_ticks is None:
+            slippage_ticks = getattr(instrument, "slippage_ticks", 1.0)
         fee = instrument.fee_per_contract if fee_per_contract is None else fee_per_contract
         return cls(instrument.multiplier, fee + slippage_ticks * instrument.tick_value)
 
@@ -154,32 +182,41 @@ def trades_from_records(records: pd.DataFrame, prices: PricePath) -> list[Trade]
             in zip(bars, records["bars_held"], sides, records["contracts"])]
 
 
-def _bar_values(prices: PricePath, contract: Contract):
-    """Per-bar USD pieces: entry-bar move, cumulative close-to-close move, exit gap, fill cost."""
+def _bar_values(prices: PricePath, contract: Contract) -> dict[str, np.ndarray]:
+    """Per-bar USD pieces per contract: the entry bar's move, the cumulative close-to-close
+    move, the exit gap, a side's cost, and the cumulative carry of a long and of a short."""
     open_, close = np.asarray(prices.open, float), np.asarray(prices.close, float)
     rate = np.asarray(prices.usd_per_local, float)
-    entry_move = (close - open_) * rate * contract.point_value
     step = np.zeros_like(close)
     step[1:] = (close[1:] - close[:-1]) * rate[1:] * contract.point_value
-    cumulative = np.cumsum(step)
     exit_gap = np.zeros_like(close)
     exit_gap[1:] = (open_[1:] - close[:-1]) * rate[1:] * contract.point_value
-    side_cost = rate * contract.cost_per_contract_side
-    return entry_move, cumulative, exit_gap, side_cost
+    side_cost = contract.cost_per_contract_side if prices.side_cost_local is None \
+        else np.asarray(prices.side_cost_local, float)
+    zeros = np.zeros_like(close)
+    return {"entry_move": (close - open_) * rate * contract.point_value,
+            "cumulative": np.cumsum(step), "exit_gap": exit_gap, "side_cost": side_cost * rate,
+            "carry_long": np.cumsum(zeros if prices.carry_long_usd is None
+                                    else np.asarray(prices.carry_long_usd, float)),
+            "carry_short": np.cumsum(zeros if prices.carry_short_usd is None
+                                     else np.asarray(prices.carry_short_usd, float))}
 
 
-def _pnl_usd(pieces, last: int, entries: np.ndarray, holds: np.ndarray, sides: np.ndarray,
-             contracts: np.ndarray) -> np.ndarray:
+def _pnl_usd(pieces: dict[str, np.ndarray], last: int, entries: np.ndarray, holds: np.ndarray,
+             sides: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     """Net USD P&L of trades given as equal-shaped arrays (any shape)."""
-    entry_move, cumulative, exit_gap, side_cost = pieces
     exits = entries + holds
     closed = exits <= last
     exit_bar = np.where(closed, exits, last)
     marked_to = np.where(closed, exits - 1, last)
-    move = entry_move[entries] + cumulative[marked_to] - cumulative[entries] + \
-        np.where(closed, exit_gap[exit_bar], 0.0)
-    cost = side_cost[entries] + np.where(closed, side_cost[exit_bar], 0.0)
-    return contracts * (sides * move - cost)
+    cumulative = pieces["cumulative"]
+    move = pieces["entry_move"][entries] + cumulative[marked_to] - cumulative[entries] + \
+        np.where(closed, pieces["exit_gap"][exit_bar], 0.0)
+    cost = pieces["side_cost"][entries] + np.where(closed, pieces["side_cost"][exit_bar], 0.0)
+    carry = np.where(sides > 0,
+                     pieces["carry_long"][exit_bar] - pieces["carry_long"][entries],
+                     pieces["carry_short"][exit_bar] - pieces["carry_short"][entries])
+    return contracts * (sides * move - cost + carry)
 
 
 def trade_pnl_usd(prices: PricePath, trades: list[Trade], contract: Contract) -> np.ndarray:

@@ -144,8 +144,10 @@ def test_real_trades_are_valued_exactly_as_the_engine_booked_them(real_store, pl
     ready = engine.prepare(config)
     result = engine._result(config, ready, engine.execute(ready, config, _EveryFewBars))
     (symbol, frame), = ready.frames.items()
-    prices = PricePath.from_frame(frame, ready.window_start, ready.window_end)
-    contract = Contract.of(instruments.get(symbol), config.slippage_ticks)
+    instrument = instruments.get(symbol)
+    prices = PricePath.from_frame(frame, ready.window_start, ready.window_end,
+                                  instrument.tick_value)
+    contract = Contract.of(instrument, config.slippage_ticks)
     booked = result.trades
     assert len(booked) >= 10 and set(booked["currency"]) == {currency}
     assert {"signal", "end_of_window"} <= set(booked["exit_reason"])   # reversals, open at end
