@@ -34,7 +34,8 @@ Definitions
 
 For a playbook trading several instruments, draw each instrument's books with its own seed and
 add the return arrays (P&L over one starting equity adds up); note that this makes the legs
-independent, which a hedged playbook's are not.
+independent, which a hedged playbook's are not. A position resized while held (bond_hedge's
+rebalance) books several overlapping trades.csv rows; `trades_from_records` refuses those.
 """
 
 from __future__ import annotations
@@ -177,9 +178,14 @@ def trades_from_records(records: pd.DataFrame, prices: PricePath) -> list[Trade]
     if not found.all():
         missing = records["entry_time"].to_numpy()[~found][0]
         raise ValueError(f"entry_time {missing} is not a bar's open of this PricePath")
+    held = records["bars_held"].to_numpy()
+    order = np.argsort(bars, kind="stable")
+    if (bars[order][1:] < (bars + held)[order][:-1]).any():
+        raise ValueError("these trades overlap (a position resized or split into several "
+                         "records): the random-entry null needs one trade per held period")
     sides = np.where(records["side"].to_numpy() == "long", 1, -1)
-    return [Trade(int(bar), int(held), int(side), int(contracts)) for bar, held, side, contracts
-            in zip(bars, records["bars_held"], sides, records["contracts"])]
+    return [Trade(int(bar), int(bars_held), int(side), int(contracts)) for bar, bars_held, side,
+            contracts in zip(bars, held, sides, records["contracts"])]
 
 
 def _bar_values(prices: PricePath, contract: Contract) -> dict[str, np.ndarray]:

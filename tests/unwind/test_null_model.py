@@ -96,6 +96,17 @@ def test_only_the_window_is_used_and_it_must_hold_the_trades():
         PricePath(np.ones(3), np.ones(3), np.ones(3), np.array([True, False, True]))
 
 
+def test_overlapping_trade_records_are_refused():
+    prices = PricePath(np.ones(6), np.ones(6), np.ones(6), np.ones(6, dtype=bool),
+                       fill_times=pd.date_range("2024-01-01", periods=6, freq="D").to_numpy())
+    records = pd.DataFrame({"entry_time": ["2024-01-02T00:00:00+00:00",
+                                           "2024-01-02T00:00:00+00:00"],
+                            "bars_held": [2, 3], "side": ["long", "long"], "contracts": [1, 2]})
+    with pytest.raises(ValueError, match="overlap"):
+        trades_from_records(records, prices)
+    assert trades_from_records(records.iloc[:1], prices) == [Trade(1, 2, 1, 1)]
+
+
 def test_the_same_seed_gives_the_identical_array_and_another_seed_does_not():
     trades = [Trade(0, 2, +1, 2), Trade(0, 1, -1, 1)]
     first = random_book_returns(HAND, trades, HAND_CONTRACT, 1000.0, seed=11)
