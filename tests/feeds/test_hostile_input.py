@@ -93,6 +93,14 @@ class Env:
         self.edit_manifest(series, bar, update)
 
 
+@pytest.fixture(autouse=True)
+def no_default_store(tmp_path, monkeypatch):
+    """Should a case lose $UNWIND_STORE, the default store is a scratch one, not the user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    yield
+    assert not (tmp_path / "data-home").exists(), "a case wrote to the default store"
+
+
 @pytest.fixture
 def env(tmp_path, store_dir, run_cli) -> Env:
     files = {"GC": (tmp_path / "gc.csv", DAILY), "USDJPY": (tmp_path / "usdjpy.csv", hourly(146)),
@@ -232,6 +240,29 @@ def test_a_file_over_the_size_limit_is_refused(env, run_cli, monkeypatch):
     result = run_cli("data", "import", str(env.file("input.csv", DAILY)), "--symbol", "GC@x")
     assert result.code == 1
     assert "larger than 40 bytes; split it into parts" in one_error_line(result)
+    assert tree_digest(env.store) == before
+
+
+# (data command, exit code, text of the error line): windows are dates inside a stated span
+OPTION_CASES = [
+    (["show", "GC", "--start", "0001-01-01"], 2, "0001-01-01 is outside 1900-01-01..2261-12-31"),
+    (["validate", "GC", "--end", "99999-01-01"], 2, "'99999-01-01' is not a date"),
+    (["show", "GC", "--start", "2024-08-02", "--end", "2024-08-01"], 1,
+     "--start 2024-08-02 is after --end 2024-08-01"),
+    (["show", "GC", "--start", "20240802", "--end", "2024-08-02"], 0, None),
+]
+
+
+@pytest.mark.parametrize("args, code, message", OPTION_CASES,
+                         ids=[" ".join(case[0]) for case in OPTION_CASES])
+def test_window_options_are_dates_inside_a_stated_span(args, code, message, env, run_cli):
+    before = tree_digest(env.store)
+    result = run_cli("data", *args)
+    assert result.code == code, result.err
+    if message is None:
+        assert "1 bar in window" in result.out and result.err == ""
+    else:
+        assert message in one_error_line(result)
     assert tree_digest(env.store) == before
 
 
@@ -387,10 +418,11 @@ def test_a_full_disk_during_import_leaves_the_store_byte_identical(
     (env.store / "GC" / ".1d.json.leftover.tmp").write_text("a dead writer's temporary file")
     before = tree_digest(env.store)
     folders = sorted(p.name for p in env.store.iterdir())
-    monkeypatch.setattr(_filesystem, "os", _FullDisk(budget))
     path = env.file("input.csv", DAILY.replace("10.5", "12"))
-    result = run_cli("data", "import", str(path), "--symbol", series,
-                     *(["--replace"] if replace else []))
+    with monkeypatch.context() as patch:  # not monkeypatch.undo(): that also drops $UNWIND_STORE
+        patch.setattr(_filesystem, "os", _FullDisk(budget))
+        result = run_cli("data", "import", str(path), "--symbol", series,
+                         *(["--replace"] if replace else []))
     assert result.code == 1
     line = one_error_line(result)
     assert f"cannot write {series} 1d to the store {env.store}: No space left on device " \
@@ -400,7 +432,6 @@ def test_a_full_disk_during_import_leaves_the_store_byte_identical(
         before = {k: v for k, v in before.items() if not k.endswith("leftover.tmp")}
     assert after == before
     assert sorted(p.name for p in env.store.iterdir()) == folders  # no empty series folder
-    monkeypatch.undo()
     assert run_cli("data", "import", str(path), "--symbol", series,
                    *(["--replace"] if replace else [])).code == 0
 
@@ -448,10 +479,11 @@ def test_an_os_error_renaming_into_place_is_one_line_and_changes_nothing(env, ru
         raise OSError(errno.EROFS, "Read-only file system")
 
     before = tree_digest(env.store)
-    monkeypatch.setattr(os, "replace", read_only)
-    result = run_cli("data", "import", str(env.file("input.csv", DAILY.replace("10.5", "12"))),
-                     "--symbol", "GC", "--replace")
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", read_only)
+        result = run_cli("data", "import", str(env.file("input.csv",
+                                                        DAILY.replace("10.5", "12"))),
+                         "--symbol", "GC", "--replace")
     assert result.code == 1
     assert "Read-only file system (EROFS); nothing was written" in one_error_line(result)
     assert tree_digest(env.store) == before

@@ -81,7 +81,7 @@ def test_bad_input_gives_one_line_and_leaves_the_store_alone(
 def test_bad_options_on_other_commands(store_dir, run_cli):
     for args, message in [
         (["data", "show", "GC"], "no GC 1d series in the store"),
-        (["data", "show", "GC", "--start", "yesterday"], "no GC 1d series"),
+        (["data", "show", "GC", "--start", "yesterday"], "'yesterday' is not a date"),
         (["data", "validate", "NOPE"], "unknown symbol 'NOPE'"),
         (["data", "validate", "--tolerance", "lots"], "--tolerance 'lots' is not a number"),
         (["data", "fetch", "XAUUSD"], "Yahoo has no ticker for it"),
