@@ -33,6 +33,53 @@ class Session:
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
 
+EXPIRY_RULES = frozenset({"third_friday", "two_business_days_before_third_wednesday",
+                          "last_business_day", "business_day_before_last",
+                          "third_last_business_day", "seventh_business_day_before_last"})
+
+
+@dataclass(frozen=True)
+class RollRule:
+    """How a futures contract rolls (feeds/rolls.py computes the dates from it).
+
+    `months`: the listed months a trader holds (month codes F..Z); `expiry`: the exchange's
+    last-trading-day rule; `roll`: the trader rolls `roll_days` business days before
+    "first_notice" (physically delivered) or "expiry" (cash settled); `series`: when the stored
+    continuous series changes contract ("after_expiry": Yahoo's front month, "none": a cash-index
+    proxy that never does); `reference`: series its gap is estimated against, in order of
+    preference, read as prices or as yields (`reference_kind`).
+    """
+
+    months: str
+    expiry: str
+    roll: str
+    roll_days: int
+    series: str
+    reference: tuple[str, ...] = ()
+    reference_kind: str = "price"
+    # Local time the futures' daily close is struck (its settlement): an intraday reference
+    # ("XAUUSD 1h") is sampled there, so both prices are of the same instant.
+    reference_at: str = ""
+
+    def references(self) -> list[tuple[str, str]]:
+        """(series, bar) of each reference, in order of preference (bar defaults to 1d)."""
+        return [(name, bar or "1d") for name, _, bar in
+                (entry.partition(" ") for entry in self.reference)]
+
+    def __post_init__(self):
+        problems = [
+            (not self.months or set(self.months) - set("FGHJKMNQUVXZ"), f"months {self.months!r}"),
+            (self.expiry not in EXPIRY_RULES, f"expiry {self.expiry!r}"),
+            (self.roll not in ("first_notice", "expiry"), f"roll {self.roll!r}"),
+            (self.series not in ("after_expiry", "none"), f"series {self.series!r}"),
+            (self.reference_kind not in ("price", "yield"),
+             f"reference_kind {self.reference_kind!r}"),
+            (self.roll_days < 0, f"roll_days {self.roll_days}")]
+        bad = [what for wrong, what in problems if wrong]
+        if bad:
+            raise ValueError(f"unknown roll {bad[0]}")
+
+
 @dataclass(frozen=True)
 class Instrument:
     """One canonical symbol. Money fields are in `currency`; prices in `unit`."""
@@ -55,6 +102,18 @@ class Instrument:
     margin_rate: float = 0.0
     margin_as_of: str = ""
     fee_per_contract: float = 0.0
+    # The currency the fee is charged in when it is not the contract's (spot FX commissions are
+    # quoted in USD per lot).
+    fee_currency: str = ""
+    # Slippage per contract per side in ticks under the fixed model (the volatility model scales
+    # it): half a typical spread plus a little impact (the registry says which spread).
+    slippage_ticks: float = 1.0
+    # Initial margin = margin_sigmas x one contract's daily volatility (price x daily volatility
+    # x multiplier), calibrated to `initial_margin` as of `margin_as_of` (unwind/margin.py).
+    margin_sigmas: float = 0.0
+    # Maintenance margin as a share of initial margin (below it the position is cut).
+    maintenance_ratio: float = 1.0
+    roll: RollRule | None = None
     spec_source: str = ""
     daily_close: str = "23:59"
     sessions: tuple[Session, ...] = field(default_factory=tuple)
@@ -69,8 +128,15 @@ class Instrument:
         """Yields, spreads and rates can be zero or negative (JGBs were, 2016-2020)."""
         return self.kind in {"yield", "rate"}
 
+    @property
+    def fee_in(self) -> str:
+        """The currency of `fee_per_contract`."""
+        return self.fee_currency or self.currency
+
     def to_json(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "sessions"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("sessions", "roll")}
+        data["roll"] = None if self.roll is None else {
+            **self.roll.__dict__, "reference": list(self.roll.reference)}
         data["tradable"] = self.tradable
         data["sessions"] = [
             {
@@ -110,14 +176,35 @@ def _parse(symbol: str, raw: dict, source: Path) -> Instrument:
         raise DataError(f"{source}: [{symbol}] kind must be one of {sorted(KINDS)}")
     values = dict(raw)
     values["sessions"] = tuple(_parse_session(s) for s in raw.get("sessions", []))
+    if "roll" in raw:
+        values["roll"] = _parse_roll(symbol, raw["roll"], source)
     for money in ("multiplier", "tick_size", "tick_value", "initial_margin", "margin_rate",
-                  "fee_per_contract"):
+                  "fee_per_contract", "slippage_ticks", "margin_sigmas", "maintenance_ratio"):
         if money in values:
             values[money] = float(values[money])
     instrument = Instrument(symbol=symbol, **values)
     if instrument.kind == "futures" and (instrument.tick_size <= 0 or instrument.multiplier <= 0):
         raise DataError(f"{source}: [{symbol}] futures need a positive tick_size and multiplier")
+    if instrument.kind == "futures" and instrument.roll is None:
+        raise DataError(f"{source}: [{symbol}] futures need a roll rule")
+    if not 0 < instrument.maintenance_ratio <= 1:
+        raise DataError(f"{source}: [{symbol}] maintenance_ratio must be in (0, 1]")
     return instrument
+
+
+_ROLL_FIELDS = set(RollRule.__dataclass_fields__)
+
+
+def _parse_roll(symbol: str, raw: dict, source: Path) -> RollRule:
+    unknown = set(raw) - _ROLL_FIELDS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise DataError(f"{source}: [{symbol}] roll: unknown field {key!r}"
+                        f"{nearest(key, _ROLL_FIELDS)}")
+    try:
+        return RollRule(**{**raw, "reference": tuple(raw.get("reference", ()))})
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{source}: [{symbol}] roll: {error}") from None
 
 
 @lru_cache(maxsize=4)

@@ -88,6 +88,21 @@ class _OpenPosition:
     mark_price: float
     worst_usd: float
     best_usd: float
+    # The entry on the roll-adjusted series the position is marked on (unwind/execution.py):
+    # `entry_price` minus the roll offset at the fill. Carrying costs the broker charged:
+    # financing of spot positions and the rolls of futures held across a roll date.
+    entry_adjusted: float = 0.0
+    financing_usd: float = 0.0
+    financing_local: float = 0.0
+    roll_cost_usd: float = 0.0
+    roll_cost_local: float = 0.0
+    rolls: int = 0
+
+    def carry(self, charged: dict) -> None:
+        """Book carrying costs the broker charged on this position (ContractCommission)."""
+        for name in ("financing_usd", "financing_local", "roll_cost_usd", "roll_cost_local",
+                     "rolls"):
+            setattr(self, name, getattr(self, name) + charged[name])
 
     def mark(self, price: float, usd_per_point: float) -> None:
         self.gross_usd += (price - self.mark_price) * usd_per_point
@@ -98,11 +113,11 @@ class _OpenPosition:
     def split(self, contracts: int) -> "_OpenPosition":
         """Take `contracts` out of this position (its share of every running figure)."""
         share = contracts / self.contracts
-        taken = dataclasses.replace(
-            self, contracts=contracts, fees_local=self.fees_local * share,
-            fees_usd=self.fees_usd * share, gross_usd=self.gross_usd * share,
-            worst_usd=self.worst_usd * share, best_usd=self.best_usd * share)
-        for name in ("fees_local", "fees_usd", "gross_usd", "worst_usd", "best_usd"):
+        shared = ("fees_local", "fees_usd", "gross_usd", "worst_usd", "best_usd",
+                  "financing_usd", "financing_local", "roll_cost_usd", "roll_cost_local")
+        taken = dataclasses.replace(self, contracts=contracts,
+                                    **{name: getattr(self, name) * share for name in shared})
+        for name in shared:
             setattr(self, name, getattr(self, name) * (1 - share))
         self.contracts -= contracts
         return taken
@@ -119,6 +134,9 @@ class Playbook(bt.Strategy):
         self.equity_times: list[float] = []
         self.equity_values: list[float] = []
         self.gross_notionals: list[float] = []
+        self.margin_values: list[float] = []
+        self.capped: list[dict] = []
+        self.margin_calls: list[dict] = []
         self.position_flags: list[bool] = []
         self.exit_reasons: dict[str, str] = {}
         self._open: dict[str, _OpenPosition] = {}
@@ -140,24 +158,47 @@ class Playbook(bt.Strategy):
         self.skips.append({"time": from_number(data.datetime[0]), "symbol": data._name,
                            "reason": reason})
 
+    def record_cap(self, data, wanted: int, contracts: int, by: str) -> None:
+        """An order the sizer cut below its risk budget (`by`: "max_leverage" or "margin")."""
+        self.capped.append({"time": from_number(data.datetime[0]), "symbol": data._name,
+                            "wanted": wanted, "contracts": contracts, "by": by})
+
     # --------------------------------------------------------------------- backtrader hooks
     def next(self):
-        self.equity_times.append(self.datetime[0])
-        self.equity_values.append(self.broker.getvalue())
-        notional = 0.0
         for name, position in self._open.items():
-            data = self._data[name]
-            usd_per_point = position.side * position.contracts * \
-                self._instrument[name].multiplier * data.usd_per_local[0]
+            position.carry(self.broker.getcommissioninfo(self._data[name]).take_pending())
+        equity = self.broker.getvalue()
+        self.equity_times.append(self.datetime[0])
+        self.equity_values.append(equity)
+        notional = margin = maintenance = 0.0
+        for name, position in self._open.items():
+            data, instrument = self._data[name], self._instrument[name]
+            rate = data.usd_per_local[0]
+            usd_per_point = position.side * position.contracts * instrument.multiplier * rate
             adverse, favourable = (data.low[0], data.high[0]) if position.side > 0 else \
                 (data.high[0], data.low[0])
             position.mark(adverse, usd_per_point)
             position.mark(favourable, usd_per_point)
             position.mark(data.close[0], usd_per_point)
-            notional += abs(usd_per_point) * data.close[0]
+            notional += abs(usd_per_point) * (data.close[0] + data.roll_offset[0])
+            posted = position.contracts * data.margin[0] * rate
+            margin += posted
+            maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)
+        self.margin_values.append(margin)
         self.position_flags.append(bool(self._open))
+        if self._open and equity < maintenance:
+            self._margin_call(equity, maintenance)
+            return
         self.decide()
+
+    def _margin_call(self, equity: float, maintenance: float) -> None:
+        """Equity below the maintenance margin at this close: every position is closed at the
+        next open (exit reason `margin`) and the playbook decides nothing on this bar."""
+        self.margin_calls.append({"time": from_number(self.datetime[0]),
+                                  "equity_usd": equity, "maintenance_usd": maintenance})
+        for name in list(self._open):
+            target_size(self, self._data[name], 0, reason="margin")
 
     def decide(self) -> None:  # pragma: no cover - every playbook overrides it
         raise NotImplementedError
@@ -172,64 +213,81 @@ class Playbook(bt.Strategy):
         self._record_fill(order)
 
     def _record_fill(self, order) -> None:
-        """Book a fill: close (part of) an opposite position, open or add to one."""
+        """Book a fill: close (part of) an opposite position, open or add to one. Positions are
+        marked on the roll-adjusted series; trade records show the contract's printed prices."""
         data = order.data
         name = data._name
         instrument = self._instrument[name]
         size = int(order.executed.size)
         side = 1 if size > 0 else -1
-        price = round(order.executed.price + side * self.p.slippage_ticks *
-                      instrument.tick_size, 10)
         comminfo = self.broker.getcommissioninfo(data)
+        adjusted = round(order.executed.price + side * comminfo.slippage_ticks() *
+                         instrument.tick_size, 10)
+        price = round(adjusted + data.roll_offset[0], 10)
         usd_per_local = comminfo.usd_per_local()
+        fee_local = comminfo.fee_local()
         remaining = abs(size)
         position = self._open.get(name)
+        if position is not None:
+            position.carry(comminfo.take_pending())
         if position is not None and position.side != side:
             closing = min(remaining, position.contracts)
             closed = position.split(closing) if closing < position.contracts else \
                 self._open.pop(name)
-            closed.fees_local += comminfo.fee_local * closing
-            closed.fees_usd += comminfo.fee_local * closing * usd_per_local
-            closed.mark(price, closed.side * closing * instrument.multiplier * usd_per_local)
-            self._close_trade(name, closed, from_number(data.open_time[0]), price,
+            closed.fees_local += fee_local * closing
+            closed.fees_usd += fee_local * closing * usd_per_local
+            closed.mark(adjusted, closed.side * closing * instrument.multiplier * usd_per_local)
+            self._close_trade(name, closed, from_number(data.open_time[0]), price, adjusted,
                               usd_per_local, len(data) - closed.entry_bar,
                               self.exit_reasons.pop(name, "signal"))
             remaining -= closing
         if not remaining:
             return
-        fees_local = comminfo.fee_local * remaining
+        fees_local = fee_local * remaining
         held = self._open.get(name)
         if held is None:
             self._open[name] = _OpenPosition(
                 from_number(data.open_time[0]), len(data), side, remaining, price, fees_local,
-                fees_local * usd_per_local, 0.0, price, 0.0, 0.0)
+                fees_local * usd_per_local, 0.0, adjusted, 0.0, 0.0, entry_adjusted=adjusted)
             return
         # adding to a position: the new contracts join the books as if bought at the last mark
         held.gross_usd += side * remaining * instrument.multiplier * usd_per_local * \
-            (held.mark_price - price)
+            (held.mark_price - adjusted)
         total = held.contracts + remaining
         held.entry_price = (held.entry_price * held.contracts + price * remaining) / total
+        held.entry_adjusted = (held.entry_adjusted * held.contracts + adjusted * remaining) / total
         held.contracts = total
         held.fees_local += fees_local
         held.fees_usd += fees_local * usd_per_local
 
     def _close_trade(self, name: str, position: _OpenPosition, when: str, price: float,
-                     usd_per_local: float, bars_held: int, reason: str) -> None:
+                     adjusted: float, usd_per_local: float, bars_held: int, reason: str) -> None:
+        """One trades.csv row. Gross P&L is the move of the roll-adjusted series (the printed
+        prices' move minus `roll_gap`, the continuous series' jumps at contract switches while
+        held); fees include the rolls' costs (`roll_cost_usd` of them); net P&L = gross - fees
+        + financing."""
         instrument = self._instrument[name]
-        gross_local = position.side * (price - position.entry_price) * position.contracts * \
-            instrument.multiplier
-        pnl_local = gross_local - position.fees_local
-        pnl_usd = position.gross_usd - position.fees_usd
+        gross_local = position.side * (adjusted - position.entry_adjusted) * \
+            position.contracts * instrument.multiplier
+        fees_local = position.fees_local + position.roll_cost_local
+        fees_usd = position.fees_usd + position.roll_cost_usd
+        pnl_local = gross_local - fees_local + position.financing_local
+        pnl_usd = position.gross_usd - fees_usd + position.financing_usd
         self.trade_records.append({
             "entry_time": position.entry_time, "exit_time": when, "symbol": name,
             "side": "long" if position.side > 0 else "short", "contracts": position.contracts,
             "entry_price": position.entry_price, "exit_price": price,
             "currency": instrument.currency, "gross_pnl_local": gross_local,
-            "fees_local": position.fees_local, "pnl_local": pnl_local,
+            "fees_local": fees_local, "pnl_local": pnl_local,
             "fx_rate": pnl_local / pnl_usd if pnl_usd else 1.0 / usd_per_local,
-            "pnl_usd": pnl_usd, "fees_usd": position.fees_usd, "exit_reason": reason,
+            "pnl_usd": pnl_usd, "fees_usd": fees_usd, "exit_reason": reason,
             "bars_held": bars_held, "mae_usd": position.worst_usd, "mfe_usd": position.best_usd,
-            "status": "open at end" if reason == "end_of_window" else "closed"})
+            "status": "open at end" if reason == "end_of_window" else "closed",
+            "rolls": position.rolls,
+            "roll_gap": round((price - position.entry_price) -
+                              (adjusted - position.entry_adjusted), 10),
+            "roll_cost_usd": position.roll_cost_usd, "financing_local": position.financing_local,
+            "financing_usd": position.financing_usd})
 
     def stop(self):
         """Positions still open at the end are marked to the last close (no exit cost)."""
@@ -238,6 +296,7 @@ class Playbook(bt.Strategy):
             if position is not None:
                 comminfo = self.broker.getcommissioninfo(data)
                 self._close_trade(data._name, position, from_number(data.close_time[0]),
+                                  round(position.mark_price + data.roll_offset[0], 10),
                                   position.mark_price, comminfo.usd_per_local(),
                                   len(data) - position.entry_bar + 1, "end_of_window")
 

@@ -3,14 +3,20 @@
 The account is in USD. A contract quoted in another currency (HSI in HKD; spot USDJPY, whose
 P&L is in JPY) has every cash flow converted at the rate of the bar it happens on, read from the
 feed's `usd_per_local` line (USD per one unit of the contract currency). Backtrader moves futures
-P&L through `cashadjust` (mark to market every bar and at each fill) and charges costs through
-`_getcommission`, so those are the two places the conversion lives.
+P&L through `cashadjust` (mark to market every bar and at each fill), charges costs through
+`_getcommission`, and charges carrying costs through `get_credit_interest` at the start of each
+bar for the position held into it: those are the places the conversion lives.
 
-Costs per contract per side: the registry's fee, plus slippage of `slippage_ticks` ticks. The
-broker fills at the bar's open; slippage is charged as its money value (ticks x tick value), and
-trade records show the slipped price, so P&L is the same either way and each instrument can have
-its own tick. Initial margin (a fixed amount per futures contract, or a rate of notional for spot
-instruments) is converted to USD at a fixed rate per run, since margin is collateral, not P&L.
+Costs per contract per side, from the feed's execution lines (unwind/execution.py): the fee
+(`fee_local`) plus `slippage_ticks` ticks. The broker fills at the bar's open; slippage is
+charged as its money value (ticks x tick value), and trade records show the slipped price, so
+P&L is the same either way and each instrument can have its own tick. Carrying costs per
+contract: financing of spot positions (`financing_long`/`financing_short`, USD) and the roll of
+a future held across a roll date (`roll_cost`, both legs' fee and slippage).
+
+Margin is not blocked in backtrader's cash (a margin that moves with volatility every bar would
+make its cash accounting drift): equity is cash plus marks, and the sizer and the playbook's
+bookkeeping enforce the margin model (unwind/margin.py) themselves.
 """
 
 from __future__ import annotations
@@ -26,38 +32,48 @@ HKD_PER_USD_PEG = 7.80
 
 
 class ContractCommission(bt.CommInfoBase):
-    """Commission, slippage, margin and currency conversion for one instrument."""
+    """Commission, slippage, carrying costs and currency conversion for one instrument."""
 
     params = (
         ("stocklike", False),
         ("commtype", bt.CommInfoBase.COMM_FIXED),
         ("percabs", True),
         ("instrument", None),
-        ("slippage_ticks", 1.0),
-        ("fee_per_contract", None),
-        ("margin_usd", None),
     )
 
     def __init__(self):
         super().__init__()
         instrument: Instrument = self.p.instrument
         self.p.mult = instrument.multiplier
-        self.fee_local = instrument.fee_per_contract if self.p.fee_per_contract is None \
-            else self.p.fee_per_contract
-        self.slippage_local = self.p.slippage_ticks * instrument.tick_value
-        self.rate_line = None  # set by the engine to the feed's usd_per_local line
+        self.feed = None  # set by the engine: the data feed whose lines this reads
+        # carrying costs charged by the broker and not yet booked by the playbook (USD, local)
+        self.pending = {"financing_usd": 0.0, "financing_local": 0.0, "roll_cost_usd": 0.0,
+                        "roll_cost_local": 0.0, "rolls": 0}
 
     def usd_per_local(self) -> float:
-        return 1.0 if self.rate_line is None else self.rate_line[0]
+        return self.feed.usd_per_local[0]
+
+    def fee_local(self) -> float:
+        return self.feed.fee_local[0]
+
+    def slippage_ticks(self) -> float:
+        return self.feed.slippage_ticks[0]
+
+    def slippage_local(self) -> float:
+        return self.slippage_ticks() * self.p.instrument.tick_value
+
+    def margin_usd(self) -> float:
+        """Initial margin per contract in USD at this bar."""
+        return self.feed.margin[0] * self.usd_per_local()
 
     def get_margin(self, price: float) -> float:
-        return self.p.margin_usd
+        return 0.0
 
     def getvalue(self, position, price):
-        return abs(position.size) * self.p.margin_usd
+        return 0.0
 
     def _getcommission(self, size, price, pseudoexec):
-        return abs(size) * (self.fee_local + self.slippage_local) * self.usd_per_local()
+        return abs(size) * (self.fee_local() + self.slippage_local()) * self.usd_per_local()
 
     def cashadjust(self, size, price, newprice):
         return size * (newprice - price) * self.p.mult * self.usd_per_local()
@@ -65,54 +81,116 @@ class ContractCommission(bt.CommInfoBase):
     def profitandloss(self, size, price, newprice):
         return size * (newprice - price) * self.p.mult * self.usd_per_local()
 
+    def get_credit_interest(self, data, pos, dt):
+        """Carrying costs of `pos` (held from the previous bar's fill instant into this bar's):
+        financing and roll costs, in USD, charged as backtrader's credit interest."""
+        contracts = abs(pos.size)
+        rate = self.usd_per_local()
+        financed = contracts * (data.financing_long[0] if pos.size > 0 else
+                                data.financing_short[0])
+        roll_local = contracts * data.roll_cost[0]
+        if financed:
+            self.pending["financing_usd"] += financed
+            self.pending["financing_local"] += financed / rate
+        if roll_local:
+            self.pending["roll_cost_usd"] += roll_local * rate
+            self.pending["roll_cost_local"] += roll_local
+            self.pending["rolls"] += int(data.rolls[0])
+        return roll_local * rate - financed
+
+    def take_pending(self) -> dict:
+        """The carrying costs charged since the last call (and reset them)."""
+        taken = dict(self.pending)
+        for key in self.pending:
+            self.pending[key] = 0
+        return taken
+
     def fees_usd(self, size: float) -> float:
-        return abs(size) * self.fee_local * self.usd_per_local()
+        return abs(size) * self.fee_local() * self.usd_per_local()
 
     def slippage_usd(self, size: float) -> float:
-        return abs(size) * self.slippage_local * self.usd_per_local()
+        return abs(size) * self.slippage_local() * self.usd_per_local()
 
 
-def margin_usd(instrument: Instrument, reference_price: float, usd_per_local: float,
-               override: float | None = None) -> float:
-    """Initial margin per contract in USD: the registry's amount (or a run's override), or for
-    spot instruments a rate of one lot's notional at `reference_price`."""
-    if override is not None:
-        return override
-    if instrument.initial_margin:
-        return instrument.initial_margin * usd_per_local
-    return instrument.margin_rate * instrument.multiplier * reference_price * usd_per_local
+def contracts_for(strategy, data, comminfo: ContractCommission, budget_usd: float,
+                  max_leverage: float = math.inf, others: tuple[float, float] = (0.0, 0.0)
+                  ) -> int:
+    """Whole contracts such that one typical daily move costs about `budget_usd`, within the
+    leverage cap and the margin the account can post.
 
-
-def contracts_for(strategy, data, comminfo: ContractCommission, budget_usd: float) -> int:
-    """Whole contracts such that one typical daily move costs about `budget_usd`.
-
-    contracts = floor(budget / (daily volatility in price units x point value in USD)), with the
-    daily volatility known at the bar from the feed's `volatility` line. Below one contract the
-    trade is skipped and the strategy records why.
+    risk: floor(budget / (daily volatility in price units x point value in USD)), with the
+    daily volatility known at the bar from the feed's `volatility` line. Then at most
+    floor((max_leverage x equity - gross notional of the other positions) / one contract's
+    notional), and at most floor((equity - initial margin of the other positions) / one
+    contract's initial margin). `others` = (gross notional, initial margin) of the other
+    positions and orders, USD. Below one contract the trade is skipped and the strategy
+    records why; a size the caps cut is recorded too.
     """
     volatility = data.volatility[0]
-    point_value_usd = comminfo.p.mult * comminfo.usd_per_local()
+    rate = comminfo.usd_per_local()
+    point_value_usd = comminfo.p.mult * rate
     if math.isnan(volatility) or not volatility > 0:
         strategy.record_skip(data, "no volatility estimate yet")
         return 0
-    contracts = math.floor(budget_usd / (volatility * point_value_usd))
-    if contracts < 1:
+    wanted = math.floor(budget_usd / (volatility * point_value_usd))
+    if wanted < 1:
         strategy.record_skip(
             data, f"risk budget {budget_usd:,.0f} USD is below one contract's daily risk "
                   f"{volatility * point_value_usd:,.0f} USD")
+        return 0
+    equity = strategy.broker.getvalue()
+    notional = abs(data.close[0] + data.roll_offset[0]) * point_value_usd
+    by_leverage = math.floor((max_leverage * equity - others[0]) / notional) \
+        if math.isfinite(max_leverage) and notional > 0 else wanted
+    margin = comminfo.margin_usd()
+    by_margin = math.floor((equity - others[1]) / margin) if margin > 0 else wanted
+    contracts = max(0, min(wanted, by_leverage, by_margin))
+    if contracts < 1:
+        reason = f"the account cannot carry the margin for {wanted} contracts" \
+            if by_margin < 1 else \
+            f"the leverage cap {max_leverage:g}x leaves no room for one contract"
+        strategy.record_skip(data, reason)
+    elif contracts < wanted:
+        strategy.record_cap(data, wanted, contracts,
+                            "max_leverage" if by_leverage < min(wanted, by_margin) else "margin")
     return contracts
 
 
 class RiskBudgetSizer(bt.Sizer):
-    """Sizes every order with `contracts_for` and the run's risk budget; playbooks call
-    `contracts(data, share)` for a leg sized by a share of the budget (a hedge)."""
+    """Sizes every order with `contracts_for` and the run's risk budget and leverage cap;
+    playbooks call `contracts(data, share)` for a leg sized by a share of the budget (a hedge).
+    Orders sized on the same bar count against the caps together."""
 
-    params = (("risk_budget_usd", 10_000.0),)
+    params = (("risk_budget_usd", 10_000.0), ("max_leverage", math.inf))
+
+    def __init__(self):
+        self._bar, self._sized = None, {}
 
     def _getsizing(self, comminfo, cash, data, isbuy):
-        return contracts_for(self.strategy, data, comminfo, self.p.risk_budget_usd)
+        return self.contracts(data)
 
     def contracts(self, data, budget_share: float = 1.0) -> int:
+        if self._bar != len(self.strategy):
+            self._bar, self._sized = len(self.strategy), {}
         comminfo = self.broker.getcommissioninfo(data)
-        return contracts_for(self.strategy, data, comminfo,
-                             self.p.risk_budget_usd * budget_share)
+        contracts = contracts_for(self.strategy, data, comminfo,
+                                  self.p.risk_budget_usd * budget_share, self.p.max_leverage,
+                                  self._others(data))
+        self._sized[data._name] = (data, contracts)
+        return contracts
+
+    def _others(self, data) -> tuple[float, float]:
+        """Gross notional and initial margin (USD) of the positions in other instruments and
+        of the orders sized on this bar for them."""
+        held = {d._name: (d, abs(p.size)) for d, p in self.broker.positions.items() if p.size}
+        held.update({name: value for name, value in self._sized.items()})
+        notional = margin = 0.0
+        for name, (other, contracts) in held.items():
+            if name == data._name or not contracts:
+                continue
+            comminfo = self.broker.getcommissioninfo(other)
+            rate = comminfo.usd_per_local()
+            notional += contracts * abs(other.close[0] + other.roll_offset[0]) * \
+                comminfo.p.mult * rate
+            margin += contracts * comminfo.margin_usd()
+        return notional, margin

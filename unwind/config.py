@@ -23,7 +23,14 @@ class RunConfig:
     # Calendar days loaded before `start` so indicators are ready; None = the playbook's own.
     warmup_days: int | None = None
     cash_usd: float = 1_000_000.0
-    slippage_ticks: float = 1.0
+    # Ticks lost per contract per side for every instrument; None = each one's registry value.
+    slippage_ticks: float | None = None
+    # "fixed", or "volatility": the ticks widen with recent volatility (unwind/costs.py).
+    slippage_model: str = "volatility"
+    # Gross notional of all positions at most this multiple of equity (unwind/margin.py).
+    max_leverage: float = 3.0
+    # Broker markup on the financing of spot positions, fraction a year (unwind/financing.py).
+    financing_markup: float = 0.005
     allow_defects: bool = False
     # The episode the window comes from, and the date days_to_first_entry counts from.
     episode: str | None = None
@@ -49,13 +56,26 @@ class RunConfig:
             for symbol, value in overrides:
                 if not isinstance(value, (int, float)) or value < 0:
                     raise DataError(f"--{kind} {symbol}={value!r}: expected an amount >= 0")
-        if (self.warmup_days or 0) < 0 or self.cash_usd <= 0 or self.slippage_ticks < 0:
+        if (self.warmup_days or 0) < 0 or self.cash_usd <= 0 or (self.slippage_ticks or 0) < 0:
             raise DataError("warmup_days and slippage_ticks must be >= 0 and cash_usd > 0")
+        from unwind.costs import MODELS
+
+        if self.slippage_model not in MODELS:
+            raise DataError(f"--slippage-model {self.slippage_model!r}"
+                            f"{nearest(self.slippage_model, MODELS)}; expected one of "
+                            f"{', '.join(MODELS)}")
+        if not self.max_leverage > 0:
+            raise DataError(f"--max-leverage {self.max_leverage!r}: expected a multiple > 0")
+        if not 0 <= self.financing_markup < 1:
+            raise DataError(f"--financing-markup {self.financing_markup!r}: expected a fraction "
+                            "a year in [0, 1), e.g. 0.005 for 0.5%")
 
     def to_json(self) -> dict:
         return {"playbook": self.playbook, "start": self.start, "end": self.end,
                 "parameters": dict(self.parameters), "warmup_days": self.warmup_days,
                 "cash_usd": self.cash_usd, "slippage_ticks": self.slippage_ticks,
+                "slippage_model": self.slippage_model, "max_leverage": self.max_leverage,
+                "financing_markup": self.financing_markup,
                 "allow_defects": self.allow_defects, "episode": self.episode,
                 "first_trigger": self.first_trigger, "margins": dict(self.margins),
                 "fees": dict(self.fees)}

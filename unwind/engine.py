@@ -9,7 +9,6 @@ carries a `fresh` line the playbook checks (1 on the feed's own bars).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,8 +23,9 @@ from strategies import regime as regimes
 from strategies import signals
 from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
 from strategies.inputs import Inputs, availability
-from unwind import compat, metrics
-from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer, margin_usd
+from unwind import compat, costs, execution, financing, metrics
+from unwind import margin as margins
+from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
 from unwind.config import RunConfig, build_parameters
 from unwind.datafeed import EPOCH_ORDINAL, date_numbers, make_feed
 
@@ -34,7 +34,8 @@ REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
 TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price",
                  "exit_price", "currency", "gross_pnl_local", "fees_local", "pnl_local",
                  "fx_rate", "pnl_usd", "fees_usd", "exit_reason", "bars_held", "mae_usd",
-                 "mfe_usd", "status"]
+                 "mfe_usd", "status", "rolls", "roll_gap", "roll_cost_usd", "financing_local",
+                 "financing_usd"]
 
 
 @dataclass
@@ -43,6 +44,7 @@ class RunResult:
     parameters: dict
     equity: pd.Series
     gross_notional: pd.Series   # USD value of the open contracts at each bar's close
+    margin: pd.Series           # USD initial margin of the open contracts at each bar's close
     trades: pd.DataFrame
     metrics: dict[str, float]
     skips: list[dict]
@@ -52,6 +54,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     prices: pd.DataFrame | None = None    # traded OHLC, session flags and regime, window only
     signals: pd.DataFrame | None = None   # the playbook's decision lines, window only
+    execution: dict = field(default_factory=dict)   # manifest "execution": costs, rolls, ...
 
 
 def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
@@ -99,12 +102,8 @@ def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarr
 
 def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
     """Typical daily move in price units known at each bar (20 trading days of returns)."""
-    bars_per_day = 1.0 if not is_intraday(bar) else \
-        calendars.session_hours(instrument) * pd.Timedelta(hours=1) / BARS[bar]
-    window = int(round(20 * bars_per_day))
-    returns = np.log(frame["close"]).diff()
-    deviation = returns.rolling(window, min_periods=max(5, window // 2)).std()
-    return (frame["close"] * deviation * math.sqrt(bars_per_day)).to_numpy()
+    return (frame["close"] * margins.daily_volatility(frame["close"], instrument, bar, 20)
+            ).to_numpy()
 
 
 def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
@@ -119,6 +118,11 @@ def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
         inputs.frame(*onto).index)
 
 
+# Execution lines that count events between two of the feed's own bars: a repeated bar carries
+# none (the next fresh bar collects them), so nothing is charged twice.
+EVENT_LINES = ("rolls", "roll_cost", "financing_long", "financing_short")
+
+
 def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
     """Reindex onto the union of the traded calendars: a missing bar repeats the last close as a
     flat bar (open = high = low = close) and carries fresh = 0, so playbooks skip it."""
@@ -128,6 +132,9 @@ def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
     for column in ("open", "high", "low"):
         full.loc[~fresh, column] = full.loc[~fresh, "close"]
     full.loc[~fresh, "volume"] = 0.0
+    for column in EVENT_LINES:
+        if column in full:
+            full.loc[~fresh, column] = 0.0
     full["fresh"] = fresh.astype(float)
     return full
 
@@ -142,9 +149,10 @@ class Prepared:
     window_end: pd.Timestamp
     bars: dict
     frames: dict[str, pd.DataFrame]
-    margins_usd: dict[str, float]
     regime_codes: pd.Series | None
     notes: list[str]
+    execution: dict = field(default_factory=dict)
+    extra_series: dict = field(default_factory=dict)   # execution inputs, for the manifest
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -185,12 +193,33 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                                                     instruments.get(symbol).tick_size)
     if known_by is not None:
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
+    extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
+                                  known_by, on_tick_grid)
+    printed, plans = {}, {}
+    for symbol in traded:
+        # futures trade on their roll-adjusted series: playbooks and P&L see the market's moves,
+        # not the continuous series' jumps at contract switches (feeds/rolls.py)
+        instrument, key = instruments.get(symbol), (symbol, playbook.BAR)
+        printed[symbol] = bars[key]
+        plans[symbol] = execution.roll_plan(instrument, bars[key], playbook.BAR, extra)
+        if plans[symbol] is not None:
+            offsets = plans[symbol].offsets(bars[key].index, instrument, playbook.BAR)
+            if offsets.any():
+                adjusted = bars[key].copy()
+                for column in ("open", "high", "low", "close"):
+                    adjusted[column] = (bars[key][column] - offsets).round(10)
+                adjusted.attrs = bars[key].attrs
+                bars[key] = adjusted
     inputs = Inputs(bars)
     signal_lines = playbook.prepare(inputs, parameters)
     union = bars[(traded[0], playbook.BAR)].index
     for symbol in traded[1:]:
         union = union.union(bars[(symbol, playbook.BAR)].index)
-    frames, margins, notes, regime_codes = {}, {}, [], None
+    frames, notes, regime_codes = {}, [], None
+    report = {"slippage": costs.describe(config.slippage_model, config.slippage_ticks),
+              "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
+              "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
+              "margin": [], "inputs_missing": extra.missing}
     for symbol in traded:
         instrument = instruments.get(symbol)
         frame = bars[(symbol, playbook.BAR)]
@@ -198,21 +227,33 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         rate, rate_source = _usd_per_local(instrument, frame, inputs, onto)
         notes.append(f"{symbol}: {instrument.currency} converted with {rate_source}")
         regime_codes = _regime(inputs, onto)
+        fill_times = _fill_times(frame, instrument, playbook.BAR)
+        fills = pd.to_datetime((fill_times["open_time"] - EPOCH_ORDINAL) * 86_400e9, utc=True
+                               ).as_unit("ns").round("s")
+        lines = execution.lines(instrument, frame, printed[symbol]["close"], playbook.BAR,
+                                pd.DatetimeIndex(fills), rate, extra, config, plans[symbol])
         columns = {"usd_per_local": rate,
                    "volatility": _daily_volatility(frame, instrument, playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
                    "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
-                   **_fill_times(frame, instrument, playbook.BAR)}
+                   **fill_times, **lines.columns}
         full = pd.concat([frame, pd.DataFrame(columns, index=frame.index),
                           signal_lines[symbol]], axis=1)
         if len(traded) > 1:
             full = _onto_union(full, union)
         frames[symbol] = full.astype("float64")
-        margins[symbol] = margin_usd(instrument, float(frame["close"].iloc[0]), float(rate[0]),
-                                     dict(config.margins).get(symbol))
+        if lines.plan is not None:
+            report["rolls"][symbol] = lines.plan.to_json()
+            notes.append(lines.plan.note)
+        if lines.financing:
+            report["financing"][symbol] = lines.financing
+        notes += lines.notes
+        report["margin"].append(margins.describe(instrument, dict(config.margins).get(symbol)))
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
-    return Prepared(playbook, parameters, window_start, window_end, bars, frames, margins,
-                    regime_codes, notes)
+    notes.append(f"costs: {report['slippage']}; gross leverage capped at "
+                 f"{config.max_leverage:g}x equity")
+    return Prepared(playbook, parameters, window_start, window_end, bars, frames,
+                    regime_codes, notes, report, extra.frames)
 
 
 def run(config: RunConfig) -> RunResult:
@@ -251,19 +292,16 @@ def execute(ready: Prepared, config: RunConfig, strategy_class=None):
     for symbol, frame in ready.frames.items():
         feed = make_feed(frame, symbol)
         cerebro.adddata(feed)
-        commission = ContractCommission(instrument=instruments.get(symbol),
-                                        slippage_ticks=config.slippage_ticks,
-                                        fee_per_contract=dict(config.fees).get(symbol),
-                                        margin_usd=ready.margins_usd[symbol])
-        commission.rate_line = feed.lines.usd_per_local
+        commission = ContractCommission(instrument=instruments.get(symbol))
+        commission.feed = feed
         cerebro.broker.addcommissioninfo(commission, name=symbol)
     parameters = ready.parameters
-    cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd)
+    cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd,
+                     max_leverage=config.max_leverage)
     trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
     strategy_class = strategy_class or ready.playbook.Strategy
     accepted = set(strategy_class.params._getkeys())
     cerebro.addstrategy(strategy_class, trade_from=trade_from,
-                        slippage_ticks=config.slippage_ticks,
                         **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__
                            if k in accepted})
     return cerebro.run()[0]
@@ -271,7 +309,7 @@ def execute(ready: Prepared, config: RunConfig, strategy_class=None):
 
 # Lines the engine adds to every traded frame; the rest of a frame's columns are the playbook's.
 ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "volatility",
-                "session", "regime", "open_time", "close_time", "fresh")
+                "session", "regime", "open_time", "close_time", "fresh") + execution.LINES
 
 
 def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
@@ -284,6 +322,7 @@ def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
                         f"{config.start}..{config.end}")
     window = equity[inside]
     notional = pd.Series(strategy.gross_notionals, index=times, name="gross_notional_usd")
+    margin = pd.Series(strategy.margin_values, index=times, name="margin_usd")
     trades = pd.DataFrame(strategy.trade_records, columns=TRADE_COLUMNS)
     exposure = _exposure(strategy, inside)
     run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
@@ -293,20 +332,25 @@ def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
         in_window = codes[(codes.index >= ready.window_start) &
                           (codes.index < ready.window_end)].dropna()
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
+    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
     series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
-               "synthetic": frame.attrs["synthetic"]} for key, frame in ready.bars.items()]
+               "synthetic": frame.attrs["synthetic"]} for key, frame in used.items()]
     prices, signal_lines = [], []
     for symbol, frame in ready.frames.items():
         shown = frame.loc[window.index]
-        prices.append(shown[["open", "high", "low", "close", "session", "regime"]]
-                      .assign(symbol=symbol))
+        # the printed prices (what the market showed): the traded ones plus the roll offset
+        printed = shown[["open", "high", "low", "close"]].add(shown["roll_offset"], axis=0)
+        prices.append(printed.round(10).assign(session=shown["session"], regime=shown["regime"],
+                                               symbol=symbol))
         own = [c for c in frame.columns if c not in ENGINE_LINES]
         signal_lines.append(shown[own].assign(symbol=symbol))
     parameters = ready.parameters
+    execution_report = dict(ready.execution, leverage_caps=strategy.capped,
+                            margin_calls=strategy.margin_calls)
     return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
-                     window, notional[inside], trades, metrics.compute(run_data), strategy.skips,
-                     window_regime, series, any(s["synthetic"] for s in series), ready.notes,
-                     pd.concat(prices), pd.concat(signal_lines))
+                     window, notional[inside], margin[inside], trades, metrics.compute(run_data),
+                     strategy.skips, window_regime, series, any(s["synthetic"] for s in series),
+                     ready.notes, pd.concat(prices), pd.concat(signal_lines), execution_report)
 
 
 def _exposure(strategy, inside: np.ndarray) -> float:

@@ -80,14 +80,15 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
         "data": result.series, "package_versions": _versions(), "git_commit": _git_commit(),
         "seed": None, "started": started, "finished": finished,
         "regime_shares": result.regime_shares, "skipped_trades": result.skips,
-        "notes": result.notes,
+        "notes": result.notes, "execution": result.execution,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     (directory / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True)
                                             + "\n")
     equity = pd.DataFrame({"time": _iso(result.equity.index),
                            "equity_usd": result.equity.to_numpy(),
-                           "gross_notional_usd": result.gross_notional.to_numpy()})
+                           "gross_notional_usd": result.gross_notional.to_numpy(),
+                           "margin_usd": result.margin.to_numpy()})
     equity.to_csv(directory / "equity.csv", index=False, float_format="%.6f")
     result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
     prices = result.prices.assign(time=_iso(result.prices.index))

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from feeds import instruments
-from strategies.base import Playbook
+from strategies.base import Playbook, target_size
 from unwind import compat
-from strategies.base import target_size
-from unwind.accounting import ContractCommission, RiskBudgetSizer, margin_usd
+from unwind.accounting import ContractCommission, RiskBudgetSizer
 from unwind.datafeed import date_numbers, make_feed
 
 
@@ -23,36 +22,57 @@ class Scripted(Playbook):
         size = self.p.script.get(len(self))
         if size == "long":
             target_size(self, self.data, +1)
+        elif size == "flat":
+            target_size(self, self.data, 0)
         elif size:
             (self.buy if size > 0 else self.sell)(size=abs(size))
 
 
-def run_script(symbol, opens, script, cash=1_000_000.0, hkd_per_usd=None, budget=None,
-               volatility=1.0, highs=None, lows=None, closes=None):
-    compat.install()
+def script_frame(symbol, opens, hkd_per_usd=None, volatility=1.0, highs=None, lows=None,
+                 closes=None, **lines):
+    """A tiny engine frame: one bar a day, fills at 01:15 UTC (as HSI's session open), and the
+    execution lines of unwind/execution.py at simple values (1 tick of slippage, the registry's
+    fee, the registry's dated margin, no rolls, no financing) unless given in `lines`."""
+    instrument = instruments.get(symbol)
     index = pd.date_range("2024-08-01", periods=len(opens), freq="D", tz="UTC")
     rates = [1.0 / r for r in hkd_per_usd] if hkd_per_usd else [1.0] * len(opens)
-    frame = pd.DataFrame({"open": opens, "high": highs or opens, "low": lows or opens,
-                          "close": closes or opens, "volume": 0.0, "usd_per_local": rates,
-                          "volatility": volatility, "regime": 0.0,
-                          # fills happen at 01:15 UTC, the bar's session open (as HSI's)
-                          "open_time": date_numbers(index + pd.Timedelta(minutes=75)),
-                          "close_time": date_numbers(index + pd.Timedelta(hours=8))},
-                         index=index, dtype="float64")
+    closes = closes or opens
+    fee = instrument.fee_per_contract if instrument.fee_in == instrument.currency else \
+        [instrument.fee_per_contract / r for r in rates]
+    margin = instrument.initial_margin or \
+        [instrument.margin_rate * c * instrument.multiplier for c in closes]
+    columns = {"open": opens, "high": highs or opens, "low": lows or opens, "close": closes,
+               "volume": 0.0, "usd_per_local": rates, "volatility": volatility, "regime": 0.0,
+               "open_time": date_numbers(index + pd.Timedelta(minutes=75)),
+               "close_time": date_numbers(index + pd.Timedelta(hours=8)),
+               "roll_offset": 0.0, "rolls": 0.0, "roll_cost": 0.0, "slippage_ticks": 1.0,
+               "fee_local": fee, "financing_long": 0.0, "financing_short": 0.0,
+               "margin": margin}
+    columns.update(lines)
+    return pd.DataFrame(columns, index=index, dtype="float64")
+
+
+def run_frame(symbol, frame, script, cash=1_000_000.0, budget=None, max_leverage=float("inf")):
+    compat.install()
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.broker.setcash(cash)
     feed = make_feed(frame, symbol)
     cerebro.adddata(feed)
-    instrument = instruments.get(symbol)
-    commission = ContractCommission(instrument=instrument, slippage_ticks=1.0,
-                                    margin_usd=margin_usd(instrument, opens[0], rates[0]))
-    commission.rate_line = feed.lines.usd_per_local
+    commission = ContractCommission(instrument=instruments.get(symbol))
+    commission.feed = feed
     cerebro.broker.addcommissioninfo(commission, name=symbol)
-    if budget is not None:
-        cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=budget)
-    cerebro.addstrategy(Scripted, script=script, trade_from=0.0, slippage_ticks=1.0)
+    cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=budget or 10_000.0,
+                     max_leverage=max_leverage)
+    cerebro.addstrategy(Scripted, script=script, trade_from=0.0)
     strategy = cerebro.run()[0]
     return strategy, cerebro.broker.getvalue() - cash
+
+
+def run_script(symbol, opens, script, cash=1_000_000.0, hkd_per_usd=None, budget=None,
+               volatility=1.0, highs=None, lows=None, closes=None, max_leverage=float("inf"),
+               **lines):
+    frame = script_frame(symbol, opens, hkd_per_usd, volatility, highs, lows, closes, **lines)
+    return run_frame(symbol, frame, script, cash, budget, max_leverage)
 
 
 def test_gc_round_trip_100_ounces():
@@ -148,16 +168,10 @@ def test_a_position_open_at_the_end_is_marked_to_the_last_close():
 
 
 def test_margin_blocks_an_order_the_account_cannot_carry():
-    # GC initial margin is 11,000 USD a contract; with 10,000 USD cash the order is refused.
-    strategy, change = run_script("GC", [2400.0] * 4, {1: +1}, cash=10_000.0)
+    # GC initial margin is 11,000 USD a contract; with 10,000 USD cash the sizer refuses it.
+    strategy, change = run_script("GC", [2400.0] * 4, {1: "long"}, cash=10_000.0)
     assert change == 0.0 and strategy.trade_records == []
     assert "cannot carry the margin" in strategy.skips[0]["reason"]
-
-
-def test_spot_margin_is_a_rate_of_notional():
-    # XAUUSD: 5% of one 100 oz lot at 2,400 = 12,000 USD. USDJPY: 3.33% of 100,000 USD.
-    assert margin_usd(instruments.get("XAUUSD"), 2400.0, 1.0) == pytest.approx(12_000.0)
-    assert margin_usd(instruments.get("USDJPY"), 150.0, 1 / 150.0) == pytest.approx(3_330.0)
 
 
 def test_sizer_buys_whole_contracts_from_the_risk_budget():

@@ -126,9 +126,10 @@ def test_a_rerun_writes_byte_identical_metrics(real_store, tmp_path, run_cli):
     assert list(trades.columns) == [
         "entry_time", "exit_time", "symbol", "side", "contracts", "entry_price", "exit_price",
         "currency", "gross_pnl_local", "fees_local", "pnl_local", "fx_rate", "pnl_usd",
-        "fees_usd", "exit_reason", "bars_held", "mae_usd", "mfe_usd", "status"]
+        "fees_usd", "exit_reason", "bars_held", "mae_usd", "mfe_usd", "status", "rolls",
+        "roll_gap", "roll_cost_usd", "financing_local", "financing_usd"]
     equity = pd.read_csv(f"{directories[0]}/equity.csv")
-    assert list(equity.columns) == ["time", "equity_usd", "gross_notional_usd"]
+    assert list(equity.columns) == ["time", "equity_usd", "gross_notional_usd", "margin_usd"]
     assert equity["time"][0].endswith("+00:00")
     manifest = json.loads(open(f"{directories[0]}/manifest.json").read())
     assert len(manifest["config_sha256"]) == 64 and manifest["data"][0]["data_sha256"]

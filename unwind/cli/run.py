@@ -47,9 +47,21 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
               help="Calendar days of data before --start (default: the playbook's own).")
 @click.option("--cash", type=click.FloatRange(min=1), default=1_000_000.0, show_default=True,
               help="Starting cash in USD.")
-@click.option("--slippage-ticks", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Ticks lost per contract per side on every fill, on top of the registry's "
-                   "fee (whole ticks keep fill prices on the contract's grid).")
+@click.option("--slippage-model", type=click.Choice(["fixed", "volatility"]),
+              default="volatility", show_default=True,
+              help="fixed: the same ticks on every fill; volatility: the ticks widen with recent "
+                   "volatility against its one-year median, up to 5x.")
+@click.option("--slippage-ticks", type=click.FloatRange(min=0), default=None,
+              help="Ticks lost per contract per side on every fill of every instrument, on top "
+                   "of the fee (default: each instrument's registry value; whole ticks keep "
+                   "fill prices on the contract's grid).")
+@click.option("--max-leverage", type=click.FloatRange(min=0, min_open=True), default=3.0,
+              show_default=True, help="Gross notional of all positions at most this multiple "
+                                      "of equity; the sizer cuts orders to fit.")
+@click.option("--financing-markup", type=click.FloatRange(min=0, max=1, max_open=True),
+              default=0.005, show_default=True,
+              help="Broker markup on the financing of spot FX and gold, a fraction a year "
+                   "(0.005 = 0.5%).")
 @click.option("--margin", "margins", multiple=True, metavar="SYM=USD",
               help="Initial margin per contract in USD, overriding the registry (repeatable).")
 @click.option("--fee", "fees", multiple=True, metavar="SYM=AMOUNT",
@@ -59,8 +71,9 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
               "(default runs/out).")
 @store_option
 @json_option
-def command(playbook, episode, start, end, parameters, warmup_days, cash, slippage_ticks, margins, fees,
-            allow_defects, out, store_path, as_json) -> None:
+def command(playbook, episode, start, end, parameters, warmup_days, cash, slippage_model,
+            slippage_ticks, max_leverage, financing_markup, margins, fees, allow_defects, out,
+            store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
     import datetime as dt
 
@@ -72,7 +85,9 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
     if episode and (start or end):
         raise DataError("--episode sets the window; drop --start/--end")
     options = dict(parameters=_parse_pairs(parameters), warmup_days=warmup_days,
-                   cash_usd=cash, slippage_ticks=slippage_ticks, allow_defects=allow_defects,
+                   cash_usd=cash, slippage_ticks=slippage_ticks, slippage_model=slippage_model,
+                   max_leverage=max_leverage, financing_markup=financing_markup,
+                   allow_defects=allow_defects,
                    margins=_parse_amounts(margins, "--margin"),
                    fees=_parse_amounts(fees, "--fee"), store=store_path)
     config = for_episode(playbook, episode, **options) if episode else RunConfig(
@@ -102,3 +117,10 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
     click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:
         click.echo(f"skipped {skip['time'][:16]} {skip['symbol']}: {skip['reason']}")
+    capped = result.execution.get("leverage_caps", [])
+    if capped:
+        click.echo(f"{len(capped)} order(s) cut to fit --max-leverage {config.max_leverage:g} or "
+                   "the margin (manifest.json execution.leverage_caps)")
+    for call in result.execution.get("margin_calls", []):
+        click.echo(f"margin call {call['time'][:16]}: equity {call['equity_usd']:,.0f} USD below "
+                   f"maintenance {call['maintenance_usd']:,.0f} USD; positions cut at the next open")

@@ -1,0 +1,281 @@
+"""Futures rolls: when a trader rolls each contract, when a stored continuous series changes
+contract, and how far it jumped when it did.
+
+Two dates per contract cycle, both computed from the registry's `roll` rule on the exchange
+calendar (never typed in):
+
+- the **roll date**: the trader's roll, by the exchange convention the rule names (GC, ZN, ZB
+  two business days before first notice, so a long never enters the delivery window; NQ eight
+  days before expiry, CME's equity-index roll date; HSI the day before expiry). A position held
+  across it pays both legs' fee and slippage.
+- the **switch**: where Yahoo's continuous series (`GC=F`, `NQ=F`, `ZN=F`) moves to the next
+  contract. Measured on 2009-2026 data it is the session after the expiring contract's last
+  trading day, and the last trading day's own close is often stale (the expiring NQ stops at the
+  9:30 ET special opening quotation, ZN at 12:01 CT), so the jump is spread over two sessions:
+  the **switch span** runs from the close of the session before expiry to the close of the
+  session after it.
+
+Gap estimate. Over the switch span, the futures' move that its reference does not explain:
+  price reference (NQ vs NDX, GC vs spot XAUUSD):   gap = F1 - F0 x R1 / R0
+  yield reference (ZN vs UST10Y, ZB vs UST30Y):     gap = (F1 - F0) - beta x (y1 - y0)
+with F0, R0, y0 the closes before the span and F1, R1, y1 at its end; beta (points per
+percentage point, about minus price x duration) is the regression slope of daily futures moves
+on daily yield changes over the previous 250 sessions outside switch spans. The method's error
+is the same two-session residual on days without a switch: `noise` = 1.4826 x the median
+absolute two-session residual (as a fraction of price) over the previous 250 such sessions
+(a robust standard deviation; fat tails would inflate a plain one). A gap is **applied** only
+when |gap / F0| >= `GAP_Z` x noise; below that it cannot be told from the reference's own
+noise and the series is treated as continuous there (the manifest lists every estimate, its z,
+and whether it was applied). Applied gaps are rounded to the contract tick.
+
+Back-adjustment without look-ahead: P&L and decisions read `raw - offset`, where `offset` is the
+sum of the gaps applied at switches up to and including the bar (anchored at the first loaded
+bar, so a value at bar t uses nothing after t). Differences of that series are the market's
+move; its level differs from the printed price by `offset`, which the engine adds back when it
+reports fills.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from feeds import calendars
+from feeds.errors import DataError
+from feeds.instruments import Instrument, RollRule
+
+# Apply a gap estimate at or beyond this many noise standard deviations (2: a switch without a
+# real gap is adjusted by mistake about 5% of the time under normal noise).
+GAP_Z = 2.0
+# Sessions of history behind each noise and beta estimate, and the fewest usable.
+HISTORY_SESSIONS = 250
+MIN_SESSIONS = 60
+MONTH_CODES = "FGHJKMNQUVXZ"
+
+
+def _sessions(rule_calendar: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """Session dates (naive) on the calendar; weekdays before the calendar's first session."""
+    sessions = calendars.sessions(rule_calendar, first, last)
+    begins = sessions[0] if len(sessions) else last + pd.Timedelta(days=1)
+    early = pd.bdate_range(first.normalize(), min(last, begins - pd.Timedelta(days=1)))
+    return early.append(sessions) if len(early) else sessions
+
+
+def _month_sessions(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.DatetimeIndex:
+    return sessions[(sessions.year == year) & (sessions.month == month)]
+
+
+def _on_or_before(sessions: pd.DatetimeIndex, day: pd.Timestamp) -> pd.Timestamp:
+    return sessions[sessions <= day][-1]
+
+
+def expiry(rule: RollRule, sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+    """Last trading day of the contract for `month` of `year` under `rule.expiry`."""
+    days = _month_sessions(sessions, year, month)
+    if rule.expiry == "third_friday":
+        first = pd.Timestamp(year, month, 1)
+        friday = first + pd.Timedelta(days=(4 - first.weekday()) % 7 + 14)
+        return _on_or_before(sessions, friday)
+    if rule.expiry == "two_business_days_before_third_wednesday":
+        first = pd.Timestamp(year, month, 1)
+        wednesday = first + pd.Timedelta(days=(2 - first.weekday()) % 7 + 14)
+        return sessions[sessions < wednesday][-2]
+    offset = {"last_business_day": 1, "business_day_before_last": 2,
+              "third_last_business_day": 3, "seventh_business_day_before_last": 8}[rule.expiry]
+    return days[-offset]
+
+
+def first_notice(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timestamp:
+    """First notice day of a physically delivered contract: the last business day of the month
+    before the contract month (CME Group rule for COMEX metals and CBOT Treasuries)."""
+    before = pd.Timestamp(year, month, 1) - pd.Timedelta(days=1)
+    return _month_sessions(sessions, before.year, before.month)[-1]
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One contract of the roll cycle: its month, last trading day, the trader's roll date and
+    the switch span of the continuous series (None when the series is a cash-index proxy)."""
+
+    contract: str           # e.g. "NQZ2025"
+    expiry: dt.date
+    roll: dt.date
+    switch_start: dt.date | None   # the session before expiry: the span's base close
+    switch_end: dt.date | None     # the session after expiry: where the gap is applied
+
+
+def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> list[Cycle]:
+    """Every contract of `instrument`'s roll cycle whose roll or switch falls in first..last."""
+    rule = instrument.roll
+    if rule is None:
+        raise DataError(f"{instrument.symbol} has no roll rule in the registry")
+    sessions = _sessions(instrument.calendar, first - pd.Timedelta(days=100),
+                         last + pd.Timedelta(days=130))
+    pad = pd.Timedelta(days=40)  # a contract's roll, expiry and switch lie within 40 days
+    out = []
+    for year in range(first.year - 1, last.year + 2):
+        for code in rule.months:
+            month = MONTH_CODES.index(code) + 1
+            start = pd.Timestamp(year, month, 1)
+            if start - pad < sessions[0] or start + pad > sessions[-1]:
+                continue
+            last_trade = expiry(rule, sessions, year, month)
+            anchor = first_notice(sessions, year, month) if rule.roll == "first_notice" \
+                else last_trade
+            roll = sessions[sessions < anchor][-rule.roll_days] if rule.roll_days else anchor
+            switch_start = switch_end = None
+            if rule.series == "after_expiry":
+                switch_start = sessions[sessions < last_trade][-1]
+                switch_end = sessions[sessions > last_trade][0]
+            dates = [roll] + ([switch_end] if switch_end is not None else [])
+            if any(first <= d <= last for d in dates):
+                out.append(Cycle(f"{instrument.symbol}{code}{year}", last_trade.date(),
+                                 roll.date(), switch_start and switch_start.date(),
+                                 switch_end and switch_end.date()))
+    return sorted(out, key=lambda c: c.roll)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The estimated jump of a continuous series at one switch, in price points."""
+
+    contract: str
+    date: dt.date            # the switch span's last session: the bar the gap is applied on
+    start: dt.date           # the close the span is measured from
+    reference: str | None    # the series the estimate comes from (None: none covers the span)
+    estimate: float | None   # price points (None without a reference or history)
+    noise: float | None      # robust std of the two-session residual, fraction of price
+    z: float | None
+    applied: float           # price points removed from P&L at this switch (0 if not applied)
+
+    def to_json(self) -> dict:
+        def number(value):
+            return None if value is None else round(float(value), 6)
+        return {"contract": self.contract, "date": self.date.isoformat(),
+                "from_close_of": self.start.isoformat(), "reference": self.reference,
+                "estimate_points": number(self.estimate), "noise_fraction": number(self.noise),
+                "z": number(self.z), "applied_points": number(self.applied)}
+
+
+def reference_values(frame: pd.DataFrame, bar: str, instrument: Instrument) -> pd.Series:
+    """A reference series as one value per trading date (naive), the date's own close for a
+    daily series; an intraday one sampled at the roll rule's `reference_at` (local time of
+    `instrument`): the mean of the closes just before and just after that instant (one close
+    when a bar closes exactly then), NaN when either is more than one bar away."""
+    from feeds.bars import BARS, is_intraday
+
+    if not is_intraday(bar):
+        return pd.Series(frame["close"].to_numpy(), index=frame.index.tz_localize(None))
+    at = dt.time.fromisoformat(instrument.roll.reference_at)
+    dates = pd.DatetimeIndex(frame.index.tz_convert(instrument.timezone).normalize()
+                             .tz_localize(None).unique())
+    instants = (dates + pd.Timedelta(hours=at.hour, minutes=at.minute)).tz_localize(
+        instrument.timezone, ambiguous=False, nonexistent="shift_forward").tz_convert("UTC")
+    closes = pd.Series(frame["close"].to_numpy(), index=frame.index + BARS[bar])
+    position = closes.index.searchsorted(instants, side="right")
+    before = np.clip(position - 1, 0, len(closes) - 1)
+    after = np.clip(position - (closes.index[before] == instants), 0, len(closes) - 1)
+    near = (np.abs(closes.index[before] - instants) <= BARS[bar]) & \
+        (np.abs(closes.index[after] - instants) <= BARS[bar])
+    values = (closes.to_numpy()[before] + closes.to_numpy()[after]) / 2
+    return pd.Series(np.where(near, values, np.nan), index=dates).dropna()
+
+
+def residuals(futures: pd.Series, reference: pd.Series, kind: str,
+              excluded: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Per session: the futures' fractional move its reference does not explain, and beta
+    (price-points per yield point; NaN for a price reference). `reference` is already on the
+    futures' dates. Sessions flagged in `excluded` (switch spans) do not enter beta."""
+    moves = futures.diff()
+    if kind == "price":
+        unexplained = moves - futures.shift(1) * (reference / reference.shift(1) - 1)
+        beta = pd.Series(np.nan, index=futures.index)
+    else:
+        changes = reference.diff()
+        clean_moves = moves.where(~excluded)
+        clean_changes = changes.where(~excluded)
+        beta = (clean_moves.rolling(HISTORY_SESSIONS, min_periods=MIN_SESSIONS)
+                .cov(clean_changes) /
+                clean_changes.rolling(HISTORY_SESSIONS, min_periods=MIN_SESSIONS).var()).shift(1)
+        unexplained = moves - beta * changes
+    return unexplained / futures.shift(1), beta
+
+
+def estimate_gaps(instrument: Instrument, futures: pd.Series,
+                  references: dict[str, pd.Series], first: pd.Timestamp) -> list[Gap]:
+    """Gaps of `futures` (daily closes, naive trading dates) at every switch from `first` on,
+    each from the first reference in the rule's order that covers the span.
+
+    `futures` and `references` must hold history before `first` for beta and the noise (the
+    engine loads `HISTORY_SESSIONS` sessions more than the run needs); a value is estimated
+    from closes up to the switch's own date only.
+    """
+    rule = instrument.roll
+    if rule is None or rule.series != "after_expiry" or futures.empty:
+        return []
+    switches = [c for c in cycles(instrument, futures.index[0], futures.index[-1])
+                if c.switch_end is not None and pd.Timestamp(c.switch_end) >= first
+                and pd.Timestamp(c.switch_end) <= futures.index[-1]]
+    index = futures.index
+    in_span = np.zeros(len(index), dtype=bool)
+    for cycle in cycles(instrument, index[0], index[-1]):
+        if cycle.switch_start is not None:
+            in_span |= (index > pd.Timestamp(cycle.switch_start)) & \
+                (index <= pd.Timestamp(cycle.switch_end))
+    prepared = {}
+    for name, series in references.items():
+        onto = series.reindex(index.union(series.index)).ffill().reindex(index)
+        fraction, beta = residuals(futures, onto, rule.reference_kind, in_span)
+        two_sessions = fraction + fraction.shift(1)
+        touched = pd.Series(in_span, index=index)
+        touched = touched | touched.shift(1, fill_value=False)
+        noise = (1.4826 * two_sessions.abs().where(~touched)
+                 .rolling(HISTORY_SESSIONS, min_periods=MIN_SESSIONS).median()).shift(1)
+        prepared[name] = (onto, beta, noise, series.index[0])
+    gaps = []
+    for cycle in switches:
+        # the span on the series' own sessions: a holiday of the reference's exchange (Yahoo
+        # skips them) moves its ends to the nearest sessions the series has
+        last_trade = pd.Timestamp(cycle.expiry)
+        before, after = index[index < last_trade], index[index > last_trade]
+        if not len(before) or not len(after) or after[0] > pd.Timestamp(cycle.switch_end) + \
+                pd.Timedelta(days=7):
+            continue
+        start, end = before[-1], after[0]
+        gap = Gap(cycle.contract, end.date(), start.date(), None, None, None, None, 0.0)
+        for name, (onto, beta, noise, covers_from) in prepared.items():
+            if covers_from > start or np.isnan(noise.get(end, np.nan)):
+                continue
+            f0, f1 = futures[start], futures[end]
+            if rule.reference_kind == "price":
+                estimate = f1 - f0 * onto[end] / onto[start]
+            else:
+                estimate = (f1 - f0) - beta[end] * (onto[end] - onto[start])
+            if np.isnan(estimate):
+                continue
+            z = estimate / f0 / noise[end]
+            applied = round(round(estimate / instrument.tick_size) * instrument.tick_size, 10) \
+                if abs(z) >= GAP_Z else 0.0
+            gap = Gap(cycle.contract, end.date(), start.date(), name, float(estimate),
+                      float(noise[end]), float(z), applied)
+            break
+        gaps.append(gap)
+    return gaps
+
+
+def offsets(trading_dates: pd.DatetimeIndex, gaps: list[Gap],
+            anchor: pd.Timestamp) -> np.ndarray:
+    """The amount to subtract from the printed price at each bar (bars labelled by their naive
+    trading date) so the series is continuous: the gaps applied at switches up to and including
+    the bar's date, counted from `anchor` (zero on the anchor's date; before it, minus the gaps
+    between the bar and the anchor)."""
+    total = np.zeros(len(trading_dates))
+    for gap in gaps:
+        if gap.applied:
+            switch = pd.Timestamp(gap.date)
+            total += np.where(trading_dates >= switch, gap.applied, 0.0) - \
+                (gap.applied if anchor >= switch else 0.0)
+    return total
