@@ -4,7 +4,8 @@ Layout: `<root>/<SERIES>/<bar>.json` names the current parquet file `<bar>-<hash
 name carries the hash of its content, and records the file's size and sha256. A write puts the
 new parquet beside the old one, then replaces the manifest with `os.replace` (atomic on POSIX),
 then removes the old parquet. A write killed at any point leaves either the old series or the new
-one, never a mix; a stray parquet or temporary file is cleaned up by the next write of that series.
+one, never a mix; a stray parquet or temporary file is swept by the next successful write of that
+series (a failed one leaves the store byte-identical).
 
 Writers of one series are serialised by a lock the OS releases when its holder dies
 (`feeds._filesystem.series_lock`), so "refuse unless --replace" holds between processes. Readers
@@ -187,8 +188,13 @@ class Store:
     def __init__(self, root: Path | str | None = None):
         from_environment = not root and bool(os.environ.get(ENVIRONMENT_VARIABLE))
         self.root = Path(root).expanduser() if root else default_root()
-        if self.root.exists() and not self.root.is_dir():
-            origin = f" (from ${ENVIRONMENT_VARIABLE})" if from_environment else ""
+        origin = f" (from ${ENVIRONMENT_VARIABLE})" if from_environment else ""
+        try:
+            is_file = self.root.exists() and not self.root.is_dir()
+        except OSError as error:  # a name too long, a loop of links
+            raise DataError(f"the store {self.root}{origin} cannot be used: "
+                            f"{_filesystem.describe(error)}") from None
+        if is_file:
             raise DataError(f"the store {self.root}{origin} is a file, not a directory; name a "
                             "directory with --store or $UNWIND_STORE")
 
@@ -400,9 +406,10 @@ class Store:
                 if isinstance(error, OSError):
                     raise DataError(self._write_failure(items, staged, error)) from None
                 raise
-            for step in staged:
+            for step in staged:  # done: sweep what dead writers and the old version left
                 with contextlib.suppress(OSError):
                     _filesystem.sync_folder(step.parquet.parent)
+                    _filesystem.sweep_temporary_files(step.parquet.parent)
                     for stale in step.parquet.parent.glob(f"{step.info.bar}-*.parquet"):
                         if stale.name != step.parquet.name:
                             stale.unlink(missing_ok=True)
@@ -422,7 +429,6 @@ class Store:
         """Write the parquet and manifest of `item` under temporary names in its folder."""
         frame = item.frame
         folder = self.root / item.series
-        _filesystem.sweep_temporary_files(folder)
         data_sha256 = frame_sha256(frame)
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=True)

@@ -380,6 +380,21 @@ def test_store_named_by_the_environment_is_a_regular_file(tmp_path, monkeypatch,
     assert path.read_text() == "x"
 
 
+@pytest.mark.parametrize("where, message", [
+    ("a" * 300, "cannot be used: File name too long (ENAMETOOLONG)"),
+    ("not-a-folder/store", "cannot create"),
+], ids=["name too long", "a file in the path"])
+def test_a_store_path_that_cannot_exist_is_one_line(where, message, tmp_path, monkeypatch,
+                                                    run_cli):
+    (tmp_path / "not-a-folder").write_text("x")
+    monkeypatch.setenv("UNWIND_STORE", str(tmp_path / where))
+    daily = tmp_path / "gc.csv"
+    daily.write_text(DAILY)
+    result = run_cli("data", "import", str(daily), "--symbol", "GC")
+    assert result.code == 1 and message in one_error_line(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gc.csv", "not-a-folder"]
+
+
 # ------------------------------------------------------------------------------ a full disk
 class _FullDisk:
     """`os` for feeds._filesystem with a disk that fills after `budget` bytes."""
@@ -427,13 +442,25 @@ def test_a_full_disk_during_import_leaves_the_store_byte_identical(
     line = one_error_line(result)
     assert f"cannot write {series} 1d to the store {env.store}: No space left on device " \
            "(ENOSPC); nothing was written, the store is unchanged" in line
-    after = tree_digest(env.store)
-    if replace:  # the write began: it swept the dead writer's file, and changed nothing else
-        before = {k: v for k, v in before.items() if not k.endswith("leftover.tmp")}
-    assert after == before
+    assert tree_digest(env.store) == before
     assert sorted(p.name for p in env.store.iterdir()) == folders  # no empty series folder
     assert run_cli("data", "import", str(path), "--symbol", series,
                    *(["--replace"] if replace else [])).code == 0
+    swept = not (env.store / "GC" / ".1d.json.leftover.tmp").exists()
+    assert swept == (series == "GC"), "the next write of a series sweeps its dead temporary files"
+
+
+def test_a_full_disk_in_the_second_series_of_a_file_writes_none_of_them(env, run_cli,
+                                                                         monkeypatch):
+    before = tree_digest(env.store)
+    maturities = env.file("jgb.csv", "date,1Y,2Y\n2024-08-01,0.1,0.2\n2024-08-02,0.11,0.21\n")
+    with monkeypatch.context() as patch:  # room for JGB1Y's two files (about 5 kB), not JGB2Y's
+        patch.setattr(_filesystem, "os", _FullDisk(7000))
+        result = run_cli("data", "import", str(maturities))
+    assert result.code == 1
+    assert "cannot write JGB1Y 1d, JGB2Y 1d to the store" in one_error_line(result)
+    assert tree_digest(env.store) == before
+    assert not (env.store / "JGB1Y").exists() and not (env.store / "JGB2Y").exists()
 
 
 def test_a_full_tmpfs_leaves_the_store_byte_identical(tmp_path, run_cli):

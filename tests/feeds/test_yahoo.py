@@ -115,3 +115,20 @@ def test_fetch_does_not_overwrite_imported_data(tmp_path):
     import_files([csv], ImportOptions(symbol="GC"), store)
     with pytest.raises(DataError, match="unwind data fetch GC@yahoo"):
         yahoo.fetch("GC", store, transport=FakeTransport(), today=TODAY)
+
+
+def test_a_broken_download_is_fetched_again_and_a_broken_import_is_not_overwritten(tmp_path):
+    store = Store(tmp_path / "store")
+    yahoo.fetch("GC", store, start="2024-08-01", end="2024-08-05",
+                transport=FakeTransport([recorded_frame()]), today=TODAY)
+    parquet = store.root / "GC" / store.info("GC", "1d").file
+    parquet.write_bytes(parquet.read_bytes()[:100])
+    with pytest.raises(DataError, match="GC 1d in the store is broken.*`unwind data fetch GC"):
+        feeds.load("GC", store=store)
+    again = yahoo.fetch("GC", store, start="2024-08-01", end="2024-08-05",
+                        transport=FakeTransport([recorded_frame()]), today=TODAY)
+    assert again.status == "fetched" and len(feeds.load("GC", store=store)) == 3
+    (store.root / "GC" / "1d.json").write_text("{")
+    with pytest.raises(DataError, match="manifest 1d.json is not valid JSON"):
+        yahoo.fetch("GC", store, start="2024-08-01", end="2024-08-05",
+                    transport=FakeTransport([recorded_frame()]), today=TODAY)
