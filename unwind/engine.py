@@ -102,8 +102,8 @@ def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarr
 
 def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
     """Typical daily move in price units known at each bar (20 trading days of returns)."""
-    return (frame["close"] * margins.daily_volatility(frame["close"], instrument, bar, 20)
-            ).to_numpy()
+    returns = np.log(frame["close"]).diff()
+    return (frame["close"] * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
 
 
 def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:

@@ -33,9 +33,11 @@ from feeds.store import Store
 from strategies.inputs import availability
 from unwind import costs, financing, margin
 
-# Calendar days of extra history loaded for the slippage model's typical volatility (252
-# sessions), the margin model and the roll estimates' beta and noise (250 sessions).
-HISTORY_DAYS = 400
+# Calendar days of extra history loaded before the run's first bar: enough sessions (about 345)
+# for the roll estimates' noise (250 sessions of residuals, each needing a beta from 60 before
+# it) and the slippage model's typical volatility (252 sessions), so those lines do not depend
+# on the playbook's warm-up.
+HISTORY_DAYS = 500
 RATE_SERIES = {"USD": ("EFFR", "UST3M"), "JPY": ("JGB1Y",)}
 LINES = ("roll_offset", "rolls", "roll_cost", "slippage_ticks", "fee_local", "financing_long",
          "financing_short", "margin")

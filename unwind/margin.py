@@ -4,7 +4,7 @@ Initial margin per contract, in the contract currency, for a fill or a hold at b
 t's open: it reads closes through bar t-1):
 
 - futures: `margin_sigmas` x price x sigma x multiplier. sigma is the larger of the 20-day and
-  60-day daily volatility of the roll-adjusted closes. SPAN sets a contract's margin to cover a
+  60-day daily volatility of the contract's returns (roll-adjusted moves over printed prices). SPAN sets a contract's margin to cover a
   one- to two-day move at high confidence, so margin follows the contract's dollar volatility;
   exchanges raise margins fast in a storm and lower them slowly, which the larger of a short and
   a long window imitates. `margin_sigmas` is the registry's dated margin divided by that dollar
@@ -40,26 +40,31 @@ DEFAULT_MAX_LEVERAGE = 3.0
 SHORT_DAYS, LONG_DAYS = 20, 60
 
 
-def daily_volatility(close: pd.Series, instrument: Instrument, bar: str, days: int) -> pd.Series:
-    """Daily volatility (fraction) over the last `days` trading days of bars, at each bar."""
+def daily_volatility(returns: pd.Series, instrument: Instrument, bar: str,
+                     days: int) -> pd.Series:
+    """Daily volatility (fraction) of per-bar `returns` over the last `days` trading days of
+    bars, at each bar."""
     per_day = bars_per_day(instrument, bar)
     window = int(round(days * per_day))
-    returns = np.log(close).diff()
     deviation = returns.rolling(window, min_periods=max(5, window // 2)).std()
     return deviation * math.sqrt(per_day)
 
 
-def margin_volatility(close: pd.Series, instrument: Instrument, bar: str) -> pd.Series:
-    """sigma of the futures margin model at each bar, from closes through that bar."""
-    return np.maximum(daily_volatility(close, instrument, bar, SHORT_DAYS),
-                      daily_volatility(close, instrument, bar, LONG_DAYS))
+def margin_volatility(raw_close: pd.Series, adjusted_close: pd.Series, instrument: Instrument,
+                      bar: str) -> pd.Series:
+    """sigma of the futures margin model at each bar, from closes through that bar: returns are
+    the roll-adjusted move over the printed price before it, the contract's own return whatever
+    the adjustment's anchor."""
+    returns = adjusted_close.diff() / raw_close.shift(1)
+    return np.maximum(daily_volatility(returns, instrument, bar, SHORT_DAYS),
+                      daily_volatility(returns, instrument, bar, LONG_DAYS))
 
 
 def initial_margin_local(instrument: Instrument, raw_close: pd.Series, adjusted_close: pd.Series,
                          bar: str) -> np.ndarray:
     """Initial margin per contract in the contract currency at each bar, known at its open."""
     if instrument.kind == "futures" and instrument.margin_sigmas > 0:
-        sigma = margin_volatility(adjusted_close, instrument, bar)
+        sigma = margin_volatility(raw_close, adjusted_close, instrument, bar)
         margin = instrument.margin_sigmas * raw_close * sigma * instrument.multiplier
         # before enough history: the registry's dated margin
         return margin.shift(1).fillna(instrument.initial_margin).to_numpy()
