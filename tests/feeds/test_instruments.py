@@ -64,3 +64,34 @@ def test_list_instruments_json(run_cli):
     rows = {row["symbol"]: row for row in json.loads(result.out)}
     assert rows["ZN"]["tick_value"] == 15.625 and rows["HSI"]["currency"] == "HKD"
     assert "VIX" not in rows
+
+
+@pytest.mark.parametrize("instrument", [i for i in instruments.load_registry().values()
+                                        if i.kind == "futures"], ids=lambda i: i.symbol)
+def test_every_future_has_a_roll_rule_and_a_margin_model(instrument):
+    rule = instrument.roll
+    assert rule is not None and rule.months and rule.roll_days >= 1
+    # a cash-index proxy never switches contract; every Yahoo continuous series does
+    assert (rule.series == "none") == bool(instrument.proxy)
+    assert 0 < instrument.maintenance_ratio < 1
+    # a volatility-scaled margin wherever the store has the series to calibrate it on
+    assert instrument.margin_sigmas > 0 or instrument.symbol == "6J"
+
+
+def test_roll_rules_are_the_exchange_cycles():
+    months = {symbol: instruments.get(symbol).roll.months
+              for symbol in ("GC", "ZN", "ZB", "NQ", "HSI")}
+    assert months == {"GC": "GJMQVZ", "ZN": "HMUZ", "ZB": "HMUZ", "NQ": "HMUZ",
+                      "HSI": "FGHJKMNQUVXZ"}
+    assert instruments.get("GC").roll.references() == [("XAUUSD", "1h"), ("XAUUSD", "1d")]
+    assert instruments.get("ZN").roll.reference_kind == "yield"
+
+
+def test_a_roll_rule_refuses_unknown_fields(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[GC]\nkind = "futures"\nname = "x"\ntimezone = "UTC"\ncalendar = "CMES"\n'
+                   'multiplier = 100\ntick_size = 0.1\nroll = { months = "GJ", expiry = '
+                   '"third_friday", roll = "expiry", roll_days = 2, series = "none", '
+                   'refrence = ["XAUUSD"] }\n')
+    with pytest.raises(DataError, match="roll: unknown field 'refrence'.*did you mean reference"):
+        instruments.load_registry(bad)
