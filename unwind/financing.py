@@ -20,8 +20,8 @@ are not modelled.
 
 Rates (percent in the store, each as known at the rollover):
 - r_USD: the effective federal funds rate (FRED DFF, series EFFR), the overnight rate brokers
-  fund dollars at; the 3-month bill yield (FRED DGS3MO, UST3M) where DFF has no value; the last
-  known value carried forward after both end (the run's notes say from when).
+  fund dollars at; the 3-month bill yield (FRED DGS3MO, UST3M) when DFF is not stored; the last
+  known value carried forward after the series ends (the run's notes say from when).
 - r_JPY: the 1-year JGB yield (MOF, JGB1Y), the shortest Japanese rate the store holds; it sat
   0.1-0.3 points below the BOJ policy rate during negative rates (2016-2024).
 - lease: GOLD_LEASE_RATE, an assumption: one-month gold lease rates (the LBMA GOFO history)

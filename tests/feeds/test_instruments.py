@@ -83,7 +83,7 @@ def test_roll_rules_are_the_exchange_cycles():
               for symbol in ("GC", "ZN", "ZB", "NQ", "HSI")}
     assert months == {"GC": "GJMQVZ", "ZN": "HMUZ", "ZB": "HMUZ", "NQ": "HMUZ",
                       "HSI": "FGHJKMNQUVXZ"}
-    assert instruments.get("GC").roll.references() == [("XAUUSD", "1h"), ("XAUUSD", "1d")]
+    assert instruments.get("GC").roll.references() == [("XAUUSD", "1h")]
     assert instruments.get("ZN").roll.reference_kind == "yield"
 
 
