@@ -33,7 +33,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +42,13 @@ import pandas as pd
 from feeds import _filesystem, instruments
 from feeds.bars import BARS, COLUMNS, check_bar, frame_sha256
 from feeds.errors import BrokenSeries, DataError, excerpt
+from feeds.manifest import Broken, SeriesInfo, SourceFile, check_manifest
+
+__all__ = ["Broken", "NewSeries", "SeriesInfo", "SourceFile", "Store", "check_series_name",
+           "default_root"]
 
 ENVIRONMENT_VARIABLE = "UNWIND_STORE"
 _TAG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # A manifest is a few hundred bytes; anything this large is not one (and is not read whole).
 _MANIFEST_MAX_BYTES = 1 << 20
 
@@ -65,106 +68,6 @@ def check_series_name(name: str) -> str:
     if "@" in name and not _TAG.match(tag):
         raise DataError(f"series {name!r}: the tag after '@' must be 1-32 letters, digits, _ or -")
     return f"{symbol}@{tag}" if "@" in name else symbol
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: str
-    sha256: str
-    format: str
-    rows: int
-
-
-@dataclass(frozen=True)
-class SeriesInfo:
-    """The manifest of one stored series. `file_sha256` and `file_bytes` describe the parquet
-    file; manifests written before they existed have "" and 0, and are checked by `data_sha256`
-    (the hash of the decoded bars) instead. `import_flags` are the options of `unwind data import`
-    that shaped the data (--clock, --format, ...), so the repair command can repeat them."""
-
-    series: str
-    bar: str
-    file: str
-    data_sha256: str
-    rows: int
-    first: str
-    last: str
-    origin: str
-    conversion: str
-    close_only: bool
-    synthetic: bool
-    imported_at: str
-    sources: tuple[SourceFile, ...] = field(default_factory=tuple)
-    file_sha256: str = ""
-    file_bytes: int = 0
-    import_flags: tuple[str, ...] = ()
-
-    @property
-    def symbol(self) -> str:
-        return self.series.split("@", 1)[0]
-
-    def to_json(self) -> dict:
-        return asdict(self) | {"import_flags": list(self.import_flags)}
-
-    @classmethod
-    def from_json(cls, data: object) -> SeriesInfo:
-        """The manifest from parsed JSON; ValueError with the reason when it is not one."""
-        if not isinstance(data, dict):
-            raise ValueError(f"holds {type(data).__name__}, not an object")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown field {excerpt(unknown[0])}")
-        required = [f.name for f in fields(cls) if f.name not in _OPTIONAL]
-        missing = [name for name in required if name not in data]
-        if missing:
-            raise ValueError(f"no {missing[0]!r} field")
-        for name, value in data.items():
-            _check_type(name, value, _TYPES[name])
-        for number, source in enumerate(data.get("sources", [])):
-            if not isinstance(source, dict) or set(source) != {"path", "sha256", "format", "rows"}:
-                raise ValueError(f"sources[{number}] is not a source record")
-            for name, kind in (("path", str), ("sha256", str), ("format", str), ("rows", int)):
-                _check_type(f"sources[{number}].{name}", source[name], kind)
-        values = dict(data)
-        values["sources"] = tuple(SourceFile(**s) for s in data.get("sources", []))
-        values["import_flags"] = tuple(data.get("import_flags", []))
-        return cls(**values)
-
-
-_OPTIONAL = {"sources", "file_sha256", "file_bytes", "import_flags"}
-_TYPES = {"series": str, "bar": str, "file": str, "data_sha256": str, "rows": int, "first": str,
-          "last": str, "origin": str, "conversion": str, "close_only": bool, "synthetic": bool,
-          "imported_at": str, "sources": list, "file_sha256": str, "file_bytes": int,
-          "import_flags": list}
-
-
-def _check_type(name: str, value: object, kind: type) -> None:
-    wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-    if kind is list and not wrong and name == "import_flags":
-        wrong = not all(isinstance(item, str) for item in value)
-    if wrong:
-        shown = json.dumps(value)
-        shown = shown if len(shown) <= 40 else shown[:40] + "..."
-        raise ValueError(f"field {name!r} is {shown}, expected "
-                         f"{_KIND_NAMES[kind]}")
-
-
-_KIND_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
-
-
-@dataclass(frozen=True)
-class Broken:
-    """A series the store holds but cannot serve: why, and the command that repairs it."""
-
-    series: str
-    bar: str
-    reason: str
-    repair: str
-
-    def to_json(self) -> dict:
-        return {"series": self.series, "bar": self.bar, "broken": self.reason,
-                "repair": self.repair}
 
 
 @dataclass(frozen=True)
@@ -217,17 +120,18 @@ class Store:
         except OSError as error:
             raise self._broken(series, bar, f"its manifest {path.name} cannot be read "
                                f"({_filesystem.describe(error)})") from None
+        if len(text) > _MANIFEST_MAX_BYTES:
+            raise self._broken(series, bar, f"its manifest {path.name} is over "
+                               f"{_MANIFEST_MAX_BYTES:,} bytes")
         try:
-            if len(text) > _MANIFEST_MAX_BYTES:
-                raise ValueError(f"is over {_MANIFEST_MAX_BYTES:,} bytes")
-            info = SeriesInfo.from_json(json.loads(text.decode("utf-8")))
-            _check_manifest(info, series, bar)
-        except (ValueError, RecursionError) as error:
-            reason = str(error) if not isinstance(error, (json.JSONDecodeError,
-                                                          UnicodeDecodeError, RecursionError)) \
-                else "is not valid JSON"
-            raise self._broken(series, bar, f"its manifest {path.name} {reason}") from None
-        return info
+            data = json.loads(text.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise self._broken(series, bar, f"its manifest {path.name} is not valid JSON"
+                               ) from None
+        try:
+            return check_manifest(SeriesInfo.from_json(data), series, bar)
+        except ValueError as error:
+            raise self._broken(series, bar, f"its manifest {path.name} {error}") from None
 
     def survey(self, check_files: bool = True) -> list[SeriesInfo | Broken]:
         """Every series in the store, sorted: its manifest, or why it cannot be served. With
@@ -473,25 +377,3 @@ class _Staged:
                 temporary.unlink(missing_ok=True)
         if self.parquet_renamed and not self.manifest_renamed and not self.parquet_existed:
             self.parquet.unlink(missing_ok=True)
-
-
-def _check_manifest(info: SeriesInfo, series: str, bar: str) -> None:
-    """What a manifest says must fit where it lies; ValueError with the reason otherwise."""
-    if info.series != series or info.bar != bar:
-        raise ValueError(f"describes {excerpt(info.series)} {excerpt(info.bar)}, not the "
-                         f"{series} {bar} of its folder")
-    if not _HEX64.match(info.data_sha256):
-        raise ValueError("has no valid data_sha256")
-    if info.file != f"{bar}-{info.data_sha256[:16]}.parquet":
-        raise ValueError(f"names the file {excerpt(info.file)}, not {bar}-<data hash>.parquet in "
-                         "its series folder")
-    if info.file_sha256 and (not _HEX64.match(info.file_sha256) or info.file_bytes <= 0):
-        raise ValueError("has no valid file_sha256 and file_bytes")
-    if info.rows <= 0:
-        raise ValueError(f"says {info.rows} rows")
-    for name in ("first", "last"):
-        try:
-            dt.datetime.fromisoformat(getattr(info, name))
-        except ValueError:
-            raise ValueError(f"field {name!r} is {excerpt(getattr(info, name))}, not a time"
-                             ) from None
