@@ -2,7 +2,11 @@
 
 `get(id)` imports a playbook module; `ids()` lists them. Each module has: ID, SEED, TRADED, BAR,
 SIGNALS, WARMUP_DAYS, BENCHMARK (its name) and BENCHMARK_KIND ('hold': risk-budgeted buy
-and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with), PLAIN_TWIN, a frozen `Parameters` dataclass, `prepare()` and
+and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with),
+PLAIN_TWIN (the parameter overrides that drop the one filter the thesis is about, or None),
+CALIBRATED_ON (the window its data-derived defaults were measured on, or None when every
+default is an article's number or a stated convention), a frozen `Parameters` dataclass,
+`prepare()` and
 `Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
 depend on a parameter, and `panels(parameters)`: the decision lines the tear sheet draws, with
 their thresholds (strategies.base.Panel).
@@ -13,8 +17,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "bond_hedge",
-                "gold_haven_turn", "jgb_shock_short_nq", "spread_unwind_long_yen")
+PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "hsi_bottom_long",
+                "bond_hedge", "gold_haven_turn", "ust_selloff_long_gold", "jgb_shock_short_nq",
+                "jgb_shock_short_zn", "spread_unwind_long_yen")
 
 
 def ids() -> tuple[str, ...]:
@@ -35,6 +40,15 @@ def defaults(playbook: ModuleType) -> dict:
     import dataclasses
 
     return {f.name: f.default for f in dataclasses.fields(playbook.Parameters)}
+
+
+def twin_parameters(playbook_id: str, parameters: tuple = ()) -> tuple | None:
+    """The run parameters of `playbook_id`'s plain twin: the same rule with one change, its
+    PLAIN_TWIN overrides on top of `parameters`; None when it has no twin."""
+    twin = get(playbook_id).PLAIN_TWIN
+    if not twin:
+        return None
+    return tuple((dict(parameters) | twin).items())
 
 
 def panels(playbook: ModuleType, parameters: dict) -> tuple:

@@ -19,6 +19,13 @@ from feeds import instruments
 REGIMES = ("", "deleveraging", "fiscal_risk")
 
 
+def require(condition: bool, message: str) -> None:
+    """A parameter's bound: ValueError (shown to the user as one line) when it does not hold.
+    NaN fails every comparison, so `require(x > 0, ...)` also refuses NaN."""
+    if not condition:
+        raise ValueError(message)
+
+
 @dataclass(frozen=True)
 class CommonParameters:
     """Parameters every playbook has."""
@@ -29,10 +36,8 @@ class CommonParameters:
     regime_filter: str = ""
 
     def __post_init__(self):
-        if self.regime_filter not in REGIMES:
-            raise ValueError(f"regime_filter must be one of {REGIMES}")
-        if not self.risk_budget_usd > 0:
-            raise ValueError("risk_budget_usd must be positive")
+        require(self.regime_filter in REGIMES, f"regime_filter must be one of {REGIMES}")
+        require(0 < self.risk_budget_usd < float("inf"), "risk_budget_usd must be positive")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ EXIT_REASONS = {
     "time": "the longest holding period ran out",
     "margin": "the account could no longer carry the position's margin",
     "end_of_window": "still open when the window ended: marked to the last close, no exit cost",
+    "rebalance": "part of the position closed to resize it to its target (bond_hedge)",
 }
 
 
@@ -320,3 +326,63 @@ def target_size(strategy: bt.Strategy, data, side: int, budget_share: float = 1.
     contracts = strategy.getsizer().contracts(data, budget_share)
     if contracts >= 1:
         (strategy.buy if side > 0 else strategy.sell)(data=data, size=contracts)
+
+
+def target_contracts(strategy: bt.Strategy, data, contracts: int,
+                     reason: str = "rebalance") -> None:
+    """Hold exactly `contracts` (signed) of `data`; contracts closed on the way are booked with
+    `reason`."""
+    held = strategy.getposition(data).size
+    if contracts == held:
+        return
+    if held and (held * contracts <= 0 or abs(contracts) < abs(held)):
+        strategy.exit_reasons[data._name] = reason
+    strategy.order_target_size(data=data, target=contracts)
+
+
+class LineRule(Playbook):
+    """The rule shape most playbooks share, read entirely from precomputed lines: when flat,
+    take `SIDE` on a bar whose `entry` line is 1; when in, leave on the first of: the profit
+    target or the stop (fractions of the entry bar's close, judged on bar closes; 0 = none),
+    the `exit` line (reason "signal"), the holding limit (reason "time"). Entry and exit lines
+    are computed once in the module's `prepare()`, so the same decisions can be replayed
+    outside backtrader."""
+
+    SIDE = +1
+
+    def __init__(self):
+        super().__init__()
+        self.entry_bar = None
+        self.entry_close = None
+        self.entry_time = None
+
+    def decide(self):
+        data = self.data
+        if self.position:
+            reason = self.exit_reason(data)
+            if reason:
+                target_size(self, data, 0, reason=reason)
+            return
+        if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
+            target_size(self, data, self.SIDE)
+            self.entry_bar, self.entry_close = len(self), data.close[0]
+            self.entry_time = data.close_time[0]
+
+    def exit_reason(self, data) -> str | None:
+        move = self.SIDE * (data.close[0] / self.entry_close - 1)
+        target = getattr(self.p, "take_profit", 0.0)
+        stop = getattr(self.p, "stop_loss", 0.0)
+        if target and move >= target:
+            return "target"
+        if stop and move <= -stop:
+            return "stop"
+        if data.exit[0] > 0:
+            return "signal"
+        if self.holding_limit_reached(data):
+            return "time"
+        return None
+
+    def holding_limit_reached(self, data) -> bool:
+        """`hold_days` bars of a daily playbook since the entry decision (0 = no limit)."""
+        limit = getattr(self.p, "hold_days", 0)
+        return bool(limit) and len(self) - self.entry_bar >= limit

@@ -1,24 +1,38 @@
-"""bond_hedge: an equity-index futures book that adds long 10-year note futures under yen stress.
+"""bond_hedge: an equity-index futures book that adds Treasury note futures in turmoil, sized by
+how the two have been moving together.
 
-Thesis (seed 004_e916c81bec55fe39.txt, section 6): "in equity turmoil, holding some Treasury
-futures smooths the book". The book is long the equity index from the window's start; while the
-yen-volatility stress signal is on (the same signal as hsi_short_yen_vol: USDJPY realised
-volatility high and rising), it also holds ZN.
-Signal: yen stress = USDJPY 10-day realised volatility above `high_volatility` and rising.
-Entry/exit: ZN long while stress is on, flat otherwise; the equity leg is held throughout.
-Sizing: each leg sized by the risk budget (the hedge by `hedge_ratio` of it).
+Thesis (seed 004_e916c81bec55fe39.txt, section 6): "in equity turmoil, holding an appropriate
+amount of Treasury futures smooths the book". The book is long the equity index from the
+window's start; while the yen-volatility stress signal is on (the same signal as
+hsi_short_yen_vol: USDJPY realised volatility high and rising), it also holds ZN.
+"Appropriate amount": the minimum-variance hedge. Over the last `beta_days` sessions the equity
+leg's daily returns are regressed on ZN's: beta = cov(equity, ZN) / var(ZN); the ZN notional
+that minimises the book's variance is -beta x the equity notional. Bonds hedge only when beta
+is negative; when they have been moving with equities (beta >= 0, as in 2022) the hedge is
+zero, because the thesis holds bonds, it does not short them. The hedge notional is capped at
+`max_hedge` x the equity notional (a hedge, not a second position).
+Schedule: every `rebalance_days` equity sessions both legs are resized (the equity leg to the
+risk budget, the hedge to the beta); the hedge also goes on or off on the day the stress
+signal turns. Partial reductions are booked with exit_reason "rebalance".
 Instruments: NQ (or HSI with `equity=HSI`) and ZN, daily; USDJPY daily as the signal.
-Benchmark: the same book without the hedge (`hedge=false`), which is this playbook's plain twin.
+Benchmark: the same book without the hedge (`hedge=false`), shown beside it in every cell.
+Regime read: not used by default; stress is the yen-volatility read the thesis names.
+Calibrated on 1990-01-01..2007-12-31 (the stress thresholds, from hsi_short_yen_vol); the
+beta window and the cap are conventions.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from strategies import hsi_short_yen_vol
-from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
+from feeds import calendars, instruments
+from strategies import hsi_short_yen_vol, signals
+from strategies.base import (CommonParameters, Panel, Playbook, backtrader_params, require,
+                             target_contracts)
 from strategies.inputs import Inputs
 
 ID = "bond_hedge"
@@ -26,18 +40,27 @@ SEED = "004_e916c81bec55fe39.txt (section 6)"
 TRADED = ("NQ", "ZN")
 BAR = "1d"
 SIGNALS = (("USDJPY", "1d"),)
-WARMUP_DAYS = 60
+WARMUP_DAYS = 120
 BENCHMARK = "the equity leg alone (hedge=false)"
 BENCHMARK_KIND = {"hedge": False}
 PLAIN_TWIN = None
+CALIBRATED_ON = hsi_short_yen_vol.CALIBRATED_ON
 
 
 @dataclass(frozen=True)
 class Parameters(CommonParameters):
+    # The equity book the article's "equity turmoil" hits hardest through the unwind (US tech);
+    # `equity=HSI` tests the Hong Kong book of section 2.
     equity: str = "NQ"
+    # The hedge is the point; `hedge=false` is the unhedged book (the benchmark).
     hedge: bool = True
-    # A full hedge budget: the ZN leg carries as much daily risk as the equity leg.
-    hedge_ratio: float = 1.0
+    # Three months of daily returns: long enough for a stable beta, short enough to see the
+    # stock-bond correlation change sign (as it did in 2022).
+    beta_days: int = 60
+    # The hedge's notional is at most the equity leg's.
+    max_hedge: float = 1.0
+    # Weekly: often enough to follow the risk budget, rarely enough to keep costs small.
+    rebalance_days: int = 5
     # The stress signal is hsi_short_yen_vol's, with its defaults and reasons.
     volatility_days: int = hsi_short_yen_vol.Parameters.volatility_days
     high_volatility: float = hsi_short_yen_vol.Parameters.high_volatility
@@ -45,39 +68,88 @@ class Parameters(CommonParameters):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.equity not in ("NQ", "HSI"):
-            raise ValueError("equity must be NQ or HSI")
+        require(self.equity in ("NQ", "HSI"), "equity must be NQ or HSI")
+        require(self.beta_days >= 10 and self.rebalance_days >= 1,
+                "beta_days must be >= 10 and rebalance_days >= 1")
+        require(0 <= self.max_hedge <= 5, "max_hedge must be between 0 and 5")
 
 
 def traded(parameters: Parameters) -> tuple[str, ...]:
     return (parameters.equity, "ZN")
 
 
+def hedge_beta(equity_close: pd.Series, bond_close: pd.Series, days: int) -> pd.Series:
+    """Rolling beta of the equity's daily returns on the bond future's, over `days` sessions
+    both traded (on the equity's dates; each return known at the later of the two closes)."""
+    both = pd.concat({"equity": equity_close, "bond": bond_close}, axis=1).dropna()
+    returns = both.pct_change()
+    covariance = returns["equity"].rolling(days).cov(returns["bond"])
+    return covariance / returns["bond"].rolling(days).var()
+
+
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
-    stress = {}
+    equity = parameters.equity
+    beta = hedge_beta(inputs.frame(equity, BAR)["close"], inputs.frame("ZN", BAR)["close"],
+                      parameters.beta_days)
+    # a date's beta is known once both of its closes are
+    known = pd.DatetimeIndex(np.maximum(*(calendars.known_at(beta.index,
+                                                              instruments.get(symbol)).asi8
+                                          for symbol in (equity, "ZN"))), tz="UTC")
+    lines = {}
     for symbol in traded(parameters):
-        yen = hsi_short_yen_vol.yen_signals(inputs, (symbol, BAR), parameters.volatility_days,
+        onto = (symbol, BAR)
+        yen = hsi_short_yen_vol.yen_signals(inputs, onto, parameters.volatility_days,
                                             parameters.rising_days, parameters.rising_days)
-        stress[symbol] = pd.DataFrame({"stress": (
-            (yen["yen_volatility"] > parameters.high_volatility)
-            & (yen["yen_volatility_rising"] > 0)).astype(float)})
-    return stress
+        lines[symbol] = pd.DataFrame({
+            "stress": ((yen["yen_volatility"] > parameters.high_volatility)
+                       & (yen["yen_volatility_rising"] > 0)).astype(float),
+            "hedge_beta": signals.align(beta, known, inputs.decision_times(*onto)).iloc[:, 0]
+            .to_numpy()}, index=yen.index)
+    return lines
 
 
 def panels(parameters: Parameters) -> tuple[Panel, ...]:
     return (Panel("Stress: yen volatility above high_volatility and rising (1 = hedge on)",
-                  ("stress",), "flag"),)
+                  ("stress",), "flag"),
+            Panel(f"Beta of {parameters.equity} on ZN over {parameters.beta_days} sessions "
+                  "(the hedge is on only below 0)", ("hedge_beta",), "ratio", (("0", 0.0),)))
 
 
 class Strategy(Playbook):
     params = backtrader_params(Parameters)
 
+    def __init__(self):
+        super().__init__()
+        self.equity_sessions = 0
+        self.hedge_on = False
+
     def decide(self):
         if not self.trading_allowed():
             return
         equity, notes = self.datas[0], self.datas[1]
-        if equity.fresh[0] and not self.getposition(equity).size:
-            target_size(self, equity, +1)
+        rebalance = False
+        if equity.fresh[0]:
+            rebalance = self.equity_sessions % self.p.rebalance_days == 0
+            self.equity_sessions += 1
+            if rebalance:
+                target_contracts(self, equity, self.getsizer().contracts(equity),
+                                 reason="rebalance")
         if notes.fresh[0]:
-            hedge_on = self.p.hedge and notes.stress[0] > 0 and self.regime_allows(notes)
-            target_size(self, notes, +1 if hedge_on else 0, budget_share=self.p.hedge_ratio)
+            stress = bool(self.p.hedge and notes.stress[0] > 0 and self.regime_allows(notes))
+            if rebalance or stress != self.hedge_on:
+                self.hedge_on = stress
+                target_contracts(self, notes, self.hedge_contracts(equity, notes) if stress
+                                 else 0, reason="signal" if not stress else "rebalance")
+
+    def hedge_contracts(self, equity, notes) -> int:
+        """Whole ZN contracts for the minimum-variance hedge of the equity leg (capped)."""
+        beta = notes.hedge_beta[0]
+        if math.isnan(beta) or beta >= 0:
+            return 0
+        held = self.getposition(equity).size or self.getsizer().contracts(equity)
+        equity_notional = abs(held) * equity.close[0] * \
+            self._instrument[equity._name].multiplier * equity.usd_per_local[0]
+        contract_notional = notes.close[0] * self._instrument[notes._name].multiplier * \
+            notes.usd_per_local[0]
+        ratio = min(-beta, self.p.max_hedge)
+        return math.floor(ratio * equity_notional / contract_notional)

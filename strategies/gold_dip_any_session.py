@@ -1,53 +1,35 @@
-"""gold_dip_any_session: the plain rule under gold_asia_dip, without its two filters.
+"""gold_dip_any_session: gold_asia_dip without its one filter, the Asian session.
 
-Thesis: the same "buy the liquidation dip" as gold_asia_dip (seed 004_e916c81bec55fe39.txt,
-sections 3 and 6), but with no session and no yen-regime condition, so the scorecard can show what
-the Asian-session and unwind filters are worth.
-Signal: gold's return over the last 9 hours (the length of the Asian session) is <= -`dip`.
-Entry: long at the next bar's open. Exit and sizing: as gold_asia_dip.
-Instruments: XAUUSD hourly. Benchmark: buy and hold XAUUSD.
+The same rule, thresholds and exits as gold_asia_dip (seed 004, sections 3 and 6), applied at
+the end of either block of the metals day (Asia from the 18:00 New York open to 09:00 UTC,
+Europe/New York from 09:00 UTC to the 17:00 New York close): buy after any
+session's drop of at least `dip` that the session before it did not share, while the yen is
+being bought. It is gold_asia_dip's plain twin: the difference between the two is what "in the
+Asian session" is worth.
+Regime read: not used by default, as in gold_asia_dip.
+Calibrated on the same window as gold_asia_dip (its defaults are gold_asia_dip's).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from strategies import gold_asia_dip, signals
-from strategies.base import CommonParameters, Panel, backtrader_params
-from strategies.inputs import Inputs
+from strategies import gold_asia_dip
+from strategies.base import backtrader_params
+from strategies.gold_asia_dip import BAR, SIGNALS, TRADED, WARMUP_DAYS, panels, prepare  # noqa: F401
 
 ID = "gold_dip_any_session"
-SEED = "004_e916c81bec55fe39.txt (sections 3, 6)"
-TRADED = ("XAUUSD",)
-BAR = "1h"
-SIGNALS = ()
-WARMUP_DAYS = 30
-BENCHMARK = "buy and hold XAUUSD"
-BENCHMARK_KIND = "hold"
+SEED = gold_asia_dip.SEED
+BENCHMARK = gold_asia_dip.BENCHMARK
+BENCHMARK_KIND = gold_asia_dip.BENCHMARK_KIND
 PLAIN_TWIN = None
+CALIBRATED_ON = gold_asia_dip.CALIBRATED_ON
 
 
 @dataclass(frozen=True)
-class Parameters(CommonParameters):
-    dip: float = gold_asia_dip.Parameters.dip
-    window_hours: int = 9
-    take_profit: float = gold_asia_dip.Parameters.take_profit
-    stop_loss: float = gold_asia_dip.Parameters.stop_loss
-    max_hold_hours: int = gold_asia_dip.Parameters.max_hold_hours
-
-
-def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
-    gold = inputs.frame("XAUUSD", BAR)
-    move = signals.relative_change(gold["close"], parameters.window_hours)
-    return {"XAUUSD": pd.DataFrame({"entry": (move <= -parameters.dip).astype(float),
-                                    "gold_move": move}, index=gold.index)}
-
-
-def panels(parameters: Parameters) -> tuple[Panel, ...]:
-    return (Panel(f"Gold's close-to-close move over {parameters.window_hours} hours",
-                  ("gold_move",), "fraction", (("-dip", -parameters.dip),)),)
+class Parameters(gold_asia_dip.Parameters):
+    # The one change: either session's drop, not only Asia's.
+    session: str = "any"
 
 
 class Strategy(gold_asia_dip.Strategy):

@@ -6,11 +6,16 @@ to exhaust" (ranges contract, price stabilises) before buying.
 Signal: a setup is a day when the yen has strengthened by `yen_move` over 5 days (the unwind) and
 gold sits at least `drawdown_atrs` average true ranges below its 20-day high (the liquidation
 leg); within `setup_days` of a setup, buy when the 5-day ATR has contracted below
-`contraction` x the 20-day ATR and the close is above the close `stabilise_days` earlier.
-Exit: a close below the lowest low of the setup period (the knife kept falling), a close back at
-the 20-day high of the entry day (the turn is done), or after `max_hold_days`.
+`contraction` x the 20-day ATR (the filter the thesis is about) and the close is above the close
+`stabilise_days` earlier.
+Exit: a close below the lowest low of the setup period (the knife kept falling: "stop"), a close
+back at the 20-day high of the entry day (the turn is done: "target"), or after `hold_days`.
 Sizing: RiskBudgetSizer. Instruments: GC daily (COMEX front month, Yahoo GC=F); USDJPY daily.
-Benchmark: buy and hold GC over the window.
+Benchmark: buy and hold GC over the window. Plain twin: the same rule without the range
+contraction (buys on stabilisation alone).
+Regime read: not used by default; the yen condition is the unwind test of the thesis.
+Calibrated on 1990-01-01..2007-12-31 (the yen move, from USDJPY FRED noon rates); the ATR
+multiples and day counts are conventions stated below, not fitted.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, LineRule, Panel, backtrader_params, require
 from strategies.inputs import Inputs
 
 ID = "gold_haven_turn"
@@ -31,23 +36,33 @@ SIGNALS = (("USDJPY", "1d"),)
 WARMUP_DAYS = 60
 BENCHMARK = "buy and hold GC"
 BENCHMARK_KIND = "hold"
-PLAIN_TWIN = None
+PLAIN_TWIN = {"require_contraction": False}
+CALIBRATED_ON = ("1990-01-01", "2007-12-31")
 
 
 @dataclass(frozen=True)
 class Parameters(CommonParameters):
-    # The 5th percentile of 5-day USDJPY changes 2016-2023 (as in gold_asia_dip).
-    yen_move: float = 0.02
+    # The 5th percentile of 5-day USDJPY changes 1990-2007 is -2.5% (as in gold_asia_dip).
+    yen_move: float = 0.025
     # A liquidation leg is a fall of more than two typical daily ranges from the recent high.
     drawdown_atrs: float = 2.0
     # A setup stays live for two trading weeks: exhaustion usually follows within that.
     setup_days: int = 10
     # "Ranges contract": this week's average range at most 80% of the month's.
+    require_contraction: bool = True
     contraction: float = 0.8
     # "Price stabilises": higher than three sessions ago (no fresh low this week).
     stabilise_days: int = 3
     # A month: the seed's "medium term" haven bid, not a long-term gold allocation.
-    max_hold_days: int = 20
+    hold_days: int = 20
+
+    def __post_init__(self):
+        super().__post_init__()
+        require(0 <= self.yen_move < 1, "yen_move must be a fraction between 0 and 1")
+        require(self.drawdown_atrs > 0 and 0 < self.contraction <= 1,
+                "drawdown_atrs must be positive and contraction in (0, 1]")
+        require(self.setup_days >= 1 and self.stabilise_days >= 1 and self.hold_days >= 1,
+                "setup_days, stabilise_days and hold_days must be >= 1")
 
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
@@ -61,36 +76,33 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     liquidation = (high20 - gold["close"]) >= parameters.drawdown_atrs * atr20
     setup = (unwind & liquidation).astype(float)
     recent = setup.rolling(parameters.setup_days, min_periods=1).max() > 0
-    exhausted = (atr5 < parameters.contraction * atr20) & \
-        (gold["close"] > gold["close"].shift(parameters.stabilise_days))
+    contracted = (atr5 < parameters.contraction * atr20) | (not parameters.require_contraction)
+    exhausted = contracted & (gold["close"] > gold["close"].shift(parameters.stabilise_days))
     return {"GC": pd.DataFrame({
-        "entry": (recent & exhausted).astype(float),
+        "entry": (recent & exhausted).astype(float), "exit": 0.0,
         "setup_low": gold["low"].rolling(parameters.setup_days, min_periods=1).min(),
-        "high20": high20})}
+        "high20": high20, "range_ratio": atr5 / atr20})}
 
 
 def panels(parameters: Parameters) -> tuple[Panel, ...]:
     return (Panel(f"GC: {parameters.setup_days}-day low (the stop) and 20-day high (the target)",
-                  ("setup_low", "high20"), "price"),)
+                  ("setup_low", "high20"), "price"),
+            Panel("5-day over 20-day average true range (ranges contracting below the line)",
+                  ("range_ratio",), "ratio", (("contraction", parameters.contraction),)))
 
 
-class Strategy(Playbook):
+class Strategy(LineRule):
     params = backtrader_params(Parameters)
 
-    def __init__(self):
-        super().__init__()
-        self.entry_bar = self.stop_level = self.target_level = None
-
     def decide(self):
-        data = self.data
-        if self.position:
-            reason = "stop" if data.close[0] < self.stop_level else \
-                "target" if data.close[0] >= self.target_level else \
-                "time" if len(self) - self.entry_bar >= self.p.max_hold_days else None
-            if reason:
-                target_size(self, data, 0, reason=reason)
-            return
-        if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
-            target_size(self, data, +1)
-            self.entry_bar = len(self)
-            self.stop_level, self.target_level = data.setup_low[0], data.high20[0]
+        entering = not self.position
+        super().decide()
+        if entering and self.entry_bar == len(self):
+            self.stop_level, self.target_level = self.data.setup_low[0], self.data.high20[0]
+
+    def exit_reason(self, data) -> str | None:
+        if data.close[0] < self.stop_level:
+            return "stop"
+        if data.close[0] >= self.target_level:
+            return "target"
+        return "time" if self.holding_limit_reached(data) else None

@@ -1,40 +1,57 @@
-"""jgb_shock_short_nq: short Nasdaq-100 futures when long JGB yields jump with US long yields.
+"""jgb_shock_short_nq: short Nasdaq-100 futures when the long end of the JGB curve jumps.
 
-Thesis (seed 000_2feea30be25d3235.txt, mechanisms 1-2): a jump in super-long JGB yields pulls
-Japanese money home and lifts global term premia; long-duration assets such as US tech reprice.
-Signal: the 5-day change of the `jgb_series` yield (30Y, or 40Y) is at least `jump_z` standard
-deviations above its mean over `zscore_days` days, and the US 30-year yield rose over the same 5
-days.
-Entry: short NQ at the next session's open. Exit: after `hold_days`, or when the JGB z-score has
-fallen below `exit_z`.
-Sizing: RiskBudgetSizer. Instruments: NQ daily; JGB30Y/JGB40Y (MOF, known at 18:00 Tokyo) and
-UST30Y (FRED, known at 17:00 New York), aligned to NQ's close.
-Benchmark: flat; the scorecard also shows buy and hold NQ.
+Thesis (seed 000_2feea30be25d3235.txt, mechanisms 1-2; seed 001_53dcc41bc01dc0f2.txt): a jump in
+Japan's super-long yields lifts the global term premium; the US long end follows ("even the US
+30-year yield rose with it") and long-duration equities (US tech) are repriced lower.
+Trigger, two readings (`trigger`):
+- "zscore" (default): the `jgb_series` `change_days` change is at least `jump_z` rolling
+  standard deviations (over `zscore_days`) above its mean: the article's "discontinuous rise"
+  (断层式上行) is a jump, measured against the series' own recent noise;
+- "level": `level_series` closes at or above `level` for the first time in `level_days` days:
+  the articles' own numbers, 4% on the 40-year (article 000) or 3.7% (article 001, with a weak
+  20-year auction, which no stored series records); on MOF closing yields the 40-year peaked at
+  3.901% (2026-01-20), so the 4% reading never fires on daily data; `-p level=3.7` is article 001.
+Confirmation (the transmission the thesis is about): the US 30-year yield also rose over the
+same `change_days`.
+Entry: short NQ at the next session's open. Exit: the JGB move is back within `exit_z` sigma
+(z-score trigger) or the level is lost (level trigger), or after `hold_days` sessions.
+Sizing: RiskBudgetSizer. Instruments: NQ daily (Yahoo NQ=F); JGB30Y/JGB40Y and UST30Y daily.
+Benchmark: flat. Plain twin: the same trigger without the US confirmation.
+Regime read: not used by default; a JGB jump with a weaker yen is the fiscal-risk story and with
+a stronger yen the deleveraging story, and the thesis applies to both (seed 000, section 5).
+Calibrated on: nothing; the 2-sigma jump and the week/half-year windows are conventions, the
+levels are the articles' numbers (CALIBRATED_ON = None: every window is holdout).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from strategies import signals
-from strategies.base import CommonParameters, Panel, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, LineRule, Panel, backtrader_params, require
 from strategies.inputs import Inputs
 
 ID = "jgb_shock_short_nq"
-SEED = "000_2feea30be25d3235.txt (mechanisms 1-2)"
+SEED = "000_2feea30be25d3235.txt (mechanisms 1-2); 001_53dcc41bc01dc0f2.txt"
 TRADED = ("NQ",)
 BAR = "1d"
 SIGNALS = (("JGB30Y", "1d"), ("UST30Y", "1d"))
 WARMUP_DAYS = 200
 BENCHMARK = "flat"
 BENCHMARK_KIND = "flat"
-PLAIN_TWIN = None
+PLAIN_TWIN = {"require_us_rising": False}
+CALIBRATED_ON = None
+JGB_SERIES = ("JGB20Y", "JGB30Y", "JGB40Y")
 
 
 @dataclass(frozen=True)
-class Parameters(CommonParameters):
+class JgbShockParameters(CommonParameters):
+    """The JGB trigger, shared by the playbooks that trade a JGB long-end shock."""
+
+    trigger: str = "zscore"
     jgb_series: str = "JGB30Y"
     # A week of yield change: the seed's auction- and election-driven jumps play out over days.
     change_days: int = 5
@@ -42,54 +59,95 @@ class Parameters(CommonParameters):
     zscore_days: int = 120
     # Two standard deviations: the "sharp move" convention used throughout the playbooks.
     jump_z: float = 2.0
-    # Cover once the move is back within half a sigma of normal, or after two trading weeks.
+    # Cover once the move is back within half a sigma of normal.
     exit_z: float = 0.5
+    # Article 000: "the 40-year JGB yield broke through 4%" (percent, as MOF quotes it).
+    level_series: str = "JGB40Y"
+    level: float = 4.0
+    # "For the first time" = not at or above the level in the previous quarter (63 sessions).
+    level_days: int = 63
+    # Two trading weeks: the articles describe a repricing over days, not a new trend.
     hold_days: int = 10
 
     def __post_init__(self):
         super().__post_init__()
-        if self.jgb_series not in ("JGB30Y", "JGB40Y"):
-            raise ValueError("jgb_series must be JGB30Y or JGB40Y")
+        require(self.trigger in ("zscore", "level"), "trigger must be 'zscore' or 'level'")
+        require(self.jgb_series in JGB_SERIES and self.level_series in JGB_SERIES,
+                f"jgb_series and level_series must be one of {', '.join(JGB_SERIES)}")
+        require(self.change_days >= 1 and self.zscore_days >= 10 and self.level_days >= 1,
+                "change_days and level_days must be >= 1, zscore_days >= 10")
+        require(self.jump_z > self.exit_z, "jump_z must be above exit_z")
+        require(0 < self.level < 100, "level is a yield in percent, e.g. 4.0")
+        require(self.hold_days >= 1, "hold_days must be >= 1")
+
+
+def jgb_series_for(parameters: JgbShockParameters) -> str:
+    return parameters.jgb_series if parameters.trigger == "zscore" else parameters.level_series
+
+
+def jgb_shock(inputs: Inputs, parameters: JgbShockParameters,
+              onto: tuple[str, str]) -> pd.DataFrame:
+    """`jgb_signal` (the z-score, or the yield for the level trigger), `jgb_entry` (the trigger
+    fired) and `jgb_exit` (its reversal), as known at each bar of `onto`.
+
+    The level trigger is an event (a first close at or above the level): it is carried as a
+    running count of events, so one that falls on a day the traded market is shut (a US
+    holiday) is still seen at its next bar."""
+    series = jgb_series_for(parameters)
+    jgb = inputs.frame(series, "1d")["close"]
+    if parameters.trigger == "zscore":
+        value = signals.zscore(signals.change(jgb, parameters.change_days),
+                               parameters.zscore_days)
+        fired, reversed_ = value >= parameters.jump_z, value < parameters.exit_z
+    else:
+        value = jgb
+        above = jgb >= parameters.level
+        before = above.shift(1).rolling(parameters.level_days, min_periods=1).max()
+        fired, reversed_ = (above & (before == 0)).cumsum(), ~above
+    computed = pd.DataFrame({"jgb_signal": value, "jgb_entry": fired.astype(float),
+                             "jgb_exit": reversed_.astype(float)})
+    lines = inputs.aligned(computed, series, "1d", onto)
+    if parameters.trigger == "level":
+        lines["jgb_entry"] = (lines["jgb_entry"].diff() > 0).astype(float)
+    return lines
+
+
+def jgb_panel(parameters: JgbShockParameters) -> Panel:
+    if parameters.trigger == "zscore":
+        return Panel(f"{parameters.jgb_series} {parameters.change_days}-day change, z-score over "
+                     f"{parameters.zscore_days} days", ("jgb_signal",), "z-score",
+                     (("jump_z", parameters.jump_z), ("exit_z", parameters.exit_z)))
+    return Panel(f"{parameters.level_series} yield", ("jgb_signal",), "percent",
+                 (("level", parameters.level),))
+
+
+@dataclass(frozen=True)
+class Parameters(JgbShockParameters):
+    # The filter the thesis is about: the US long end rose too (the transmission).
+    require_us_rising: bool = True
 
 
 def signals_for(parameters: Parameters) -> tuple[tuple[str, str], ...]:
-    return ((parameters.jgb_series, "1d"), ("UST30Y", "1d"))
+    return ((jgb_series_for(parameters), "1d"), ("UST30Y", "1d"))
 
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     onto = ("NQ", BAR)
-    jgb = inputs.frame(parameters.jgb_series, "1d")["close"]
-    jump = signals.zscore(signals.change(jgb, parameters.change_days), parameters.zscore_days)
+    lines = jgb_shock(inputs, parameters, onto)
     us = signals.change(inputs.frame("UST30Y", "1d")["close"], parameters.change_days)
-    return {"NQ": pd.concat([
-        inputs.aligned(jump.rename("jgb_z"), parameters.jgb_series, "1d", onto),
-        inputs.aligned(us.rename("us_change"), "UST30Y", "1d", onto)], axis=1)}
+    lines["us_change"] = inputs.aligned(us, "UST30Y", "1d", onto).iloc[:, 0]
+    confirmed = (lines["us_change"] > 0) | (not parameters.require_us_rising)
+    lines["entry"] = ((lines["jgb_entry"] > 0) & confirmed).astype(float)
+    lines["exit"] = lines["jgb_exit"].to_numpy(dtype=np.float64)
+    return {"NQ": lines}
 
 
 def panels(parameters: Parameters) -> tuple[Panel, ...]:
-    return (Panel(f"{parameters.jgb_series} {parameters.change_days}-day change, z-score over "
-                  f"{parameters.zscore_days} days", ("jgb_z",), "z-score",
-                  (("jump_z", parameters.jump_z), ("exit_z", parameters.exit_z))),
+    return (jgb_panel(parameters),
             Panel(f"UST30Y {parameters.change_days}-day change (must be rising)", ("us_change",),
                   "percentage points", (("0", 0.0),)))
 
 
-class Strategy(Playbook):
+class Strategy(LineRule):
     params = backtrader_params(Parameters)
-
-    def __init__(self):
-        super().__init__()
-        self.entry_bar = None
-
-    def decide(self):
-        data = self.data
-        if self.position:
-            reason = "signal" if data.jgb_z[0] < self.p.exit_z else \
-                "time" if len(self) - self.entry_bar >= self.p.hold_days else None
-            if reason:
-                target_size(self, data, 0, reason=reason)
-            return
-        if data.jgb_z[0] >= self.p.jump_z and data.us_change[0] > 0 and \
-                self.trading_allowed() and self.regime_allows(data):
-            target_size(self, data, -1)
-            self.entry_bar = len(self)
+    SIDE = -1

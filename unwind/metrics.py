@@ -107,6 +107,8 @@ def _days_to_first_entry(run: RunData) -> int | None:
 
 METRICS: tuple[Metric, ...] = (
     Metric("total_return", "Total return", "fraction", _total_return),
+    Metric("annual_return", "Annualised return", "fraction per year",
+           _empyrical("annual_return", annualization=ANNUALISATION)),
     Metric("max_drawdown", "Maximum drawdown (daily closes)", "fraction",
            lambda run: _empyrical("max_drawdown")(run) or 0.0),
     Metric("sharpe_ratio", "Sharpe ratio", "annualised ratio",

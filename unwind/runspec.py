@@ -94,6 +94,19 @@ def _choose(values, everything: tuple[str, ...], check) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _found_windows(requests: list[str], store) -> tuple[Episode, ...]:
+    """`found` or `found:RULE` -> the windows the rule finds in the store's USDJPY history."""
+    from unwind import episode_finder
+
+    windows = []
+    for request in dict.fromkeys(requests):
+        _, _, rule = request.partition(":")
+        _, found = episode_finder.find_in_store(rule or "carry-unwind", store)
+        windows += [episode_finder.to_episode(window, rule or "carry-unwind")
+                    for window in found]
+    return tuple(windows)
+
+
 def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
                  allow_defects=False, out=None, store=None):
     """A ScoreConfig from a spec file and flags (flags win)."""
@@ -105,8 +118,13 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
     chosen_playbooks = _choose(list(playbooks) or spec.get("playbooks"), strategies.ids(),
                                strategies.get)
     windows = spec["windows"]
+    requested = list(episodes) or spec.get("episodes")
+    if isinstance(requested, list) and any(str(e).startswith("found") for e in requested):
+        windows = windows + _found_windows([e for e in requested if e.startswith("found")],
+                                           store or spec.get("store"))
+        requested = [e for e in requested if not str(e).startswith("found")]
     default_episodes = None if not windows else []
-    chosen_episodes = _choose(list(episodes) or spec.get("episodes", default_episodes),
+    chosen_episodes = _choose(requested if requested is not None else default_episodes,
                               tuple(catalogue.catalogue()), catalogue.get)
     if not chosen_playbooks or not chosen_episodes + tuple(w.id for w in windows):
         raise DataError("nothing to score: no playbooks or no episodes selected")

@@ -9,6 +9,7 @@ catalogue's order whatever the number of jobs, so the files are identical for an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -35,9 +36,11 @@ class ScoreConfig:
 
 
 def columns() -> list[str]:
+    from unwind.evidence import EVIDENCE_COLUMNS
+
     keys = [m.key for m in metrics.METRICS]
     shared = [m.key for m in metrics.METRICS if not m.playbook_only]
-    return BASE_COLUMNS + keys + [f"benchmark_{k}" for k in shared] + \
+    return BASE_COLUMNS + EVIDENCE_COLUMNS + keys + [f"benchmark_{k}" for k in shared] + \
         [f"excess_{k}" for k in shared] + [f"twin_excess_{k}" for k in keys]
 
 
@@ -52,7 +55,8 @@ def _difference(first, second):
 def score_cell(playbook: str, episode, store: str | None, out: str,
                allow_defects: bool) -> dict:
     """Run one cell (an Episode) and write its run directory; a DataError makes an n/a row."""
-    from unwind import engine, rundir, tear_sheet
+    import strategies
+    from unwind import engine, evidence, rundir, tear_sheet
     from unwind.config import RunConfig
 
     row = {"playbook": playbook, "episode": episode.id, "status": "ok", "reason": "",
@@ -63,17 +67,29 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
                            store=store, allow_defects=allow_defects)
         result = engine.run(config)
         benchmark = engine.run_benchmark(config)
+        twin_parameters = strategies.twin_parameters(playbook, config.parameters)
+        twin = None if twin_parameters is None else \
+            engine.run(dataclasses.replace(config, parameters=twin_parameters))
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
     directory = Path(out) / row["run_dir"]
     directory.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp, benchmark)
+    if twin is not None:
+        (directory / "twin_metrics.json").write_text(
+            json.dumps({"parameters": dict(twin_parameters), "metrics": twin.metrics},
+                       indent=2, sort_keys=True) + "\n")
     tear_sheet.write(directory)
+    row.update(evidence.cell_evidence(result, result.frames,
+                                      strategies.get(playbook).CALIBRATED_ON))
     row.update(result.metrics)
     for key, value in benchmark.metrics.items():
         row[f"benchmark_{key}"] = value
         row[f"excess_{key}"] = _difference(result.metrics[key], value)
+    for key, value in result.metrics.items():
+        row[f"twin_excess_{key}"] = None if twin is None else \
+            _difference(value, twin.metrics[key])
     row["synthetic"] = result.synthetic
     return row
 
@@ -91,52 +107,101 @@ def cell_text(row: dict) -> str:
     playbook did not trade, 'n/a' when the cell has no data."""
     if row["status"] != "ok":
         return "n/a"
-    if not row["trades"]:
+    if not row.get("trades"):
         return "no signal"
     return f"{row['total_return']:+.1%}"
 
 
-def _twin_differences(rows: list[dict]) -> None:
-    """For a filtered playbook, its metrics minus its plain twin's in the same episode."""
+def score_full_history(playbook: str, store: str | None, out: str,
+                       allow_defects: bool) -> dict:
+    """The playbook over all the data its series share (warm-up excluded), written under
+    `<out>/full-history/<playbook>/`: its metrics, evidence and the share of its P&L earned
+    inside catalogue episodes. A series failing the quality gate somewhere in that span is
+    allowed, and the row says so, rather than leaving the playbook without a base rate."""
     import strategies
+    from feeds.errors import QualityError
+    from unwind import engine, evidence, rundir, tear_sheet
+    from unwind.config import RunConfig
 
-    by_cell = {(r["playbook"], r["episode"]): r for r in rows}
-    for row in rows:
-        twin = strategies.get(row["playbook"]).PLAIN_TWIN
-        other = by_cell.get((twin, row["episode"])) if twin else None
-        for metric in metrics.METRICS:
-            row[f"twin_excess_{metric.key}"] = None if other is None or row["status"] != "ok" \
-                or other["status"] != "ok" else _difference(row[metric.key], other[metric.key])
+    row = {"playbook": playbook, "status": "ok", "reason": "",
+           "run_dir": f"full-history/{playbook}"}
+    try:
+        start, end = evidence.full_history_window(playbook, store)
+        config = RunConfig(playbook=playbook, start=start, end=end, store=store,
+                           allow_defects=allow_defects)
+        try:
+            result = engine.run(config)
+        except QualityError as error:
+            row["reason"] = f"run with quality-gate defects allowed: {error}"
+            config = dataclasses.replace(config, allow_defects=True)
+            result = engine.run(config)
+    except DataError as error:
+        return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
+    directory = Path(out) / row["run_dir"]
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    rundir.write(result, directory, stamp, stamp)
+    tear_sheet.write(directory)
+    row |= {"start": start, "end": end, **result.metrics,
+            **evidence.cell_evidence(result, result.frames,
+                                     strategies.get(playbook).CALIBRATED_ON),
+            "episode_pnl_share": evidence.episode_pnl_share(result.equity),
+            **evidence.false_alarm_columns(result.trades, store)}
+    return row
 
 
-def run_scorecard(config: ScoreConfig,
-                  progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
-    """Score every cell; rows ordered by playbook, then episode, as given."""
+def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None] | None = None,
+                  full_history: bool = True) -> tuple[list[dict], dict[str, dict]]:
+    """Score every cell, and each playbook over full history; rows ordered by playbook, then
+    episode, as given; the second value maps each playbook to its full-history row."""
     cells = [(p, e) for p in config.playbooks for e in config.episodes]
+    tasks = [(score_cell, (p, episode(config, e), config.store, config.out,
+                           config.allow_defects)) for p, e in cells]
+    if full_history:
+        tasks += [(score_full_history, (p, config.store, config.out, config.allow_defects))
+                  for p in config.playbooks]
     results: dict[tuple[str, str], dict] = {}
-    arguments = [(p, episode(config, e), config.store, config.out, config.allow_defects)
-                 for p, e in cells]
+
+    def done(number: int, row: dict) -> None:
+        results[(row["playbook"], row.get("episode", "full-history"))] = row
+        if progress:
+            progress(number, len(tasks), row)
+
     if config.jobs <= 1:
-        for number, args in enumerate(arguments, start=1):
-            row = score_cell(*args)
-            results[(row["playbook"], row["episode"])] = row
-            if progress:
-                progress(number, len(cells), row)
+        for number, (function, args) in enumerate(tasks, start=1):
+            done(number, function(*args))
     else:
         with ProcessPoolExecutor(max_workers=config.jobs) as pool:
-            futures = [pool.submit(score_cell, *args) for args in arguments]
+            futures = [pool.submit(function, *args) for function, args in tasks]
             for number, future in enumerate(as_completed(futures), start=1):
-                row = future.result()
-                results[(row["playbook"], row["episode"])] = row
-                if progress:
-                    progress(number, len(cells), row)
+                done(number, future.result())
     rows = [results[cell] for cell in cells]
-    _twin_differences(rows)
-    return rows
+    histories = {p: results[(p, "full-history")] for p in config.playbooks if full_history}
+    return rows, histories
 
 
-def write(rows: list[dict], config: ScoreConfig, store_line: str) -> dict[str, Path]:
-    """scorecard.csv, scorecard.json and scorecard.html in the config's out directory."""
+def summarise(rows: list[dict], histories: dict[str, dict]) -> dict[str, dict]:
+    """Per playbook: its full-history row, the holdout and in-sample groups of its cells, and a
+    verdict in plain words built from them."""
+    from unwind import evidence
+
+    summary = {}
+    for playbook in dict.fromkeys(r["playbook"] for r in rows):
+        own = [r for r in rows if r["playbook"] == playbook]
+        holdout = evidence.group_summary([r for r in own if r.get("sample") == "holdout"])
+        in_sample = evidence.group_summary([r for r in own if r.get("sample") == "in-sample"])
+        history = histories.get(playbook)
+        summary[playbook] = {
+            "full_history": history, "holdout": holdout.to_json(),
+            "in_sample": in_sample.to_json(),
+            "verdict": evidence.verdict(holdout, in_sample, history)}
+    return summary
+
+
+def write(rows: list[dict], config: ScoreConfig, store_line: str,
+          summary: dict[str, dict] | None = None) -> dict[str, Path]:
+    """scorecard.csv, scorecard.json (rows), summary.json and scorecard.html in the config's out
+    directory."""
     import pandas as pd
 
     from unwind import scorecard_page
@@ -146,8 +211,9 @@ def write(rows: list[dict], config: ScoreConfig, store_line: str) -> dict[str, P
     table.to_csv(out / "scorecard.csv", index=False)
     clean = [{c: row.get(c) for c in columns()} for row in rows]
     (out / "scorecard.json").write_text(json.dumps(clean, indent=2) + "\n")
+    (out / "summary.json").write_text(json.dumps(summary or {}, indent=2) + "\n")
     episodes = [episode(config, episode_id) for episode_id in config.episodes]
-    html_path = scorecard_page.write(rows, out, episodes, store_line)
+    html_path = scorecard_page.write(rows, out, episodes, store_line, summary or {})
     return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
 
 

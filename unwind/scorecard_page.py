@@ -56,12 +56,58 @@ def _cell(row: dict, scale: float, has_twin: bool) -> str:
                f"vs benchmark {_show('total_return', row['excess_total_return'])}"]
     if has_twin:
         details.append(f"vs twin {_show('total_return', row['twin_excess_total_return'])}")
-    hover = " | ".join(f"{metric.title}: {metric.display(row.get(metric.key))}"
-                       for metric in metrics.METRICS)
+    details.append(f"{row.get('sample', '')} · p_random "
+                   + ("n/a" if row.get("p_random") is None else f"{row['p_random']:.2f}"))
+    hover = " | ".join([f"{metric.title}: {metric.display(row.get(metric.key))}"
+                        for metric in metrics.METRICS] + [_interval_text(row)])
     return (f"<td class='cell' data-trades='{row['trades']}' title='{html.escape(hover)}' "
             f"style='background:{_colour(row['total_return'], scale)}'><a href='{link}'>"
             f"<span class=big>{_show('total_return', row['total_return'])}</span>"
             f"<div class=small>{'<br>'.join(html.escape(d) for d in details)}</div></a></td>")
+
+
+def _interval_text(row: dict) -> str:
+    if row.get("ci_low_total_return") is None:
+        return f"90% intervals: n/a ({row.get('evidence_note') or 'not computed'})"
+    return (f"90% interval of total return [{row['ci_low_total_return']:+.2%}, "
+            f"{row['ci_high_total_return']:+.2%}], of Sharpe "
+            + ("n/a" if row.get("ci_low_sharpe_ratio") is None else
+               f"[{row['ci_low_sharpe_ratio']:.2f}, {row['ci_high_sharpe_ratio']:.2f}]"))
+
+
+def _verdicts(summary: dict[str, dict]) -> str:
+    if not summary:
+        return ""
+    items = "".join(f"<li><b>{html.escape(p)}</b>: {html.escape(s['verdict'])}</li>"
+                    for p, s in summary.items())
+    return (f"<h2>Verdicts</h2><ul class=verdicts>{items}</ul><p class=sub>Built only from "
+            "the numbers below: holdout episodes (outside the window a playbook's defaults "
+            "were calibrated on) apart from in-sample ones, random-entry p-values (share of "
+            "1000 random books with the same trades that did at least as well), 90% stationary "
+            "block bootstrap intervals, and the full-history base rate.</p>")
+
+
+def _full_history_table(summary: dict[str, dict]) -> str:
+    shown = ("annual_return", "sharpe_ratio", "max_drawdown", "trades", "hit_rate", "exposure")
+    lines = []
+    for playbook, item in summary.items():
+        history = item.get("full_history") or {}
+        if history.get("status") != "ok":
+            lines.append(f"<tr><th>{html.escape(playbook)}</th><td colspan=9 class=na>n/a: "
+                         f"{html.escape(history.get('reason', 'not run'))}</td></tr>")
+            continue
+        link = html.escape(history["run_dir"] + "/tear_sheet.html")
+        share = history.get("episode_pnl_share")
+        lines.append(
+            f"<tr><th><a href='{link}'>{html.escape(playbook)}</a></th>"
+            f"<td>{history['start']} .. {history['end']}</td>"
+            + "".join(f"<td class=num>{_show(key, history.get(key))}</td>" for key in shown)
+            + f"<td class=num>{'n/a' if share is None else f'{share:.0%}'}</td>"
+            f"<td>{html.escape(_interval_text(history))}</td></tr>")
+    return ("<h2>Full history: the base rate</h2><table><tr><th>playbook</th><th>span</th>"
+            + "".join(f"<th>{html.escape(metrics.BY_KEY[k].title)}</th>" for k in shown)
+            + "<th>P&amp;L inside episodes</th><th>intervals</th></tr>"
+            + "".join(lines) + "</table>")
 
 
 def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str:
@@ -74,14 +120,14 @@ def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str
     body = []
     for playbook in playbooks:
         twin = twins.get(playbook)
-        label = html.escape(playbook) + (f"<div class=small>twin: {html.escape(twin)}</div>"
+        label = html.escape(playbook) + (f"<div class=small>plain twin: {html.escape(twin)}</div>"
                                          if twin else "")
         tds = "".join(_cell(cells[(playbook, e.id)], scale, twin is not None) for e in episodes)
         body.append(f"<tr><th>{label}</th>{tds}</tr>")
     return (f"<table class=grid><tr><th>playbook</th>{header}</tr>{''.join(body)}</table>")
 
 
-def summary(rows: list[dict]) -> dict[str, dict]:
+def summary_of_cells(rows: list[dict]) -> dict[str, dict]:
     """Per playbook: cells with data, cells traded, episodes where it beat its benchmark and
     its plain twin (excess total return > 0), and the median excess over the benchmark."""
     result = {}
@@ -99,19 +145,26 @@ def summary(rows: list[dict]) -> dict[str, dict]:
     return result
 
 
-def _summary_table(rows: list[dict]) -> str:
+def _summary_table(rows: list[dict], summary: dict[str, dict]) -> str:
     lines = []
-    for playbook, item in summary(rows).items():
+    for playbook, item in summary_of_cells(rows).items():
         twin = "" if item["beat_twin"] is None else f"{item['beat_twin']}/{item['twin_cells']}"
+        groups = summary.get(playbook, {})
+        split = "".join(
+            f"<td class=num>{g['beat_benchmark']}/{g['cells']}</td>" if g.get("cells") else
+            "<td class=num>-</td>"
+            for g in (groups.get("holdout", {}), groups.get("in_sample", {})))
         lines.append(
             f"<tr><th>{html.escape(playbook)}</th><td class=num>{item['traded']}/{item['cells']}"
-            f"</td><td class=num>{item['beat_benchmark']}/{item['cells']}</td><td class=num>"
-            f"{_show('total_return', item['median_excess_total_return'])}</td>"
+            f"</td><td class=num>{item['beat_benchmark']}/{item['cells']}</td>{split}"
+            f"<td class=num>{_show('total_return', item['median_excess_total_return'])}</td>"
             f"<td class=num>{twin}</td></tr>")
     return ("<table><tr><th>playbook</th><th>episodes traded</th><th>beat its benchmark</th>"
+            "<th>of them holdout</th><th>of them in-sample</th>"
             "<th>median excess over the benchmark</th><th>beat its plain twin</th></tr>"
             f"{''.join(lines)}</table><p class=sub>Counts are over cells with data; an episode "
-            "without a trade counts as not beating a benchmark that moved up.</p>")
+            "without a trade counts as not beating a benchmark that moved up. Holdout: the "
+            "episode does not overlap the window the playbook's defaults were calibrated on.</p>")
 
 
 def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
@@ -158,13 +211,16 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
             + png(figure))
 
 
-def write(rows: list[dict], out: Path, episodes: list, store_line: str) -> Path:
-    """Write `scorecard.html` in `out` from the rows and the Episodes of its columns."""
+def write(rows: list[dict], out: Path, episodes: list, store_line: str,
+          summary: dict[str, dict] | None = None) -> Path:
+    """Write `scorecard.html` in `out` from the rows, the Episodes of its columns and the
+    per-playbook summary (verdicts, full history)."""
     import strategies
 
     out = Path(out)
     synthetic = any(r.get("synthetic") for r in rows)
-    twins = {p: strategies.get(p).PLAIN_TWIN for p in dict.fromkeys(r["playbook"] for r in rows)}
+    twins = {p: ", ".join(f"{k}={v}" for k, v in (strategies.get(p).PLAIN_TWIN or {}).items())
+             or None for p in dict.fromkeys(r["playbook"] for r in rows)}
     legend = "".join(f"<tr><th>{html.escape(e.label)}</th><td>{html.escape(e.id)}</td>"
                      f"<td>{e.start} .. {e.end}</td><td>{html.escape(e.description)}</td></tr>"
                      for e in episodes)
@@ -179,8 +235,10 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str) -> Path:
             "benchmark and over its plain twin (the same rule without its filter). Hover for "
             "every metric; click for the tear sheet. 'no signal': the playbook did not trade; "
             "'n/a': no data (reason below).</p>"
+            + _verdicts(summary or {})
             + _grid(rows, episodes, twins)
-            + "<h2>Summary per playbook</h2>" + _summary_table(rows)
+            + "<h2>Summary per playbook</h2>" + _summary_table(rows, summary or {})
+            + (_full_history_table(summary) if summary else "")
             + _small_multiples(rows, episodes, out)
             + "<h2>Episodes</h2><table><tr><th>column</th><th>id</th><th>window</th>"
             f"<th>what happened</th></tr>{legend}</table>"

@@ -16,8 +16,8 @@ from strategies.base import EXIT_REASONS
 RUNS = {
     "hsi_short_yen_vol": ("2016-01-01", "2025-06-30"),       # HSI in HKD, daily
     "spread_unwind_long_yen": ("2008-01-01", "2025-06-30"),  # spot USDJPY: P&L in JPY
-    "bond_hedge": ("2020-01-01", "2025-06-30"),              # NQ and ZN, CME daily
-    "gold_asia_dip": ("2019-01-01", "2025-06-30"),           # spot gold, hourly
+    "jgb_shock_short_zn": ("2008-01-01", "2025-06-30"),      # ZN, CME daily
+    "gold_dip_any_session": ("2019-01-01", "2025-06-30"),    # spot gold, hourly
 }
 
 
@@ -43,11 +43,11 @@ def read(directory: str, name: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("playbook", RUNS)
-def test_net_is_gross_minus_fees_and_usd_times_rate_is_local(run_dirs, playbook):
+def test_net_is_gross_less_fees_plus_financing_and_usd_times_rate_is_local(run_dirs, playbook):
     trades = read(run_dirs[playbook], "trades.csv")
     assert len(trades) >= 3
-    net = trades["gross_pnl_local"] - trades["fees_local"]
-    assert np.allclose(trades["pnl_local"], net, rtol=0, atol=1e-6)
+    net = trades["gross_pnl_local"] - trades["fees_local"] + trades["financing_local"]
+    assert np.allclose(trades["pnl_local"], net, rtol=0, atol=0.01)   # 12 significant digits
     assert (trades["pnl_usd"] * trades["fx_rate"] - trades["pnl_local"]).abs().max() <= 0.01
     assert (trades["fees_usd"] >= 0).all() and (trades["fees_local"] >= 0).all()
 
@@ -70,7 +70,7 @@ def test_fill_prices_sit_on_the_tick_grid(run_dirs, playbook):
 
 
 @pytest.mark.parametrize("playbook", ["hsi_short_yen_vol", "spread_unwind_long_yen",
-                                      "bond_hedge"])
+                                      "jgb_shock_short_zn"])
 def test_daily_fills_carry_the_session_open(run_dirs, playbook):
     trades = read(run_dirs[playbook], "trades.csv")
     for symbol, own in trades.groupby("symbol"):
@@ -94,14 +94,22 @@ def test_worst_and_best_open_pnl_bracket_the_result(run_dirs, playbook):
     assert (trades.loc[open_at_end, "exit_reason"] == "end_of_window").all()
 
 
-def test_an_hsi_short_checked_by_hand(run_dirs):
-    # 2024-07-19: short 7 HSI at the 09:15 open 17,604 less one point of slippage = 17,603;
-    # covered 2024-07-23 at 17,680 + 1 = 17,681. Gross 7 x (17,603 - 17,681) x HK$50 =
-    # HK$-27,300; fees 7 x HK$30 x 2 sides = HK$420; net HK$-27,720 = -3,553.85 USD at 7.80.
-    trades = read(run_dirs["hsi_short_yen_vol"], "trades.csv")
-    trade = trades[trades["entry_time"] == "2024-07-19T01:15:00+00:00"].iloc[0]
-    assert (trade["side"], trade["contracts"]) == ("short", 7)
-    assert (trade["entry_price"], trade["exit_price"]) == (17603.0, 17681.0)
-    assert trade["gross_pnl_local"] == -27300.0 and trade["fees_local"] == 420.0
-    assert trade["pnl_local"] == -27720.0 and trade["fx_rate"] == pytest.approx(7.80)
-    assert trade["pnl_usd"] == pytest.approx(-27720.0 / 7.80, abs=0.01)
+def test_an_hsi_short_checked_by_hand(real_store):
+    # Fixed costs (1 point a side), so it can be redone on paper. WSJ HSI.csv: 07/25/24 open
+    # 17,260.83, 07/29/24 open 17,196.45; on the futures' 1-point tick 17,261 and 17,196. Short
+    # 6 at 17,261 - 1 point of slippage = 17,260; covered at 17,196 + 1 = 17,197. Gross
+    # 6 x (17,260 - 17,197) x HK$50 = HK$18,900; fees 6 x HK$30 x 2 sides = HK$360; net
+    # HK$18,540 = 2,376.92 USD at the 7.80 peg.
+    from unwind.config import RunConfig
+    from unwind.engine import run
+
+    trades = run(RunConfig(playbook="hsi_short_yen_vol", start="2024-07-08", end="2024-08-30",
+                           store=str(real_store.root), slippage_model="fixed",
+                           slippage_ticks=1.0)).trades
+    trade = trades[trades["entry_time"] == "2024-07-25T01:15:00+00:00"].iloc[0]
+    assert (trade["side"], trade["contracts"]) == ("short", 6)
+    assert (trade["entry_price"], trade["exit_price"]) == (17260.0, 17197.0)
+    assert trade["exit_time"] == "2024-07-29T01:15:00+00:00"
+    assert trade["gross_pnl_local"] == 18900.0 and trade["fees_local"] == 360.0
+    assert trade["pnl_local"] == 18540.0 and trade["fx_rate"] == pytest.approx(7.80)
+    assert trade["pnl_usd"] == pytest.approx(18540.0 / 7.80, abs=0.01)

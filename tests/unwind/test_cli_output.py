@@ -101,7 +101,7 @@ def test_a_missing_bar_size_with_no_tagged_twin_names_every_stored_bar_of_the_sy
                      str(real_store.root))
     assert result.code == 1
     assert result.err == ("error: USDJPY 4h, XAUUSD 4h are not in the store; stored: "
-                          "USDJPY@fxtrading 4h, USDJPY@simom1 4h, XAUUSD 1h\n")
+                          "USDJPY@fxtrading 4h, USDJPY@simom1 4h, XAUUSD 1d, XAUUSD 1h\n")
 
 
 def test_a_missing_against_series_names_the_sources_at_that_bar(real_store, run_cli):

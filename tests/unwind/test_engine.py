@@ -43,33 +43,9 @@ def test_each_playbook_produces_a_scored_window(results, playbook):
     assert result.regime_shares["deleveraging"] > 0  # early August reads as deleveraging
 
 
-def test_gold_asia_dip_buys_gold_at_the_end_of_the_asian_session_of_5_august(results):
-    trades = results["gold_asia_dip"].trades
-    crash = trades[trades["entry_time"].str.startswith("2024-08-05")]
-    assert crash["entry_time"].tolist() == ["2024-08-05T09:00:00+00:00"]
-    # Finding: the real liquidation came later in London and New York; the stop took it out.
-    assert crash["pnl_usd"].iloc[0] < 0
-
-
 def test_the_plain_twin_trades_more_often(results):
     assert results["gold_dip_any_session"].metrics["trades"] > \
         results["gold_asia_dip"].metrics["trades"]
-
-
-def test_hsi_short_yen_vol_is_short_in_the_unwind(results):
-    trades = results["hsi_short_yen_vol"].trades
-    assert set(trades["side"]) == {"short"}
-    assert holding(trades, "HSI", "short", "2024-07-25")
-    assert holding(trades, "HSI", "short", "2024-08-07")
-    # Finding: flat on 1-5 August: the 10-day yen volatility fell as 11 July left the window.
-    assert not holding(trades, "HSI", "short", "2024-08-02")
-
-
-def test_bond_hedge_holds_notes_while_yen_stress_is_on(results):
-    trades = results["bond_hedge"].trades
-    assert holding(trades, "ZN", "long", "2024-08-07")
-    assert holding(trades, "NQ", "long", "2024-08-05")
-    assert not holding(trades, "ZN", "long", "2024-06-20")
 
 
 def test_gold_haven_turn_waits_for_the_selling_to_end(results):
@@ -139,7 +115,7 @@ def test_a_rerun_writes_byte_identical_metrics(real_store, tmp_path, run_cli):
     (["run", "gold_asia_dp"], "unknown playbook 'gold_asia_dp' (did you mean gold_asia_dip?)"),
     (["run", "gold_asia_dip", "-p", "dipp=0.01"], "unknown parameter 'dipp' (did you mean dip?)"),
     (["run", "gold_asia_dip", "-p", "dip=lots"], "parameter dip='lots': expected float"),
-    (["run", "gold_asia_dip", "-p", "dip_measure=median"], "dip_measure must be"),
+    (["run", "gold_asia_dip", "-p", "session=median"], "session must be"),
     (["run", "gold_asia_dip", "-p", "nonsense"], "expected KEY=VALUE"),
     (["run", "gold_asia_dip", "--start", "2024-09-01", "--end", "2024-08-01"], "empty window"),
     (["run", "gold_asia_dip", "--start", "2024-02-30"], "is not a date"),
@@ -200,7 +176,8 @@ def test_two_calendars_orders_only_on_each_feeds_own_days(real_store):
     trades = result.trades
     hsi = trades[trades["symbol"] == "HSI"]
     zn = trades[(trades["symbol"] == "ZN") & (trades["status"] == "closed")]
-    assert len(hsi) == 1 and trading_days(hsi["entry_time"], "HSI").isin(hsi_days).all()
+    assert len(hsi) >= 1 and trading_days(hsi["entry_time"], "HSI").isin(hsi_days).all()
+    assert trading_days(hsi["exit_time"], "HSI").isin(hsi_days).all()
     assert len(zn) >= 1 and trading_days(zn["entry_time"], "ZN").isin(zn_days).all()
     assert trading_days(zn["exit_time"], "ZN").isin(zn_days).all()
     assert "HSI: HKD converted with HKD peg 7.8" in result.notes

@@ -31,7 +31,7 @@ def test_the_terminal_table_formats_each_metric_by_its_unit(real_store, tmp_path
 
 
 def test_metrics_json_writes_counts_as_integers(real_store, tmp_path, run_cli):
-    result = run_cli("run", "gold_asia_dip", "--episode", "aug-2024-carry-unwind", "--store",
+    result = run_cli("run", "hsi_short_yen_vol", "--episode", "aug-2024-carry-unwind", "--store",
                      str(real_store.root), "--out", str(tmp_path), "--json")
     assert result.code == 0, result.err
     directory = json.loads(result.out)["run_dir"]

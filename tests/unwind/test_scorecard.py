@@ -22,7 +22,7 @@ def full_card(real_store, tmp_path_factory):
 
     config = score_config("runs/all-episodes.toml", store=str(real_store.root),
                           out=str(tmp_path_factory.mktemp("full")), jobs=2)
-    rows = scorecard.run_scorecard(config)
+    rows, _ = scorecard.run_scorecard(config, full_history=False)
     scorecard.write(rows, config, "store: test")
     return Path(config.out), rows
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from unwind import episodes
-from unwind.scorecard_page import summary
+from unwind.scorecard_page import summary_of_cells
 
-PLAYBOOKS = ("gold_asia_dip", "gold_dip_any_session", "jgb_shock_short_nq")
+PLAYBOOKS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "jgb_shock_short_nq")
 EPISODES = ("oct-2008-gfc-carry-unwind", "aug-2024-carry-unwind", "calm-2017q4-control")
 
 
@@ -56,18 +56,19 @@ def test_no_signal_na_and_traded_cells_read_differently(card):
     assert "no signal" in aug and "nosignal" in aug and "+0.00%" not in aug.split("<div")[0]
     early = cell_html(page, "gold_asia_dip")[0]
     assert early.startswith("<td class='na'") and "XAUUSD 1h: no bars" in early
-    traded = by_cell[("gold_asia_dip", "aug-2024-carry-unwind")]
-    cell = cell_html(page, "gold_asia_dip")[1]
+    traded = by_cell[("hsi_short_yen_vol", "aug-2024-carry-unwind")]
+    cell = cell_html(page, "hsi_short_yen_vol")[1]
     assert f"{traded['total_return']:+.2%}" in cell
     assert f"{traded['trades']} trade" in cell and "Sharpe" in cell and "max DD" in cell
     assert f"vs benchmark {traded['excess_total_return']:+.2%}" in cell
     assert f"vs twin {traded['twin_excess_total_return']:+.2%}" in cell
-    assert "vs twin" not in "".join(cell_html(page, "jgb_shock_short_nq"))
+    assert "vs twin" not in "".join(cell_html(page, "gold_dip_any_session"))   # has no twin
 
 
 def test_every_cell_with_data_links_to_its_tear_sheet(card):
     out, rows, page = card
-    links = re.findall(r"<a href='([^']+)'", page)
+    grid = page[page.index("<table class=grid>"):]
+    links = re.findall(r"<a href='([^']+)'", grid[:grid.index("</table>")])
     expected = [f"{r['run_dir']}/tear_sheet.html" for r in rows if r["status"] == "ok"]
     assert sorted(links) == sorted(expected)
     assert all((out / link).is_file() for link in links)
@@ -75,9 +76,10 @@ def test_every_cell_with_data_links_to_its_tear_sheet(card):
 
 def test_the_summary_counts_episodes_beating_the_benchmark(card):
     _, rows, page = card
-    result = summary(rows)["gold_asia_dip"]
-    own = [r for r in rows if r["playbook"] == "gold_asia_dip" and r["status"] == "ok"]
-    assert result["cells"] == len(own) == 2
+    result = summary_of_cells(rows)["hsi_short_yen_vol"]
+    own = [r for r in rows if r["playbook"] == "hsi_short_yen_vol" and r["status"] == "ok"]
+    assert result["cells"] == len(own) == 3 and result["twin_cells"] == 3
     assert result["beat_benchmark"] == sum(r["excess_total_return"] > 0 for r in own)
-    row = re.search(r"<tr><th>gold_asia_dip</th><td class=num>(.*?)</tr>", page).group(1)
-    assert f"{result['beat_benchmark']}/2" in row and f"{result['beat_twin']}/2" in row
+    assert result["beat_twin"] == sum(r["twin_excess_total_return"] > 0 for r in own)
+    row = re.search(r"<tr><th>hsi_short_yen_vol</th><td class=num>(.*?)</tr>", page).group(1)
+    assert f"{result['beat_benchmark']}/3" in row and f"{result['beat_twin']}/3" in row

@@ -13,7 +13,7 @@ from unwind import metrics, pages, tear_sheet
 EPISODE = ("--episode", "aug-2024-carry-unwind")
 RUNS = {
     "hsi": ("hsi_short_yen_vol", *EPISODE, "-p", "flat_slope=0.004"),
-    "gold": ("gold_asia_dip", *EPISODE),
+    "gold": ("gold_dip_any_session", *EPISODE),
     "two_instruments": ("bond_hedge", *EPISODE),
     "no_trades": ("gold_asia_dip", *EPISODE, "-p", "dip=0.5"),
     "months": ("hsi_short_yen_vol", "--start", "2022-01-01", "--end", "2024-06-30"),
@@ -102,7 +102,7 @@ def test_every_parameter_is_listed_with_its_default_and_the_override_is_marked(r
     assert set(manifest["parameters"]) == set(manifest["parameter_defaults"])
     changed = {cells[0]: cells for css, cells, _ in rows if "changed" in css.split()}
     assert list(changed) == ["flat_slope"]
-    assert changed["flat_slope"][1:] == ["0.004", "0.005", "changed"]
+    assert changed["flat_slope"][1:] == ["0.004", "0.0075", "changed"]
     assert all(cells[3] == "" for css, cells, _ in rows if "changed" not in css)
 
 

@@ -49,8 +49,8 @@ def instruments_command(tradable: bool, as_json: bool) -> None:
 def playbooks_command(as_json: bool) -> None:
     """The playbooks, with their parameters.
 
-    For each: what it trades and on which bars, its signal series, benchmark, plain twin and
-    parameter defaults; --json adds the thesis source.
+    For each: its article, the window its defaults were calibrated on, what it trades and on
+    which bars, its signal series, benchmark, plain twin and parameter defaults.
     """
     import dataclasses
 
@@ -61,7 +61,11 @@ def playbooks_command(as_json: bool) -> None:
         module = strategies.get(playbook_id)
         rows.append({"id": playbook_id, "seed": module.SEED, "traded": list(module.TRADED),
                      "bar": module.BAR, "signals": [f"{s} {b}" for s, b in module.SIGNALS],
-                     "benchmark": module.BENCHMARK, "plain_twin": module.PLAIN_TWIN,
+                     "benchmark": module.BENCHMARK,
+                     "plain_twin": ", ".join(f"{k}={v}" for k, v in
+                                             (module.PLAIN_TWIN or {}).items()) or None,
+                     "calibrated_on": "..".join(module.CALIBRATED_ON)
+                     if module.CALIBRATED_ON else None,
                      "summary": module.__doc__.strip().splitlines()[0],
                      "parameters": {f.name: f.default
                                     for f in dataclasses.fields(module.Parameters)}})
@@ -70,6 +74,8 @@ def playbooks_command(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['id']}: {row['summary'].split(': ', 1)[-1]}")
+        click.echo(f"    article: {row['seed']}; defaults calibrated on: "
+                   f"{row['calibrated_on'] or 'nothing (articles numbers and conventions)'}")
         click.echo(f"    trades {', '.join(row['traded'])} ({row['bar']}); signals: "
                    f"{', '.join(row['signals']) or 'none'}; benchmark: {row['benchmark']}"
                    f"{'; plain twin: ' + row['plain_twin'] if row['plain_twin'] else ''}")

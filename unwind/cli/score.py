@@ -10,7 +10,9 @@ from unwind.cli.options import echo_json, json_option, store_option
 @click.command("score")
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--playbook", "playbooks", multiple=True, help="Only these playbooks (repeatable).")
-@click.option("--episode", "episodes", multiple=True, help="Only these episodes (repeatable).")
+@click.option("--episode", "--episodes", "episodes", multiple=True,
+              help="Only these episodes (repeatable); `found` or `found:RULE` scores every "
+                   "window the rule finds (`unwind episodes find`).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the cores, at most 4).")
 @click.option("--allow-defects", is_flag=True, help="Trade on series that fail the quality gate.")
@@ -40,17 +42,24 @@ def command(spec, playbooks, episodes, jobs, allow_defects, out, store_path, as_
 
     def progress(done: int, count: int, row: dict) -> None:
         if not as_json:
-            click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {row['episode']:34s} "
+            where = row.get("episode", "full history")
+            click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {where:34s} "
                        f"{scorecard.cell_text(row)}", err=True)
 
-    rows = scorecard.run_scorecard(config, progress)
-    paths = scorecard.write(rows, config, choice.describe())
+    rows, histories = scorecard.run_scorecard(config, progress)
+    summary = scorecard.summarise(rows, histories)
+    paths = scorecard.write(rows, config, choice.describe(), summary)
     if as_json:
         echo_json({"out_dir": str(config.out), "store": choice.root,
                    "synthetic": choice.synthetic,
-                   "rows": [{c: r.get(c) for c in scorecard.columns()} for r in rows]})
+                   "rows": [{c: r.get(c) for c in scorecard.columns()} for r in rows],
+                   "summary": summary})
         return
     _print_matrix(rows, config)
+    click.echo("verdicts (evidence: full history, holdout vs in-sample episodes, random-entry "
+               "p-values, 90% bootstrap intervals):")
+    for playbook, item in summary.items():
+        click.echo(f"  {playbook}: {item['verdict']}")
     click.echo(f"{total} cells; scorecard: {paths['html']}")
 
 

@@ -1,0 +1,112 @@
+"""Evidence beside every scorecard number: holdout vs in-sample, the random-entry null and
+bootstrap intervals per cell, the full-history base rate, found episodes, and the verdict."""
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import strategies
+from unwind import evidence, scorecard
+from unwind.runspec import score_config
+
+
+def test_sample_is_in_sample_only_when_the_windows_overlap():
+    calibration = ("1990-01-01", "2007-12-31")
+    assert evidence.sample(calibration, "2008-09-01", "2008-11-28") == "holdout"
+    assert evidence.sample(calibration, "2007-12-31", "2008-02-01") == "in-sample"
+    assert evidence.sample(("2016-03-20", "2019-12-31"), "2017-10-01", "2017-12-29") == \
+        "in-sample"
+    assert evidence.sample(None, "2017-10-01", "2017-12-29") == "holdout"
+
+
+def test_the_episode_pnl_share_counts_days_inside_catalogue_windows():
+    # +100 on 2024-07-31 (inside aug-2024-carry-unwind), +300 on 2024-09-03 (outside): 25%.
+    index = pd.DatetimeIndex(["2024-07-30 20:00", "2024-07-31 20:00", "2024-09-02 20:00",
+                              "2024-09-03 20:00"], tz="UTC")
+    equity = pd.Series([1000.0, 1100.0, 1100.0, 1400.0], index=index)
+    assert evidence.episode_pnl_share(equity) == pytest.approx(0.25)
+    assert evidence.episode_pnl_share(pd.Series([5.0, 5.0], index=index[:2])) is None
+
+
+def test_the_verdict_quotes_only_the_numbers_it_is_given():
+    holdout = evidence.GroupSummary(4, 3, 3, 0.012, 0.08)
+    in_sample = evidence.GroupSummary(0, 0, 0, None, None)
+    history = {"status": "ok", "start": "2008-01-01", "end": "2025-06-30", "trades": 40,
+               "sharpe_ratio": 0.04, "ci_low_sharpe_ratio": -0.4, "ci_high_sharpe_ratio": 0.5,
+               "episode_pnl_share": 0.9}
+    text = evidence.verdict(holdout, in_sample, history)
+    assert text.startswith("holdout: beat its benchmark in 3/4 episodes, traded in 3, median "
+                           "excess +1.2%, median p_random 0.08")
+    assert "full history 2008-01-01..2025-06-30: Sharpe 0.04 (90% CI [-0.40, 0.50])" in text
+    assert "no evidence of an edge over full history" in text and "in-sample" not in text
+
+
+@pytest.fixture(scope="module")
+def card(real_store, tmp_path_factory):
+    from unwind.cli import main
+
+    arguments = ["score", "--store", str(real_store.root), "--jobs", "2", "--json",
+                 "--playbook", "hsi_short_yen_vol", "--playbook", "jgb_shock_short_nq",
+                 "--episode", "aug-2024-carry-unwind", "--episode", "oct-2008-gfc-carry-unwind",
+                 "--out", str(tmp_path_factory.mktemp("evidence"))]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(arguments) == 0
+    return json.loads(printed.getvalue())
+
+
+def test_score_json_has_rows_with_evidence_and_a_summary_per_playbook(card):
+    assert {"out_dir", "rows", "summary"} <= set(card)
+    by_cell = {(r["playbook"], r["episode"]): r for r in card["rows"]}
+    traded = by_cell[("hsi_short_yen_vol", "aug-2024-carry-unwind")]
+    assert traded["sample"] == "holdout" and traded["trades"] > 0
+    assert 0 < traded["p_random"] <= 1
+    assert traded["ci_low_total_return"] <= traded["total_return"] <= \
+        traded["ci_high_total_return"]
+    silent = by_cell[("jgb_shock_short_nq", "aug-2024-carry-unwind")]
+    assert silent["trades"] == 0 and silent["p_random"] is None
+    assert silent["ci_low_sharpe_ratio"] is None and "no trades" in silent["evidence_note"]
+    for playbook in ("hsi_short_yen_vol", "jgb_shock_short_nq"):
+        item = card["summary"][playbook]
+        assert set(item) == {"full_history", "holdout", "in_sample", "verdict"}
+        assert item["verdict"].startswith("holdout: beat its benchmark in ")
+    history = card["summary"]["hsi_short_yen_vol"]["full_history"]
+    assert history["status"] == "ok" and history["trades"] >= 10
+    assert {"annual_return", "sharpe_ratio", "max_drawdown", "hit_rate", "exposure",
+            "episode_pnl_share", "false_alarm_rate", "ci_low_sharpe_ratio"} <= set(history)
+    assert (Path(card["out_dir"]) / history["run_dir"] / "tear_sheet.html").is_file()
+    page = (Path(card["out_dir"]) / "scorecard.html").read_text()
+    assert page.index("<h2>Verdicts</h2>") < page.index("<table class=grid>")
+
+
+def test_sample_flips_when_the_calibration_window_changes(real_store, tmp_path, monkeypatch):
+    from unwind.episodes import get
+
+    episode = get("aug-2024-carry-unwind")
+    arguments = ("hsi_short_yen_vol", episode, str(real_store.root), str(tmp_path), False)
+    assert scorecard.score_cell(*arguments)["sample"] == "holdout"
+    module = strategies.get("hsi_short_yen_vol")
+    monkeypatch.setattr(module, "CALIBRATED_ON", ("2020-01-01", "2024-12-31"))
+    assert scorecard.score_cell(*arguments)["sample"] == "in-sample"
+
+
+def test_episodes_find_names_the_catalogued_unwinds(real_store, run_cli):
+    result = run_cli("episodes", "find", "--store", str(real_store.root), "--json")
+    assert result.code == 0, result.err
+    found = json.loads(result.out)
+    assert found["rule"] == "carry-unwind" and "fall" in found["parameters"]
+    catalogued = {e["catalogued_as"] for e in found["episodes"]}
+    assert {"oct-2008-gfc-carry-unwind", "aug-2024-carry-unwind"} <= catalogued
+    assert set(found["episodes"][0]) == {"start", "end", "trigger", "catalogued_as"}
+
+
+def test_score_can_take_the_found_windows_as_episodes(real_store, tmp_path):
+    config = score_config(None, playbooks=("hsi_short_yen_vol",), episodes=("found",),
+                          store=str(real_store.root), out=str(tmp_path))
+    assert config.episodes and all(e.startswith("found-") for e in config.episodes)
+    window = scorecard.episode(config, next(e for e in config.episodes if e >= "found-2024"))
+    assert window.label.endswith("*") and "aug-2024-carry-unwind" in window.description

@@ -1,0 +1,225 @@
+"""Evidence beside every number of the scorecard: whether a window is holdout or in-sample for a
+playbook's calibration, the random-entry null, bootstrap intervals, the full-history base rate,
+and a verdict built only from those.
+
+- `sample`: "holdout" when the window does not overlap the playbook's CALIBRATED_ON window (or
+  the playbook fitted nothing to data), else "in-sample".
+- `p_random`: unwind.null_model, the share of 1000 seeded random books with the playbook's
+  trades (same count, holding periods, sides and contracts, random entries in the window,
+  costed the same way) whose total return is at least the playbook's.
+- `ci_low_<metric>`, `ci_high_<metric>`: unwind.bootstrap, 90% stationary block bootstrap
+  intervals of total return and Sharpe from the window's daily returns.
+Each is null with a reason when it cannot be computed (no trades; a position resized while held;
+too few daily returns).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from unwind import bootstrap, null_model
+
+RANDOM_BOOKS = 1000
+SEED = 20240805
+EVIDENCE_COLUMNS = ["sample", "p_random", "ci_low_total_return", "ci_high_total_return",
+                    "ci_low_sharpe_ratio", "ci_high_sharpe_ratio", "evidence_note"]
+
+
+def sample(calibrated_on: tuple[str, str] | None, start: str, end: str) -> str:
+    """'in-sample' when [start, end] overlaps the calibration window, else 'holdout'."""
+    if calibrated_on is None:
+        return "holdout"
+    first, last = calibrated_on
+    return "in-sample" if start <= last and first <= end else "holdout"
+
+
+def daily_returns(equity: pd.Series) -> pd.Series:
+    """Returns of the last equity of each UTC day (as the metric registry computes them)."""
+    daily = equity.groupby(equity.index.normalize()).last()
+    return daily.pct_change().dropna()
+
+
+def random_entry_p_value(result, frames: dict[str, pd.DataFrame], books: int = RANDOM_BOOKS,
+                         seed: int = SEED) -> tuple[float | None, str]:
+    """p_random of a run and why it is null when it is; each traded instrument draws its own
+    books (seed + its position), and their P&L adds up over one starting equity."""
+    from feeds import instruments
+
+    trades = result.trades
+    if trades.empty:
+        return None, "no trades in the window"
+    config = result.config
+    window_start = pd.Timestamp(config.start, tz="UTC")
+    window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
+    total = np.zeros(books)
+    for position, (symbol, own) in enumerate(trades.groupby("symbol", sort=True)):
+        instrument = instruments.get(symbol)
+        prices = null_model.PricePath.from_frame(frames[symbol], window_start, window_end,
+                                                 instrument.tick_value)
+        try:
+            drawn = null_model.trades_from_records(own, prices)
+        except ValueError as error:
+            return None, f"{symbol}: {error}"
+        contract = null_model.Contract.of(instrument, config.slippage_ticks,
+                                          dict(config.fees).get(symbol))
+        total += null_model.random_book_returns(prices, drawn, contract, config.cash_usd,
+                                                books, seed + position)
+    return null_model.p_random(result.metrics["total_return"], total), ""
+
+
+def cell_evidence(result, frames: dict[str, pd.DataFrame], calibrated_on) -> dict:
+    """The evidence columns of one scorecard cell (EVIDENCE_COLUMNS)."""
+    config = result.config
+    row = {"sample": sample(calibrated_on, config.start, config.end)}
+    notes = []
+    row["p_random"], reason = random_entry_p_value(result, frames)
+    if reason:
+        notes.append(f"p_random: {reason}")
+    if result.trades.empty:
+        intervals = {key: None for key in EVIDENCE_COLUMNS[2:6]}
+        notes.append("intervals: no trades in the window")
+    else:
+        found = bootstrap.intervals(daily_returns(result.equity).to_numpy())
+        intervals = found.columns()
+        notes += [f"{metric}: {text}" for metric, text in found.reasons.items()]
+    row.update(intervals)
+    row["evidence_note"] = "; ".join(notes)
+    return row
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """What a group of cells (holdout or in-sample) says."""
+
+    cells: int
+    traded: int
+    beat_benchmark: int
+    median_excess_total_return: float | None
+    median_p_random: float | None
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def group_summary(rows: list[dict]) -> GroupSummary:
+    own = [r for r in rows if r["status"] == "ok"]
+    excess = [r["excess_total_return"] for r in own if r["excess_total_return"] is not None]
+    p_values = [r["p_random"] for r in own if r.get("p_random") is not None]
+    return GroupSummary(len(own), sum(1 for r in own if r["trades"]),
+                        sum(1 for value in excess if value > 0),
+                        statistics.median(excess) if excess else None,
+                        statistics.median(p_values) if p_values else None)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def verdict(holdout: GroupSummary, in_sample: GroupSummary, full_history: dict | None) -> str:
+    """One line in plain words, built only from the numbers it quotes."""
+    parts = []
+    for name, group in (("holdout", holdout), ("in-sample", in_sample)):
+        if not group.cells:
+            continue
+        text = (f"{name}: beat its benchmark in {group.beat_benchmark}/{group.cells} episodes, "
+                f"traded in {group.traded}, median excess "
+                f"{_percent(group.median_excess_total_return)}")
+        if group.median_p_random is not None:
+            text += f", median p_random {group.median_p_random:.2f}"
+        parts.append(text)
+    if full_history and full_history.get("status") == "ok":
+        sharpe = full_history.get("sharpe_ratio")
+        low, high = full_history.get("ci_low_sharpe_ratio"), full_history.get("ci_high_sharpe_ratio")
+        interval = "" if low is None else f" (90% CI [{low:.2f}, {high:.2f}])"
+        sharpe_text = "n/a" if sharpe is None else f"{sharpe:.2f}"
+        parts.append(f"full history {full_history['start']}..{full_history['end']}: Sharpe "
+                     f"{sharpe_text}{interval}, {full_history['trades']} trades, "
+                     f"{_percent(full_history.get('episode_pnl_share'))} of its P&L inside "
+                     "catalogue episodes")
+        conclusion = _conclusion(holdout, full_history)
+    else:
+        reason = (full_history or {}).get("reason", "not run")
+        parts.append(f"full history: n/a ({reason})")
+        conclusion = "no base rate to judge by"
+    return "; ".join(parts) + f": {conclusion}."
+
+
+def _conclusion(holdout: GroupSummary, full_history: dict) -> str:
+    low = full_history.get("ci_low_sharpe_ratio")
+    high = full_history.get("ci_high_sharpe_ratio")
+    if not full_history.get("trades"):
+        return "it never traded over full history"
+    if low is not None and low > 0:
+        edge = "a positive full-history Sharpe whose interval excludes zero"
+    elif high is not None and high < 0:
+        edge = "a negative full-history Sharpe whose interval excludes zero"
+    else:
+        edge = "no evidence of an edge over full history (its Sharpe interval spans zero)"
+    if holdout.cells and holdout.median_p_random is not None and holdout.median_p_random < 0.1:
+        return edge + "; in holdout episodes it beat most random entries"
+    return edge
+
+
+def full_history_window(playbook_id: str, store: str | None) -> tuple[str, str]:
+    """The first and last day all of a playbook's series (traded and signal, at its default
+    parameters) cover in `store`, the first moved on by its warm-up."""
+    import strategies
+    from feeds.errors import DataError
+    from feeds.store import Store
+
+    from unwind.scorecard import needed_series
+
+    playbook = strategies.get(playbook_id)
+    stored = Store(store)
+    firsts, lasts = [], []
+    for series, bar in sorted(needed_series((playbook_id,))):
+        info = stored.info(series, bar)
+        if info is None:
+            raise DataError(f"{playbook_id}: {series} {bar} is not in the store")
+        firsts.append(pd.Timestamp(info.first[:10]))
+        lasts.append(pd.Timestamp(info.last[:10]))
+    start = max(firsts) + pd.Timedelta(days=playbook.WARMUP_DAYS)
+    if start > min(lasts):
+        raise DataError(f"{playbook_id}: its series share no span longer than its warm-up")
+    return start.date().isoformat(), min(lasts).date().isoformat()
+
+
+def episode_pnl_share(equity: pd.Series) -> float | None:
+    """The share of a run's P&L made on days inside a catalogue episode's window (daily equity
+    changes dated by UTC day); null when the run made no P&L at all."""
+    from unwind import episodes
+
+    daily = equity.groupby(equity.index.normalize()).last()
+    pnl = daily.diff().fillna(daily.iloc[0] - equity.iloc[0])
+    days = daily.index.tz_localize(None)
+    inside = np.zeros(len(daily), dtype=bool)
+    for episode in episodes.catalogue().values():
+        inside |= (days >= pd.Timestamp(episode.start)) & (days <= pd.Timestamp(episode.end))
+    total = float(pnl.sum())
+    return None if total == 0 else round(float(pnl[inside].sum()) / total, 12)
+
+
+# A firing counts as a true alarm when a found unwind is under way within a month (30 calendar
+# days, the carry-unwind rule's own aftermath of 20 trading days).
+FALSE_ALARM_HORIZON_DAYS = 30
+
+
+def false_alarm_columns(trades: pd.DataFrame, store, rule: str = "carry-unwind") -> dict:
+    """`false_alarm_rate` of a full-history run: the share of its entries (one per trade's
+    entry day) with no window of `rule` under way within FALSE_ALARM_HORIZON_DAYS."""
+    from feeds.errors import DataError
+    from unwind import episode_finder
+
+    try:
+        _, found = episode_finder.find_in_store(rule, store)
+    except DataError as error:
+        return {"false_alarm_rate": None, "false_alarm_note": str(error)}
+    alarms = episode_finder.false_alarms(pd.to_datetime(trades["entry_time"]).dt.date, found,
+                                        FALSE_ALARM_HORIZON_DAYS)
+    return {"false_alarm_rate": alarms.share, "false_alarms": alarms.false_alarms,
+            "firings": alarms.firings,
+            "false_alarm_note": f"rule {rule}, horizon {FALSE_ALARM_HORIZON_DAYS} days"}
