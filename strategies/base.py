@@ -80,8 +80,11 @@ EXIT_REASONS = {
 
 @dataclass
 class _OpenPosition:
-    """One open position's running books: local figures at trade prices, USD marked bar by bar
-    (each bar's move converted at that bar's rate, exactly as the broker marks the account)."""
+    """One open lot's running books (a fill and the contracts still held from it): local
+    figures at trade prices, USD marked bar by bar (each bar's move converted at that bar's
+    rate, exactly as the broker marks the account). A position built in several fills is
+    several lots, closed first in, first out, so every trades.csv row carries real fill prices
+    on the contract's tick grid."""
 
     entry_time: str
     entry_bar: int
@@ -104,11 +107,12 @@ class _OpenPosition:
     roll_cost_local: float = 0.0
     rolls: int = 0
 
-    def carry(self, charged: dict) -> None:
-        """Book carrying costs the broker charged on this position (ContractCommission)."""
-        for name in ("financing_usd", "financing_local", "roll_cost_usd", "roll_cost_local",
-                     "rolls"):
-            setattr(self, name, getattr(self, name) + charged[name])
+    def carry(self, charged: dict, share: float = 1.0) -> None:
+        """Book this lot's `share` of carrying costs the broker charged on the whole position
+        (ContractCommission); every lot held counts the roll."""
+        for name in ("financing_usd", "financing_local", "roll_cost_usd", "roll_cost_local"):
+            setattr(self, name, getattr(self, name) + charged[name] * share)
+        self.rolls += charged["rolls"]
 
     def mark(self, price: float, usd_per_point: float) -> None:
         self.gross_usd += (price - self.mark_price) * usd_per_point
@@ -145,7 +149,7 @@ class Playbook(bt.Strategy):
         self.margin_calls: list[dict] = []
         self.position_flags: list[bool] = []
         self.exit_reasons: dict[str, str] = {}
-        self._open: dict[str, _OpenPosition] = {}
+        self._open: dict[str, list[_OpenPosition]] = {}   # lots per instrument, oldest first
         self._data = {d._name: d for d in self.datas}
         self._instrument = {d._name: instruments.get(d._name) for d in self.datas}
 
@@ -170,26 +174,35 @@ class Playbook(bt.Strategy):
                             "wanted": wanted, "contracts": contracts, "by": by})
 
     # --------------------------------------------------------------------- backtrader hooks
+    def _carry(self, name: str) -> None:
+        """Spread the carrying costs the broker charged on a position over its lots."""
+        lots = self._open[name]
+        charged = self.broker.getcommissioninfo(self._data[name]).take_pending()
+        held = sum(lot.contracts for lot in lots)
+        for lot in lots:
+            lot.carry(charged, lot.contracts / held)
+
     def next(self):
-        for name, position in self._open.items():
-            position.carry(self.broker.getcommissioninfo(self._data[name]).take_pending())
+        for name in self._open:
+            self._carry(name)
         equity = self.broker.getvalue()
         self.equity_times.append(self.datetime[0])
         self.equity_values.append(equity)
         notional = margin = maintenance = 0.0
-        for name, position in self._open.items():
+        for name, lots in self._open.items():
             data, instrument = self._data[name], self._instrument[name]
             rate = data.usd_per_local[0]
-            usd_per_point = position.side * position.contracts * instrument.multiplier * rate
-            adverse, favourable = (data.low[0], data.high[0]) if position.side > 0 else \
-                (data.high[0], data.low[0])
-            position.mark(adverse, usd_per_point)
-            position.mark(favourable, usd_per_point)
-            position.mark(data.close[0], usd_per_point)
-            notional += abs(usd_per_point) * (data.close[0] + data.roll_offset[0])
-            posted = position.contracts * data.margin[0] * rate
-            margin += posted
-            maintenance += posted * instrument.maintenance_ratio
+            for position in lots:
+                usd_per_point = position.side * position.contracts * instrument.multiplier * rate
+                adverse, favourable = (data.low[0], data.high[0]) if position.side > 0 else \
+                    (data.high[0], data.low[0])
+                position.mark(adverse, usd_per_point)
+                position.mark(favourable, usd_per_point)
+                position.mark(data.close[0], usd_per_point)
+                notional += abs(usd_per_point) * (data.close[0] + data.roll_offset[0])
+                posted = position.contracts * data.margin[0] * rate
+                margin += posted
+                maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)
         self.margin_values.append(margin)
         self.position_flags.append(bool(self._open))
@@ -233,38 +246,27 @@ class Playbook(bt.Strategy):
         usd_per_local = comminfo.usd_per_local()
         fee_local = comminfo.fee_local()
         remaining = abs(size)
-        position = self._open.get(name)
-        if position is not None:
-            position.carry(comminfo.take_pending())
-        if position is not None and position.side != side:
-            closing = min(remaining, position.contracts)
-            closed = position.split(closing) if closing < position.contracts else \
-                self._open.pop(name)
+        lots = self._open.get(name, [])
+        if lots:
+            self._carry(name)
+        reason = self.exit_reasons.pop(name, "signal") if lots and lots[0].side != side else ""
+        while remaining and lots and lots[0].side != side:
+            closing = min(remaining, lots[0].contracts)
+            closed = lots[0].split(closing) if closing < lots[0].contracts else lots.pop(0)
             closed.fees_local += fee_local * closing
             closed.fees_usd += fee_local * closing * usd_per_local
             closed.mark(adjusted, closed.side * closing * instrument.multiplier * usd_per_local)
             self._close_trade(name, closed, from_number(data.open_time[0]), price, adjusted,
-                              usd_per_local, len(data) - closed.entry_bar,
-                              self.exit_reasons.pop(name, "signal"))
+                              usd_per_local, len(data) - closed.entry_bar, reason)
             remaining -= closing
+        if not lots:
+            self._open.pop(name, None)
         if not remaining:
             return
         fees_local = fee_local * remaining
-        held = self._open.get(name)
-        if held is None:
-            self._open[name] = _OpenPosition(
-                from_number(data.open_time[0]), len(data), side, remaining, price, fees_local,
-                fees_local * usd_per_local, 0.0, adjusted, 0.0, 0.0, entry_adjusted=adjusted)
-            return
-        # adding to a position: the new contracts join the books as if bought at the last mark
-        held.gross_usd += side * remaining * instrument.multiplier * usd_per_local * \
-            (held.mark_price - adjusted)
-        total = held.contracts + remaining
-        held.entry_price = (held.entry_price * held.contracts + price * remaining) / total
-        held.entry_adjusted = (held.entry_adjusted * held.contracts + adjusted * remaining) / total
-        held.contracts = total
-        held.fees_local += fees_local
-        held.fees_usd += fees_local * usd_per_local
+        self._open.setdefault(name, []).append(_OpenPosition(
+            from_number(data.open_time[0]), len(data), side, remaining, price, fees_local,
+            fees_local * usd_per_local, 0.0, adjusted, 0.0, 0.0, entry_adjusted=adjusted))
 
     def _close_trade(self, name: str, position: _OpenPosition, when: str, price: float,
                      adjusted: float, usd_per_local: float, bars_held: int, reason: str) -> None:
@@ -296,11 +298,10 @@ class Playbook(bt.Strategy):
             "financing_usd": position.financing_usd})
 
     def stop(self):
-        """Positions still open at the end are marked to the last close (no exit cost)."""
+        """Lots still open at the end are marked to the last close (no exit cost)."""
         for data in self.datas:
-            position = self._open.pop(data._name, None)
-            if position is not None:
-                comminfo = self.broker.getcommissioninfo(data)
+            comminfo = self.broker.getcommissioninfo(data)
+            for position in self._open.pop(data._name, []):
                 self._close_trade(data._name, position, from_number(data.close_time[0]),
                                   round(position.mark_price + data.roll_offset[0], 10),
                                   position.mark_price, comminfo.usd_per_local(),

@@ -187,3 +187,17 @@ def test_sizer_skips_a_trade_below_one_contract_and_says_why():
                                   budget=100.0, volatility=20.0)
     assert strategy.trade_records == [] and change == 0.0
     assert "below one contract's daily risk 128 USD" in strategy.skips[0]["reason"]
+
+
+def test_a_position_built_in_two_fills_is_closed_first_in_first_out():
+    # Buy 1 GC at 2,400 + 1 tick, buy 1 more at 2,410 + 1 tick, sell both at 2,420 - 1 tick.
+    # Two blotter rows, each with its own fill price on the 0.10 grid (no averaged 2,405.1):
+    # (2,419.9 - 2,400.1) x 100 = 1,980 and (2,419.9 - 2,410.1) x 100 = 980, before fees.
+    strategy, change = run_script("GC", [2390.0, 2400.0, 2410.0, 2420.0, 2420.0],
+                                  {1: +1, 2: +1, 3: -2})
+    first, second = strategy.trade_records
+    assert (first["entry_price"], second["entry_price"]) == pytest.approx((2400.1, 2410.1))
+    assert first["exit_price"] == second["exit_price"] == pytest.approx(2419.9)
+    assert (first["gross_pnl_local"], second["gross_pnl_local"]) == pytest.approx((1980, 980))
+    assert (first["bars_held"], second["bars_held"]) == (2, 1)
+    assert first["pnl_usd"] + second["pnl_usd"] == pytest.approx(change)

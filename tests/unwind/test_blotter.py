@@ -17,6 +17,7 @@ RUNS = {
     "hsi_short_yen_vol": ("2016-01-01", "2025-06-30"),       # HSI in HKD, daily
     "spread_unwind_long_yen": ("2008-01-01", "2025-06-30"),  # spot USDJPY: P&L in JPY
     "jgb_shock_short_zn": ("2008-01-01", "2025-06-30"),      # ZN, CME daily
+    "bond_hedge": ("2020-01-01", "2025-06-30"),              # NQ and ZN, resized weekly
     "gold_dip_any_session": ("2019-01-01", "2025-06-30"),    # spot gold, hourly
 }
 

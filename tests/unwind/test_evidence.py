@@ -110,3 +110,19 @@ def test_score_can_take_the_found_windows_as_episodes(real_store, tmp_path):
     assert config.episodes and all(e.startswith("found-") for e in config.episodes)
     window = scorecard.episode(config, next(e for e in config.episodes if e >= "found-2024"))
     assert window.label.endswith("*") and "aug-2024-carry-unwind" in window.description
+
+
+def test_run_full_history_covers_all_the_data_its_series_share(real_store, tmp_path, run_cli):
+    result = run_cli("run", "spread_unwind_long_yen", "--full-history", "--store",
+                     str(real_store.root), "--out", str(tmp_path), "--json")
+    assert result.code == 0, result.err
+    manifest = json.loads((Path(json.loads(result.out)["run_dir"]) / "manifest.json")
+                          .read_text())
+    start, end = evidence.full_history_window("spread_unwind_long_yen", str(real_store.root))
+    assert (manifest["config"]["start"], manifest["config"]["end"]) == (start, end)
+    infos = [real_store.info(series, bar) for series, bar in
+             scorecard.needed_series(("spread_unwind_long_yen",))]
+    assert end == min(info.last[:10] for info in infos)
+    assert start > max(info.first[:10] for info in infos)       # the warm-up comes first
+    clash = run_cli("run", "spread_unwind_long_yen", "--full-history", "--start", "2020-01-01")
+    assert clash.code == 1 and "choose one window" in clash.err

@@ -39,6 +39,8 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
 @click.command("run")
 @click.argument("playbook")
 @click.option("--episode", help="Run over an episode's window (`unwind list episodes`).")
+@click.option("--full-history", is_flag=True,
+              help="Run over all the data the playbook's series share (warm-up excluded).")
 @click.option("--start", help=f"First day of the window (default {DEFAULT_WINDOW[0]}).")
 @click.option("--end", help=f"Last day of the window (default {DEFAULT_WINDOW[1]}).")
 @click.option("-p", "--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
@@ -71,7 +73,7 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
               "(default runs/out).")
 @store_option
 @json_option
-def command(playbook, episode, start, end, parameters, warmup_days, cash, slippage_model,
+def command(playbook, episode, full_history, start, end, parameters, warmup_days, cash, slippage_model,
             slippage_ticks, max_leverage, financing_markup, margins, fees, allow_defects, out,
             store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
@@ -82,8 +84,12 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
     from unwind import engine, rundir, tear_sheet
     from unwind.config import RunConfig, for_episode
 
-    if episode and (start or end):
-        raise DataError("--episode sets the window; drop --start/--end")
+    if sum(map(bool, (episode, full_history, start or end))) > 1:
+        raise DataError("choose one window: --episode, --full-history or --start/--end")
+    if full_history:
+        from unwind.evidence import full_history_window
+
+        start, end = full_history_window(playbook, store_path)
     options = dict(parameters=_parse_pairs(parameters), warmup_days=warmup_days,
                    cash_usd=cash, slippage_ticks=slippage_ticks, slippage_model=slippage_model,
                    max_leverage=max_leverage, financing_markup=financing_markup,
@@ -95,6 +101,8 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
         **options)
     defaulted = [name for name, given in (("--start", start), ("--end", end))
                  if not episode and not given]
+    chosen = f"episode {episode}" if episode else "full history" if full_history else \
+        f"default for {' and '.join(defaulted)}" if defaulted else ""
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = engine.run(config)
     benchmark = engine.run_benchmark(config)
@@ -109,9 +117,7 @@ def command(playbook, episode, start, end, parameters, warmup_days, cash, slippa
         return
     if result.synthetic:
         click.echo("SYNTHETIC demo data in this run: not market history.")
-    window = f"{config.start}..{config.end}" + (
-        f" (episode {episode})" if episode else
-        f" (default for {' and '.join(defaulted)})" if defaulted else "")
+    window = f"{config.start}..{config.end}" + (f" ({chosen})" if chosen else "")
     click.echo(f"{playbook} over {window}: {len(result.trades)} trades -> {directory}")
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
