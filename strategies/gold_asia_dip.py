@@ -135,6 +135,11 @@ def panels(parameters: Parameters) -> tuple[Panel, ...]:
                   "fraction", (("-yen_move", -parameters.yen_move),)))
 
 
+# The exits Strategy reads, in its order, for the screen (unwind/screen.py): LineRule's, with
+# the holding limit in calendar days.
+SCREEN_EXITS = ("take_profit", "stop_loss", "exit_line", "hold_calendar_days")
+
+
 class Strategy(LineRule):
     params = backtrader_params(Parameters)
 

@@ -91,6 +91,11 @@ def panels(parameters: Parameters) -> tuple[Panel, ...]:
                   ("range_ratio",), "ratio", (("contraction", parameters.contraction),)))
 
 
+# The exits Strategy reads, in its order, for the screen (unwind/screen.py): the close against
+# the setup low and the 20-day high captured at the entry decision, then the holding limit.
+SCREEN_EXITS = ("stop_below:setup_low", "target_at:high20", "hold_bars")
+
+
 class Strategy(LineRule):
     params = backtrader_params(Parameters)
 

@@ -99,6 +99,11 @@ def panels(parameters: Parameters) -> tuple[Panel, ...]:
                   (("contraction", parameters.contraction),)))
 
 
+# The exits Strategy reads, in its order, for the screen (unwind/screen.py): the close against
+# the burst low captured at the entry decision, then the holding limit.
+SCREEN_EXITS = ("stop_below:burst_low", "hold_bars")
+
+
 class Strategy(LineRule):
     params = backtrader_params(Parameters)
 

@@ -154,6 +154,10 @@ class Prepared:
     notes: list[str]
     execution: dict = field(default_factory=dict)
     extra_series: dict = field(default_factory=dict)   # execution inputs, for the manifest
+    # the frames without the playbook's decision lines (prices and execution lines), and the
+    # calendar they are stepped on: what `with_parameters` reuses
+    engine_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    union: pd.DatetimeIndex | None = field(default=None, repr=False)
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -216,7 +220,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     union = bars[(traded[0], playbook.BAR)].index
     for symbol in traded[1:]:
         union = union.union(bars[(symbol, playbook.BAR)].index)
-    frames, notes, regime_codes = {}, [], None
+    engine_frames, notes, regime_codes = {}, [], None
     report = {"slippage": costs.describe(config.slippage_model, config.slippage_ticks),
               "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
               "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
@@ -238,11 +242,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                    "session": sessions.tag(frame.index).astype(float),
                    "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
                    **fill_times, **lines.columns}
-        full = pd.concat([frame, pd.DataFrame(columns, index=frame.index),
-                          signal_lines[symbol]], axis=1)
-        if len(traded) > 1:
-            full = _onto_union(full, union)
-        frames[symbol] = full.astype("float64")
+        engine_frames[symbol] = pd.concat([frame, pd.DataFrame(columns, index=frame.index)],
+                                          axis=1)
         if lines.plan is not None:
             report["rolls"][symbol] = lines.plan.to_json()
             notes.append(lines.plan.note)
@@ -253,8 +254,42 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
     notes.append(f"costs: {report['slippage']}; gross leverage capped at "
                  f"{config.max_leverage:g}x equity")
+    frames = _with_signals(engine_frames, signal_lines, union)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
-                    regime_codes, notes, report, extra.frames)
+                    regime_codes, notes, report, extra.frames, engine_frames, union)
+
+
+def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
+                  union: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+    """The frames backtrader reads: each traded series' prices and execution lines beside the
+    playbook's decision lines, on the union of the traded calendars when there are several."""
+    frames = {}
+    for symbol, base in engine_frames.items():
+        full = pd.concat([base, signal_lines[symbol]], axis=1)
+        if len(engine_frames) > 1:
+            full = _onto_union(full, union)
+        frames[symbol] = full.astype("float64")
+    return frames
+
+
+def with_parameters(ready: Prepared, parameters) -> Prepared:
+    """`ready` at other parameters of its playbook that read the same series (a sweep's
+    trials): the loaded bars and the execution lines are reused, only the playbook's decision
+    lines are computed again, exactly as `prepare` computes them."""
+    import dataclasses
+
+    playbook = ready.playbook
+    for reads in ("traded", "signals_for"):
+        if hasattr(playbook, reads) and \
+                getattr(playbook, reads)(parameters) != getattr(playbook, reads)(ready.parameters):
+            raise ValueError(f"{reads}() differs at these parameters: prepare() them instead")
+    if parameters.regime_filter and ready.regime_codes is None:
+        raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
+                        f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")
+    signal_lines = playbook.prepare(Inputs(ready.bars), parameters)
+    return dataclasses.replace(ready, parameters=parameters,
+                               frames=_with_signals(ready.engine_frames, signal_lines,
+                                                    ready.union))
 
 
 def run(config: RunConfig) -> RunResult:

@@ -1,0 +1,515 @@
+"""The screen: one generic position kernel that executes a playbook's prepared lines, for sweeps.
+
+A LineRule playbook (strategies/base.py) decides from lines its `prepare()` computed once: enter
+on the `entry` line, leave on a stop, a target, the `exit` line or a holding limit. The engine's
+`prepare()` puts those lines beside the prices and the execution lines (fees, slippage ticks,
+roll offsets and costs, financing, margin, the USD rate of each bar) in one frame per traded
+instrument. The screen reads that same frame and replays, bar by bar in numba, what backtrader,
+the broker (unwind/accounting.py) and the Playbook bookkeeping do with it:
+
+- at each bar's start the broker charges the carrying costs of the position held into it
+  (financing, roll costs), then fills the order decided at the previous close at this bar's
+  open: the fee plus the bar's slippage ticks per contract, converted at the bar's rate; at the
+  close the position is marked to market at the bar's rate (futures cash);
+- at the close, with a position: equity below the maintenance margin closes it at the next
+  open (`margin`), else the playbook's exits are read in the order its Strategy reads them;
+  without one: the `entry` line (inside the window, through the regime filter) sizes an order
+  in whole contracts from the risk budget, the leverage cap and the margin the equity carries
+  (unwind/accounting.py contracts_for, the same arithmetic in the same order);
+- a position still open at the end is marked to the last close (`end_of_window`).
+
+Equity (the broker's cash: futures carry no value beyond their marks) is the same float for float
+as backtrader's; trade records (fill prices rounded to the tick as Playbook._record_fill rounds
+them, marks, fees, carry) are rebuilt from the kernel's path. tests/unwind/test_screen.py holds
+the two engines to the same trades and P&L within 1e-6 USD for every playbook the screen runs.
+
+Exits. A LineRule reads, in this order: the profit target and the stop (fractions of the
+entry decision's close, parameters `take_profit` and `stop_loss`, 0 = none), the `exit` line,
+and `hold_days` bars. A playbook whose Strategy reads other exits declares them in its module
+as SCREEN_EXITS, a tuple of the names below in its Strategy's order; `stop_below:LINE` and
+`target_at:LINE` compare the close with LINE's value captured at the entry decision.
+A playbook whose rule needs per-bar state the kernel does not hold is run on backtrader
+(BACKTRADER_ONLY says why).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+
+from feeds.errors import DataError
+
+EXIT_RULES = ("take_profit", "stop_loss", "exit_line", "hold_bars", "hold_calendar_days",
+              "stop_below", "target_at")
+# LineRule.exit_reason and holding_limit_reached, in their order.
+LINE_RULE_EXITS = ("take_profit", "stop_loss", "exit_line", "hold_bars")
+# The hooks a LineRule subclass may override only when its module states SCREEN_EXITS.
+_HOOKS = ("decide", "exit_reason", "holding_limit_reached")
+_NEVER = ("next", "notify_order", "stop", "_record_fill", "_close_trade", "_margin_call")
+BACKTRADER_ONLY = {
+    "bond_hedge": "two legs on two calendars (NQ or HSI with ZN), both resized every "
+                  "rebalance_days equity sessions and the hedge sized from the contracts the "
+                  "equity leg holds and a rolling beta: position state the one-instrument kernel "
+                  "does not hold; its sweeps run on backtrader",
+}
+REASONS = ("signal", "stop", "target", "time", "margin", "end_of_window")
+_SIGNAL, _STOP, _TARGET, _TIME, _MARGIN, _END = range(6)
+# Kernel trade columns.
+_COLUMNS = ("entry_fill", "exit_fill", "contracts", "fees_local", "fees_usd", "financing_usd",
+            "financing_local", "roll_cost_usd", "roll_cost_local", "rolls", "reason")
+(_ENTRY_FILL, _EXIT_FILL, _CONTRACTS, _FEES_LOCAL, _FEES_USD, _FIN_USD, _FIN_LOCAL, _ROLL_USD,
+ _ROLL_LOCAL, _ROLLS, _REASON) = range(len(_COLUMNS))
+
+
+def exits_of(playbook) -> tuple[str, ...]:
+    """The exits the screen reads for `playbook` (a strategies module), or DataError naming why
+    its rule cannot run on the screen."""
+    from strategies.base import LineRule
+
+    playbook_id = playbook.ID
+    if playbook_id in BACKTRADER_ONLY:
+        raise DataError(f"{playbook_id} runs on backtrader (--engine backtrader): "
+                        f"{BACKTRADER_ONLY[playbook_id]}")
+    strategy = playbook.Strategy
+    if not issubclass(strategy, LineRule):
+        raise DataError(f"{playbook_id}: its Strategy is not a LineRule; run it with "
+                        "--engine backtrader")
+    overridden = {name for name in _HOOKS + _NEVER
+                  if getattr(strategy, name) is not getattr(LineRule, name)}
+    if overridden & set(_NEVER):
+        raise DataError(f"{playbook_id}: its Strategy overrides {', '.join(sorted(overridden))}"
+                        "; run it with --engine backtrader")
+    declared = getattr(playbook, "SCREEN_EXITS", None)
+    if declared is None:
+        if overridden:
+            raise DataError(f"{playbook_id}: its Strategy overrides "
+                            f"{', '.join(sorted(overridden))} and its module states no "
+                            "SCREEN_EXITS; run it with --engine backtrader")
+        return LINE_RULE_EXITS
+    for rule in declared:
+        name, _, line = rule.partition(":")
+        if name not in EXIT_RULES or bool(line) != (name in ("stop_below", "target_at")):
+            raise DataError(f"{playbook_id}: SCREEN_EXITS has {rule!r}; expected one of "
+                            f"{', '.join(EXIT_RULES)} (stop_below/target_at with :LINE)")
+    return tuple(declared)
+
+
+def supported(playbook_id: str) -> tuple[bool, str]:
+    """Whether the screen runs `playbook_id`, and why not when it does not."""
+    import strategies
+
+    try:
+        exits_of(strategies.get(playbook_id))
+    except DataError as error:
+        return False, str(error)
+    return True, ""
+
+
+# ------------------------------------------------------------------------------------- kernel
+# numba-compiled, cached on disk (cache=True): a process pays the compile once per machine, then
+# loads it. `.py_func` of each is the same code in the interpreter (bench/sweep.py times both).
+@numba.njit(cache=True)
+def _size(t, cash, close, roll_offset, usd, volatility, margin, multiplier, budget,
+          max_leverage):
+    """unwind.accounting.contracts_for for one instrument and no other positions."""
+    volatility_t = volatility[t]
+    rate = usd[t]
+    point_value_usd = multiplier * rate
+    if volatility_t != volatility_t or not volatility_t > 0:
+        return 0
+    wanted = math.floor(budget / (volatility_t * point_value_usd))
+    if wanted < 1:
+        return 0
+    equity = cash
+    notional = abs(close[t] + roll_offset[t]) * point_value_usd
+    by_leverage = wanted
+    if math.isfinite(max_leverage) and notional > 0:
+        by_leverage = math.floor((max_leverage * equity - 0.0) / notional)
+    margin_usd = margin[t] * rate
+    by_margin = wanted
+    if margin_usd > 0:
+        by_margin = math.floor((equity - 0.0) / margin_usd)
+    return max(0, min(wanted, by_leverage, by_margin))
+
+
+@numba.njit(cache=True)
+def _exit(t, rules, side, close, close_time, exit_line, entry_close, entry_time, decided,
+          stop_level, target_level, stop_fraction, target_fraction, hold):
+    """The first exit that holds at bar t's close (a reason code), or -1."""
+    move = side * (close[t] / entry_close - 1.0)
+    for rule in rules:
+        if rule == 0:
+            if target_fraction != 0.0 and move >= target_fraction:
+                return _TARGET
+        elif rule == 1:
+            if stop_fraction != 0.0 and move <= -stop_fraction:
+                return _STOP
+        elif rule == 2:
+            if exit_line[t] > 0:
+                return _SIGNAL
+        elif rule == 3:
+            if hold != 0.0 and t - decided >= hold:
+                return _TIME
+        elif rule == 4:
+            if close_time[t] - entry_time >= hold:
+                return _TIME
+        elif rule == 5:
+            if close[t] < stop_level:
+                return _STOP
+        elif rule == 6:
+            if close[t] >= target_level:
+                return _TARGET
+    return -1
+
+
+@numba.njit(cache=True)
+def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, financing_long,
+          financing_short, roll_cost, rolls, close_time, can_enter, exit_line, stop_levels,
+          target_levels, rules, side, multiplier, tick_value, maintenance_ratio, cash, budget,
+          max_leverage, stop_fraction, target_fraction, hold):
+    """The position path: equity at each close, whether a position is held after each bar's
+    fills, and one row per round trip (_COLUMNS)."""
+    n = len(close)
+    equity = np.empty(n)
+    held = np.zeros(n, dtype=np.bool_)
+    trades = np.zeros((n // 2 + 1, len(_COLUMNS)))
+    count = 0
+    position = 0            # signed contracts the broker holds
+    base = 0.0              # the broker's adjustment base (last mark or fill price)
+    order = 0               # signed contracts to fill at the next open; 0 = none
+    closing = False
+    order_reason = 0
+    # carrying costs charged by the broker and not yet booked on the lot
+    pending_financing_usd = pending_financing_local = 0.0
+    pending_roll_usd = pending_roll_local = 0.0
+    pending_rolls = 0
+    # the open lot's books
+    lot = np.zeros(len(_COLUMNS))
+    # the last entry decision
+    decided = -1
+    entry_close = entry_time = stop_level = target_level = np.nan
+    for t in range(n):
+        rate = usd[t]
+        # broker: carrying costs of the position held into this bar, then the order at the open
+        if position != 0:
+            contracts = abs(position)
+            financed = contracts * (financing_long[t] if position > 0 else financing_short[t])
+            roll_local = contracts * roll_cost[t]
+            if financed != 0.0:
+                pending_financing_usd += financed
+                pending_financing_local += financed / rate
+            if roll_local != 0.0:
+                pending_roll_usd += roll_local * rate
+                pending_roll_local += roll_local
+                pending_rolls += int(rolls[t])
+            cash -= 0.0 + (roll_local * rate - financed)
+        if order != 0:
+            price = open_[t]
+            commission = abs(order) * (fee[t] + slippage[t] * tick_value) * rate
+            if closing:
+                cash -= commission
+                cash += -order * (price - base) * multiplier * rate
+                lot[_FIN_USD] += pending_financing_usd
+                lot[_FIN_LOCAL] += pending_financing_local
+                lot[_ROLL_USD] += pending_roll_usd
+                lot[_ROLL_LOCAL] += pending_roll_local
+                lot[_ROLLS] += pending_rolls
+                pending_financing_usd = pending_financing_local = 0.0
+                pending_roll_usd = pending_roll_local = 0.0
+                pending_rolls = 0
+                contracts = abs(order)
+                lot[_FEES_LOCAL] += fee[t] * contracts
+                lot[_FEES_USD] += fee[t] * contracts * rate
+                lot[_EXIT_FILL] = t
+                lot[_REASON] = order_reason
+                trades[count, :] = lot
+                count += 1
+                position = 0
+            elif cash - 0.0 - commission >= 0.0:
+                cash = cash - 0.0 - commission
+                position = order
+                base = price
+                contracts = abs(order)
+                lot[:] = 0.0
+                lot[_ENTRY_FILL] = t
+                lot[_CONTRACTS] = contracts
+                lot[_FEES_LOCAL] = fee[t] * contracts
+                lot[_FEES_USD] = lot[_FEES_LOCAL] * rate
+            order = 0
+        if position != 0:
+            cash += position * (close[t] - base) * multiplier * rate
+            base = close[t]
+        equity[t] = cash
+        # the playbook at the close
+        held[t] = position != 0
+        if position != 0:
+            lot[_FIN_USD] += pending_financing_usd
+            lot[_FIN_LOCAL] += pending_financing_local
+            lot[_ROLL_USD] += pending_roll_usd
+            lot[_ROLL_LOCAL] += pending_roll_local
+            lot[_ROLLS] += pending_rolls
+            pending_financing_usd = pending_financing_local = 0.0
+            pending_roll_usd = pending_roll_local = 0.0
+            pending_rolls = 0
+            posted = abs(position) * margin[t] * rate
+            if cash < 0.0 + posted * maintenance_ratio:
+                order, closing, order_reason = -position, True, _MARGIN
+                continue
+            reason = _exit(t, rules, side, close, close_time, exit_line, entry_close,
+                           entry_time, decided, stop_level, target_level, stop_fraction,
+                           target_fraction, hold)
+            if reason >= 0:
+                order, closing, order_reason = -position, True, reason
+            continue
+        if can_enter[t]:
+            contracts = _size(t, cash, close, roll_offset, usd, volatility, margin, multiplier,
+                              budget * 1.0, max_leverage)
+            if contracts >= 1:
+                order, closing = side * contracts, False
+            decided = t
+            entry_close, entry_time = close[t], close_time[t]
+            stop_level, target_level = stop_levels[t], target_levels[t]
+    if position != 0:
+        lot[_EXIT_FILL] = -1
+        lot[_REASON] = _END
+        trades[count, :] = lot
+        count += 1
+    return equity, held, trades[:count]
+
+
+@numba.njit(cache=True)
+def _marks(low, high, close, usd, entries, ends, sides, contracts, entry_prices, exit_prices,
+           multiplier):
+    """Each lot's USD marks as Playbook.next books them (adverse extreme, favourable extreme,
+    close, each at the bar's rate), then its exit fill: (gross, worst, best, last mark)."""
+    out = np.zeros((len(entries), 4))
+    for k in range(len(entries)):
+        side = sides[k]
+        gross = worst = best = 0.0
+        mark = entry_prices[k]
+        end = ends[k] if ends[k] >= 0 else len(close)
+        for t in range(entries[k], end):
+            per_point = side * contracts[k] * multiplier * usd[t]
+            if side > 0:
+                first, second = low[t], high[t]
+            else:
+                first, second = high[t], low[t]
+            for price in (first, second, close[t]):
+                gross += (price - mark) * per_point
+                mark = price
+                worst = min(worst, gross)
+                best = max(best, gross)
+        if ends[k] >= 0:
+            per_point = side * contracts[k] * multiplier * usd[ends[k]]
+            gross += (exit_prices[k] - mark) * per_point
+            mark = exit_prices[k]
+            worst = min(worst, gross)
+            best = max(best, gross)
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = gross, worst, best, mark
+    return out
+
+
+# ------------------------------------------------------------------------------ the screen
+@dataclass(frozen=True)
+class Market:
+    """What the kernel reads of one prepared run that no playbook parameter changes: the
+    traded series' prices and execution lines as numpy arrays, the contract, the window."""
+
+    symbol: str
+    index: pd.DatetimeIndex
+    columns: dict
+    multiplier: float
+    tick_size: float
+    tick_value: float
+    maintenance_ratio: float
+    currency: str
+    tradable: np.ndarray     # bar inside the window (backtrader's trade_from test)
+    inside: np.ndarray       # bar inside the metrics window
+    regime: np.ndarray
+    # positions (within the window) of its first bar and of each UTC day's last bar: every
+    # metric of the registry reads only these (see `_metric_equity`)
+    day_ends: np.ndarray
+
+    @classmethod
+    def of(cls, ready) -> "Market":
+        import backtrader as bt
+
+        from feeds import instruments
+        from unwind.datafeed import date_numbers
+
+        if len(ready.frames) != 1:
+            raise DataError(f"{ready.playbook.ID}: the screen runs one traded instrument")
+        (symbol, frame), = ready.frames.items()
+        instrument = instruments.get(symbol)
+        names = ("open", "high", "low", "close", "roll_offset", "usd_per_local", "volatility",
+                 "margin", "fee_local", "slippage_ticks", "financing_long", "financing_short",
+                 "roll_cost", "rolls", "open_time", "close_time")
+        columns = {name: np.ascontiguousarray(frame[name].to_numpy("float64"))
+                   for name in names}
+        trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
+        index = frame.index
+        inside = np.asarray((index >= ready.window_start) & (index < ready.window_end))
+        days = index[inside].normalize().asi8
+        last_of_day = np.flatnonzero(np.r_[days[1:] != days[:-1], True]) if len(days) else \
+            np.zeros(0, dtype=np.int64)
+        return cls(symbol, index, columns, float(instrument.multiplier),
+                   float(instrument.tick_size), float(instrument.tick_value),
+                   float(instrument.maintenance_ratio), instrument.currency,
+                   date_numbers(index) >= trade_from, inside,
+                   frame["regime"].to_numpy("float64"),
+                   np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day)
+
+
+@dataclass
+class ScreenResult:
+    """A screened run: what the metric registry reads, and the trades as trades.csv rows."""
+
+    equity: pd.Series          # USD at each bar's close inside the window
+    trades: pd.DataFrame       # TRADE_COLUMNS
+    exposure: float
+    metrics: dict
+
+
+def _rules(exits: tuple[str, ...]) -> tuple[np.ndarray, str | None, str | None]:
+    codes, stop_line, target_line = [], None, None
+    for rule in exits:
+        name, _, line = rule.partition(":")
+        codes.append(EXIT_RULES.index(name))
+        if name == "stop_below":
+            stop_line = line
+        elif name == "target_at":
+            target_line = line
+    return np.asarray(codes, dtype=np.int64), stop_line, target_line
+
+
+def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | None = None,
+        compute_metrics: bool = True) -> ScreenResult:
+    """Screen the prepared run `ready` (engine.prepare or engine.with_parameters) of
+    `config`; `market` and `exits` may be passed in when a sweep has built them once."""
+    from strategies.base import REGIMES
+
+    playbook, parameters = ready.playbook, ready.parameters
+    exits = exits or exits_of(playbook)
+    market = market or Market.of(ready)
+    frame = ready.frames[market.symbol]
+    rules, stop_line, target_line = _rules(exits)
+    nan = np.full(len(frame), np.nan)
+    entry = frame["entry"].to_numpy("float64") > 0
+    can_enter = entry & market.tradable
+    if parameters.regime_filter:
+        can_enter &= market.regime == REGIMES.index(parameters.regime_filter)
+    columns = market.columns
+    side = int(playbook.Strategy.SIDE)
+    equity, held, path = _path(
+        columns["open"], columns["close"], columns["roll_offset"], columns["usd_per_local"],
+        columns["volatility"], columns["margin"], columns["fee_local"],
+        columns["slippage_ticks"], columns["financing_long"], columns["financing_short"],
+        columns["roll_cost"], columns["rolls"], columns["close_time"], can_enter,
+        frame["exit"].to_numpy("float64") if "exit_line" in exits else nan,
+        frame[stop_line].to_numpy("float64") if stop_line else nan,
+        frame[target_line].to_numpy("float64") if target_line else nan,
+        rules, side, market.multiplier, market.tick_value, market.maintenance_ratio,
+        float(config.cash_usd), float(parameters.risk_budget_usd), float(config.max_leverage),
+        float(getattr(parameters, "stop_loss", 0.0)),
+        float(getattr(parameters, "take_profit", 0.0)),
+        float(getattr(parameters, "hold_days", 0.0)))
+    trades = _trade_records(market, path, side)
+    inside = market.inside
+    if not inside.any():
+        raise DataError(f"no bars of {config.playbook}'s instruments in "
+                        f"{config.start}..{config.end}")
+    window = pd.Series(equity[inside], index=market.index[inside], name="equity_usd")
+    exposure = float(held[inside].mean())
+    values = {}
+    if compute_metrics:
+        from unwind import metrics
+
+        values = metrics.compute(metrics.RunData(_metric_equity(window, market.day_ends),
+                                                 trades, exposure, config.first_trigger))
+    return ScreenResult(window, trades, exposure, values)
+
+
+def _metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
+    """The window's equity cut to its first bar and each UTC day's last bar. The registry reads
+    the first and last values, the daily returns of each day's last value and whether the curve
+    is flat: all the same on the cut curve (unless it is flat where the full one is not, when
+    the full one is returned), at a fraction of the cost of grouping every hourly bar."""
+    values = window.to_numpy()
+    cut = window.iloc[day_ends]
+    if cut.nunique() <= 1 and not (values == values[0]).all():
+        return window
+    return cut
+
+
+def _fill(open_price: float, size: int, ticks: float, tick_size: float,
+          roll_offset: float) -> tuple[float, float]:
+    """(adjusted, printed) fill prices exactly as backtrader and Playbook._record_fill make
+    them: the order's average price, the slippage ticks, the tick grid's rounding."""
+    executed = (0 * 0.0 + size * open_price) / size
+    side = 1 if size > 0 else -1
+    adjusted = round(executed + side * ticks * tick_size, 10)
+    return adjusted, round(adjusted + roll_offset, 10)
+
+
+def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
+    from strategies.base import from_number
+    from unwind.engine import TRADE_COLUMNS
+
+    if not len(path):
+        return pd.DataFrame([], columns=TRADE_COLUMNS)
+    columns = market.columns
+    n = len(market.index)
+    entries = path[:, _ENTRY_FILL].astype(np.int64)
+    ends = path[:, _EXIT_FILL].astype(np.int64)
+    contracts = path[:, _CONTRACTS].astype(np.int64)
+    entry_fills = [_fill(columns["open"][e], side * c, columns["slippage_ticks"][e],
+                         market.tick_size, columns["roll_offset"][e])
+                   for e, c in zip(entries, contracts)]
+    exit_fills = [_fill(columns["open"][x], -side * c, columns["slippage_ticks"][x],
+                        market.tick_size, columns["roll_offset"][x]) if x >= 0 else (0.0, 0.0)
+                  for x, c in zip(ends, contracts)]
+    marks = _marks(columns["low"], columns["high"], columns["close"],
+                       columns["usd_per_local"], entries, ends,
+                       np.full(len(entries), side, dtype=np.int64), contracts,
+                       np.asarray([f[0] for f in entry_fills]),
+                       np.asarray([f[0] for f in exit_fills]), market.multiplier)
+    records = []
+    for k in range(len(path)):
+        entry, end, held = entries[k], ends[k], int(contracts[k])
+        gross_usd, worst, best, mark = marks[k]
+        entry_adjusted, entry_price = entry_fills[k]
+        if end >= 0:
+            adjusted, price = exit_fills[k]
+            when, rate = from_number(columns["open_time"][end]), columns["usd_per_local"][end]
+            bars_held = int(end - entry)
+        else:
+            adjusted = mark
+            price = round(mark + columns["roll_offset"][n - 1], 10)
+            when, rate = from_number(columns["close_time"][n - 1]), columns["usd_per_local"][n - 1]
+            bars_held = int(n - entry)
+        row = path[k]
+        reason = REASONS[int(row[_REASON])]
+        gross_local = side * (adjusted - entry_adjusted) * held * market.multiplier
+        fees_local = row[_FEES_LOCAL] + row[_ROLL_LOCAL]
+        fees_usd = row[_FEES_USD] + row[_ROLL_USD]
+        pnl_local = gross_local - fees_local + row[_FIN_LOCAL]
+        pnl_usd = gross_usd - fees_usd + row[_FIN_USD]
+        records.append({
+            "entry_time": from_number(columns["open_time"][entry]), "exit_time": when,
+            "symbol": market.symbol, "side": "long" if side > 0 else "short",
+            "contracts": held, "entry_price": entry_price, "exit_price": price,
+            "currency": market.currency, "gross_pnl_local": gross_local,
+            "fees_local": fees_local, "pnl_local": pnl_local,
+            "fx_rate": pnl_local / pnl_usd if pnl_usd else 1.0 / rate,
+            "pnl_usd": pnl_usd, "fees_usd": fees_usd, "exit_reason": reason,
+            "bars_held": bars_held, "mae_usd": worst, "mfe_usd": best,
+            "status": "open at end" if reason == "end_of_window" else "closed",
+            "rolls": int(row[_ROLLS]),
+            "roll_gap": round((price - entry_price) - (adjusted - entry_adjusted), 10),
+            "roll_cost_usd": row[_ROLL_USD], "financing_local": row[_FIN_LOCAL],
+            "financing_usd": row[_FIN_USD]})
+    return pd.DataFrame(records, columns=TRADE_COLUMNS)
