@@ -72,6 +72,9 @@ class Parameters(CommonParameters):
         require(self.beta_days >= 10 and self.rebalance_days >= 1,
                 "beta_days must be >= 10 and rebalance_days >= 1")
         require(0 <= self.max_hedge <= 5, "max_hedge must be between 0 and 5")
+        require(self.volatility_days >= 2 and self.rising_days >= 1,
+                "volatility_days must be >= 2 and rising_days >= 1")
+        require(0 < self.high_volatility < float("inf"), "high_volatility must be positive")
 
 
 def traded(parameters: Parameters) -> tuple[str, ...]:

@@ -59,7 +59,7 @@ class Parameters(CommonParameters):
     def __post_init__(self):
         super().__post_init__()
         require(0 <= self.yen_move < 1, "yen_move must be a fraction between 0 and 1")
-        require(self.drawdown_atrs > 0 and 0 < self.contraction <= 1,
+        require(0 < self.drawdown_atrs < float("inf") and 0 < self.contraction <= 1,
                 "drawdown_atrs must be positive and contraction in (0, 1]")
         require(self.setup_days >= 1 and self.stabilise_days >= 1 and self.hold_days >= 1,
                 "setup_days, stabilise_days and hold_days must be >= 1")

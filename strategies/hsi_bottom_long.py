@@ -63,7 +63,9 @@ class Parameters(CommonParameters):
         super().__post_init__()
         require(self.volatility_days >= 2 and self.slope_days >= 1 and self.burst_days >= 1,
                 "volatility_days must be >= 2, slope_days and burst_days >= 1")
-        require(0 <= self.flat_slope < self.entry_slope, "need 0 <= flat_slope < entry_slope")
+        require(0 < self.high_volatility < float("inf"), "high_volatility must be positive")
+        require(0 <= self.flat_slope < self.entry_slope < float("inf"),
+                "need 0 <= flat_slope < entry_slope")
         require(0 < self.contraction <= 1 and self.stabilise_days >= 1 and self.hold_days >= 1,
                 "contraction must be in (0, 1], stabilise_days and hold_days >= 1")
 

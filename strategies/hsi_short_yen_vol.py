@@ -64,8 +64,8 @@ class Parameters(CommonParameters):
         super().__post_init__()
         require(self.volatility_days >= 2 and self.rising_days >= 1 and self.slope_days >= 1,
                 "volatility_days must be >= 2, rising_days and slope_days >= 1")
-        require(self.high_volatility > 0, "high_volatility must be positive")
-        require(0 <= self.flat_slope < self.entry_slope,
+        require(0 < self.high_volatility < float("inf"), "high_volatility must be positive")
+        require(0 <= self.flat_slope < self.entry_slope < float("inf"),
                 "need 0 <= flat_slope < entry_slope (the cover band inside the entry band)")
 
 

@@ -76,7 +76,8 @@ class JgbShockParameters(CommonParameters):
                 f"jgb_series and level_series must be one of {', '.join(JGB_SERIES)}")
         require(self.change_days >= 1 and self.zscore_days >= 10 and self.level_days >= 1,
                 "change_days and level_days must be >= 1, zscore_days >= 10")
-        require(self.jump_z > self.exit_z, "jump_z must be above exit_z")
+        require(float("inf") > self.jump_z > self.exit_z > -float("inf"),
+                "jump_z must be above exit_z (both finite)")
         require(0 < self.level < 100, "level is a yield in percent, e.g. 4.0")
         require(self.hold_days >= 1, "hold_days must be >= 1")
 

@@ -65,10 +65,12 @@ class Parameters(CommonParameters):
     def __post_init__(self):
         super().__post_init__()
         require(self.trigger in ("level", "change"), "trigger must be 'level' or 'change'")
-        require(self.entry_level < self.exit_level, "entry_level must be below exit_level")
+        require(-float("inf") < self.entry_level < self.exit_level < float("inf"),
+                "entry_level must be below exit_level (both finite)")
         require(self.change_days >= 1 and self.hold_days >= 1,
                 "change_days and hold_days must be >= 1")
-        require(self.spread_drop > 0, "spread_drop must be positive (percentage points)")
+        require(0 < self.spread_drop < float("inf"),
+                "spread_drop must be positive (percentage points)")
 
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:

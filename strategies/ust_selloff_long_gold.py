@@ -57,7 +57,8 @@ class Parameters(CommonParameters):
         super().__post_init__()
         require(self.change_days >= 1 and self.hold_days >= 1,
                 "change_days and hold_days must be >= 1")
-        require(self.yield_jump > 0, "yield_jump must be positive (percentage points)")
+        require(0 < self.yield_jump < float("inf"),
+                "yield_jump must be positive (percentage points)")
         require(0 <= self.yen_move < 1, "yen_move must be a fraction between 0 and 1")
 
 
