@@ -16,7 +16,8 @@ from feeds.errors import DataError, nearest
 
 REGISTRY_PATH = Path(__file__).with_name("instruments.toml")
 TRADABLE_KINDS = frozenset({"futures", "fx", "spot", "etf"})
-KINDS = TRADABLE_KINDS | {"index", "yield", "volatility", "cfd", "rate"}
+# "event": a dated list (central-bank meetings), stored as one daily bar of 1.0 per event.
+KINDS = TRADABLE_KINDS | {"index", "yield", "volatility", "cfd", "rate", "event"}
 
 
 @dataclass(frozen=True)

@@ -156,8 +156,8 @@ def _ohlc_checks(frame: pd.DataFrame, prices: np.ndarray) -> list[Finding]:
 
 def _gap_checks(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[Finding]:
     index = frame.index.sort_values().unique()
-    if len(index) < 2 or BARS[bar] > BARS["1d"]:
-        return []
+    if len(index) < 2 or BARS[bar] > BARS["1d"] or instrument.kind == "event":
+        return []   # events (meeting dates) have no calendar to miss
     dates = calendars.trading_dates(index, instrument) if is_intraday(bar) else \
         index.tz_localize(None).normalize()
     expected = calendars.sessions(instrument.calendar, dates[0], dates[-1])

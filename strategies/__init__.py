@@ -19,7 +19,7 @@ from types import ModuleType
 
 PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "hsi_bottom_long",
                 "bond_hedge", "gold_haven_turn", "ust_selloff_long_gold", "jgb_shock_short_nq",
-                "jgb_shock_short_zn", "spread_unwind_long_yen")
+                "jgb_shock_short_zn", "spread_unwind_long_yen", "boj_hike_long_yen")
 
 
 def ids() -> tuple[str, ...]:

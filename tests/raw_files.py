@@ -8,6 +8,7 @@ from pathlib import Path
 RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
 
 IMPORTS: list[tuple[str, str | None, dict]] = [
+    ("boj_mpm_dates_thesis/boj_mpd.csv", "BOJMPM", {"bar": "1d"}),   # an event series
     ("datahub_vix/vix-daily.csv", "VIX", {}),
     ("fred_401alert/DEXJPUS.csv", "USDJPY@fred", {}),
     ("fred_401alert/DGS10.csv", "UST10Y", {}),
@@ -86,7 +87,6 @@ IMPORTS: list[tuple[str, str | None, dict]] = [
 
 # Refused on purpose, with the reason the importer gives (a substring of its message).
 REFUSED: list[tuple[str, str | None, str]] = [
-    ("boj_mpm_dates_thesis/boj_mpd.csv", None, "no price columns"),  # BOJ meeting dates only
     ("fred_401alert/FEDFUNDS.csv", "EFFR@monthly", "monthly"),       # use DFF (daily) as EFFR
     ("fred_congenial_fortnight/FEDFUNDS.csv", "EFFR@monthly", "monthly"),
     ("fred_401alert/IRSTCB01JPM156N.csv", None, "monthly"),          # BOJ basic loan rate, not policy

@@ -33,7 +33,8 @@ from feeds import instruments
 from feeds.bars import span_problem
 from feeds.errors import DataError, excerpt
 
-FORMATS = ("auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc", "generic")
+FORMATS = ("auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc", "dates",
+           "generic")
 PRICE_COLUMNS = ("open", "high", "low", "close")
 _DATE_NAMES = {"date", "time", "datetime", "timestamp", "observation_date"}
 # Japanese era -> Gregorian year of its first year (S49 = 1926 + 49 - 1 = 1974).
@@ -351,8 +352,7 @@ def detect(path: Path, text: str) -> str:
     if lowered and lowered[0] in _DATE_NAMES and set(PRICE_COLUMNS) <= set(lowered):
         return "ohlc"
     if len(header) == 1 and re.fullmatch(r"\d{4}-\d\d-\d\d", header[0]):
-        raise DataError(f"{path}: a list of dates with no header and no price columns; nothing "
-                        "to import as bars")
+        return "dates"
     hint = ""
     if len(header) == 1 and (";" in first_line or "\t" in first_line or "|" in first_line):
         hint = " It looks separated by ';', tab or '|' rather than commas."
@@ -378,8 +378,25 @@ def parse_map(spec: str) -> dict[str, str]:
     return mapping
 
 
+def _read_dates(path: Path, text: str) -> Parsed:
+    """A list of dates, one per line and no header (the BOJ's meeting dates): an event series,
+    one daily bar per date with every price 1.0 (the event happened that day). Only a symbol
+    of kind `event` in the registry takes it. A list carries no order to check, so it is
+    sorted, and the import says how many rows were out of order."""
+    table = _table(path, text, header_lines=0, names=["date"])
+    times = _times(path, table["date"], "%Y-%m-%d", "YYYY-MM-DD")
+    ordered = times.sort_values(kind="mergesort")
+    steps = np.sign(np.diff(times.to_numpy(dtype="datetime64[ns]").astype("int64")))
+    moved = int(min((steps > 0).sum(), (steps < 0).sum()))   # against the file's own order
+    events = pd.Series(1.0, index=ordered.index)
+    label = "dates (events" + (f"; {moved} rows out of order, sorted)" if moved else ")")
+    return Parsed(label, [RawSeries("EVENTS", _close_only(table.loc[ordered.index], events),
+                                    ordered, close_only=True)])
+
+
 _READERS = {"yahoo": _read_yahoo, "mt5": _read_mt5, "fred": _read_fred, "wsj": _read_wsj,
-            "mof": _read_mof, "investing": _read_investing, "nbp": _read_nbp, "ohlc": _read_ohlc}
+            "mof": _read_mof, "investing": _read_investing, "nbp": _read_nbp, "ohlc": _read_ohlc,
+            "dates": _read_dates}
 
 
 def parse(path: Path, text: str, fmt: str = "auto", mapping: dict[str, str] | None = None,

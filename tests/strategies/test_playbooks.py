@@ -197,3 +197,41 @@ def test_every_default_has_a_reason_and_the_calibration_window_is_declared(playb
         assert f"{window[0]}..{window[1]}" in docstring or "the same window as" in docstring
     missing = _undocumented_defaults(module)
     assert not missing, f"{playbook}: defaults without a stated reason: {missing}"
+
+
+def test_the_boj_decision_catalogue_agrees_with_the_stored_meeting_dates(real_store):
+    from feeds import events
+
+    meetings = real_store.read("BOJMPM", "1d")[0].index
+    decisions = events.boj_decisions().index
+    covered = decisions[decisions <= meetings.max()]
+    missing = [d.date().isoformat() for d in covered[~covered.isin(meetings)]]
+    # the raw list skips the meeting of 19 March 2001 that adopted quantitative easing (it has
+    # 2 March and 30 April); every other decision date is one of its meeting dates
+    assert len(covered) >= 10 and missing == ["2001-03-19"]
+    hikes = events.boj_hikes()
+    assert [d.date().isoformat() for d in hikes.index] == [
+        "2000-08-11", "2006-07-14", "2007-02-21", "2024-03-19", "2024-07-31", "2025-01-24",
+        "2025-12-19"]
+
+
+def test_boj_hike_long_yen_trades_the_hike_of_january_2025_by_hand(real_store):
+    # BOJ hike to 0.5% on 2025-01-24 (Friday; known at 12:00 Tokyo = 03:00 UTC), while the
+    # effective Fed funds rate had fallen from 4.83 (2024-10-25) to 4.33 (2025-01-24): -0.50 pp
+    # over 91 days, a cut. Decided at the USDJPY close of Friday 24 January, short at the Sunday
+    # 17:00 New York open (22:00 UTC); held 20 sessions.
+    settings = config(real_store, "boj_hike_long_yen", "2024-11-01", "2025-03-31",
+                      slippage_model="fixed", slippage_ticks=1.0)
+    ready = prepare(settings)
+    lines = ready.frames["USDJPY"]
+    decided = lines.loc[pd.Timestamp("2025-01-24", tz="UTC")]
+    assert decided["boj_hike"] == 1 and decided["entry"] == 1
+    assert decided["fed_change"] == pytest.approx(4.33 - 4.83)
+    trade = run(settings).trades.iloc[0]
+    assert (trade["side"], trade["entry_time"]) == ("short", "2025-01-26T22:00:00+00:00")
+    assert (trade["exit_reason"], trade["bars_held"]) == ("time", 20)
+    twin = run(config(real_store, "boj_hike_long_yen", "2024-07-08", "2024-08-30",
+                      parameters=(("require_fed_cutting", False),)))
+    hold = run(config(real_store, "boj_hike_long_yen", "2024-07-08", "2024-08-30"))
+    # 31 July 2024: a hike while the Fed had not yet cut; only the twin trades it
+    assert hold.metrics["trades"] == 0 and twin.metrics["trades"] == 1
