@@ -126,3 +126,16 @@ def test_run_full_history_covers_all_the_data_its_series_share(real_store, tmp_p
     assert start > max(info.first[:10] for info in infos)       # the warm-up comes first
     clash = run_cli("run", "spread_unwind_long_yen", "--full-history", "--start", "2020-01-01")
     assert clash.code == 1 and "choose one window" in clash.err
+
+
+def test_the_verdict_does_not_claim_more_than_its_numbers():
+    # one traded holdout episode with p_random 0.07 is not "beat most random entries"; a full
+    # history too short for an interval is not "an interval spanning zero"
+    holdout = evidence.GroupSummary(9, 1, 1, -0.048, 0.07)
+    history = {"status": "ok", "start": "2007-01-02", "end": "2025-10-02", "trades": 1,
+               "sharpe_ratio": 0.3, "ci_low_sharpe_ratio": None, "ci_high_sharpe_ratio": None,
+               "episode_pnl_share": 0.0}
+    text = evidence.verdict(holdout, evidence.GroupSummary(0, 0, 0, None, None), history)
+    assert "1 trade," in text and "random entries" not in text
+    assert text.endswith("too few trades over full history for an interval: no evidence "
+                         "either way.")
