@@ -25,7 +25,7 @@ from feeds.errors import DataError, nearest
 from unwind import episodes as catalogue
 from unwind.episodes import Episode, Trigger
 
-_SECTIONS = {"score"}
+_SECTIONS = {"score", "sweep"}
 _SCORE_KEYS = {"playbooks", "episodes", "windows", "jobs", "allow_defects", "store", "out"}
 _WINDOW_KEYS = {"id", "start", "end", "trigger", "label"}
 
@@ -134,3 +134,95 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
         windows=windows, store=store or spec.get("store"), out=str(directory),
         jobs=jobs or int(spec.get("jobs", scorecard.default_jobs())),
         allow_defects=allow_defects or bool(spec.get("allow_defects", False)))
+
+
+# ------------------------------------------------------------------------------------ [sweep]
+#     [sweep]
+#     playbook = "gold_asia_dip"
+#     episode = "aug-2024-carry-unwind"      # or start/end = "YYYY-MM-DD", or full_history = true
+#     engine = "screen"                      # or "backtrader"
+#     jobs = 2                               # or scheduler = "tcp://HOST:PORT"
+#     parameters = { session = "asia" }      # held fixed (like -p)
+#     [sweep.grid]
+#     dip = [0.005, 0.0075, 0.01]            # a list of values
+#     hold_days = "30:120:30"                # or START:STOP:STEP, the stop included
+_SWEEP_KEYS = {"playbook", "grid", "parameters", "episode", "start", "end", "full_history",
+               "engine", "jobs", "scheduler", "store", "out", "yes", "allow_defects"}
+_SWEEP_TYPES = {"playbook": str, "episode": str, "start": str, "end": str, "engine": str,
+                "scheduler": str, "store": str, "out": str, "full_history": bool, "yes": bool,
+                "allow_defects": bool, "jobs": int, "grid": dict, "parameters": dict}
+_SWEEP_KIND_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
+                     dict: "a table"}
+
+
+def sweep_spec(path: str | Path) -> dict:
+    """A spec's [sweep] table, checked: known keys of the right types, a grid of lists or
+    START:STOP:STEP strings, at most one window."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such run spec") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text file; expected a TOML run spec") from None
+    except tomllib.TOMLDecodeError as error:
+        raise DataError(f"{path}: malformed TOML: {error}") from None
+    _refuse_unknown(str(path), raw, {"score", "sweep"})
+    if "sweep" not in raw:
+        raise DataError(f"{path}: no [sweep] table")
+    spec = raw["sweep"]
+    _refuse_unknown(f"{path} [sweep]", spec, _SWEEP_KEYS)
+    for key, value in spec.items():
+        kind = _SWEEP_TYPES[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise DataError(f"{path} [sweep] {key} = {value!r}: expected "
+                            f"{_SWEEP_KIND_NAMES[kind]}")
+    if spec.get("jobs", 1) < 1:
+        raise DataError(f"{path} [sweep] jobs = {spec['jobs']}: expected at least 1")
+    for name, values in spec.get("grid", {}).items():
+        if isinstance(values, str):
+            continue
+        if not isinstance(values, list) or not values or \
+                any(isinstance(v, (list, dict)) for v in values):
+            raise DataError(f"{path} [sweep.grid] {name}: expected a list of values or a "
+                            "\"START:STOP:STEP\" string")
+    windows = [key for key in ("episode", "full_history") if spec.get(key)] + \
+        (["start/end"] if "start" in spec or "end" in spec else [])
+    if len(windows) > 1:
+        raise DataError(f"{path} [sweep]: choose one window ({' and '.join(windows)} given)")
+    return spec
+
+
+def _grid_text(name: str, values) -> str:
+    if isinstance(values, str):
+        return f"{name}={values}"
+    return f"{name}=" + ",".join(str(v).lower() if isinstance(v, bool) else str(v)
+                                 for v in values)
+
+
+def sweep_options(target: str, **flags) -> dict:
+    """The sweep's options from a playbook id or a spec file, and the command line's flags
+    (flags given win; --grid given replaces the spec's grid)."""
+    spec = {}
+    if target.endswith(".toml") or Path(target).is_file():
+        spec = sweep_spec(target)
+        if "playbook" not in spec:
+            raise DataError(f"{target} [sweep]: needs playbook = \"ID\"")
+    options = {"playbook": spec.get("playbook", target),
+               "grids": [_grid_text(n, v) for n, v in spec.get("grid", {}).items()],
+               "parameters": tuple(spec.get("parameters", {}).items())}
+    for key in ("episode", "start", "end", "full_history", "engine", "jobs", "scheduler",
+                "store", "out", "yes", "allow_defects"):
+        options[key] = spec.get(key)
+    window_flags = any(flags.get(key) for key in ("episode", "start", "end", "full_history"))
+    if window_flags:
+        for key in ("episode", "start", "end", "full_history"):
+            options[key] = None
+    for key, value in flags.items():
+        if key == "grids" and value:
+            options["grids"] = list(value)
+        elif key == "parameters" and value:
+            options["parameters"] = tuple((dict(options["parameters"]) | dict(value)).items())
+        elif key not in ("grids", "parameters") and value not in (None, False):
+            options[key] = value
+    return options

@@ -33,6 +33,7 @@ class ScoreConfig:
     jobs: int = 1
     allow_defects: bool = False
     windows: tuple = ()   # ad-hoc episodes from a run spec
+    scheduler: str | None = None   # a dask.distributed scheduler to run the cells on
 
 
 def columns() -> list[str]:
@@ -167,6 +168,12 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
         if progress:
             progress(number, len(tasks), row)
 
+    if config.scheduler:   # on a Dask cluster, whose workers read the store at config.store
+        from unwind.sweep import dask_map
+
+        for number, row in enumerate(dask_map(config.scheduler, tasks), start=1):
+            done(number, row)
+        tasks = []
     if config.jobs <= 1:
         for number, (function, args) in enumerate(tasks, start=1):
             done(number, function(*args))

@@ -331,7 +331,7 @@ class Market:
     inside: np.ndarray       # bar inside the metrics window
     regime: np.ndarray
     # positions (within the window) of its first bar and of each UTC day's last bar: every
-    # metric of the registry reads only these (see `_metric_equity`)
+    # metric of the registry reads only these (see `metric_equity`)
     day_ends: np.ndarray
 
     @classmethod
@@ -341,9 +341,10 @@ class Market:
         from feeds import instruments
         from unwind.datafeed import date_numbers
 
-        if len(ready.frames) != 1:
+        frames = ready.engine_frames or ready.frames
+        if len(frames) != 1:
             raise DataError(f"{ready.playbook.ID}: the screen runs one traded instrument")
-        (symbol, frame), = ready.frames.items()
+        (symbol, frame), = frames.items()
         instrument = instruments.get(symbol)
         names = ("open", "high", "low", "close", "roll_offset", "usd_per_local", "volatility",
                  "margin", "fee_local", "slippage_ticks", "financing_long", "financing_short",
@@ -428,12 +429,12 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
     if compute_metrics:
         from unwind import metrics
 
-        values = metrics.compute(metrics.RunData(_metric_equity(window, market.day_ends),
+        values = metrics.compute(metrics.RunData(metric_equity(window, market.day_ends),
                                                  trades, exposure, config.first_trigger))
     return ScreenResult(window, trades, exposure, values)
 
 
-def _metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
+def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
     """The window's equity cut to its first bar and each UTC day's last bar. The registry reads
     the first and last values, the daily returns of each day's last value and whether the curve
     is flat: all the same on the cut curve (unless it is flat where the full one is not, when

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unwind.cli import data, episodes, listing, report, run, score
+from unwind.cli import data, episodes, listing, report, run, score, sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +26,7 @@ cli.add_command(listing.group)
 cli.add_command(run.command)
 cli.add_command(score.command)
 cli.add_command(report.command)
+cli.add_command(sweep.command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,12 +15,16 @@ from unwind.cli.options import echo_json, json_option, store_option
                    "window the rule finds (`unwind episodes find`).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the cores, at most 4).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run the cells on this dask.distributed cluster (its workers must read the "
+                   "same store path) instead of local processes.")
 @click.option("--allow-defects", is_flag=True, help="Trade on series that fail the quality gate.")
 @click.option("--out", type=click.Path(file_okay=False), help="Parent of the scorecard directory "
               "(default runs/out).")
 @store_option
 @json_option
-def command(spec, playbooks, episodes, jobs, allow_defects, out, store_path, as_json) -> None:
+def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, store_path,
+            as_json) -> None:
     """Score playbooks x episodes; SPEC is an optional run spec (TOML) in place of the flags.
 
     Reads the store every verb reads (--store, else $UNWIND_STORE, else
@@ -35,7 +39,7 @@ def command(spec, playbooks, episodes, jobs, allow_defects, out, store_path, as_
     config = score_config(spec, playbooks=playbooks, episodes=episodes, jobs=jobs,
                           allow_defects=allow_defects, out=out, store=store_path)
     choice = scorecard.choose_store(config)
-    config = dataclasses.replace(config, store=choice.root)
+    config = dataclasses.replace(config, store=choice.root, scheduler=scheduler)
     if not as_json:
         click.echo(choice.describe())
     total = len(config.playbooks) * len(config.episodes)

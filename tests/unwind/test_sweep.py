@@ -1,0 +1,153 @@
+"""`unwind sweep`: grids, the files it writes, the same bytes for any --jobs, run specs, bad grids
+as one line, and the plateau-or-edge read."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from unwind import engine, metrics, sensitivity_page, sweep
+from unwind.config import for_episode
+
+
+def run_sweep(run_cli, real_store, tmp_path, *args, name="out"):
+    result = run_cli("sweep", *args, "--store", str(real_store.root), "--out",
+                     str(tmp_path / name))
+    assert result.code == 0, result.err
+    [directory] = (tmp_path / name).iterdir()
+    return result, directory
+
+
+def test_grid_lists_ranges_and_the_added_default():
+    axes = sweep.parse_grid("gold_asia_dip", ["dip=0.005,0.01", "hold_days=30:90:30",
+                                              "session=any"])
+    by_name = {axis.name: axis for axis in axes}
+    assert by_name["dip"].values == (0.005, 0.0075, 0.01) and by_name["dip"].added_default
+    assert by_name["hold_days"].values == (30.0, 60.0, 90.0)
+    assert not by_name["hold_days"].added_default
+    assert by_name["session"].values == ("any", "asia")
+    assert len(sweep.grid_points(axes)) == 18
+    # a range of whole numbers stays whole; the stop is included
+    [lookback] = sweep.parse_grid("gold_asia_dip", ["yen_lookback_hours=24:120:48"])
+    assert lookback.values == (24, 72, 120)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("dipp=0.01", "has no parameter 'dipp' (did you mean dip?)"),
+    ("dip=abc", "expected float"),
+    ("dip=2", "dip must be a fraction between 0 and 1"),
+    ("dip=0.02:0.01:0.005", "empty range"),
+    ("dip=0.01:0.02:0", "empty range"),
+    ("session=a:b:c", "a range needs a number"),
+    ("yen_lookback_hours=10:20:2.5", "whole START, STOP and STEP"),
+    ("dip", "expected NAME=V1,V2"),
+    ("dip=0.01,,0.02", "an empty value"),
+])
+def test_bad_grids_are_one_line(run_cli, spec, message):
+    result = run_cli("sweep", "gold_asia_dip", "--grid", spec)
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_more_trials_than_the_maximum_need_yes(run_cli):
+    result = run_cli("sweep", "gold_asia_dip", "--grid", "dip=0.001:0.015:0.0001",
+                     "--grid", "hold_days=1:100:1")
+    assert result.code == 1 and "more than 5,000" in result.err and "--yes" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_a_sweep_writes_its_directory_and_the_default_row_is_unwind_run(run_cli, real_store,
+                                                                         tmp_path):
+    result, directory = run_sweep(
+        run_cli, real_store, tmp_path, "hsi_short_yen_vol", "--episode",
+        "aug-2024-carry-unwind", "--grid", "entry_slope=0.015,0.03",
+        "--grid", "flat_slope=0.005,0.01,0.02", "--jobs", "1", "--json")
+    printed = json.loads(result.out)
+    assert set(printed) == {"out_dir", "trials", "default_rank", "best", "deflated_sharpe"}
+    assert printed["trials"] == 8 and result.err == ""            # no progress bar with --json
+    assert {p.name for p in directory.iterdir()} == {"trials.csv", "sweep.json",
+                                                      "sensitivity.html"}
+    trials = pd.read_csv(directory / "trials.csv")
+    keys = [m.key for m in metrics.METRICS]
+    assert list(trials.columns) == ["trial", "entry_slope", "flat_slope", "default", *keys,
+                                    "status"]
+    # flat_slope 0.02 is not below entry_slope 0.015: that trial is invalid, not dropped
+    invalid = (trials["flat_slope"] == 0.02) & (trials["entry_slope"] == 0.015)
+    assert (trials["status"].str.startswith("invalid") == invalid).all()
+    default = trials[trials["default"]].iloc[0]
+    reference = engine.run(for_episode("hsi_short_yen_vol", "aug-2024-carry-unwind",
+                                       store=str(real_store.root))).metrics
+    for key in keys:
+        assert (None if pd.isna(default[key]) else default[key]) == \
+            pytest.approx(reference[key], rel=1e-12), key
+    document = json.loads((directory / "sweep.json").read_text())
+    assert document["counts"]["trials"] == 8 and document["counts"]["invalid"] == 1
+    assert document["default"]["rank"] == printed["default_rank"]
+    assert document["data"] and all(len(s["data_sha256"]) == 64 for s in document["data"])
+    assert document["sensitivity"]["verdict"] in ("plateau", "edge")
+    assert document["pbo"]["probability"] is None     # an episode: PBO is full history only
+    page = (directory / "sensitivity.html").read_text()
+    assert "plateau" in page or "edge" in page
+    assert page.count('<img class="chart"') == 3       # one heat map, two lines
+    one_axis = run_cli("sweep", "hsi_short_yen_vol", "--grid", "flat_slope=0.02")
+    assert one_axis.code == 1 and "need 0 <= flat_slope < entry_slope" in one_axis.err
+
+
+def test_a_run_spec_holds_a_sweep_and_flags_win(run_cli, real_store, tmp_path):
+    spec = tmp_path / "sweep.toml"
+    spec.write_text('[sweep]\nplaybook = "jgb_shock_short_nq"\nepisode = "aug-2024-carry-unwind"\n'
+                    'parameters = { require_us_rising = false }\n'
+                    '[sweep.grid]\njump_z = [1.5, 2.0, 2.5]\nhold_days = "5:15:5"\n')
+    result, directory = run_sweep(run_cli, real_store, tmp_path, str(spec), "--json")
+    document = json.loads((directory / "sweep.json").read_text())
+    assert document["fixed_parameters"] == {"require_us_rising": False}
+    assert document["grid"]["jump_z"]["values"] == [1.5, 2.0, 2.5]
+    assert document["grid"]["hold_days"]["values"] == [5, 10, 15]
+    _, narrowed = run_sweep(run_cli, real_store, tmp_path, str(spec), "--grid", "jump_z=2.0",
+                            "--json", name="narrowed")
+    assert list(json.loads((narrowed / "sweep.json").read_text())["grid"]) == ["jump_z"]
+    spec.write_text('[sweep]\nplaybook = "jgb_shock_short_nq"\njobz = 2\n')
+    bad = run_cli("sweep", str(spec))
+    assert bad.code == 1 and "unknown key 'jobz' (did you mean jobs?)" in bad.err
+
+
+def test_bond_hedge_sweeps_on_backtrader(run_cli, real_store, tmp_path):
+    result = run_cli("sweep", "bond_hedge", "--grid", "max_hedge=0.5", "--episode",
+                     "aug-2024-carry-unwind", "--store", str(real_store.root), "--out",
+                     str(tmp_path), "--json")
+    assert result.code == 0, result.err
+    assert "runs on backtrader" in result.err
+    [directory] = tmp_path.iterdir()
+    document = json.loads((directory / "sweep.json").read_text())
+    assert document["engine"] == "backtrader" and document["counts"]["ok"] == 2
+    screened = run_cli("sweep", "bond_hedge", "--grid", "max_hedge=0.5", "--engine", "screen")
+    assert screened.code == 1 and "bond_hedge runs on backtrader" in screened.err
+
+
+def _result(values_and_returns: dict, axes, default_values) -> sweep.SweepResult:
+    config = sweep.SweepConfig("gold_asia_dip", axes, "2024-01-01", "2024-02-01", "test")
+    trials = []
+    for index, values in enumerate(sweep.grid_points(axes)):
+        key = tuple(values[a.name] for a in axes)
+        trials.append(sweep.Trial(index, values, "ok",
+                                  {"total_return": values_and_returns[key], "trades": 1,
+                                   "sharpe_ratio": values_and_returns[key]}))
+    return sweep.SweepResult(config, trials, [], 1)
+
+
+def test_plateau_and_edge_by_hand():
+    axes = (sweep.Axis("dip", (0.005, 0.0075, 0.01)), sweep.Axis("hold_days", (30.0, 90.0)))
+    # the default is dip=0.0075, hold_days=90; its neighbours: dip 0.005 and 0.01 at 90 days,
+    # hold_days 30 at dip 0.0075. Band: max(1 pp, 25% of 2%) = 1 pp.
+    flat = {(0.005, 30.0): 0.05, (0.0075, 30.0): 0.025, (0.01, 30.0): -0.3,
+            (0.005, 90.0): 0.015, (0.0075, 90.0): 0.02, (0.01, 90.0): 0.029}
+    read = sensitivity_page.read(_result(flat, axes, None))
+    assert read["verdict"] == "plateau" and read["band"] == 0.01
+    assert len(read["neighbours"]) == 3
+    edge = {**flat, (0.01, 90.0): 0.031}
+    read = sensitivity_page.read(_result(edge, axes, None))
+    assert read["verdict"] == "edge" and "dip=0.01 makes +3.10%" in read["sentence"]
+    # a large result widens the band to a quarter of itself: 40% +- 10 pp
+    large = {key: 0.4 if key == (0.0075, 90.0) else 0.31 for key in flat}
+    assert sensitivity_page.read(_result(large, axes, None))["verdict"] == "plateau"

@@ -1,0 +1,276 @@
+"""sensitivity.html: where a playbook's default sits in the grid a sweep ran, in words and charts.
+
+The read. A neighbour of the default is the trial one grid step away on one numeric axis (the
+value just below or just above the default's), every other parameter at its default; values of
+a text or yes/no parameter are other rules, not neighbours, and are listed apart. The default
+sits on a plateau when every neighbour's total return is within the band of the default's, on
+an edge when one is not. The band is one risk budget on the account, 1 percentage point of
+total return (10,000 USD on the 1M USD default account: one typical day's move of a position
+sized by the default risk budget), or a quarter of the default's own total return when that is
+larger (a result of +20% is not "moved" by a neighbour's +19%).
+
+The page: the sentence, the multiple-testing numbers (deflated Sharpe of the best trial, PBO),
+a heat map of total return for each pair of swept parameters and a line for each one (the other
+parameters at their defaults, the default marked), the neighbours and the ten best trials.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+METRIC = "total_return"
+BAND_FLOOR = 0.01
+BAND_SHARE = 0.25
+
+
+def _numeric(values: tuple) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _label(name: str, value) -> str:
+    return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None else f"{value:+.2%}"
+
+
+def _slice(result, fixed_axes: dict) -> dict:
+    """Trials whose values equal the default on every axis not in `fixed_axes` (name -> None
+    marks an axis left free)."""
+    from unwind.sweep import default_index
+
+    default = result.trials[default_index(result.config)].values
+    chosen = {}
+    for trial in result.trials:
+        if all(trial.values[name] == default[name] for name in default if name not in fixed_axes):
+            chosen[tuple(trial.values[name] for name in fixed_axes)] = trial
+    return chosen
+
+
+def _value(trial) -> float | None:
+    return trial.metrics.get(METRIC) if trial.status == "ok" else None
+
+
+def read(result) -> dict:
+    """The plateau-or-edge read of the default (see the module docstring)."""
+    from unwind.sweep import default_index
+
+    config = result.config
+    index = default_index(config)
+    default = result.trials[index]
+    values = default.values
+    by_values = {tuple(t.values[a.name] for a in config.axes): t for t in result.trials}
+    base = _value(default)
+    if base is None:
+        return {"verdict": "n/a", "band": None, "neighbours": [],
+                "sentence": f"The default could not be scored ({default.status}).",
+                "metric": METRIC}
+    band = max(BAND_FLOOR, BAND_SHARE * abs(base))
+    neighbours, others = [], []
+    for axis in config.axes:
+        position = axis.values.index(values[axis.name])
+        steps = (position - 1, position + 1) if _numeric(axis.values) else \
+            [p for p in range(len(axis.values)) if p != position]
+        for step in steps:
+            if not 0 <= step < len(axis.values):
+                continue
+            point = dict(values, **{axis.name: axis.values[step]})
+            trial = by_values[tuple(point[a.name] for a in config.axes)]
+            value = _value(trial)
+            item = {"parameter": axis.name, "value": axis.values[step], "trial": trial.index,
+                    METRIC: value, "sharpe_ratio": trial.metrics.get("sharpe_ratio"),
+                    "trades": trial.metrics.get("trades"), "status": trial.status,
+                    "within_band": value is not None and abs(value - base) <= band}
+            (neighbours if _numeric(axis.values) else others).append(item)
+    where = ", ".join(_label(a.name, values[a.name]) for a in config.axes)
+    trades = default.metrics.get("trades") or 0
+    own = f"{_percent(base)} ({trades} trade{'s' if trades != 1 else ''})"
+    if not neighbours:
+        verdict = "no neighbours"
+        sentence = (f"The default ({where}) makes {own}; no numeric axis has a value beside "
+                    "the default, so there is no neighbourhood to read.")
+    else:
+        outside = [n for n in neighbours if not n["within_band"]]
+        verdict = "edge" if outside else "plateau"
+        if outside:
+            detail = "; ".join(f"{_label(n['parameter'], n['value'])} makes "
+                               f"{_percent(n[METRIC])} ({n['trades'] or 0} trades)"
+                               for n in outside)
+            sentence = (f"The default ({where}) sits on an edge: it makes {own}, and "
+                        f"{len(outside)} of its {len(neighbours)} neighbours leave the band of "
+                        f"±{band * 100:.2f} percentage points: {detail}.")
+        else:
+            sentence = (f"The default ({where}) sits on a plateau: it makes {own}, and all "
+                        f"{len(neighbours)} of its neighbours are within ±{band * 100:.2f} "
+                        "percentage points of it.")
+    if others:
+        sentence += " Other choices of " + ", ".join(sorted({o["parameter"] for o in others})) \
+            + ": " + "; ".join(f"{_label(o['parameter'], o['value'])} makes "
+                               f"{_percent(o[METRIC])}" for o in others) + "."
+    return {"verdict": verdict, "metric": METRIC, "band": band, "default_value": base,
+            "neighbours": neighbours, "other_choices": others, "sentence": sentence}
+
+
+# ------------------------------------------------------------------------------------ charts
+def _heat_map(result, first, second) -> str:
+    from unwind.pages import png, pyplot
+
+    chosen = _slice(result, {first.name: None, second.name: None})
+    grid = np.full((len(second.values), len(first.values)), np.nan)
+    for (x, y), trial in chosen.items():
+        value = _value(trial)
+        if value is not None:
+            grid[second.values.index(y), first.values.index(x)] = value
+    plt = pyplot()
+    width = min(12.0, 2.0 + 0.55 * len(first.values))
+    figure, axis = plt.subplots(figsize=(width, min(9.0, 1.6 + 0.4 * len(second.values))))
+    scale = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
+    image = axis.imshow(grid * 100, cmap="RdYlGn", vmin=-scale * 100 or -1, vmax=scale * 100 or 1,
+                        origin="lower", aspect="auto")
+    figure.colorbar(image, ax=axis, label="total return, %")
+    axis.set_xticks(range(len(first.values)), [f"{v:g}" if isinstance(v, float) else str(v)
+                                               for v in first.values], rotation=45, fontsize=8)
+    axis.set_yticks(range(len(second.values)), [f"{v:g}" if isinstance(v, float) else str(v)
+                                                for v in second.values], fontsize=8)
+    axis.set_xlabel(first.name)
+    axis.set_ylabel(second.name)
+    if grid.size <= 400:
+        for (row, column), value in np.ndenumerate(grid):
+            if np.isfinite(value):
+                axis.text(column, row, f"{value:+.1%}", ha="center", va="center", fontsize=7)
+    default = result.trials[_default(result)].values
+    axis.add_patch(plt.Rectangle((first.values.index(default[first.name]) - 0.5,
+                                  second.values.index(default[second.name]) - 0.5), 1, 1,
+                                 fill=False, edgecolor="black", linewidth=2.5))
+    axis.set_title(f"Total return by {first.name} and {second.name} (others at default; "
+                   "the default boxed)", fontsize=10)
+    return png(figure, alt=f"heat map {first.name} x {second.name}")
+
+
+def _default(result) -> int:
+    from unwind.sweep import default_index
+
+    return default_index(result.config)
+
+
+def _line(result, axis_, read_: dict) -> str:
+    from unwind.pages import percent_axis, png, pyplot
+
+    chosen = _slice(result, {axis_.name: None})
+    xs = list(range(len(axis_.values)))
+    ys = [(_value(chosen[(v,)]) if (v,) in chosen else None) for v in axis_.values]
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(7.5, 2.8))
+    numbers = [np.nan if y is None else y for y in ys]
+    axis.plot(xs, numbers, marker="o", color="#1f5fa8", linewidth=1.4)
+    default_value = result.trials[_default(result)].values[axis_.name]
+    position = axis_.values.index(default_value)
+    base = read_.get("default_value")
+    if base is not None and read_.get("band") is not None:
+        axis.axhspan(base - read_["band"], base + read_["band"], color="#f0c040", alpha=0.25,
+                     label="the band around the default")
+    if np.isfinite(numbers[position]):
+        axis.plot([position], [numbers[position]], marker="o", markersize=11, color="#b3261e",
+                  label="default", linestyle="none")
+    axis.axvline(position, color="#b3261e", linewidth=0.8, linestyle=":")
+    axis.set_xticks(xs, [f"{v:g}" if isinstance(v, float) else str(v) for v in axis_.values],
+                    rotation=45 if len(xs) > 8 else 0, fontsize=8)
+    axis.set_xlabel(axis_.name)
+    percent_axis(axis)
+    axis.set_ylabel("total return")
+    axis.legend(fontsize=8, loc="best")
+    axis.set_title(f"Total return by {axis_.name} (others at default)", fontsize=10)
+    return png(figure, alt=f"line {axis_.name}")
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = ""
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, float) and column in ("total_return", "max_drawdown"):
+                text = _percent(value)
+            elif isinstance(value, float):
+                text = f"{value:.4g}"
+            else:
+                text = "n/a" if value is None else str(value)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        body += "<tr>" + "".join(cells) + "</tr>"
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def write(result, document: dict, path: Path) -> Path:
+    """Write sensitivity.html for a sweep and its sweep.json `document`."""
+    from unwind.pages import page
+
+    config = result.config
+    read_ = document["sensitivity"]
+    dsr, pbo = document["deflated_sharpe"], document["pbo"]
+    best = document["best"]
+    parts = [f"<h1>Sweep: {html.escape(config.playbook)} over {html.escape(config.window)}</h1>",
+             f"<p class=\"sub\">{config.start}..{config.end}; engine {config.engine}; "
+             f"{document['counts']['trials']} trials ({document['counts']['ok']} scored, "
+             f"{document['counts']['traded']} traded); ranked by {document['rank_by']}</p>",
+             f"<p class=\"lead\"><b>{html.escape(read_['verdict'])}.</b> "
+             f"{html.escape(read_['sentence'])}</p>",
+             "<p class=\"caption\">Neighbours: one grid step along a numeric axis, the rest at "
+             "default. Band: ±max(1 percentage point, a quarter of the default's total "
+             "return).</p>"]
+    rank = document["default"]["rank"]
+    parts.append(f"<p>The default ranks {rank} of {document['counts']['ranked']} trials with a "
+                 "Sharpe ratio.</p>" if rank else
+                 f"<p>{html.escape(document['default']['rank_note'])}.</p>")
+    if best:
+        where = ", ".join(_label(k, v) for k, v in best["parameters"].items())
+        parts.append(f"<p>Best trial #{best['trial']} ({html.escape(where)}): Sharpe "
+                     f"{best['metrics']['sharpe_ratio']:.2f}, total return "
+                     f"{_percent(best['metrics']['total_return'])}.</p>")
+    if dsr.get("deflated_sharpe") is not None:
+        parts.append(
+            f"<p>Deflated Sharpe ratio of the best: <b>{dsr['deflated_sharpe']:.3f}</b>, the "
+            "probability that its true Sharpe ratio beats the "
+            f"{dsr['expected_maximum'] * 252 ** 0.5:.2f} (annualised) that the best of "
+            f"{dsr['trials']} distinct trials without skill is expected to show (Bailey and "
+            "Lopez de Prado 2014; 0.95 is their bar).</p>")
+    else:
+        parts.append(f"<p>Deflated Sharpe ratio: n/a ({html.escape(str(dsr.get('note')))}).</p>")
+    if pbo.get("probability") is not None:
+        parts.append(f"<p>Probability of backtest overfitting (CSCV, {pbo['blocks']} blocks, "
+                     f"{pbo['splits']:,} splits): <b>{pbo['probability']:.2f}</b>, the share "
+                     "of splits where the in-sample best did no better than the median trial "
+                     "out of sample.</p>")
+    else:
+        parts.append(f"<p>Probability of backtest overfitting: n/a "
+                     f"({html.escape(str(pbo.get('note')))}).</p>")
+    axes = config.axes
+    if len(axes) > 1:
+        parts.append("<h2>Heat maps</h2>")
+        parts += [_heat_map(result, first, second)
+                  for first, second in itertools.combinations(axes, 2)]
+    parts.append("<h2>One parameter at a time</h2>")
+    parts += [_line(result, axis, read_) for axis in axes]
+    if read_.get("neighbours") or read_.get("other_choices"):
+        parts.append("<h2>Neighbours of the default</h2>")
+        parts.append(_table(read_.get("neighbours", []) + read_.get("other_choices", []),
+                            ["parameter", "value", "trial", "total_return", "sharpe_ratio",
+                             "trades", "within_band", "status"]))
+    from unwind.sweep import ranked
+
+    top = [{"trial": t.index, **t.values, **{k: t.metrics.get(k) for k in
+                                              ("sharpe_ratio", "total_return", "max_drawdown",
+                                               "trades")}}
+           for t in ranked(result.trials)[:10]]
+    if top:
+        parts.append("<h2>The ten best trials</h2>")
+        parts.append(_table(top, ["trial", *[a.name for a in axes], "sharpe_ratio",
+                                  "total_return", "max_drawdown", "trades"]))
+    synthetic = any(s.get("synthetic") for s in document.get("data", []))
+    path.write_text(page(f"Sweep {config.playbook}", synthetic, "".join(parts)))
+    return path

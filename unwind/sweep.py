@@ -1,0 +1,791 @@
+"""Sweeps: one playbook over a grid of its parameters, on the screen or on backtrader, on this
+machine or on a Dask cluster, and what the grid says about the default and the best.
+
+A sweep is the product of its axes (`--grid NAME=V1,V2` or `NAME=START:STOP:STEP`, the stop
+included). Each swept parameter's default is added to its axis when the grid lacks it, so the
+default is always one of the trials and has neighbours. Parameters not swept keep their
+defaults (or the `-p NAME=VALUE` overrides, which then count as the default).
+
+Work is shared, never repeated per trial:
+- the store is read once per set of series the trials read (`traded()` and `signals_for()` of
+  the playbook at the trial's parameters; usually one set), by `engine.prepare`;
+- a playbook's decision lines are computed once per distinct value of the parameters its
+  `prepare()` reads (found by recording those reads: exit, sizing and holding parameters do
+  not recompute them), by `engine.with_parameters`;
+- the prepared data (bars and execution lines) go to each worker process, or each Dask worker
+  (scattered), once; a task carries only its trials' parameters.
+Trials run in chunks grouped by their signal parameters, and come back in grid order, so
+trials.csv has the same bytes for any --jobs and on any cluster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+import socket
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from feeds.errors import DataError, nearest
+
+ENGINES = ("screen", "backtrader")
+# Trials a sweep runs without --yes: about two minutes of the screen on two cores over ten
+# years of hourly gold (40 ms a trial), or about ten minutes of backtrader (3-9 s a trial).
+MAX_TRIALS = {"screen": 5000, "backtrader": 200}
+RANK_BY = "sharpe_ratio"
+CHUNK = 25            # trials per task at most (fewer when there are few, to use every worker)
+SIGNAL_CACHE = 8      # decision-line sets a worker keeps
+
+
+# -------------------------------------------------------------------------------- the grid
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: its values in grid order, and whether the default was added."""
+
+    name: str
+    values: tuple
+    added_default: bool = False
+
+    def to_json(self) -> dict:
+        return {"values": list(self.values), "added_default": self.added_default}
+
+
+def _fields(playbook_id: str) -> dict[str, dataclasses.Field]:
+    import strategies
+
+    return {f.name: f for f in dataclasses.fields(strategies.get(playbook_id).Parameters)}
+
+
+def _kind(field_: dataclasses.Field) -> str:
+    annotation = field_.type if isinstance(field_.type, str) else field_.type.__name__
+    return {"float": "float", "int": "int", "bool": "bool"}.get(annotation, "str")
+
+
+def _converted(name: str, raw, field_: dataclasses.Field) -> Any:
+    """`raw` (text from the command line, or a TOML value) as parameter `name`'s type."""
+    from unwind.config import _convert
+
+    try:
+        return _convert(name, raw, field_.type)
+    except DataError as error:
+        raise DataError(f"--grid {name}={raw}: {error}") from None
+
+
+def _range(name: str, kind: str, text: str) -> list:
+    parts = text.split(":")
+    try:
+        start, stop, step = (Decimal(part.strip()) for part in parts)
+    except Exception:
+        raise DataError(f"--grid {name}={text}: a range is START:STOP:STEP, three numbers"
+                        ) from None
+    if not all(value.is_finite() for value in (start, stop, step)):
+        raise DataError(f"--grid {name}={text}: a range needs finite numbers")
+    if step <= 0 or stop < start:
+        raise DataError(f"--grid {name}={text}: empty range (needs STEP > 0 and START <= STOP)")
+    if kind == "int" and any(value != value.to_integral_value() for value in (start, stop, step)):
+        raise DataError(f"--grid {name}={text}: {name} is a whole number; the range needs "
+                        "whole START, STOP and STEP")
+    count = int((stop - start) / step) + 1
+    if count > 100_000:
+        raise DataError(f"--grid {name}={text}: {count:,} values on one axis")
+    values = [start + step * index for index in range(count)]
+    return [int(value) if kind == "int" else float(value) for value in values]
+
+
+def parse_grid(playbook_id: str, specs: list[str], fixed: dict | None = None
+               ) -> tuple[Axis, ...]:
+    """The axes of `--grid` options (`NAME=V1,V2,...` or `NAME=START:STOP:STEP`), each value
+    converted and checked against the playbook's Parameters, the default added."""
+    import strategies
+
+    fields = _fields(playbook_id)
+    base = _base_values(playbook_id, fixed or {})
+    if not specs:
+        raise DataError("nothing to sweep: give at least one --grid NAME=V1,V2,... or "
+                        f"NAME=START:STOP:STEP ({playbook_id}'s parameters: {', '.join(fields)})")
+    axes, seen = [], set()
+    for spec in specs:
+        name, sep, text = str(spec).partition("=")
+        name = name.strip()
+        if not sep or not text.strip():
+            raise DataError(f"--grid {spec!r}: expected NAME=V1,V2,... or NAME=START:STOP:STEP")
+        if name not in fields:
+            raise DataError(f"--grid {name}: {playbook_id} has no parameter {name!r}"
+                            f"{nearest(name, fields)}; its parameters: {', '.join(fields)}")
+        if name in seen:
+            raise DataError(f"--grid {name} is given twice")
+        if name in (fixed or {}):
+            raise DataError(f"{name} is both swept (--grid) and fixed (-p)")
+        seen.add(name)
+        kind = _kind(fields[name])
+        if ":" in text and "," not in text:
+            if kind not in ("int", "float"):
+                raise DataError(f"--grid {name}={text}: a range needs a number; {name} is a "
+                                f"{kind}: list its values, e.g. {name}=V1,V2")
+            raw_values = _range(name, kind, text)
+        else:
+            raw_values = [value.strip() for value in text.split(",")]
+            if any(not value for value in raw_values):
+                raise DataError(f"--grid {name}={text}: an empty value in the list")
+        values = list(dict.fromkeys(_converted(name, raw, fields[name]) for raw in raw_values))
+        default = base[name]
+        added = default not in values
+        if added:
+            values.append(default)
+        if kind in ("int", "float"):
+            values.sort()
+        axes.append(Axis(name, tuple(values), added))
+    strategies.get(playbook_id)
+    return tuple(axes)
+
+
+def _base_values(playbook_id: str, fixed: dict) -> dict:
+    """The default point: every parameter at its default, or at its -p override."""
+    import strategies
+    from unwind.config import build_parameters
+
+    parameters = build_parameters(strategies.get(playbook_id).Parameters, dict(fixed))
+    return {name: getattr(parameters, name) for name in _fields(playbook_id)}
+
+
+def check_values(playbook_id: str, axes: tuple[Axis, ...], fixed: dict | None = None) -> None:
+    """DataError for a swept value that no trial of the grid can use (it breaks a bound of the
+    playbook's Parameters whatever the other axes are); values valid only with some of the
+    other axes' values stay, and the trials where they break a bound are marked invalid."""
+    import strategies
+    from unwind.config import build_parameters
+
+    parameters_class = strategies.get(playbook_id).Parameters
+    usable = {axis.name: set() for axis in axes}
+    for values in grid_points(axes):
+        try:
+            build_parameters(parameters_class, dict(fixed or {}) | values)
+        except DataError:
+            continue
+        for name, value in values.items():
+            usable[name].add(repr(value))
+    base = _base_values(playbook_id, fixed or {})
+    for axis in axes:
+        for value in axis.values:
+            if repr(value) in usable[axis.name]:
+                continue
+            try:
+                build_parameters(parameters_class, base | {axis.name: value})
+                reason = "no combination of the other swept values accepts it"
+            except DataError as error:
+                reason = str(error).removeprefix("bad parameter: ")
+            raise DataError(f"--grid {axis.name}={value}: {reason}")
+
+
+def grid_points(axes: tuple[Axis, ...]) -> list[dict]:
+    """Every combination of the axes' values, in grid order (the last axis fastest)."""
+    return [dict(zip([a.name for a in axes], values))
+            for values in itertools.product(*(a.values for a in axes))]
+
+
+def check_size(count: int, engine: str, jobs: int, yes: bool) -> None:
+    if count > MAX_TRIALS[engine] and not yes:
+        raise DataError(f"{count:,} trials is more than {MAX_TRIALS[engine]:,}, the most a "
+                        f"{engine} sweep runs without --yes; narrow the grid or pass --yes")
+
+
+# --------------------------------------------------------------- declared ranges, random draws
+# Ranges to draw parameters from (parity tests, random searches), around each default and
+# across the values where a rule starts or stops trading: (low, high) for numbers, a tuple of
+# choices otherwise. A playbook or parameter missing here gets `derived_range`.
+SEARCH_SPACE: dict[str, dict[str, Any]] = {
+    "gold_asia_dip": {"dip": (0.003, 0.015), "session": ("asia", "any"),
+                      "yen_move": (0.0, 0.035), "yen_lookback_hours": (24, 240),
+                      "hold_days": (0.5, 120.0), "stop_loss": (0.0, 0.05),
+                      "take_profit": (0.0, 0.08)},
+    "hsi_short_yen_vol": {"volatility_days": (5, 30), "high_volatility": (0.06, 0.2),
+                          "rising_days": (1, 10), "slope_days": (2, 10),
+                          "entry_slope": (0.005, 0.03), "flat_slope": (0.0, 0.015)},
+    "hsi_bottom_long": {"high_volatility": (0.06, 0.2), "entry_slope": (0.005, 0.03),
+                        "flat_slope": (0.0, 0.015), "burst_days": (3, 30),
+                        "contraction": (0.5, 1.0), "stabilise_days": (1, 6),
+                        "hold_days": (2, 40)},
+    "gold_haven_turn": {"yen_move": (0.0, 0.04), "drawdown_atrs": (0.5, 4.0),
+                        "setup_days": (3, 25), "contraction": (0.5, 1.0),
+                        "stabilise_days": (1, 6), "hold_days": (3, 60)},
+    "ust_selloff_long_gold": {"change_days": (2, 10), "yield_jump": (0.05, 0.4),
+                              "yen_move": (0.0, 0.03), "hold_days": (3, 40)},
+    "jgb_shock_short_nq": {"trigger": ("zscore", "level"),
+                           "jgb_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
+                           "change_days": (1, 10), "zscore_days": (20, 250),
+                           "jump_z": (1.0, 3.0), "exit_z": (-0.5, 1.0),
+                           "level_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
+                           "level": (1.0, 4.0), "level_days": (5, 120), "hold_days": (2, 30)},
+    "jgb_shock_short_zn": {"trigger": ("zscore", "level"),
+                           "jgb_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
+                           "change_days": (1, 10), "zscore_days": (20, 250),
+                           "jump_z": (1.0, 3.0), "exit_z": (-0.5, 1.0),
+                           "level_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
+                           "level": (1.0, 4.0), "level_days": (5, 120), "hold_days": (2, 30)},
+    "spread_unwind_long_yen": {"trigger": ("level", "change"), "entry_level": (0.5, 2.5),
+                               "exit_level": (1.0, 3.0), "change_days": (5, 40),
+                               "spread_drop": (0.15, 1.0), "hold_days": (5, 60)},
+    "bond_hedge": {"beta_days": (20, 120), "max_hedge": (0.25, 2.0),
+                   "rebalance_days": (1, 20), "high_volatility": (0.06, 0.2)},
+}
+SHARED_SPACE = {"risk_budget_usd": (2_000.0, 200_000.0),
+                "regime_filter": ("", "deleveraging", "fiscal_risk")}
+
+
+def derived_range(value):
+    """A range around a default the table does not list: half to double a number, both
+    values of a flag; a text parameter keeps its default."""
+    if isinstance(value, bool):
+        return (False, True)
+    if isinstance(value, int):
+        return (max(1, value // 2), max(2, value * 2))
+    if isinstance(value, float):
+        return (value / 2, value * 2) if value else (0.0, 1.0)
+    return (value,)
+
+
+def search_space(playbook_id: str) -> dict[str, Any]:
+    """Every parameter of `playbook_id` with the range draws come from."""
+    import strategies
+
+    defaults = strategies.defaults(strategies.get(playbook_id))
+    declared = SHARED_SPACE | SEARCH_SPACE.get(playbook_id, {})
+    return {name: declared.get(name, derived_range(value)) for name, value in defaults.items()}
+
+
+def draw(playbook_id: str, rng: np.random.Generator, tries: int = 200) -> dict:
+    """One random valid parameter set from the search space (numbers rounded to 4
+    significant digits, so a failing draw reads well)."""
+    import strategies
+    from unwind.config import build_parameters
+
+    space = search_space(playbook_id)
+    defaults = strategies.defaults(strategies.get(playbook_id))
+    for _ in range(tries):
+        values = {}
+        for name, choices in space.items():
+            default = defaults[name]
+            if isinstance(default, bool) or isinstance(default, str) or \
+                    not isinstance(choices[0], (int, float)) or isinstance(choices[0], bool):
+                values[name] = choices[int(rng.integers(len(choices)))]
+            elif isinstance(default, int):
+                values[name] = int(rng.integers(choices[0], choices[1] + 1))
+            else:
+                values[name] = float(f"{rng.uniform(*choices):.4g}")
+        try:
+            build_parameters(strategies.get(playbook_id).Parameters, values)
+        except DataError:
+            continue
+        return values
+    raise RuntimeError(f"no valid draw for {playbook_id} in {tries} tries")
+
+
+# ------------------------------------------------------------------------------- the sweep
+@dataclass(frozen=True)
+class SweepConfig:
+    playbook: str
+    axes: tuple[Axis, ...]
+    start: str
+    end: str
+    window: str                    # "episode ID", "full history" or "START..END"
+    engine: str = "screen"
+    jobs: int = 1
+    scheduler: str | None = None
+    store: str | None = None
+    fixed: tuple[tuple[str, Any], ...] = ()
+    episode: str | None = None
+    first_trigger: str | None = None
+    full_history: bool = False
+    allow_defects: bool = False
+
+    def run_config(self, values: dict):
+        from unwind.config import RunConfig
+
+        return RunConfig(playbook=self.playbook, start=self.start, end=self.end,
+                         parameters=tuple((dict(self.fixed) | values).items()),
+                         episode=self.episode, first_trigger=self.first_trigger,
+                         store=self.store, allow_defects=self.allow_defects)
+
+
+def configure(options: dict) -> tuple[SweepConfig, list[str]]:
+    """A SweepConfig from the command line's (or a spec's) options, checked before any work:
+    the playbook, one window, the engine, the fixed parameters, the grid and its size."""
+    import strategies
+    from unwind import episodes, screen
+    from unwind.cli.run import DEFAULT_WINDOW
+    from unwind.config import RunConfig, build_parameters
+
+    playbook = strategies.get(str(options["playbook"]))
+    playbook_id = playbook.ID
+    notes = []
+    chosen = [name for name, given in (("--episode", options.get("episode")),
+                                       ("--full-history", options.get("full_history")),
+                                       ("--start/--end", options.get("start") or
+                                        options.get("end"))) if given]
+    if len(chosen) > 1:
+        raise DataError("choose one window: --episode, --full-history or --start/--end")
+    episode = first_trigger = None
+    if options.get("episode"):
+        found = episodes.get(options["episode"])
+        start, end, episode, first_trigger = found.start, found.end, found.id, \
+            found.first_trigger
+        window = f"episode {found.id}"
+    elif options.get("full_history"):
+        from unwind.evidence import full_history_window
+
+        start, end = full_history_window(playbook_id, options.get("store"))
+        window = "full history"
+    else:
+        start = options.get("start") or DEFAULT_WINDOW[0]
+        end = options.get("end") or DEFAULT_WINDOW[1]
+        window = f"{start}..{end}"
+    RunConfig(playbook=playbook_id, start=start, end=end)   # checks the dates
+    supported, reason = screen.supported(playbook_id)
+    engine = options.get("engine")
+    if engine == "screen" and not supported:
+        raise DataError(reason)
+    if engine is None:
+        engine = "screen" if supported else "backtrader"
+        if not supported:
+            notes.append(reason)
+    if engine not in ENGINES:
+        raise DataError(f"--engine {engine!r}{nearest(engine, ENGINES)}; expected one of "
+                        f"{', '.join(ENGINES)}")
+    fixed_parameters = build_parameters(playbook.Parameters, dict(options.get("parameters")
+                                                                  or ()))
+    fixed = {name: getattr(fixed_parameters, name) for name, _ in options.get("parameters")
+             or ()}
+    axes = parse_grid(playbook_id, list(options.get("grids") or []), fixed)
+    jobs = int(options.get("jobs") or default_jobs())
+    check_size(math.prod(len(axis.values) for axis in axes), engine, jobs,
+               bool(options.get("yes")))
+    check_values(playbook_id, axes, fixed)
+    scheduler = options.get("scheduler")
+    if scheduler is not None and "://" not in scheduler:
+        raise DataError(f"--scheduler {scheduler!r}: expected an address such as "
+                        "tcp://HOST:8786")
+    return SweepConfig(playbook_id, axes, start, end, window, engine, jobs, scheduler,
+                       options.get("store"), tuple(fixed.items()), episode, first_trigger,
+                       bool(options.get("full_history")), bool(options.get("allow_defects"))
+                       ), notes
+
+
+@dataclass
+class Trial:
+    """One parameter set's result."""
+
+    index: int
+    values: dict
+    status: str = "ok"                               # ok, invalid: ..., n/a: ...
+    metrics: dict = field(default_factory=dict)
+    returns: pd.Series | None = None                 # daily returns, for DSR and PBO
+
+
+@dataclass
+class Payload:
+    """What a worker needs for the trials of one set of series: the prepared run (without its
+    playbook module, which the worker imports) and the sweep's engine."""
+
+    token: str
+    playbook: str
+    engine: str
+    config: Any
+    ready: dict
+
+
+class _Reads:
+    """Parameters that remember which of their fields were read."""
+
+    def __init__(self, parameters):
+        object.__setattr__(self, "_parameters", parameters)
+        object.__setattr__(self, "names", set())
+
+    def __getattr__(self, name):
+        self.names.add(name)
+        return getattr(self._parameters, name)
+
+
+class _Worker:
+    """A worker's state for one payload: the prepared run, the screen's market arrays and the
+    decision lines already computed, keyed by the values of the fields `prepare()` read."""
+
+    def __init__(self, payload: Payload):
+        import strategies
+        from unwind import engine, screen
+
+        self.payload = payload
+        self.playbook = strategies.get(payload.playbook)
+        self.ready = engine.Prepared(playbook=self.playbook, **payload.ready)
+        self.market = self.exits = None
+        if payload.engine == "screen":
+            self.exits = screen.exits_of(self.playbook)
+            self.market = screen.Market.of(self.ready)
+        self.lines: OrderedDict = OrderedDict()
+
+    def prepared(self, parameters):
+        from unwind import engine
+
+        for (names, values), ready in self.lines.items():
+            if tuple(getattr(parameters, name) for name in names) == values:
+                self.lines.move_to_end((names, values))
+                return dataclasses.replace(ready, parameters=parameters)
+        recorder = _Reads(parameters)
+        ready = dataclasses.replace(engine.with_parameters(self.ready, recorder),
+                                    parameters=parameters)
+        names = tuple(sorted(recorder.names))
+        self.lines[(names, tuple(getattr(parameters, name) for name in names))] = ready
+        while len(self.lines) > SIGNAL_CACHE:
+            self.lines.popitem(last=False)
+        return ready
+
+    def run(self, index: int, values: dict, fixed: dict) -> Trial:
+        from unwind import engine, metrics, screen
+        from unwind.config import build_parameters
+
+        config = dataclasses.replace(self.payload.config,
+                                     parameters=tuple((fixed | values).items()))
+        try:
+            parameters = build_parameters(self.playbook.Parameters, fixed | values)
+            ready = self.prepared(parameters)
+            if self.payload.engine == "screen":
+                result = screen.run(ready, config, self.market, self.exits)
+                equity = screen.metric_equity(result.equity, self.market.day_ends)
+            else:
+                result = engine._result(config, ready, engine.execute(ready, config))
+                equity = result.equity
+        except DataError as error:
+            return Trial(index, values, f"n/a: {error}")
+        returns = metrics.RunData(equity, pd.DataFrame(), 0.0).daily_returns
+        return Trial(index, values, "ok", result.metrics, returns)
+
+
+_WORKERS: dict[str, _Worker] = {}
+_PAYLOADS: dict[str, Payload] = {}
+
+
+def _install(payloads: dict[str, Payload]) -> None:
+    """A pool worker's initializer: the payloads arrive once per process."""
+    _PAYLOADS.update(payloads)
+
+
+def _worker(payload: Payload) -> _Worker:
+    worker = _WORKERS.get(payload.token)
+    if worker is None:
+        worker = _WORKERS[payload.token] = _Worker(payload)
+    return worker
+
+
+def run_chunk(payload: Payload | str, chunk: list[tuple[int, dict]], fixed: dict) -> list[Trial]:
+    """Run `chunk` ((index, swept values) pairs) on `payload` (or its token, in a pool
+    worker that received it at start)."""
+    if isinstance(payload, str):
+        payload = _PAYLOADS[payload]
+    worker = _worker(payload)
+    return [worker.run(index, values, fixed) for index, values in chunk]
+
+
+@dataclass
+class SweepResult:
+    config: SweepConfig
+    trials: list[Trial]
+    series: list[dict]
+    signal_sets: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _data_key(playbook, parameters) -> tuple:
+    traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+    signals = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
+        else playbook.SIGNALS
+    return tuple(traded), tuple(signals)
+
+
+def _payload(config: SweepConfig, values: dict) -> tuple[Payload, list[dict]]:
+    """Prepare the run once for the series the trials at `values` read."""
+    from unwind import engine
+
+    run_config = config.run_config(values)
+    ready = engine.prepare(run_config)
+    fields_ = {f.name: getattr(ready, f.name) for f in dataclasses.fields(ready)
+               if f.name not in ("playbook", "frames")}
+    fields_["frames"] = {}
+    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
+    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
+               "synthetic": bool(frame.attrs.get("synthetic"))} for key, frame in used.items()]
+    token = hashlib.sha256(json.dumps([run_config.to_json(), config.engine, series],
+                                      sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Payload(token, config.playbook, config.engine, run_config, fields_), series
+
+
+def _signal_group(values: dict, fixed: dict, names: tuple[str, ...]) -> tuple:
+    merged = fixed | values
+    return tuple(repr(merged.get(name)) for name in names)
+
+
+def _read_by_prepare(payload: Payload) -> tuple[str, ...]:
+    """The parameters the playbook's decision lines depend on at the payload's parameters
+    (read by recording them): trials equal in these share lines, so they share tasks."""
+    import strategies
+    from unwind import engine
+
+    ready = engine.Prepared(playbook=strategies.get(payload.playbook), **payload.ready)
+    recorder = _Reads(ready.parameters)
+    engine.with_parameters(ready, recorder)
+    return tuple(sorted(recorder.names))
+
+
+def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None = None
+              ) -> SweepResult:
+    """Every trial of the grid; trials come back in grid order."""
+    import strategies
+    from unwind.config import build_parameters
+
+    playbook = strategies.get(config.playbook)
+    fixed = dict(config.fixed)
+    points = grid_points(config.axes)
+    trials: dict[int, Trial] = {}
+    groups: dict[tuple, list[tuple[int, dict]]] = {}
+    for index, values in enumerate(points):
+        try:
+            parameters = build_parameters(playbook.Parameters, fixed | values)
+        except DataError as error:
+            reason = str(error).removeprefix("bad parameter: ")
+            trials[index] = Trial(index, values, f"invalid: {reason}")
+            continue
+        groups.setdefault(_data_key(playbook, parameters), []).append((index, values))
+    payloads, series, notes = {}, [], []
+    for key, members in groups.items():
+        try:
+            payload, used = _payload(config, members[0][1])
+        except DataError as error:
+            for index, values in members:
+                trials[index] = Trial(index, values, f"n/a: {error}")
+            continue
+        payloads[payload.token] = (payload, members)
+        series += [s for s in used if s not in series]
+    names: tuple[str, ...] = ()
+    tasks = []
+    for token, (payload, members) in payloads.items():
+        names = _read_by_prepare(payload)
+        ordered = sorted(members, key=lambda m: (_signal_group(m[1], fixed, names), m[0]))
+        size = max(1, min(CHUNK, math.ceil(len(ordered) / 8)))
+        for start in range(0, len(ordered), size):
+            tasks.append((payload, ordered[start:start + size]))
+    total = len(points)
+    done = len(trials)
+    if progress:
+        progress(done, total)
+
+    def collect(results: list[Trial]) -> None:
+        nonlocal done
+        for trial in results:
+            trials[trial.index] = trial
+        done += len(results)
+        if progress:
+            progress(done, total)
+
+    if config.scheduler:
+        _run_dask(config.scheduler, tasks, fixed, collect)
+    elif config.jobs <= 1 or len(tasks) <= 1:
+        for payload, chunk in tasks:
+            collect(run_chunk(payload, chunk, fixed))
+    else:
+        shipped = {token: payload for token, (payload, _) in payloads.items()}
+        with ProcessPoolExecutor(max_workers=config.jobs, initializer=_install,
+                                 initargs=(shipped,)) as pool:
+            futures = [pool.submit(run_chunk, payload.token, chunk, fixed)
+                       for payload, chunk in tasks]
+            for future in as_completed(futures):
+                collect(future.result())
+    signal_sets = len({_signal_group(t.values, fixed, names)
+                       for t in trials.values() if t.status == "ok"})
+    return SweepResult(config, [trials[i] for i in range(len(points))], series, signal_sets,
+                       notes)
+
+
+def dask_client(address: str):
+    """A client of the dask.distributed scheduler at `address` that has workers, or one
+    DataError line."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DataError("--scheduler needs dask.distributed (pip install 'dask[distributed]')"
+                        ) from None
+    host, _, port = address.partition("://")[2].rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise DataError(f"--scheduler {address}: cannot reach a Dask scheduler ({error})"
+                        ) from None
+    if not client.scheduler_info().get("workers"):
+        client.close()
+        raise DataError(f"--scheduler {address}: the cluster has no workers")
+    return client
+
+
+def dask_map(address: str, tasks: list[tuple[Callable, tuple]]):
+    """Run `tasks` ((function, args) pairs) on the cluster at `address`; yields each result
+    as it completes."""
+    from distributed import as_completed as completed
+
+    with dask_client(address) as client:
+        futures = [client.submit(function, *args, pure=False) for function, args in tasks]
+        for future in completed(futures):
+            yield future.result()
+
+
+def _run_dask(address: str, tasks: list, fixed: dict, collect) -> None:
+    """Send the tasks to the cluster at `address`: each payload is scattered to every worker
+    once; a task carries its trials' parameters only."""
+    from distributed import as_completed as completed
+
+    with dask_client(address) as client:
+        scattered = {}
+        for payload, _ in tasks:
+            if payload.token not in scattered:
+                scattered[payload.token] = client.scatter(payload, broadcast=True, hash=False)
+        futures = [client.submit(run_chunk, scattered[payload.token], chunk, fixed, pure=False)
+                   for payload, chunk in tasks]
+        for future in completed(futures):
+            collect(future.result())
+
+
+# ---------------------------------------------------------------------------------- reading
+def ranked(trials: list[Trial]) -> list[Trial]:
+    """Trials with a Sharpe ratio, best first (ties: grid order)."""
+    scored = [t for t in trials if t.status == "ok" and t.metrics.get(RANK_BY) is not None]
+    return sorted(scored, key=lambda t: (-t.metrics[RANK_BY], t.index))
+
+
+def default_index(config: SweepConfig) -> int:
+    base = _base_values(config.playbook, dict(config.fixed))
+    for index, values in enumerate(grid_points(config.axes)):
+        if all(base[name] == value for name, value in values.items()):
+            return index
+    raise AssertionError("the default point is always on the grid")
+
+
+def multiple_testing(result: SweepResult) -> tuple[dict, dict]:
+    """(deflated Sharpe of the best trial, PBO) as sweep.json reports them."""
+    from unwind import overfitting
+
+    order = ranked(result.trials)
+    if not order:
+        return ({"deflated_sharpe": None, "note": "no trial has a Sharpe ratio (no trades)"},
+                {"probability": None, "note": "no trial has a Sharpe ratio"})
+    distinct = {}
+    for trial in order:
+        distinct.setdefault(trial.returns.to_numpy().tobytes(), trial)
+    sharpes = [overfitting.moments(t.returns.to_numpy())[0] for t in distinct.values()]
+    deflated = overfitting.of_trials(order[0].returns.to_numpy(), np.asarray(sharpes))
+    dsr = deflated.to_json() | {
+        "trial": order[0].index, "distinct_trials": len(distinct), "ranked_trials": len(order),
+        "note": (deflated.note or "per-period (daily) Sharpe ratios; N counts trials with "
+                 "distinct daily returns; V their sample variance")}
+    if not result.config.full_history:
+        pbo = {"probability": None, "note": "computed over full history only (--full-history)"}
+    elif len(distinct) < overfitting.MIN_PBO_TRIALS:
+        pbo = {"probability": None,
+               "note": f"{len(distinct)} distinct trials; CSCV needs at least "
+                       f"{overfitting.MIN_PBO_TRIALS}"}
+    else:
+        matrix = pd.concat([t.returns for t in distinct.values()], axis=1).fillna(0.0)
+        try:
+            pbo = overfitting.probability_of_overfitting(matrix.to_numpy()).to_json()
+        except ValueError as error:
+            pbo = {"probability": None, "note": str(error)}
+    return dsr, pbo
+
+
+def trials_frame(result: SweepResult) -> pd.DataFrame:
+    """trials.csv: the trial number, the swept parameters, whether it is the default, every
+    metric of the registry, and the status."""
+    from unwind import metrics
+
+    keys = [m.key for m in metrics.METRICS]
+    names = [axis.name for axis in result.config.axes]
+    default = default_index(result.config)
+    rows = [{"trial": t.index, **{n: t.values[n] for n in names}, "default": t.index == default,
+             **{k: t.metrics.get(k) for k in keys}, "status": t.status}
+            for t in result.trials]
+    return pd.DataFrame(rows, columns=["trial", *names, "default", *keys, "status"])
+
+
+def summary(result: SweepResult) -> dict:
+    """sweep.json."""
+    from unwind import sensitivity_page
+
+    config = result.config
+    order = ranked(result.trials)
+    default = default_index(config)
+    default_trial = result.trials[default]
+    rank = next((position for position, t in enumerate(order, start=1) if t.index == default),
+                None)
+    dsr, pbo = multiple_testing(result)
+    statuses = [t.status.split(":")[0] for t in result.trials]
+
+    def describe(trial: Trial | None) -> dict | None:
+        if trial is None:
+            return None
+        return {"trial": trial.index, "parameters": trial.values, "metrics": trial.metrics}
+
+    return {
+        "playbook": config.playbook, "engine": config.engine, "window": config.window,
+        "start": config.start, "end": config.end, "episode": config.episode,
+        "full_history": config.full_history,
+        "grid": {axis.name: axis.to_json() for axis in config.axes},
+        "fixed_parameters": dict(config.fixed),
+        "default_parameters": _base_values(config.playbook, dict(config.fixed)),
+        "data": result.series,
+        "counts": {"trials": len(result.trials), "ok": statuses.count("ok"),
+                   "traded": sum(1 for t in result.trials if t.metrics.get("trades")),
+                   "ranked": len(order), "invalid": statuses.count("invalid"),
+                   "n/a": statuses.count("n/a"), "signal_groups": result.signal_sets},
+        "rank_by": RANK_BY,
+        "default": describe(default_trial) | {
+            "rank": rank, "status": default_trial.status,
+            "rank_note": "" if rank else "the default has no Sharpe ratio (no trades): unranked"},
+        "best": describe(order[0] if order else None),
+        "deflated_sharpe": dsr, "pbo": pbo,
+        "sensitivity": sensitivity_page.read(result),
+        "executor": (f"dask {config.scheduler}" if config.scheduler else
+                     f"{config.jobs} local process(es)"),
+        "notes": result.notes,
+    }
+
+
+def write(result: SweepResult, directory) -> dict:
+    """trials.csv, sweep.json and sensitivity.html in `directory`; returns sweep.json."""
+    from pathlib import Path
+
+    from unwind import sensitivity_page
+
+    directory = Path(directory)
+    trials_frame(result).to_csv(directory / "trials.csv", index=False)
+    document = summary(result)
+    (directory / "sweep.json").write_text(json.dumps(document, indent=2, default=_json) + "\n")
+    sensitivity_page.write(result, document, directory / "sensitivity.html")
+    return document
+
+
+def _json(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value) if math.isfinite(value) else None
+    return str(value)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
