@@ -11,23 +11,29 @@
     end = "2024-09-30"
     trigger = "2024-08-05"
 
-Unknown keys are refused naming the nearest valid one; windows must run forwards and must not
-overlap each other. Flags given on the command line win over the spec.
+Unknown keys are refused naming the nearest valid one, and every value is checked with the
+limits its flag has (ids with a did-you-mean, `jobs` a whole number >= 1, booleans only as
+true/false). Windows must run forwards inside 1900..2261, hold their trigger, not overlap each
+other, and have ids of their own (not a catalogue episode's). Flags given on the command line win
+over the spec.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
-from feeds.errors import DataError, nearest
+from feeds.errors import DataError, excerpt, nearest
 from unwind import episodes as catalogue
 from unwind.episodes import Episode, Trigger
 
 _SECTIONS = {"score", "sweep"}
 _SCORE_KEYS = {"playbooks", "episodes", "windows", "jobs", "allow_defects", "store", "out"}
 _WINDOW_KEYS = {"id", "start", "end", "trigger", "label"}
+# A window id names a cell's folder (cells/<playbook>/<id>): letters, digits, '.', '_', '-'.
+_WINDOW_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def _refuse_unknown(where: str, given, allowed: set[str]) -> None:
@@ -50,30 +56,114 @@ def load(path: str | Path) -> dict:
         raise DataError(f"{path}: malformed TOML: {error}") from None
     _refuse_unknown(str(path), raw, _SECTIONS)
     spec = raw.get("score", {})
+    if not isinstance(spec, dict):
+        raise DataError(f"{path}: score = {_shown(spec)}: expected a [score] table")
     _refuse_unknown(f"{path} [score]", spec, _SCORE_KEYS)
+    _check_score(path, spec)
     return spec | {"windows": _windows(path, spec.get("windows", []))}
 
 
+def _shown(value) -> str:
+    """A TOML value as an error quotes it: text in quotes, anything else as written; short."""
+    return excerpt(value) if isinstance(value, str) else excerpt(repr(value))[1:-1]
+
+
+def _wrong(path: Path, key: str, value, expected: str) -> DataError:
+    """The one line for a [score] value of the wrong type or out of range."""
+    return DataError(f"{path}: [score] {key} = {_shown(value)}: expected {expected}")
+
+
+def _check_score(path: Path, spec: dict) -> None:
+    """Each [score] field with the type and range its flag has; ids checked with a did-you-mean."""
+    import strategies
+
+    for key, ids, check in (("playbooks", strategies.ids(), strategies.get),
+                            ("episodes", tuple(catalogue.catalogue()), catalogue.get)):
+        values = spec.get(key, "all")
+        if values == "all":
+            continue
+        listed = [values] if isinstance(values, str) else values
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise _wrong(path, key, values, f'"all" or a list of ids such as '
+                                            f'["{ids[0]}"]')
+        for value in listed:
+            if key == "episodes" and (value == "found" or value.startswith("found:")):
+                continue
+            if len(value) > 64:
+                raise _wrong(path, key, value, f"ids from `unwind list {key}`")
+            try:
+                check(value)
+            except DataError as error:
+                raise DataError(f"{path}: [score] {key}: {error}") from None
+    jobs = spec.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise _wrong(path, "jobs", jobs, "a whole number of worker processes >= 1, as --jobs "
+                                         "(capped at the tasks and at twice the cores)")
+    if not isinstance(spec.get("allow_defects", False), bool):
+        raise _wrong(path, "allow_defects", spec["allow_defects"], "true or false")
+    for key in ("store", "out"):
+        if key in spec and not (isinstance(spec[key], str) and spec[key].strip()):
+            raise _wrong(path, key, spec[key], "a folder path in quotes")
+    if not isinstance(spec.get("windows", []), list):
+        raise _wrong(path, "windows", spec["windows"], "[[score.windows]] tables")
+
+
 def _day(path: Path, window: dict, key: str) -> dt.date:
+    """A window's date: a TOML date or "YYYY-MM-DD", inside feeds.FIRST_DAY..LAST_DAY."""
+    from feeds import FIRST_DAY, LAST_DAY
+
+    where = f"{path}: [[score.windows]] {_window_name(window)}"
+    value = window.get(key)
     try:
-        return dt.date.fromisoformat(str(window[key]))
-    except (KeyError, ValueError):
-        raise DataError(f"{path}: window {window.get('id', '?')!r} needs {key} = YYYY-MM-DD"
-                        ) from None
+        if isinstance(value, dt.datetime) or not isinstance(value, (str, dt.date)):
+            raise ValueError
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except ValueError:
+        got = "is missing" if value is None else f"= {excerpt(value)} is not a date"
+        raise DataError(f"{where} {key} {got}; expected {key} = YYYY-MM-DD") from None
+    if not FIRST_DAY <= day.isoformat() <= LAST_DAY:
+        raise DataError(f"{where} {key} = {day} is outside {FIRST_DAY}..{LAST_DAY}")
+    return day
+
+
+def _window_name(window: dict) -> str:
+    given = window.get("id")
+    return f"id {excerpt(given)}" if isinstance(given, str) else "without an id"
 
 
 def _windows(path: Path, raw_windows: list) -> tuple[Episode, ...]:
     windows = []
-    for window in raw_windows:
+    for number, window in enumerate(raw_windows, start=1):
+        if not isinstance(window, dict):
+            raise DataError(f"{path}: [score] windows item {number} = {_shown(window)}: "
+                            "expected a [[score.windows]] table")
         _refuse_unknown(f"{path} [[score.windows]]", window, _WINDOW_KEYS)
         start, end = _day(path, window, "start"), _day(path, window, "end")
+        where = f"{path}: [[score.windows]] {_window_name(window)}"
         if start >= end:
-            raise DataError(f"{path}: window {window.get('id')!r} is reversed or empty "
-                            f"({start} .. {end}); start must be before end")
+            raise DataError(f"{where} is reversed or empty ({start} .. {end}); start must be "
+                            "before end")
         trigger = _day(path, window, "trigger") if "trigger" in window else start
-        window_id = str(window.get("id") or f"window-{start}")
+        if not start <= trigger <= end:
+            raise DataError(f"{where} trigger = {trigger} is outside its window {start} .. "
+                            f"{end}")
+        window_id = window.get("id", f"window-{start}")
+        if not isinstance(window_id, str) or not _WINDOW_ID.fullmatch(window_id):
+            raise DataError(f"{where}: expected id = a name of letters, digits, '.', '_' or "
+                            "'-' (at most 64), e.g. \"summer-2024\"")
+        if window_id in catalogue.catalogue() or window_id.startswith("found"):
+            raise DataError(f"{where} would shadow "
+                            + ("the catalogue episode of that id" if window_id in
+                               catalogue.catalogue() else "the windows `found` names")
+                            + "; give the window another id")
+        if window_id in (w.id for w in windows):
+            raise DataError(f"{where}: two windows have this id; give each its own")
+        label = window.get("label", "trigger")
+        if not isinstance(label, str) or not label.strip() or len(label) > 40:
+            raise DataError(f"{where} label = {_shown(label)}: expected text of "
+                            "at most 40 characters")
         windows.append(Episode(window_id, window_id, window_id, str(start), str(end),
-                               (Trigger(str(trigger), window.get("label", "trigger")),),
+                               (Trigger(str(trigger), label),),
                                ("custom",), "ad-hoc window from a run spec", (str(path),)))
     ordered = sorted(windows, key=lambda e: e.start)
     for first, second in zip(ordered, ordered[1:]):
@@ -119,21 +209,28 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
                                strategies.get)
     windows = spec["windows"]
     requested = list(episodes) or spec.get("episodes")
+    if isinstance(requested, str) and requested != "all":
+        requested = [requested]
     if isinstance(requested, list) and any(str(e).startswith("found") for e in requested):
         windows = windows + _found_windows([e for e in requested if e.startswith("found")],
                                            store or spec.get("store"))
         requested = [e for e in requested if not str(e).startswith("found")]
+    windows = tuple({window.id: window for window in windows}.values())  # found twice: once
     default_episodes = None if not windows else []
     chosen_episodes = _choose(requested if requested is not None else default_episodes,
                               tuple(catalogue.catalogue()), catalogue.get)
+    chosen_playbooks, chosen_episodes = (tuple(dict.fromkeys(chosen))
+                                         for chosen in (chosen_playbooks, chosen_episodes))
     if not chosen_playbooks or not chosen_episodes + tuple(w.id for w in windows):
         raise DataError("nothing to score: no playbooks or no episodes selected")
+    # made before any cell runs, so an unusable --out fails now; written as <name>.partial and
+    # renamed by `unwind score` when complete (unwind.rundir)
     directory = new_run_dir(out or spec.get("out"), "scorecard")
     return scorecard.ScoreConfig(
         playbooks=chosen_playbooks, episodes=chosen_episodes + tuple(w.id for w in windows),
         windows=windows, store=store or spec.get("store"), out=str(directory),
-        jobs=jobs or int(spec.get("jobs", scorecard.default_jobs())),
-        allow_defects=allow_defects or bool(spec.get("allow_defects", False)))
+        jobs=jobs or spec.get("jobs", scorecard.default_jobs()),
+        allow_defects=allow_defects or spec.get("allow_defects", False))
 
 
 # ------------------------------------------------------------------------------------ [sweep]

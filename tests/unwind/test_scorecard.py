@@ -89,7 +89,7 @@ def test_a_run_spec_with_an_ad_hoc_window(real_store, tmp_path, run_cli):
     ("[scor]\n", "unknown key 'scor' (did you mean score?)"),
     ("[score\nepisodes = 3\n", "malformed TOML"),
     ("[[score.windows]]\nid = 'back'\nstart = '2024-09-30'\nend = '2024-06-01'\n",
-     "window 'back' is reversed or empty"),
+     "[[score.windows]] id 'back' is reversed or empty"),
     ("[[score.windows]]\nid = 'a'\nstart = '2024-06-01'\nend = '2024-08-01'\n"
      "[[score.windows]]\nid = 'b'\nstart = '2024-07-15'\nend = '2024-09-01'\n",
      "windows 'a' (2024-06-01..2024-08-01) and 'b' (2024-07-15..2024-09-01) overlap"),
