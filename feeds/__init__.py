@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from feeds.errors import DataError, QualityError
+from feeds.errors import DataError, QualityError, excerpt
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["load", "DataError", "QualityError"]
+__all__ = ["load", "DataError", "QualityError", "FIRST_DAY", "LAST_DAY"]
+
+# Days a window may name: bars start in 1900 (feeds.bars.EARLIEST_BAR), and pandas' nanosecond
+# timestamps, which the stored series use, end in 2262.
+FIRST_DAY, LAST_DAY = "1900-01-01", "2261-12-31"
 
 
 def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
@@ -56,10 +60,17 @@ def _timestamp(value, name: str, inclusive_day: bool = False) -> pd.Timestamp | 
         return None
     try:
         stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise DataError(f"--{name} {value!r} is not a date; expected YYYY-MM-DD") from None
+    except (ValueError, TypeError, OverflowError):
+        raise DataError(f"--{name} {excerpt(value)} is not a date; expected YYYY-MM-DD"
+                        ) from None
+    if stamp is pd.NaT:
+        raise DataError(f"--{name} {excerpt(value)} is not a date; expected YYYY-MM-DD")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
+    # no bar lies outside FIRST_DAY..LAST_DAY, so a bound beyond them bounds nothing (a warm-up
+    # reaching before 1900); clamping also keeps the stamp in the store's nanosecond unit
+    first, last = pd.Timestamp(FIRST_DAY, tz="UTC"), pd.Timestamp(LAST_DAY, tz="UTC")
+    stamp = min(max(stamp, first), last + pd.Timedelta(days=1)).as_unit("ns")
     if inclusive_day and stamp == stamp.normalize() and len(str(value)) <= 10:
         stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
     return stamp

@@ -6,10 +6,35 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import typing
 from dataclasses import dataclass, field
 
-from feeds.errors import DataError, nearest
+from feeds.errors import DataError, excerpt, nearest
+
+
+# The longest warm-up a run may load before its window: a century of calendar days.
+MAX_WARMUP_DAYS = 36_525
+
+
+def _day(name: str, value) -> str:
+    """A window day as ISO text, parsed as a date inside feeds.FIRST_DAY..LAST_DAY."""
+    from feeds import FIRST_DAY, LAST_DAY
+
+    try:
+        day = dt.date.fromisoformat(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise DataError(f"--{name} {excerpt(value)} is not a date; expected YYYY-MM-DD"
+                        ) from None
+    if not FIRST_DAY <= day.isoformat() <= LAST_DAY:
+        raise DataError(f"--{name} {day} is outside {FIRST_DAY}..{LAST_DAY}")
+    return day.isoformat()
+
+
+def _amount(value) -> bool:
+    """A finite real number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -45,30 +70,40 @@ class RunConfig:
 
     def __post_init__(self):
         for name in ("start", "end"):
-            try:
-                dt.date.fromisoformat(getattr(self, name))
-            except (TypeError, ValueError):
-                raise DataError(f"--{name} {getattr(self, name)!r} is not a date; expected "
-                                "YYYY-MM-DD") from None
+            # parsed as a date, stored in ISO form: 20240601 and 2024-06-01 are one day, and
+            # ISO text orders as dates do
+            object.__setattr__(self, name, _day(name, getattr(self, name)))
         if self.start > self.end:
             raise DataError(f"empty window: --start {self.start} is after --end {self.end}")
         for kind, overrides in (("margin", self.margins), ("fee", self.fees)):
             for symbol, value in overrides:
-                if not isinstance(value, (int, float)) or value < 0:
-                    raise DataError(f"--{kind} {symbol}={value!r}: expected an amount >= 0")
-        if (self.warmup_days or 0) < 0 or self.cash_usd <= 0 or (self.slippage_ticks or 0) < 0:
-            raise DataError("warmup_days and slippage_ticks must be >= 0 and cash_usd > 0")
+                if not _amount(value) or value < 0:
+                    raise DataError(f"--{kind} {symbol}={excerpt(value)}: expected a finite "
+                                    "amount >= 0")
+        warmup = self.warmup_days
+        if warmup is not None and (not isinstance(warmup, int) or isinstance(warmup, bool)
+                                   or not 0 <= warmup <= MAX_WARMUP_DAYS):
+            raise DataError(f"--warmup-days {excerpt(warmup)}: expected whole days from 0 to "
+                            f"{MAX_WARMUP_DAYS:,}")
+        if not _amount(self.cash_usd) or not self.cash_usd > 0:
+            raise DataError(f"--cash {excerpt(self.cash_usd)}: expected a finite amount of USD "
+                            "> 0")
+        if self.slippage_ticks is not None and not (_amount(self.slippage_ticks)
+                                                    and self.slippage_ticks >= 0):
+            raise DataError(f"--slippage-ticks {excerpt(self.slippage_ticks)}: expected a "
+                            "finite number of ticks >= 0")
         from unwind.costs import MODELS
 
         if self.slippage_model not in MODELS:
-            raise DataError(f"--slippage-model {self.slippage_model!r}"
-                            f"{nearest(self.slippage_model, MODELS)}; expected one of "
+            raise DataError(f"--slippage-model {excerpt(self.slippage_model)}"
+                            f"{nearest(str(self.slippage_model), MODELS)}; expected one of "
                             f"{', '.join(MODELS)}")
-        if not self.max_leverage > 0:
-            raise DataError(f"--max-leverage {self.max_leverage!r}: expected a multiple > 0")
-        if not 0 <= self.financing_markup < 1:
-            raise DataError(f"--financing-markup {self.financing_markup!r}: expected a fraction "
-                            "a year in [0, 1), e.g. 0.005 for 0.5%")
+        if not _amount(self.max_leverage) or not self.max_leverage > 0:
+            raise DataError(f"--max-leverage {excerpt(self.max_leverage)}: expected a finite "
+                            "multiple > 0")
+        if not _amount(self.financing_markup) or not 0 <= self.financing_markup < 1:
+            raise DataError(f"--financing-markup {excerpt(self.financing_markup)}: expected a "
+                            "fraction a year in [0, 1), e.g. 0.005 for 0.5%")
 
     def to_json(self) -> dict:
         return {"playbook": self.playbook, "start": self.start, "end": self.end,
@@ -91,7 +126,7 @@ def build_parameters(parameters_class: type, given: dict[str, typing.Any]):
     values = {}
     for name, raw in given.items():
         if name not in fields:
-            raise DataError(f"unknown parameter {name!r}{nearest(name, fields)}; valid: "
+            raise DataError(f"unknown parameter {excerpt(name)}{nearest(name, fields)}; valid: "
                             f"{', '.join(fields)}")
         values[name] = _convert(name, raw, fields[name].type)
     try:
@@ -116,9 +151,7 @@ def _convert(name: str, raw, annotation):
             return kind(raw)
         except ValueError:
             pass
-    raise DataError(f"parameter {name}={raw!r}: expected {kind.__name__}")
-
-
+    raise DataError(f"parameter {name}={excerpt(raw)}: expected {kind.__name__}")
 
 
 def for_episode(playbook: str, episode_id: str, **options) -> RunConfig:

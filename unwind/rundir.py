@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from feeds._filesystem import describe
+from feeds.errors import DataError, excerpt
 from unwind.engine import RunResult
 
 DEFAULT_OUT = Path("runs") / "out"
@@ -43,19 +48,89 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def new_run_dir(out: Path | None, playbook: str) -> Path:
-    """A fresh directory `<out>/<UTC time>-<playbook>[-n]` that did not exist before."""
+# A directory being written carries this suffix; it is renamed without it once complete, so a
+# directory named without it is whole, and one with it was interrupted (or is still running).
+PARTIAL = ".partial"
+# Parents of a directory being written that new_run_dir created, so discard() removes them too.
+_CREATED: dict[Path, list[Path]] = {}
+
+
+def new_run_dir(out: Path | str | None, name: str) -> Path:
+    """A fresh directory `<out>/<UTC time>-<name>[-n].partial`, neither it nor its final name
+    existing before; `finish` renames it when everything is written, `discard` removes it. An
+    output folder that cannot be made (a file in its path, no permission, read-only, a name too
+    long) is one DataError, raised before any work is done."""
     base = Path(out) if out else DEFAULT_OUT
+    created = []
+    try:
+        for folder in (base, *base.parents):
+            if folder.exists():
+                break
+            created.append(folder)
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_if_empty(created)
+        raise DataError(f"cannot create the output folder {excerpt_path(base)}: "
+                        f"{describe(error)}") from None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     for attempt in range(1000):
-        candidate = base / f"{stamp}-{playbook}" if attempt == 0 else \
-            base / f"{stamp}-{playbook}-{attempt}"
+        final = base / (f"{stamp}-{name}" if attempt == 0 else f"{stamp}-{name}-{attempt}")
+        partial = final.with_name(final.name + PARTIAL)
+        if final.exists():
+            continue
         try:
-            candidate.mkdir(parents=True, exist_ok=False)
-            return candidate
+            partial.mkdir()
         except FileExistsError:
             continue
-    raise RuntimeError(f"could not create a new run directory under {base}")
+        except OSError as error:
+            _remove_if_empty(created)
+            raise DataError(f"cannot write in the output folder {excerpt_path(base)}: "
+                            f"{describe(error)}") from None
+        _CREATED[partial] = created
+        return partial
+    raise DataError(f"could not find a new run directory name under {excerpt_path(base)}")
+
+
+def final_name(partial: Path) -> Path:
+    """Where a directory being written ends up."""
+    return partial.with_name(partial.name.removesuffix(PARTIAL))
+
+
+def finish(partial: Path) -> Path:
+    """Rename a completely written directory to its final name; returns that name."""
+    final = final_name(partial)
+    if final.exists():  # another writer took the name after new_run_dir checked it
+        raise DataError(f"{final} appeared while this run was written; the run is kept in "
+                        f"{partial}")
+    os.rename(partial, final)
+    _CREATED.pop(partial, None)
+    return final
+
+
+def discard(partial: Path) -> None:
+    """Remove a directory being written (after a failure), and the parents new_run_dir made."""
+    shutil.rmtree(partial, ignore_errors=True)
+    _remove_if_empty(_CREATED.pop(partial, []))
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def excerpt_path(path: Path) -> str:
+    """A path as an error shows it: at most 120 characters (a name too long is cut)."""
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:100]}... ({len(text):,} characters)"
+
+
+def writing_error(error: OSError, partial: Path) -> DataError:
+    """The one line for an OS error while writing `partial` (already discarded)."""
+    return DataError(f"cannot write {excerpt_path(final_name(partial))}: {describe(error)}; "
+                     "nothing was kept")
 
 
 def _iso(index: pd.DatetimeIndex) -> list[str]:
@@ -103,3 +178,110 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
         pd.DataFrame({"time": _iso(benchmark.equity.index),
                       "equity_usd": benchmark.equity.to_numpy()}).to_csv(
             directory / "benchmark_equity.csv", index=False, float_format="%.6f")
+
+
+# What a reader of a run directory (unwind report, the tear sheet) needs from each file: JSON
+# objects and their keys, CSV columns, the time column and the columns that must be numbers.
+_JSON_KEYS = {"manifest.json": ("config", "synthetic"), "metrics.json": ()}
+_OPTIONAL_JSON = ("benchmark_metrics.json", "twin_metrics.json")
+_CSV_COLUMNS = {
+    "equity.csv": (("time",), ("equity_usd", "gross_notional_usd")),
+    "trades.csv": (("entry_time", "exit_time"),
+                   ("contracts", "entry_price", "exit_price", "pnl_usd", "fees_usd",
+                    "bars_held", "mae_usd", "mfe_usd")),
+    "prices.csv": (("time",), ("open", "high", "low", "close", "session", "regime")),
+}
+_OPTIONAL_CSV = {"benchmark_equity.csv": (("time",), ("equity_usd",)),
+                 "signals.csv": (("time",), ())}
+_TEXT_COLUMNS = {"trades.csv": ("symbol", "side", "currency", "exit_reason", "status"),
+                 "prices.csv": ("symbol",)}
+
+
+def is_complete(directory: Path) -> bool:
+    """A run directory that was completely written: its final name, every file `write` and the
+    tear sheet make (contents are `check`'s business)."""
+    directory = Path(directory)
+    return not directory.name.endswith(PARTIAL) and directory.is_dir() and all(
+        (directory / name).is_file() for name in (*_JSON_KEYS, *_CSV_COLUMNS, "tear_sheet.html"))
+
+
+def check(directory: Path) -> None:
+    """Refuse a run directory a reader cannot trust: still being written or interrupted (its name
+    ends in .partial), missing a file, or holding a file that is not what `write` writes. The
+    DataError names the directory and the first damaged file."""
+    directory = Path(directory)
+    if directory.name.endswith(PARTIAL):
+        raise DataError(f"{excerpt_path(directory)} is an incomplete run directory: its run was "
+                        "interrupted or failed while writing (or is still running); run it again")
+    if not directory.is_dir():
+        raise DataError(f"{excerpt_path(directory)}: no such run directory")
+    missing = [name for name in (*_JSON_KEYS, *_CSV_COLUMNS) if not (directory / name).exists()]
+    if missing:
+        raise DataError(f"{excerpt_path(directory)}: not a complete run directory (missing "
+                        f"{', '.join(missing)}); `unwind run` and `unwind score` write them")
+    for name, keys in [*_JSON_KEYS.items(), *((n, ()) for n in _OPTIONAL_JSON)]:
+        if (directory / name).exists():
+            _check_json(directory, name, keys)
+    for name, (times, numbers) in [*_CSV_COLUMNS.items(), *_OPTIONAL_CSV.items()]:
+        if (directory / name).exists():
+            _check_csv(directory, name, times, numbers)
+
+
+def _damaged(directory: Path, name: str, what: str) -> DataError:
+    return DataError(f"{excerpt_path(directory)} is damaged: {name} {what}; run it again to "
+                     "rewrite it")
+
+
+def _check_json(directory: Path, name: str, keys: tuple[str, ...]) -> None:
+    try:
+        value = json.loads((directory / name).read_bytes())
+    except (UnicodeDecodeError, ValueError) as error:
+        raise _damaged(directory, name, f"is not valid JSON ({str(error)[:80]})") from None
+    except OSError as error:
+        raise _damaged(directory, name, f"cannot be read ({describe(error)})") from None
+    if not isinstance(value, dict):
+        raise _damaged(directory, name, f"holds {type(value).__name__}, not an object")
+    for key in keys:
+        if key not in value:
+            raise _damaged(directory, name, f"has no {key!r}")
+    if name == "manifest.json" and not (isinstance(value["config"], dict)
+                                        and isinstance(value["config"].get("playbook"), str)):
+        raise _damaged(directory, name, "has no config with a playbook")
+
+
+def _check_csv(directory: Path, name: str, times: tuple[str, ...],
+               numbers: tuple[str, ...]) -> None:
+    try:
+        frame = pd.read_csv(directory / name)
+    except pd.errors.EmptyDataError:
+        raise _damaged(directory, name, "is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        raise _damaged(directory, name, f"is not a readable CSV ({str(error)[:80]})"
+                       ) from None
+    except OSError as error:
+        raise _damaged(directory, name, f"cannot be read ({describe(error)})") from None
+    columns = (*times, *numbers, *_TEXT_COLUMNS.get(name, ()))
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise _damaged(directory, name, f"has no {', '.join(missing)} column"
+                       f"{'s' if len(missing) > 1 else ''}")
+    if name == "equity.csv" and frame.empty:
+        raise _damaged(directory, name, "has no rows")
+    for column in times:
+        values = frame[column].dropna() if name == "trades.csv" else frame[column]
+        parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+        if parsed.isna().any():
+            row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+            raise _damaged(directory, name, f"row {row + 2}: {column} "
+                           f"{excerpt(values.iloc[row])} is not a time")
+        if name == "equity.csv" and not parsed.is_monotonic_increasing:
+            raise _damaged(directory, name, "times are not in order")
+    for column in numbers:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if name == "equity.csv":
+            bad |= ~np.isfinite(values.fillna(np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _damaged(directory, name, f"row {row + 2}: {column} "
+                           f"{excerpt(frame[column].iloc[row])} is not a number")

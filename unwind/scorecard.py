@@ -73,8 +73,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
             engine.run(dataclasses.replace(config, parameters=twin_parameters))
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
-    directory = Path(out) / row["run_dir"]
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = _staged(Path(out) / row["run_dir"])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp, benchmark)
     if twin is not None:
@@ -82,6 +81,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
             json.dumps({"parameters": dict(twin_parameters), "metrics": twin.metrics},
                        indent=2, sort_keys=True) + "\n")
     tear_sheet.write(directory)
+    directory.rename(rundir.final_name(directory))
     row.update(evidence.cell_evidence(result, result.frames,
                                       strategies.get(playbook).CALIBRATED_ON))
     row.update(result.metrics)
@@ -93,6 +93,17 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
             _difference(value, twin.metrics[key])
     row["synthetic"] = result.synthetic
     return row
+
+
+def _staged(directory: Path) -> Path:
+    """The folder a cell is written in: `directory` with rundir.PARTIAL appended, renamed to
+    `directory` once the cell is complete, so the cells of an interrupted scorecard that did
+    not finish keep the suffix."""
+    from unwind import rundir
+
+    staged = directory.with_name(directory.name + rundir.PARTIAL)
+    staged.mkdir(parents=True)
+    return staged
 
 
 def episode(config: ScoreConfig, episode_id: str):
@@ -138,11 +149,11 @@ def score_full_history(playbook: str, store: str | None, out: str,
             result = engine.run(config)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
-    directory = Path(out) / row["run_dir"]
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = _staged(Path(out) / row["run_dir"])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp)
     tear_sheet.write(directory)
+    directory.rename(rundir.final_name(directory))
     row |= {"start": start, "end": end, **result.metrics,
             **evidence.cell_evidence(result, result.frames,
                                      strategies.get(playbook).CALIBRATED_ON),
@@ -174,17 +185,81 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
         for number, row in enumerate(dask_map(config.scheduler, tasks), start=1):
             done(number, row)
         tasks = []
-    if config.jobs <= 1:
+    jobs, _ = worker_count(config.jobs, len(tasks))
+    if jobs <= 1:
         for number, (function, args) in enumerate(tasks, start=1):
             done(number, function(*args))
     else:
-        with ProcessPoolExecutor(max_workers=config.jobs) as pool:
-            futures = [pool.submit(function, *args) for function, args in tasks]
-            for number, future in enumerate(as_completed(futures), start=1):
-                done(number, future.result())
+        _run_in_pool(tasks, jobs, done)
     rows = [results[cell] for cell in cells]
     histories = {p: results[(p, "full-history")] for p in config.playbooks if full_history}
     return rows, histories
+
+
+def max_jobs() -> int:
+    """The most worker processes a scorecard starts: twice the cores (a cell is CPU-bound, so
+    more only adds memory and start-up time)."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def task_count(config: ScoreConfig, full_history: bool = True) -> int:
+    """Cells, plus one full-history run per playbook."""
+    playbooks = len(config.playbooks)
+    return playbooks * len(config.episodes) + (playbooks if full_history else 0)
+
+
+def worker_count(requested: int, tasks: int) -> tuple[int, str | None]:
+    """Workers for `tasks` tasks: `requested`, capped at the tasks and at max_jobs(); with a
+    note saying so when capped."""
+    cap = max(1, min(tasks, max_jobs()))
+    if requested <= cap:
+        return max(1, requested), None
+    why = f"{tasks} task{'s' if tasks != 1 else ''}" if cap == tasks else \
+        f"at most 2 x {os.cpu_count() or 1} cores"
+    return cap, f"--jobs {requested} capped at {cap} ({why})"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool worker initializer: end this worker when the process that started the pool dies,
+    even by SIGKILL (which runs no cleanup), so no orphan goes on writing cells. Linux delivers
+    SIGKILL on the parent's death (PR_SET_PDEATHSIG); elsewhere a thread polls the parent."""
+    import ctypes
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _run_in_pool(tasks: list, jobs: int, done: Callable[[int, dict], None]) -> None:
+    """Run `tasks` ((function, args) pairs) in `jobs` worker processes that die with this one,
+    calling `done(number, row)` as each finishes. On an error (or Ctrl-C) the tasks not started
+    are cancelled and the running ones waited for, so nothing writes after this returns."""
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        futures = [pool.submit(function, *args) for function, args in tasks]
+        try:
+            for number, future in enumerate(as_completed(futures), start=1):
+                done(number, future.result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def summarise(rows: list[dict], histories: dict[str, dict]) -> dict[str, dict]:

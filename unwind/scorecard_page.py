@@ -211,6 +211,17 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
             + png(figure))
 
 
+def _flag_incomplete(row: dict, out: Path) -> dict:
+    """A cell whose run directory is missing or was not completely written shows n/a with that
+    reason: never numbers without the files behind them."""
+    from unwind import rundir
+
+    if row["status"] != "ok" or rundir.is_complete(out / row["run_dir"]):
+        return row
+    return row | {"status": "incomplete",
+                  "reason": f"its run directory {row['run_dir']} is missing or incomplete"}
+
+
 def write(rows: list[dict], out: Path, episodes: list, store_line: str,
           summary: dict[str, dict] | None = None) -> Path:
     """Write `scorecard.html` in `out` from the rows, the Episodes of its columns and the
@@ -218,6 +229,7 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str,
     import strategies
 
     out = Path(out)
+    rows = [_flag_incomplete(row, out) for row in rows]
     synthetic = any(r.get("synthetic") for r in rows)
     twins = {p: ", ".join(f"{k}={v}" for k, v in (strategies.get(p).PLAIN_TWIN or {}).items())
              or None for p in dict.fromkeys(r["playbook"] for r in rows)}

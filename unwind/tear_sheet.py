@@ -14,6 +14,7 @@ daily closes (the last equity of each UTC day), and the page names both depths.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -698,5 +699,11 @@ def write(directory: Path) -> Path:
             + "<h2>Daily returns and trade outcomes</h2>" + _distribution(plt, run)
             + _drawdown_table(run) + _parameters_table(run) + _configuration(run))
     path = run.directory / "tear_sheet.html"
-    path.write_text(page(f"{run.config['playbook']} tear sheet", run.manifest["synthetic"], body))
+    staged = path.with_name(f".{path.name}.partial")  # a rewrite never leaves half a page
+    try:
+        staged.write_text(page(f"{run.config['playbook']} tear sheet", run.manifest["synthetic"],
+                               body))
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import click
 
@@ -10,6 +11,45 @@ store_option = click.option(
     "--store", "store_path", type=click.Path(file_okay=False), default=None,
     help="Store directory (default: $UNWIND_STORE, else ~/.local/share/carry-unwind/store).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number within optional bounds. click's FloatRange lets `nan` through (it fails
+    every comparison) and `inf` past an upper-unbounded range; a money amount or a multiple must
+    be neither. The value is echoed back as at most a short excerpt."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None,
+                 min_open: bool = False, max_open: bool = False):
+        self.minimum, self.maximum = minimum, maximum
+        self.min_open, self.max_open = min_open, max_open
+
+    def convert(self, value, parameter, context) -> float:
+        from feeds.errors import excerpt
+
+        try:
+            number = value if isinstance(value, float) else float(str(value).strip())
+        except ValueError:
+            number = math.nan
+        low_fails = self.minimum is not None and (
+            number <= self.minimum if self.min_open else number < self.minimum)
+        high_fails = self.maximum is not None and (
+            number >= self.maximum if self.max_open else number > self.maximum)
+        if not math.isfinite(number) or low_fails or high_fails:
+            self.fail(f"{excerpt(value)}: expected a finite number{self._span()}", parameter,
+                      context)
+        return number
+
+    def _span(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return (f" in {'(' if self.min_open else '['}{self.minimum:g}, {self.maximum:g}"
+                    f"{')' if self.max_open else ']'}")
+        if self.minimum is not None:
+            return f" {'>' if self.min_open else '>='} {self.minimum:g}"
+        if self.maximum is not None:
+            return f" {'<' if self.max_open else '<='} {self.maximum:g}"
+        return ""
 
 
 def open_store(path: str | None):
@@ -59,8 +99,9 @@ def echo_table(rows: list[dict], columns: list[str]) -> None:
 
 
 def _decimals(values: list) -> int:
-    """Decimals that show every float of a column exactly (at most 6), so digits line up."""
-    floats = [v for v in values if isinstance(v, float)]
+    """Decimals that show every finite float of a column exactly (at most 6), so digits line
+    up; inf and NaN print as words and have none."""
+    floats = [v for v in values if isinstance(v, float) and math.isfinite(v)]
     return max((len(f"{v:.6f}".rstrip("0").split(".")[1]) for v in floats), default=0)
 
 

@@ -10,13 +10,19 @@ import click
 @click.command("report")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 def command(run_dir: Path) -> None:
-    """Write RUN_DIR/tear_sheet.html from the run's files (opens offline)."""
-    from feeds.errors import DataError
-    from unwind import tear_sheet
+    """Write RUN_DIR/tear_sheet.html from the run's files (opens offline).
 
-    missing = [name for name in ("manifest.json", "metrics.json", "equity.csv", "trades.csv",
-                                 "prices.csv") if not (run_dir / name).exists()]
-    if missing:
-        raise DataError(f"{run_dir}: not a run directory (missing {', '.join(missing)}); "
-                        "`unwind run` and `unwind score` write them")
-    click.echo(f"tear sheet: {tear_sheet.write(run_dir)}")
+    A directory whose run was interrupted (its name ends in .partial) or whose files are damaged
+    is refused, naming what is wrong.
+    """
+    from feeds._filesystem import describe
+    from feeds.errors import DataError
+    from unwind import rundir, tear_sheet
+
+    rundir.check(run_dir)
+    try:
+        sheet = tear_sheet.write(run_dir)
+    except OSError as error:
+        raise DataError(f"cannot write {rundir.excerpt_path(run_dir / 'tear_sheet.html')}: "
+                        f"{describe(error)}; the previous tear sheet is unchanged") from None
+    click.echo(f"tear sheet: {sheet}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
-from unwind.cli.options import echo_json, echo_metrics, json_option, store_option
+from unwind.cli.options import FiniteFloat, echo_json, echo_metrics, json_option, store_option
+from unwind.config import MAX_WARMUP_DAYS
 
 
 # The summer of 2024 around the August carry unwind: the window a run uses when given none.
@@ -12,27 +15,31 @@ DEFAULT_WINDOW = ("2024-06-01", "2024-09-30")
 
 
 def _parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, str], ...]:
-    from feeds.errors import DataError
+    from feeds.errors import DataError, excerpt
 
     parsed = []
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise DataError(f"{option} {pair!r}: expected KEY=VALUE")
+            raise DataError(f"{option} {excerpt(pair)}: expected KEY=VALUE")
         parsed.append((key.strip(), value.strip()))
     return tuple(parsed)
 
 
 def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
-    from feeds.errors import DataError
+    from feeds.errors import DataError, excerpt
     from feeds.store import check_series_name
 
     amounts = []
     for symbol, value in _parse_pairs(pairs, option):
         try:
-            amounts.append((check_series_name(symbol), float(value)))
+            amount = float(value)
         except ValueError:
-            raise DataError(f"{option} {symbol}={value!r}: expected a number") from None
+            amount = math.nan
+        if not math.isfinite(amount) or amount < 0:
+            raise DataError(f"{option} {excerpt(f'{symbol}={value}')}: expected a finite "
+                            "amount >= 0")
+        amounts.append((check_series_name(symbol), amount))
     return tuple(amounts)
 
 
@@ -45,22 +52,22 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
 @click.option("--end", help=f"Last day of the window (default {DEFAULT_WINDOW[1]}).")
 @click.option("-p", "--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
               help="Playbook parameter (repeatable); `unwind list playbooks` shows them.")
-@click.option("--warmup-days", type=click.IntRange(min=0), default=None,
+@click.option("--warmup-days", type=click.IntRange(min=0, max=MAX_WARMUP_DAYS), default=None,
               help="Calendar days of data before --start (default: the playbook's own).")
-@click.option("--cash", type=click.FloatRange(min=1), default=1_000_000.0, show_default=True,
+@click.option("--cash", type=FiniteFloat(1), default=1_000_000.0, show_default=True,
               help="Starting cash in USD.")
 @click.option("--slippage-model", type=click.Choice(["fixed", "volatility"]),
               default="volatility", show_default=True,
               help="fixed: the same ticks on every fill; volatility: the ticks widen with recent "
                    "volatility against its one-year median, up to 5x.")
-@click.option("--slippage-ticks", type=click.FloatRange(min=0), default=None,
+@click.option("--slippage-ticks", type=FiniteFloat(0), default=None,
               help="Ticks lost per contract per side on every fill of every instrument, on top "
                    "of the fee (default: each instrument's registry value; whole ticks keep "
                    "fill prices on the contract's grid).")
-@click.option("--max-leverage", type=click.FloatRange(min=0, min_open=True), default=3.0,
+@click.option("--max-leverage", type=FiniteFloat(0, min_open=True), default=3.0,
               show_default=True, help="Gross notional of all positions at most this multiple "
                                       "of equity; the sizer cuts orders to fit.")
-@click.option("--financing-markup", type=click.FloatRange(min=0, max=1, max_open=True),
+@click.option("--financing-markup", type=FiniteFloat(0, 1, max_open=True),
               default=0.005, show_default=True,
               help="Broker markup on the financing of spot FX and gold, a fraction a year "
                    "(0.005 = 0.5%).")
@@ -104,12 +111,24 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     chosen = f"episode {episode}" if episode else "full history" if full_history else \
         f"default for {' and '.join(defaulted)}" if defaulted else ""
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    result = engine.run(config)
-    benchmark = engine.run_benchmark(config)
-    directory = rundir.new_run_dir(out, playbook)
-    rundir.write(result, directory, started,
-                 dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), benchmark)
-    sheet = tear_sheet.write(directory)
+    # made before the backtest, so an unusable --out fails now; written as <name>.partial and
+    # renamed when complete, removed on any failure
+    staged = rundir.new_run_dir(out, playbook)
+    try:
+        result = engine.run(config)
+        benchmark = engine.run_benchmark(config)
+        try:
+            rundir.write(result, staged, started,
+                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                         benchmark)
+            sheet = tear_sheet.write(staged)
+            directory = rundir.finish(staged)
+        except OSError as error:
+            raise rundir.writing_error(error, staged) from None
+    except BaseException:
+        rundir.discard(staged)
+        raise
+    sheet = directory / sheet.name
     if as_json:
         echo_json({"run_dir": str(directory), "metrics": result.metrics,
                    "benchmark_metrics": benchmark.metrics, "tear_sheet": str(sheet),

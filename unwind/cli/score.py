@@ -14,7 +14,8 @@ from unwind.cli.options import echo_json, json_option, store_option
               help="Only these episodes (repeatable); `found` or `found:RULE` scores every "
                    "window the rule finds (`unwind episodes find`).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the cores, at most 4).")
+              help="Worker processes (default: the cores, at most 4); capped at the number of "
+                   "runs and at twice the cores, with a note.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run the cells on this dask.distributed cluster (its workers must read the "
                    "same store path) instead of local processes.")
@@ -32,27 +33,26 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, stor
     holds none of the series the playbooks read does it score the SYNTHETIC demo scenario.
     """
     import dataclasses
+    from pathlib import Path
 
-    from unwind import scorecard
+    from unwind import rundir, scorecard
     from unwind.runspec import score_config
 
     config = score_config(spec, playbooks=playbooks, episodes=episodes, jobs=jobs,
                           allow_defects=allow_defects, out=out, store=store_path)
-    choice = scorecard.choose_store(config)
-    config = dataclasses.replace(config, store=choice.root, scheduler=scheduler)
-    if not as_json:
-        click.echo(choice.describe())
-    total = len(config.playbooks) * len(config.episodes)
-
-    def progress(done: int, count: int, row: dict) -> None:
-        if not as_json:
-            where = row.get("episode", "full history")
-            click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {where:34s} "
-                       f"{scorecard.cell_text(row)}", err=True)
-
-    rows, histories = scorecard.run_scorecard(config, progress)
-    summary = scorecard.summarise(rows, histories)
-    paths = scorecard.write(rows, config, choice.describe(), summary)
+    staged = Path(config.out)  # <out>/<time>-scorecard.partial until everything is written
+    try:
+        choice = scorecard.choose_store(config)
+        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler)
+        rows, histories, summary, paths = _score(config, choice, as_json)
+        final = rundir.finish(staged)
+    except OSError as error:
+        rundir.discard(staged)
+        raise rundir.writing_error(error, staged) from None
+    except BaseException:
+        rundir.discard(staged)
+        raise
+    config = dataclasses.replace(config, out=str(final))
     if as_json:
         echo_json({"out_dir": str(config.out), "store": choice.root,
                    "synthetic": choice.synthetic,
@@ -64,7 +64,30 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, stor
                "p-values, 90% bootstrap intervals):")
     for playbook, item in summary.items():
         click.echo(f"  {playbook}: {item['verdict']}")
-    click.echo(f"{total} cells; scorecard: {paths['html']}")
+    total = len(config.playbooks) * len(config.episodes)
+    click.echo(f"{total} cells; scorecard: {final / paths['html'].name}")
+
+
+def _score(config, choice, as_json: bool):
+    """Run the cells and write the scorecard's files into config.out."""
+    from unwind import scorecard
+
+    if not as_json:
+        click.echo(choice.describe())
+    _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config))
+    if note and not config.scheduler:
+        click.echo(f"note: {note}", err=True)
+
+    def progress(done: int, count: int, row: dict) -> None:
+        if not as_json:
+            where = row.get("episode", "full history")
+            click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {where:34s} "
+                       f"{scorecard.cell_text(row)}", err=True)
+
+    rows, histories = scorecard.run_scorecard(config, progress)
+    summary = scorecard.summarise(rows, histories)
+    paths = scorecard.write(rows, config, choice.describe(), summary)
+    return rows, histories, summary, paths
 
 
 def _print_matrix(rows: list[dict], config) -> None:
