@@ -27,6 +27,7 @@ bench: $(BIN)/unwind
 	$(BIN)/python bench/import_and_load.py
 	$(BIN)/python bench/playbooks.py
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) runs/out

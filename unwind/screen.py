@@ -34,6 +34,7 @@ A playbook whose rule needs per-bar state the kernel does not hold is run on bac
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from feeds.errors import DataError
+from unwind import metrics
 
 EXIT_RULES = ("take_profit", "stop_loss", "exit_line", "hold_bars", "hold_calendar_days",
               "stop_below", "target_at")
@@ -192,7 +194,14 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
     # the last entry decision
     decided = -1
     entry_close = entry_time = stop_level = target_level = np.nan
-    for t in range(n):
+    t = -1
+    while t < n - 1:
+        t += 1
+        if position == 0 and order == 0:
+            # flat and nothing to fill: equity stands still until the next entry signal
+            while t < n - 1 and not can_enter[t]:
+                equity[t] = cash
+                t += 1
         rate = usd[t]
         # broker: carrying costs of the position held into this bar, then the order at the open
         if position != 0:
@@ -314,6 +323,12 @@ def _marks(low, high, close, usd, entries, ends, sides, contracts, entry_prices,
 
 
 # ------------------------------------------------------------------------------ the screen
+def _array(column: pd.Series) -> np.ndarray:
+    """A frame column as the kernel takes it: a writable, contiguous float64 copy (pandas hands
+    out read-only views, which numba types, caches and compiles separately)."""
+    return np.array(column.to_numpy("float64"), dtype=np.float64, order="C")
+
+
 @dataclass(frozen=True)
 class Market:
     """What the kernel reads of one prepared run that no playbook parameter changes: the
@@ -331,8 +346,11 @@ class Market:
     inside: np.ndarray       # bar inside the metrics window
     regime: np.ndarray
     # positions (within the window) of its first bar and of each UTC day's last bar: every
-    # metric of the registry reads only these (see `metric_equity`)
+    # metric of the registry reads only these (see `metric_equity`); each day's last bar and
+    # the days (RunData.daily_returns groups by them)
     day_ends: np.ndarray
+    day_last: np.ndarray
+    days: pd.DatetimeIndex
 
     @classmethod
     def of(cls, ready) -> "Market":
@@ -349,12 +367,12 @@ class Market:
         names = ("open", "high", "low", "close", "roll_offset", "usd_per_local", "volatility",
                  "margin", "fee_local", "slippage_ticks", "financing_long", "financing_short",
                  "roll_cost", "rolls", "open_time", "close_time")
-        columns = {name: np.ascontiguousarray(frame[name].to_numpy("float64"))
-                   for name in names}
+        columns = {name: _array(frame[name]) for name in names}
         trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
         index = frame.index
         inside = np.asarray((index >= ready.window_start) & (index < ready.window_end))
-        days = index[inside].normalize().asi8
+        normalized = index[inside].normalize()
+        days = normalized.asi8
         last_of_day = np.flatnonzero(np.r_[days[1:] != days[:-1], True]) if len(days) else \
             np.zeros(0, dtype=np.int64)
         return cls(symbol, index, columns, float(instrument.multiplier),
@@ -362,7 +380,8 @@ class Market:
                    float(instrument.maintenance_ratio), instrument.currency,
                    date_numbers(index) >= trade_from, inside,
                    frame["regime"].to_numpy("float64"),
-                   np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day)
+                   np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day,
+                   last_of_day, normalized[last_of_day])
 
 
 @dataclass
@@ -373,6 +392,7 @@ class ScreenResult:
     trades: pd.DataFrame       # TRADE_COLUMNS
     exposure: float
     metrics: dict
+    daily_returns: pd.Series | None = None   # as the registry reads them (None: not computed)
 
 
 def _rules(exits: tuple[str, ...]) -> tuple[np.ndarray, str | None, str | None]:
@@ -410,9 +430,9 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         columns["volatility"], columns["margin"], columns["fee_local"],
         columns["slippage_ticks"], columns["financing_long"], columns["financing_short"],
         columns["roll_cost"], columns["rolls"], columns["close_time"], can_enter,
-        frame["exit"].to_numpy("float64") if "exit_line" in exits else nan,
-        frame[stop_line].to_numpy("float64") if stop_line else nan,
-        frame[target_line].to_numpy("float64") if target_line else nan,
+        _array(frame["exit"]) if "exit_line" in exits else nan,
+        _array(frame[stop_line]) if stop_line else nan,
+        _array(frame[target_line]) if target_line else nan,
         rules, side, market.multiplier, market.tick_value, market.maintenance_ratio,
         float(config.cash_usd), float(parameters.risk_budget_usd), float(config.max_leverage),
         float(getattr(parameters, "stop_loss", 0.0)),
@@ -425,13 +445,30 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
                         f"{config.start}..{config.end}")
     window = pd.Series(equity[inside], index=market.index[inside], name="equity_usd")
     exposure = float(held[inside].mean())
-    values = {}
+    values, daily = {}, None
     if compute_metrics:
-        from unwind import metrics
+        run_data = _OnceDaily(metric_equity(window, market.day_ends), trades, exposure,
+                              config.first_trigger,
+                              pd.Series(window.to_numpy()[market.day_last], index=market.days))
+        values, daily = metrics.compute(run_data), run_data.daily_returns
+    return ScreenResult(window, trades, exposure, values, daily)
 
-        values = metrics.compute(metrics.RunData(metric_equity(window, market.day_ends),
-                                                 trades, exposure, config.first_trigger))
-    return ScreenResult(window, trades, exposure, values)
+
+@dataclass(frozen=True)
+class _OnceDaily(metrics.RunData):
+    """The registry's RunData with its daily returns and flatness computed once (the registry
+    reads them once per metric), from each UTC day's last equity value picked by position
+    (what RunData's group-by picks)."""
+
+    daily_equity: pd.Series | None = None
+
+    @functools.cached_property
+    def daily_returns(self) -> pd.Series:
+        return self.daily_equity.pct_change().dropna()
+
+    @functools.cached_property
+    def flat(self) -> bool:
+        return metrics.RunData.flat.fget(self)
 
 
 def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
@@ -457,15 +494,18 @@ def _fill(open_price: float, size: int, ticks: float, tick_size: float,
 
 
 def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
+    """trades.csv rows from the kernel's path, with Playbook._close_trade's arithmetic in its
+    order (elementwise, so column by column gives the same floats as row by row)."""
     from strategies.base import from_number
     from unwind.engine import TRADE_COLUMNS
 
     if not len(path):
         return pd.DataFrame([], columns=TRADE_COLUMNS)
     columns = market.columns
-    n = len(market.index)
+    last = len(market.index) - 1
     entries = path[:, _ENTRY_FILL].astype(np.int64)
     ends = path[:, _EXIT_FILL].astype(np.int64)
+    closed = ends >= 0
     contracts = path[:, _CONTRACTS].astype(np.int64)
     entry_fills = [_fill(columns["open"][e], side * c, columns["slippage_ticks"][e],
                          market.tick_size, columns["roll_offset"][e])
@@ -473,44 +513,39 @@ def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
     exit_fills = [_fill(columns["open"][x], -side * c, columns["slippage_ticks"][x],
                         market.tick_size, columns["roll_offset"][x]) if x >= 0 else (0.0, 0.0)
                   for x, c in zip(ends, contracts)]
-    marks = _marks(columns["low"], columns["high"], columns["close"],
-                       columns["usd_per_local"], entries, ends,
-                       np.full(len(entries), side, dtype=np.int64), contracts,
-                       np.asarray([f[0] for f in entry_fills]),
-                       np.asarray([f[0] for f in exit_fills]), market.multiplier)
-    records = []
-    for k in range(len(path)):
-        entry, end, held = entries[k], ends[k], int(contracts[k])
-        gross_usd, worst, best, mark = marks[k]
-        entry_adjusted, entry_price = entry_fills[k]
-        if end >= 0:
-            adjusted, price = exit_fills[k]
-            when, rate = from_number(columns["open_time"][end]), columns["usd_per_local"][end]
-            bars_held = int(end - entry)
-        else:
-            adjusted = mark
-            price = round(mark + columns["roll_offset"][n - 1], 10)
-            when, rate = from_number(columns["close_time"][n - 1]), columns["usd_per_local"][n - 1]
-            bars_held = int(n - entry)
-        row = path[k]
-        reason = REASONS[int(row[_REASON])]
-        gross_local = side * (adjusted - entry_adjusted) * held * market.multiplier
-        fees_local = row[_FEES_LOCAL] + row[_ROLL_LOCAL]
-        fees_usd = row[_FEES_USD] + row[_ROLL_USD]
-        pnl_local = gross_local - fees_local + row[_FIN_LOCAL]
-        pnl_usd = gross_usd - fees_usd + row[_FIN_USD]
-        records.append({
-            "entry_time": from_number(columns["open_time"][entry]), "exit_time": when,
-            "symbol": market.symbol, "side": "long" if side > 0 else "short",
-            "contracts": held, "entry_price": entry_price, "exit_price": price,
-            "currency": market.currency, "gross_pnl_local": gross_local,
-            "fees_local": fees_local, "pnl_local": pnl_local,
-            "fx_rate": pnl_local / pnl_usd if pnl_usd else 1.0 / rate,
-            "pnl_usd": pnl_usd, "fees_usd": fees_usd, "exit_reason": reason,
-            "bars_held": bars_held, "mae_usd": worst, "mfe_usd": best,
-            "status": "open at end" if reason == "end_of_window" else "closed",
-            "rolls": int(row[_ROLLS]),
-            "roll_gap": round((price - entry_price) - (adjusted - entry_adjusted), 10),
-            "roll_cost_usd": row[_ROLL_USD], "financing_local": row[_FIN_LOCAL],
-            "financing_usd": row[_FIN_USD]})
-    return pd.DataFrame(records, columns=TRADE_COLUMNS)
+    entry_adjusted = np.asarray([f[0] for f in entry_fills])
+    entry_price = np.asarray([f[1] for f in entry_fills])
+    marks = _marks(columns["low"], columns["high"], columns["close"], columns["usd_per_local"],
+                   entries, ends, np.full(len(entries), side, dtype=np.int64), contracts,
+                   entry_adjusted, np.asarray([f[0] for f in exit_fills]), market.multiplier)
+    gross_usd, worst, best, mark = marks.T
+    adjusted = np.where(closed, [f[0] for f in exit_fills], mark)
+    price = np.asarray([fill[1] if x >= 0 else round(m + columns["roll_offset"][last], 10)
+                        for fill, x, m in zip(exit_fills, ends, mark)])
+    exit_bar = np.where(closed, ends, last)
+    rate = columns["usd_per_local"][exit_bar]
+    gross_local = side * (adjusted - entry_adjusted) * contracts * market.multiplier
+    fees_local = path[:, _FEES_LOCAL] + path[:, _ROLL_LOCAL]
+    fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
+    pnl_local = gross_local - fees_local + path[:, _FIN_LOCAL]
+    pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fx_rate = np.where(pnl_usd != 0, pnl_local / pnl_usd, 1.0 / rate)
+    reasons = [REASONS[int(code)] for code in path[:, _REASON]]
+    gap = (price - entry_price) - (adjusted - entry_adjusted)
+    return pd.DataFrame({
+        "entry_time": [from_number(columns["open_time"][e]) for e in entries],
+        "exit_time": [from_number(columns["open_time"][x]) if x >= 0 else
+                      from_number(columns["close_time"][last]) for x in ends],
+        "symbol": market.symbol, "side": "long" if side > 0 else "short",
+        "contracts": contracts, "entry_price": entry_price, "exit_price": price,
+        "currency": market.currency, "gross_pnl_local": gross_local, "fees_local": fees_local,
+        "pnl_local": pnl_local, "fx_rate": fx_rate, "pnl_usd": pnl_usd, "fees_usd": fees_usd,
+        "exit_reason": reasons,
+        "bars_held": np.where(closed, ends - entries, last + 1 - entries),
+        "mae_usd": worst, "mfe_usd": best,
+        "status": ["open at end" if r == "end_of_window" else "closed" for r in reasons],
+        "rolls": path[:, _ROLLS].astype(np.int64),
+        "roll_gap": [round(float(g), 10) for g in gap],
+        "roll_cost_usd": path[:, _ROLL_USD], "financing_local": path[:, _FIN_LOCAL],
+        "financing_usd": path[:, _FIN_USD]}, columns=TRADE_COLUMNS)

@@ -459,13 +459,12 @@ class _Worker:
             ready = self.prepared(parameters)
             if self.payload.engine == "screen":
                 result = screen.run(ready, config, self.market, self.exits)
-                equity = screen.metric_equity(result.equity, self.market.day_ends)
+                returns = result.daily_returns
             else:
                 result = engine._result(config, ready, engine.execute(ready, config))
-                equity = result.equity
+                returns = metrics.RunData(result.equity, pd.DataFrame(), 0.0).daily_returns
         except DataError as error:
             return Trial(index, values, f"n/a: {error}")
-        returns = metrics.RunData(equity, pd.DataFrame(), 0.0).daily_returns
         return Trial(index, values, "ok", result.metrics, returns)
 
 
