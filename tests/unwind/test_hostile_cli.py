@@ -556,3 +556,21 @@ def test_a_clean_score_with_too_many_jobs_notes_the_cap_and_renames_when_complet
     assert card.name.endswith("-scorecard") and (card / "scorecard.csv").is_file()
     assert result.out.splitlines()[-1] == f"1 cells; scorecard: {card / 'scorecard.html'}"
     assert leftovers(out) == [] and not list(card.rglob(f"*{rundir.PARTIAL}"))
+
+
+# ---------------------------------------------------------------------- where values enter
+def test_tables_print_inf_and_nan_as_words(capsys):
+    from unwind.cli.options import echo_table
+
+    echo_table([{"close": float("inf")}, {"close": float("nan")}, {"close": 1.25}], ["close"])
+    assert capsys.readouterr().out.split() == ["close", "inf", "nan", "1.25"]
+
+
+def test_load_bounds_outside_the_span_of_bars_bound_nothing(demo):
+    import feeds
+
+    everything = feeds.load("XAUUSD", None, None, "1h", str(demo), check_quality=False)
+    wide = feeds.load("XAUUSD", "0001-01-01", "9999-12-31", "1h", str(demo), check_quality=False)
+    assert wide.index.equals(everything.index)
+    with pytest.raises(DataError, match=r"\(5,000 characters\) is not a date"):
+        feeds.load("XAUUSD", "x" * 5000, None, "1h", str(demo))
