@@ -24,7 +24,6 @@ import argparse
 import dataclasses
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np

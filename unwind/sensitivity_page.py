@@ -104,6 +104,9 @@ def read(result) -> dict:
             sentence = (f"The default ({where}) sits on an edge: it makes {own}, and "
                         f"{len(outside)} of its {len(neighbours)} neighbours leave the band of "
                         f"±{band * 100:.2f} percentage points: {detail}.")
+        elif not trades and not any(n["trades"] for n in neighbours):
+            sentence = (f"The default ({where}) sits on a plateau of no trades: neither it nor "
+                        f"any of its {len(neighbours)} neighbours traded in the window.")
         else:
             sentence = (f"The default ({where}) sits on a plateau: it makes {own}, and all "
                         f"{len(neighbours)} of its neighbours are within ±{band * 100:.2f} "

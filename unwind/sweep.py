@@ -25,8 +25,8 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import socket
+import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -36,11 +36,11 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from feeds.errors import DataError, nearest
+from feeds.errors import DataError, QualityError, nearest
 
 ENGINES = ("screen", "backtrader")
-# Trials a sweep runs without --yes: about two minutes of the screen on two cores over ten
-# years of hourly gold (40 ms a trial), or about ten minutes of backtrader (3-9 s a trial).
+# Trials a sweep runs without --yes: about a minute of the screen on two cores over ten years
+# of hourly gold (10-40 ms a trial), or about ten minutes of backtrader (3-9 s a trial).
 MAX_TRIALS = {"screen": 5000, "backtrader": 200}
 RANK_BY = "sharpe_ratio"
 CHUNK = 25            # trials per task at most (fewer when there are few, to use every worker)
@@ -105,9 +105,7 @@ def _range(name: str, kind: str, text: str) -> list:
 def parse_grid(playbook_id: str, specs: list[str], fixed: dict | None = None
                ) -> tuple[Axis, ...]:
     """The axes of `--grid` options (`NAME=V1,V2,...` or `NAME=START:STOP:STEP`), each value
-    converted and checked against the playbook's Parameters, the default added."""
-    import strategies
-
+    converted to its parameter's type, the default added (`check_values` checks the bounds)."""
     fields = _fields(playbook_id)
     base = _base_values(playbook_id, fixed or {})
     if not specs:
@@ -145,7 +143,6 @@ def parse_grid(playbook_id: str, specs: list[str], fixed: dict | None = None
         if kind in ("int", "float"):
             values.sort()
         axes.append(Axis(name, tuple(values), added))
-    strategies.get(playbook_id)
     return tuple(axes)
 
 
@@ -321,7 +318,7 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     """A SweepConfig from the command line's (or a spec's) options, checked before any work:
     the playbook, one window, the engine, the fixed parameters, the grid and its size."""
     import strategies
-    from unwind import episodes, screen
+    from unwind import episodes, scorecard, screen
     from unwind.cli.run import DEFAULT_WINDOW
     from unwind.config import RunConfig, build_parameters
 
@@ -366,7 +363,7 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     fixed = {name: getattr(fixed_parameters, name) for name, _ in options.get("parameters")
              or ()}
     axes = parse_grid(playbook_id, list(options.get("grids") or []), fixed)
-    jobs = int(options.get("jobs") or default_jobs())
+    jobs = int(options.get("jobs") or scorecard.default_jobs())
     check_size(math.prod(len(axis.values) for axis in axes), engine, jobs,
                bool(options.get("yes")))
     check_values(playbook_id, axes, fixed)
@@ -431,8 +428,13 @@ class _Worker:
             self.exits = screen.exits_of(self.playbook)
             self.market = screen.Market.of(self.ready)
         self.lines: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()    # a Dask worker may run several tasks in threads
 
     def prepared(self, parameters):
+        with self.lock:
+            return self._prepared(parameters)
+
+    def _prepared(self, parameters):
         from unwind import engine
 
         for (names, values), ready in self.lines.items():
@@ -477,11 +479,15 @@ def _install(payloads: dict[str, Payload]) -> None:
     _PAYLOADS.update(payloads)
 
 
+_WORKERS_LOCK = threading.Lock()
+
+
 def _worker(payload: Payload) -> _Worker:
-    worker = _WORKERS.get(payload.token)
-    if worker is None:
-        worker = _WORKERS[payload.token] = _Worker(payload)
-    return worker
+    with _WORKERS_LOCK:
+        worker = _WORKERS.get(payload.token)
+        if worker is None:
+            worker = _WORKERS[payload.token] = _Worker(payload)
+        return worker
 
 
 def run_chunk(payload: Payload | str, chunk: list[tuple[int, dict]], fixed: dict) -> list[Trial]:
@@ -565,7 +571,16 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
     payloads, series, notes = {}, [], []
     for key, members in groups.items():
         try:
-            payload, used = _payload(config, members[0][1])
+            try:
+                payload, used = _payload(config, members[0][1])
+            except QualityError as error:
+                if not config.full_history:
+                    raise
+                # as the scorecard's full history: a defect somewhere in twenty years is allowed
+                # and said, rather than leaving the playbook without a sweep
+                notes.append(f"run with quality-gate defects allowed: {error}")
+                config = dataclasses.replace(config, allow_defects=True)
+                payload, used = _payload(config, members[0][1])
         except DataError as error:
             for index, values in members:
                 trials[index] = Trial(index, values, f"n/a: {error}")
@@ -784,7 +799,3 @@ def _json(value):
     if isinstance(value, (np.floating,)):
         return float(value) if math.isfinite(value) else None
     return str(value)
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
