@@ -56,6 +56,7 @@ def check_tear_sheet(cell: Path, tmp_path: Path) -> str:
 
 def test_tear_sheet_and_scorecard_render(real_store, tmp_path, run_cli):
     result = run_cli("score", "--store", str(real_store.root), "--out", str(tmp_path / "out"),
+                     "--no-full-history",
                      "--playbook", "gold_asia_dip", "--playbook", "hsi_short_yen_vol",
                      "--episode", "aug-2024-carry-unwind", "--episode", "calm-2017q4-control",
                      "--jobs", "1")

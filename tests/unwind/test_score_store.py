@@ -13,7 +13,8 @@ AUGUST = "aug-2024-carry-unwind"
 
 
 def score_json(run_cli, out: Path, *args: str) -> dict:
-    result = run_cli("score", "runs/aug-2024.toml", "--out", str(out), "--json", *args)
+    result = run_cli("score", "runs/aug-2024.toml", "--out", str(out), "--json",
+                     "--no-full-history", *args)
     assert result.code == 0, result.err
     return json.loads(result.out)
 
@@ -27,7 +28,9 @@ def run_metrics(run_cli, out: Path, playbook: str) -> dict:
 def test_score_reads_the_store_named_by_unwind_store(real_store, tmp_path, monkeypatch,
                                                      run_cli):
     monkeypatch.setenv("UNWIND_STORE", str(real_store.root))
-    card = score_json(run_cli, tmp_path / "card", "--jobs", "2")
+    # an hourly, a daily and a two-instrument playbook
+    card = score_json(run_cli, tmp_path / "card", "--jobs", "2", "--playbook", "gold_asia_dip",
+                      "--playbook", "hsi_short_yen_vol", "--playbook", "bond_hedge")
     assert card["synthetic"] is False and card["store"] == str(real_store.root)
     assert "SYNTHETIC" not in json.dumps(card)
     keys = [metric.key for metric in metrics.METRICS]
@@ -45,7 +48,8 @@ def test_score_reads_the_default_store_under_home(real_store, tmp_path, monkeypa
     monkeypatch.delenv("UNWIND_STORE", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setenv("HOME", str(home))
-    result = run_cli("score", "runs/aug-2024.toml", "--playbook", "gold_asia_dip", "--out",
+    result = run_cli("score", "runs/aug-2024.toml", "--no-full-history", "--playbook",
+                     "gold_asia_dip", "--out",
                      str(tmp_path / "card"))
     assert result.code == 0, result.err
     first = result.out.splitlines()[0]

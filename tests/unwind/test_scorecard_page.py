@@ -20,7 +20,8 @@ EPISODES = ("oct-2008-gfc-carry-unwind", "aug-2024-carry-unwind", "calm-2017q4-c
 def card(real_store, tmp_path_factory):
     from unwind.cli import main
 
-    arguments = ["score", "--store", str(real_store.root), "--jobs", "2", "--json", "--out",
+    arguments = ["score", "--store", str(real_store.root), "--jobs", "2", "--json",
+                 "--no-full-history", "--out",
                  str(tmp_path_factory.mktemp("page"))]
     for playbook in PLAYBOOKS:
         arguments += ["--playbook", playbook]

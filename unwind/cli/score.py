@@ -20,12 +20,14 @@ from unwind.cli.options import echo_json, json_option, store_option
               help="Run the cells on this dask.distributed cluster (its workers must read the "
                    "same store path) instead of local processes.")
 @click.option("--allow-defects", is_flag=True, help="Trade on series that fail the quality gate.")
+@click.option("--full-history/--no-full-history", default=True, show_default=True,
+              help="Also run each playbook over all its data for the base rate and verdict.")
 @click.option("--out", type=click.Path(file_okay=False), help="Parent of the scorecard directory "
               "(default runs/out).")
 @store_option
 @json_option
-def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, store_path,
-            as_json) -> None:
+def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, full_history, out,
+            store_path, as_json) -> None:
     """Score playbooks x episodes; SPEC is an optional run spec (TOML) in place of the flags.
 
     Reads the store every verb reads (--store, else $UNWIND_STORE, else
@@ -44,7 +46,7 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, stor
     try:
         choice = scorecard.choose_store(config)
         config = dataclasses.replace(config, store=choice.root, scheduler=scheduler)
-        rows, histories, summary, paths = _score(config, choice, as_json)
+        rows, histories, summary, paths = _score(config, choice, as_json, full_history)
         final = rundir.finish(staged)
     except OSError as error:
         rundir.discard(staged)
@@ -68,13 +70,13 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, out, stor
     click.echo(f"{total} cells; scorecard: {final / paths['html'].name}")
 
 
-def _score(config, choice, as_json: bool):
+def _score(config, choice, as_json: bool, full_history: bool = True):
     """Run the cells and write the scorecard's files into config.out."""
     from unwind import scorecard
 
     if not as_json:
         click.echo(choice.describe())
-    _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config))
+    _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config, full_history))
     if note and not config.scheduler:
         click.echo(f"note: {note}", err=True)
 
@@ -84,7 +86,7 @@ def _score(config, choice, as_json: bool):
             click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {where:34s} "
                        f"{scorecard.cell_text(row)}", err=True)
 
-    rows, histories = scorecard.run_scorecard(config, progress)
+    rows, histories = scorecard.run_scorecard(config, progress, full_history)
     summary = scorecard.summarise(rows, histories)
     paths = scorecard.write(rows, config, choice.describe(), summary)
     return rows, histories, summary, paths
