@@ -37,10 +37,10 @@ from unwind.cli.options import echo_json, json_option, store_option
 @json_option
 def command(target, grids, parameters, episode, start, end, full_history, engine, jobs,
             scheduler, allow_defects, out, yes, store_path, as_json) -> None:
-    """Sweep PLAYBOOK over a grid; write trials.csv, sweep.json and sensitivity.html.
+    """Sweep a playbook over a grid; write trials.csv, sweep.json and sensitivity.html.
 
-    TARGET is a playbook id, or a run spec (TOML) whose [sweep] table gives the same options
-    (flags given here win). Without --episode, --start/--end or --full-history the window is
+    The argument is a playbook id, or a run spec (TOML) whose [sweep] table gives the same
+    options (flags given here win). Without --episode, --start/--end or --full-history the window is
     2024-06-01..2024-09-30, as for `unwind run`.
     """
     from unwind import rundir, sweep
@@ -70,14 +70,21 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
             seen[0] = done
 
     try:
-        if bar is not None:
-            bar.__enter__()
-        result = sweep.run_sweep(config, progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-    document = sweep.write(result, directory)
-    directory = rundir.finish(directory) if hasattr(rundir, "finish") else directory
+        try:
+            if bar is not None:
+                bar.__enter__()
+            result = sweep.run_sweep(config, progress)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        document = sweep.write(result, directory)
+    except OSError as error:      # a full disk while writing: one line, nothing kept
+        rundir.discard(directory)
+        raise rundir.writing_error(error, directory) from None
+    except BaseException:
+        rundir.discard(directory)   # nothing half-written is left behind
+        raise
+    directory = rundir.finish(directory)
     best = document["best"]
     dsr = document["deflated_sharpe"].get("deflated_sharpe")
     if as_json:
