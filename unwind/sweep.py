@@ -470,7 +470,10 @@ class _Worker:
         return Trial(index, values, "ok", result.metrics, returns)
 
 
-_WORKERS: dict[str, _Worker] = {}
+# A process's prepared runs by payload token, the most recent last; a long-lived Dask worker
+# serving sweep after sweep keeps only the last few.
+_WORKERS: OrderedDict[str, _Worker] = OrderedDict()
+_KEPT_WORKERS = 3
 _PAYLOADS: dict[str, Payload] = {}
 
 
@@ -487,6 +490,9 @@ def _worker(payload: Payload) -> _Worker:
         worker = _WORKERS.get(payload.token)
         if worker is None:
             worker = _WORKERS[payload.token] = _Worker(payload)
+            while len(_WORKERS) > _KEPT_WORKERS:
+                _WORKERS.popitem(last=False)
+        _WORKERS.move_to_end(payload.token)
         return worker
 
 
@@ -698,9 +704,12 @@ def multiple_testing(result: SweepResult) -> tuple[dict, dict]:
     if not order:
         return ({"deflated_sharpe": None, "note": "no trial has a Sharpe ratio (no trades)"},
                 {"probability": None, "note": "no trial has a Sharpe ratio"})
-    distinct = {}
+    distinct, every = {}, {}
     for trial in order:
         distinct.setdefault(trial.returns.to_numpy().tobytes(), trial)
+    for trial in result.trials:
+        if trial.status == "ok":
+            every.setdefault(trial.returns.to_numpy().tobytes(), trial)
     sharpes = [overfitting.moments(t.returns.to_numpy())[0] for t in distinct.values()]
     deflated = overfitting.of_trials(order[0].returns.to_numpy(), np.asarray(sharpes))
     dsr = deflated.to_json() | {
@@ -709,12 +718,13 @@ def multiple_testing(result: SweepResult) -> tuple[dict, dict]:
                  "distinct daily returns; V their sample variance")}
     if not result.config.full_history:
         pbo = {"probability": None, "note": "computed over full history only (--full-history)"}
-    elif len(distinct) < overfitting.MIN_PBO_TRIALS:
+    elif len(every) < overfitting.MIN_PBO_TRIALS:
         pbo = {"probability": None,
-               "note": f"{len(distinct)} distinct trials; CSCV needs at least "
+               "note": f"{len(every)} trials with distinct daily returns; CSCV needs at least "
                        f"{overfitting.MIN_PBO_TRIALS}"}
     else:
-        matrix = pd.concat([t.returns for t in distinct.values()], axis=1).fillna(0.0)
+        # every scored trial with its own returns (one that never traded is a flat column)
+        matrix = pd.concat([t.returns for t in every.values()], axis=1).fillna(0.0)
         try:
             pbo = overfitting.probability_of_overfitting(matrix.to_numpy()).to_json()
         except ValueError as error:
