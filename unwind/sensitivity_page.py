@@ -39,6 +39,11 @@ def _percent(value) -> str:
     return "n/a" if value is None else f"{value:+.2%}"
 
 
+def _trades(count) -> str:
+    count = count or 0
+    return f"{count} trade{'' if count == 1 else 's'}"
+
+
 def _slice(result, fixed_axes: dict) -> dict:
     """Trials whose values equal the default on every axis not in `fixed_axes` (name -> None
     marks an axis left free)."""
@@ -89,7 +94,7 @@ def read(result) -> dict:
             (neighbours if _numeric(axis.values) else others).append(item)
     where = ", ".join(_label(a.name, values[a.name]) for a in config.axes)
     trades = default.metrics.get("trades") or 0
-    own = f"{_percent(base)} ({trades} trade{'s' if trades != 1 else ''})"
+    own = f"{_percent(base)} ({_trades(trades)})"
     if not neighbours:
         verdict = "no neighbours"
         sentence = (f"The default ({where}) makes {own}; no numeric axis has a value beside "
@@ -99,7 +104,7 @@ def read(result) -> dict:
         verdict = "edge" if outside else "plateau"
         if outside:
             detail = "; ".join(f"{_label(n['parameter'], n['value'])} makes "
-                               f"{_percent(n[METRIC])} ({n['trades'] or 0} trades)"
+                               f"{_percent(n[METRIC])} ({_trades(n['trades'])})"
                                for n in outside)
             sentence = (f"The default ({where}) sits on an edge: it makes {own}, and "
                         f"{len(outside)} of its {len(neighbours)} neighbours leave the band of "

@@ -49,11 +49,18 @@ def check_parity(ready, config) -> tuple[int, float]:
     return len(ours), max(gap, equity_gap)
 
 
-def window(playbook, where, store, **options) -> RunConfig:
-    if where == "full":
-        from unwind.evidence import full_history_window
+# Fifteen years every daily series of the test store covers: the default run's long window.
+LONG = ("2010-01-04", "2024-12-31")
 
-        start, end = full_history_window(playbook, str(store.root))
+
+def window(playbook, where, store, **options) -> RunConfig:
+    if where in ("full", "long"):
+        if where == "full":
+            from unwind.evidence import full_history_window
+
+            start, end = full_history_window(playbook, str(store.root))
+        else:
+            start, end = LONG
         return RunConfig(playbook=playbook, start=start, end=end, store=str(store.root),
                          allow_defects=True, **options)
     return for_episode(playbook, where, store=str(store.root), **options)
@@ -99,16 +106,16 @@ def test_screen_equals_backtrader_in_august_2024(real_store, playbook):
 
 @pytest.mark.parametrize("playbook", SCREENED)
 def test_screen_equals_backtrader_over_a_second_window(real_store, playbook):
-    """Full history for daily playbooks; March 2020 for hourly gold (its ten years of hourly
-    bars cost backtrader several seconds a run: the full run covers them)."""
+    """2010-2024 for daily playbooks; March 2020 for hourly gold (its ten years of hourly bars
+    cost backtrader several seconds a run: the full run covers them and full histories)."""
     hourly = strategies.get(playbook).BAR != "1d"
-    parity_over(playbook, "mar-2020-dash-for-cash" if hourly else "full", real_store, 0)
+    parity_over(playbook, "mar-2020-dash-for-cash" if hourly else "long", real_store, 0)
 
 
 def test_engine_run_is_what_the_screen_is_compared_with(real_store):
     """The reference of the parity tests (execute on prepared lines) is `unwind run` itself,
     and with_parameters gives the frames prepare gives."""
-    config = window("hsi_short_yen_vol", "full", real_store)
+    config = window("hsi_short_yen_vol", "long", real_store)
     ready = engine.prepare(config)
     full = engine.run(config)
     reference = engine._result(config, ready, engine.execute(ready, config))
@@ -124,7 +131,7 @@ def test_engine_run_is_what_the_screen_is_compared_with(real_store):
 def test_margin_calls_and_caps_match(real_store, playbook):
     """A small account with a loose leverage cap: positions sized to the margin the equity
     carries, and cut at the next open when equity falls below the maintenance margin."""
-    config = window(playbook, "full", real_store, cash_usd=40_000.0, max_leverage=50.0)
+    config = window(playbook, "long", real_store, cash_usd=40_000.0, max_leverage=50.0)
     ready = engine.prepare(config)
     check_parity(ready, config)
     reasons = engine._result(config, ready, engine.execute(ready, config)).trades["exit_reason"]
