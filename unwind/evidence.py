@@ -170,3 +170,64 @@ def _conclusion(holdout: GroupSummary, full_history: dict) -> str:
             and holdout.median_p_random < 0.1:
         return edge + "; in holdout episodes it beat most random entries"
     return edge
+
+
+def full_history_window(playbook_id: str, store: str | None) -> tuple[str, str]:
+    """The first and last day all of a playbook's series (traded and signal, at its default
+    parameters) cover in `store`, the first moved on by its warm-up."""
+    import strategies
+    from feeds.errors import DataError
+    from feeds.store import Store
+
+    from unwind.scorecard import needed_series
+
+    playbook = strategies.get(playbook_id)
+    stored = Store(store)
+    firsts, lasts = [], []
+    for series, bar in sorted(needed_series((playbook_id,))):
+        info = stored.info(series, bar)
+        if info is None:
+            raise DataError(f"{playbook_id}: {series} {bar} is not in the store")
+        firsts.append(pd.Timestamp(info.first[:10]))
+        lasts.append(pd.Timestamp(info.last[:10]))
+    start = max(firsts) + pd.Timedelta(days=playbook.WARMUP_DAYS)
+    if start > min(lasts):
+        raise DataError(f"{playbook_id}: its series share no span longer than its warm-up")
+    return start.date().isoformat(), min(lasts).date().isoformat()
+
+
+def episode_pnl_share(equity: pd.Series) -> float | None:
+    """The share of a run's P&L made on days inside a catalogue episode's window (daily equity
+    changes dated by UTC day); null when the run made no P&L at all."""
+    from unwind import episodes
+
+    daily = equity.groupby(equity.index.normalize()).last()
+    pnl = daily.diff().fillna(daily.iloc[0] - equity.iloc[0])
+    days = daily.index.tz_localize(None)
+    inside = np.zeros(len(daily), dtype=bool)
+    for episode in episodes.catalogue().values():
+        inside |= (days >= pd.Timestamp(episode.start)) & (days <= pd.Timestamp(episode.end))
+    total = float(pnl.sum())
+    return None if total == 0 else round(float(pnl[inside].sum()) / total, 12)
+
+
+# A firing counts as a true alarm when a found unwind is under way within a month (30 calendar
+# days, the carry-unwind rule's own aftermath of 20 trading days).
+FALSE_ALARM_HORIZON_DAYS = 30
+
+
+def false_alarm_columns(trades: pd.DataFrame, store, rule: str = "carry-unwind") -> dict:
+    """`false_alarm_rate` of a full-history run: the share of its entries (one per trade's
+    entry day) with no window of `rule` under way within FALSE_ALARM_HORIZON_DAYS."""
+    from feeds.errors import DataError
+    from unwind import episode_finder
+
+    try:
+        _, found = episode_finder.find_in_store(rule, store)
+    except DataError as error:
+        return {"false_alarm_rate": None, "false_alarm_note": str(error)}
+    alarms = episode_finder.false_alarms(pd.to_datetime(trades["entry_time"]).dt.date, found,
+                                        FALSE_ALARM_HORIZON_DAYS)
+    return {"false_alarm_rate": alarms.share, "false_alarms": alarms.false_alarms,
+            "firings": alarms.firings,
+            "false_alarm_note": f"rule {rule}, horizon {FALSE_ALARM_HORIZON_DAYS} days"}
