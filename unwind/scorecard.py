@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
             json.dumps({"parameters": dict(twin_parameters), "metrics": twin.metrics},
                        indent=2, sort_keys=True) + "\n")
     tear_sheet.write(directory)
-    directory.rename(rundir.final_name(directory))
+    _publish(directory)
     row.update(evidence.cell_evidence(result, result.frames,
                                       strategies.get(playbook).CALIBRATED_ON))
     row.update(result.metrics)
@@ -102,8 +103,20 @@ def _staged(directory: Path) -> Path:
     from unwind import rundir
 
     staged = directory.with_name(directory.name + rundir.PARTIAL)
+    shutil.rmtree(staged, ignore_errors=True)  # a dead writer's, when `out` is scored again
     staged.mkdir(parents=True)
     return staged
+
+
+def _publish(staged: Path) -> None:
+    """Give a complete cell its final name, replacing the cell an earlier scoring of the same
+    `out` left there (a fresh scorecard directory has none)."""
+    from unwind import rundir
+
+    final = rundir.final_name(staged)
+    if final.exists():
+        shutil.rmtree(final)
+    staged.rename(final)
 
 
 def episode(config: ScoreConfig, episode_id: str):
@@ -153,7 +166,7 @@ def score_full_history(playbook: str, store: str | None, out: str,
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp)
     tear_sheet.write(directory)
-    directory.rename(rundir.final_name(directory))
+    _publish(directory)
     row |= {"start": start, "end": end, **result.metrics,
             **evidence.cell_evidence(result, result.frames,
                                      strategies.get(playbook).CALIBRATED_ON),
