@@ -31,6 +31,17 @@ def _day(name: str, value) -> str:
     return day.isoformat()
 
 
+# No playbook or episode id is longer; a longer one is refused without being echoed whole.
+MAX_ID_CHARACTERS = 64
+
+
+def check_id(kind: str, value: str) -> None:
+    """Refuse an id too long to be a `kind` (playbook, episode) before a lookup that would echo
+    it whole in its did-you-mean."""
+    if len(value) > MAX_ID_CHARACTERS:
+        raise DataError(f"unknown {kind} {excerpt(value)}; `unwind list {kind}s` shows them")
+
+
 def _amount(value) -> bool:
     """A finite real number (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and \

@@ -76,9 +76,9 @@ def new_run_dir(out: Path | str | None, name: str) -> Path:
     for attempt in range(1000):
         final = base / (f"{stamp}-{name}" if attempt == 0 else f"{stamp}-{name}-{attempt}")
         partial = final.with_name(final.name + PARTIAL)
-        if final.exists():
-            continue
         try:
+            if final.exists():
+                continue
             partial.mkdir()
         except FileExistsError:
             continue

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from feeds.errors import DataError, excerpt, nearest
 from unwind import episodes as catalogue
+from unwind.config import check_id
 from unwind.episodes import Episode, Trigger
 
 _SECTIONS = {"score", "sweep"}
@@ -89,9 +90,8 @@ def _check_score(path: Path, spec: dict) -> None:
         for value in listed:
             if key == "episodes" and (value == "found" or value.startswith("found:")):
                 continue
-            if len(value) > 64:
-                raise _wrong(path, key, value, f"ids from `unwind list {key}`")
             try:
+                check_id(key[:-1], value)
                 check(value)
             except DataError as error:
                 raise DataError(f"{path}: [score] {key}: {error}") from None
@@ -173,13 +173,14 @@ def _windows(path: Path, raw_windows: list) -> tuple[Episode, ...]:
     return tuple(windows)
 
 
-def _choose(values, everything: tuple[str, ...], check) -> tuple[str, ...]:
+def _choose(values, everything: tuple[str, ...], check, kind: str) -> tuple[str, ...]:
     """None or "all" -> everything; a list (possibly empty) -> those, each checked."""
     if values is None or values == "all":
         return everything
     if isinstance(values, str):
         values = [values]
     for value in values:
+        check_id(kind, value)
         check(value)
     return tuple(values)
 
@@ -206,7 +207,7 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
 
     spec = load(spec_path) if spec_path else {"windows": ()}
     chosen_playbooks = _choose(list(playbooks) or spec.get("playbooks"), strategies.ids(),
-                               strategies.get)
+                               strategies.get, "playbook")
     windows = spec["windows"]
     requested = list(episodes) or spec.get("episodes")
     if isinstance(requested, str) and requested != "all":
@@ -218,7 +219,7 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
     windows = tuple({window.id: window for window in windows}.values())  # found twice: once
     default_episodes = None if not windows else []
     chosen_episodes = _choose(requested if requested is not None else default_episodes,
-                              tuple(catalogue.catalogue()), catalogue.get)
+                              tuple(catalogue.catalogue()), catalogue.get, "episode")
     chosen_playbooks, chosen_episodes = (tuple(dict.fromkeys(chosen))
                                          for chosen in (chosen_playbooks, chosen_episodes))
     if not chosen_playbooks or not chosen_episodes + tuple(w.id for w in windows):

@@ -117,7 +117,7 @@ SPEC_CASES = [
     ("a misspelt playbook", '[score]\nplaybooks = ["gold_asia_dipp"]\n', 1,
      "[score] playbooks: unknown playbook 'gold_asia_dipp' (did you mean gold_asia_dip?)"),
     ("a 5000-character episode id", f'[score]\nepisodes = ["{"e" * 5000}"]\n', 1,
-     "(5,000 characters): expected ids from `unwind list episodes`"),
+     "[score] episodes: unknown episode 'eeee"),
     ("trigger outside its window", f'[score]\n{WINDOW}trigger = "2024-10-05"\n', 1,
      "id 'summer' trigger = 2024-10-05 is outside its window 2024-06-01 .. 2024-09-30"),
     ("window named as a catalogue episode",
@@ -155,6 +155,12 @@ def test_run_specs_are_checked_field_by_field(name, text, code, message, store, 
 # (name, arguments after `unwind run`, exit code, text of the error line or of the first output
 #  line of a clean run)
 RUN_CASES = [
+    ("a misspelt playbook", ["gold_asia_dipp"], 1,
+     "unknown playbook 'gold_asia_dipp' (did you mean gold_asia_dip?)"),
+    ("a 5000-character playbook", ["p" * 5000], 1,
+     "unknown playbook 'pppp"),
+    ("a 5000-character episode", ["gold_asia_dip", "--episode", "e" * 5000], 1,
+     "'... (5,000 characters); `unwind list episodes` shows them"),
     ("--start 20240701 is a date", ["spread_unwind_long_yen", "--start", "20240701", "--end",
                                     "2024-08-31"], 0,
      "spread_unwind_long_yen over 2024-07-01..2024-08-31"),

@@ -89,10 +89,14 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     import strategies
     from feeds.errors import DataError
     from unwind import engine, rundir, tear_sheet
-    from unwind.config import RunConfig, for_episode
+    from unwind.config import RunConfig, check_id, for_episode
 
     if sum(map(bool, (episode, full_history, start or end))) > 1:
         raise DataError("choose one window: --episode, --full-history or --start/--end")
+    check_id("playbook", playbook)
+    strategies.get(playbook)
+    if episode:
+        check_id("episode", episode)
     if full_history:
         from unwind.evidence import full_history_window
 
