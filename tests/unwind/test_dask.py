@@ -100,13 +100,17 @@ def test_unwind_score_runs_on_the_cluster(run_cli, real_store, tmp_path, cluster
     from unwind.config import for_episode
 
     result = run_cli("score", "--playbook", "spread_unwind_long_yen", "--episode",
-                     "dec-2022-boj-ycc-widening", "--store", str(real_store.root), "--out",
+                     "dec-2022-boj-ycc-widening", "--episode", "aug-2024-carry-unwind",
+                     "--no-full-history", "--store", str(real_store.root), "--out",
                      str(tmp_path), "--scheduler", cluster, "--json")
     assert result.code == 0, result.err
-    [row] = json.loads(result.out)["rows"]
-    expected = engine.run(for_episode("spread_unwind_long_yen", "dec-2022-boj-ycc-widening",
-                                      store=str(real_store.root))).metrics
-    assert row["status"] == "ok" and {k: row[k] for k in expected} == expected
+    rows = json.loads(result.out)["rows"]
+    assert [row["episode"] for row in rows] == ["dec-2022-boj-ycc-widening",
+                                                "aug-2024-carry-unwind"]
+    for row in rows:
+        expected = engine.run(for_episode("spread_unwind_long_yen", row["episode"],
+                                          store=str(real_store.root))).metrics
+        assert row["status"] == "ok" and {k: row[k] for k in expected} == expected
 
 
 def test_an_unreachable_scheduler_is_one_line(run_cli):
