@@ -86,9 +86,10 @@ def test_daily_fills_carry_the_session_open(run_dirs, playbook):
 @pytest.mark.parametrize("playbook", RUNS)
 def test_worst_and_best_open_pnl_bracket_the_result(run_dirs, playbook):
     trades = read(run_dirs[playbook], "trades.csv")
-    before_fees = trades["pnl_usd"] + trades["fees_usd"]
-    assert (trades["mae_usd"] <= before_fees + 1e-6).all()
-    assert (trades["mfe_usd"] >= before_fees - 1e-6).all()
+    # MAE/MFE are price excursions: compare them with P&L before fees and financing
+    price_pnl = trades["pnl_usd"] + trades["fees_usd"] - trades["financing_usd"]
+    assert (trades["mae_usd"] <= price_pnl + 1e-6).all()
+    assert (trades["mfe_usd"] >= price_pnl - 1e-6).all()
     assert set(trades["exit_reason"]) <= set(EXIT_REASONS)
     assert (trades["bars_held"] >= 1).all()
     open_at_end = trades["status"] == "open at end"

@@ -11,7 +11,7 @@ from unwind.cli.options import echo_json, echo_table, json_option, open_store, s
 
 BAR_CHOICES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"]
 FORMAT_CHOICES = ["auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc",
-                  "generic"]
+                  "dates", "generic"]
 # Window days the data commands accept: bars start in 1900 (feeds.bars.EARLIEST_BAR), and pandas'
 # nanosecond timestamps end in 2262.
 FIRST_DAY, LAST_DAY = "1900-01-01", "2261-12-31"
