@@ -151,3 +151,28 @@ def test_plateau_and_edge_by_hand():
     # a large result widens the band to a quarter of itself: 40% +- 10 pp
     large = {key: 0.4 if key == (0.0075, 90.0) else 0.31 for key in flat}
     assert sensitivity_page.read(_result(large, axes, None))["verdict"] == "plateau"
+
+
+def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(real_store,
+                                                                            monkeypatch):
+    """3 x 3 trials over high_volatility (read by prepare()) and risk_budget_usd (read by the
+    sizer only): one load of the store, and prepare() once per high_volatility (plus the
+    engine's own call and the one that finds which parameters prepare() reads)."""
+    import strategies
+    from unwind import engine
+
+    loads, lines = [], []
+    playbook = strategies.get("hsi_short_yen_vol")
+    original_prepare, original_lines = engine.prepare, playbook.prepare
+    monkeypatch.setattr(engine, "prepare", lambda *a, **k: loads.append(1) or
+                        original_prepare(*a, **k))
+    monkeypatch.setattr(playbook, "prepare", lambda inputs, parameters: lines.append(
+        parameters.high_volatility) or original_lines(inputs, parameters))
+    config, _ = sweep.configure({"playbook": "hsi_short_yen_vol", "jobs": 1,
+                                 "episode": "aug-2024-carry-unwind", "store": str(real_store.root),
+                                 "grids": ["high_volatility=0.1,0.14",
+                                           "risk_budget_usd=5000,20000"]})
+    result = sweep.run_sweep(config)
+    assert len(result.trials) == 9 and all(t.status == "ok" for t in result.trials)
+    assert len(loads) == 1
+    assert sorted(lines[2:]) == [0.1, 0.12, 0.14]
