@@ -5,10 +5,10 @@
 Measured side by side in one run, on the store's real data (gold_asia_dip over its full hourly
 history, about 59,000 bars; hsi_short_yen_vol over its daily history):
 
-1. trials per second on the same trial: the screen (kernel, trade records, every metric) and
-   backtrader (engine.execute and the same metrics), both on the same prepared lines; and with
-   the decision lines recomputed per trial (engine.with_parameters), as when a swept parameter
-   changes them;
+1. trials per second on the same trial: the screen (kernel, trade records, every metric; its
+   market arrays built once, as a sweep builds them) and backtrader (engine.execute and the
+   same metrics), both on the same prepared lines; and with the decision lines recomputed per
+   trial (engine.with_parameters), as when a swept parameter changes them;
 2. bars per second of the screen's kernel (numba) against a vectorbt-like numpy baseline of the
    gold hourly rule (entries from the same line where the risk budget buys a contract, the
    90-calendar-day exit, fills at the next open, one contract's marks; checked to give the same
@@ -82,14 +82,15 @@ def kernel_arguments(ready, config):
 def per_trial(label: str, ready, config, repeat: int) -> None:
     from unwind import engine, screen
 
-    screened = best_of(repeat, lambda: screen.run(ready, config))
+    market, exits = screen.Market.of(ready), screen.exits_of(ready.playbook)  # once a sweep
+    screened = best_of(repeat, lambda: screen.run(ready, config, market, exits))
     traded = best_of(max(1, repeat - 1),
                      lambda: engine._result(config, ready, engine.execute(ready, config)))
     changed = dataclasses.replace(ready.parameters, dip=0.006) \
         if hasattr(ready.parameters, "dip") else \
         dataclasses.replace(ready.parameters, flat_slope=0.005)
     screened_lines = best_of(repeat, lambda: screen.run(engine.with_parameters(ready, changed),
-                                                        config))
+                                                        config, market, exits))
     traded_lines = best_of(1, lambda: engine._result(
         config, engine.with_parameters(ready, changed),
         engine.execute(engine.with_parameters(ready, changed), config)))
@@ -176,7 +177,9 @@ def main() -> int:
           f"{len(fills)}); ratio {baseline / kernel:,.1f}x")
     print(f"  the same kernel in the interpreter {bars / interpreted:,.0f} bars/s: numba is "
           f"{interpreted / kernel:,.0f}x faster")
-    full = best_of(args.repeat, lambda: screen.run(gold, configs["gold_asia_dip"]))
+    gold_market, gold_exits = screen.Market.of(gold), screen.exits_of(gold.playbook)
+    full = best_of(args.repeat, lambda: screen.run(gold, configs["gold_asia_dip"], gold_market,
+                                                   gold_exits))
     print(f"  a whole screened trial (kernel, trade records, every metric) {bars / full:,.0f} "
           "bars/s")
     first, second = first_call_seconds(args.store)
