@@ -107,7 +107,8 @@ def read(result) -> dict:
                                f"{_percent(n[METRIC])} ({_trades(n['trades'])})"
                                for n in outside)
             sentence = (f"The default ({where}) sits on an edge: it makes {own}, and "
-                        f"{len(outside)} of its {len(neighbours)} neighbours leave the band of "
+                        f"{len(outside)} of its {len(neighbours)} neighbours "
+                        f"{'leaves' if len(outside) == 1 else 'leave'} the band of "
                         f"±{band * 100:.2f} percentage points: {detail}.")
         elif not trades and not any(n["trades"] for n in neighbours):
             sentence = (f"The default ({where}) sits on a plateau of no trades: neither it nor "
