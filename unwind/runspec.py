@@ -44,17 +44,22 @@ def _refuse_unknown(where: str, given, allowed: set[str]) -> None:
                         f"valid keys: {', '.join(sorted(allowed))}")
 
 
-def load(path: str | Path) -> dict:
-    """The spec's [score] table, checked."""
-    path = Path(path)
+def _read_toml(path: Path) -> dict:
+    """A run spec's TOML, or one line saying why it cannot be read."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(f"{path}: no such run spec") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a text file; expected a TOML run spec") from None
     except tomllib.TOMLDecodeError as error:
         raise DataError(f"{path}: malformed TOML: {error}") from None
+
+
+def load(path: str | Path) -> dict:
+    """The spec's [score] table, checked."""
+    path = Path(path)
+    raw = _read_toml(path)
     _refuse_unknown(str(path), raw, _SECTIONS)
     spec = raw.get("score", {})
     if not isinstance(spec, dict):
@@ -257,14 +262,7 @@ def sweep_spec(path: str | Path) -> dict:
     """A spec's [sweep] table, checked: known keys of the right types, a grid of lists or
     START:STOP:STEP strings, at most one window."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such run spec") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text file; expected a TOML run spec") from None
-    except tomllib.TOMLDecodeError as error:
-        raise DataError(f"{path}: malformed TOML: {error}") from None
+    raw = _read_toml(path)
     _refuse_unknown(str(path), raw, {"score", "sweep"})
     if "sweep" not in raw:
         raise DataError(f"{path}: no [sweep] table")
