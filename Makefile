@@ -24,6 +24,7 @@ import-raw: $(BIN)/unwind
 	$(BIN)/python scripts/import_raw.py
 
 bench: $(BIN)/unwind
+	$(BIN)/python bench/whole_process.py
 	$(BIN)/python bench/import_and_load.py
 	$(BIN)/python bench/playbooks.py
 	$(BIN)/python bench/cli_startup.py

@@ -85,6 +85,12 @@ class NewSeries:
     import_flags: tuple[str, ...] = ()
 
 
+# Frames decoded from a stored file, by (path, sha256 of its bytes, the manifest's figures they
+# were checked against): at most _DECODED_MAX of them, the oldest dropped first.
+_DECODED: dict[tuple, pd.DataFrame] = {}
+_DECODED_MAX = 32
+
+
 class Store:
     """Read and write canonical series under one root directory."""
 
@@ -214,9 +220,25 @@ class Store:
         return data
 
     def _frame(self, info: SeriesInfo) -> pd.DataFrame:
+        """The series' frame: its file is read and checked against the manifest on every call;
+        the decoded, validated frame of the same bytes and manifest is reused within the
+        process (a scorecard reads each series once per cell)."""
+        data = self._file_bytes(info)
+        # _file_bytes checked the bytes against file_sha256 when the manifest has one
+        digest = info.file_sha256 or hashlib.sha256(data).hexdigest()
+        key = (str(self.root / info.series / info.file), digest, info.rows, info.first,
+               info.last, info.data_sha256)
+        frame = _DECODED.get(key)
+        if frame is None:
+            frame = self._decode(info, data)
+            if len(_DECODED) >= _DECODED_MAX:
+                del _DECODED[next(iter(_DECODED))]   # the oldest
+            _DECODED[key] = frame
+        return frame.copy()
+
+    def _decode(self, info: SeriesInfo, data: bytes) -> pd.DataFrame:
         import pyarrow as pa
 
-        data = self._file_bytes(info)
 
         def broken(reason: str) -> BrokenSeries:
             return self._broken(info.series, info.bar, f"its parquet {info.file} {reason}", info)

@@ -262,10 +262,11 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
 def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
                   union: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
     """The frames backtrader reads: each traded series' prices and execution lines beside the
-    playbook's decision lines, on the union of the traded calendars when there are several."""
+    playbook's decision lines (none for a benchmark), on the union of the traded calendars when
+    there are several."""
     frames = {}
     for symbol, base in engine_frames.items():
-        full = pd.concat([base, signal_lines[symbol]], axis=1)
+        full = pd.concat([base, signal_lines.get(symbol)], axis=1)
         if len(engine_frames) > 1:
             full = _onto_union(full, union)
         frames[symbol] = full.astype("float64")
@@ -274,8 +275,8 @@ def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str
 
 def with_parameters(ready: Prepared, parameters) -> Prepared:
     """`ready` at other parameters of its playbook that read the same series (a sweep's
-    trials): the loaded bars and the execution lines are reused, only the playbook's decision
-    lines are computed again, exactly as `prepare` computes them."""
+    trials, a scorecard's plain twin): the loaded bars and the execution lines are reused, only
+    the playbook's decision lines are computed again, exactly as `prepare` computes them."""
     import dataclasses
 
     playbook = ready.playbook
@@ -292,27 +293,43 @@ def with_parameters(ready: Prepared, parameters) -> Prepared:
                                                     ready.union))
 
 
-def run(config: RunConfig) -> RunResult:
-    """Run `config` and return equity, trades and metrics of its window."""
-    ready = prepare(config)
+def prepare_like(ready: Prepared, config: RunConfig) -> Prepared:
+    """`config` prepared, reusing `ready` (the same playbook, window and options at other
+    parameters) when its parameters read the same series; prepared from the store otherwise."""
+    parameters = build_parameters(ready.playbook.Parameters, dict(config.parameters))
+    try:
+        return with_parameters(ready, parameters)
+    except ValueError:
+        return prepare(config)
+
+
+def run(config: RunConfig, ready: Prepared | None = None) -> RunResult:
+    """Run `config` (already prepared as `ready` when given) and return equity, trades and
+    metrics of its window."""
+    ready = ready or prepare(config)
     return _result(config, ready, execute(ready, config))
 
 
-def run_benchmark(config: RunConfig) -> RunResult:
-    """The playbook's named benchmark over the same window and data (see strategies/__init__);
-    its metrics leave out the playbook-only ones (days_to_first_entry)."""
+def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> RunResult:
+    """The playbook's named benchmark over the same window and data (see strategies/__init__),
+    from the playbook's prepared run `ready` when given; its metrics leave out the
+    playbook-only ones (days_to_first_entry). A flat benchmark is cash at every bar, booked
+    without a simulation."""
     import dataclasses
 
     import strategies
 
     kind = strategies.get(config.playbook).BENCHMARK_KIND
+    ready = ready or prepare(config)
     if isinstance(kind, dict):
-        merged = dict(config.parameters) | kind
-        result = run(dataclasses.replace(config, parameters=tuple(merged.items())))
+        merged = dataclasses.replace(config, parameters=tuple(
+            (dict(config.parameters) | kind).items()))
+        result = run(merged, prepare_like(ready, merged))
     else:
-        ready = prepare(config)
-        strategy_class = _HoldFirst if kind == "hold" else _StayFlat
-        result = _result(config, ready, execute(ready, config, strategy_class))
+        plain = dataclasses.replace(ready, frames=_with_signals(ready.engine_frames, {},
+                                                                ready.union))
+        book = execute(plain, config, _HoldFirst) if kind == "hold" else _FlatBook(plain, config)
+        result = _result(config, plain, book)
     result.metrics = {key: value for key, value in result.metrics.items()
                       if not metrics.BY_KEY[key].playbook_only}
     return result
@@ -406,10 +423,15 @@ class _HoldFirst(Playbook):
             target_size(self, self.data, +1)
 
 
-class _StayFlat(Playbook):
-    """Benchmark: no position (cash)."""
+class _FlatBook:
+    """Benchmark: no position (cash). What a backtrader run of a strategy that never trades
+    records (the account's cash at every bar of the traded calendar, nothing held), booked
+    without the run."""
 
-    params = backtrader_params(CommonParameters)
-
-    def decide(self):
-        return
+    def __init__(self, ready: Prepared, config: RunConfig):
+        times = date_numbers(next(iter(ready.frames.values())).index)
+        self.equity_times = times.tolist()
+        self.equity_values = [float(config.cash_usd)] * len(times)
+        self.gross_notionals = self.margin_values = [0.0] * len(times)
+        self.position_flags = [False] * len(times)
+        self.trade_records, self.skips, self.capped, self.margin_calls = [], [], [], []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -34,12 +35,13 @@ class RunData:
     exposure: float              # fraction of window bars with a position
     first_trigger: str | None = None  # the episode's first trigger date (YYYY-MM-DD)
 
-    @property
+    @cached_property
     def daily_returns(self) -> pd.Series:
+        """Computed once per RunData (every ratio reads it)."""
         daily = self.equity.groupby(self.equity.index.normalize()).last()
         return daily.pct_change().dropna()
 
-    @property
+    @cached_property
     def flat(self) -> bool:
         return bool(self.equity.nunique() <= 1)
 

@@ -35,6 +35,7 @@ class ScoreConfig:
     allow_defects: bool = False
     windows: tuple = ()   # ad-hoc episodes from a run spec
     scheduler: str | None = None   # a dask.distributed scheduler to run the cells on
+    tear_sheets: bool = True   # write each run's tear sheet (else `unwind report DIR` later)
 
 
 def columns() -> list[str]:
@@ -55,8 +56,9 @@ def _difference(first, second):
 
 
 def score_cell(playbook: str, episode, store: str | None, out: str,
-               allow_defects: bool) -> dict:
-    """Run one cell (an Episode) and write its run directory; a DataError makes an n/a row."""
+               allow_defects: bool, tear_sheets: bool = True) -> dict:
+    """Run one cell (an Episode) and write its run directory (with its tear sheet unless
+    `tear_sheets` is false); a DataError makes an n/a row."""
     import strategies
     from unwind import engine, evidence, rundir, tear_sheet
     from unwind.config import RunConfig
@@ -67,11 +69,13 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
         config = RunConfig(playbook=playbook, start=episode.start, end=episode.end,
                            episode=episode.id, first_trigger=episode.first_trigger,
                            store=store, allow_defects=allow_defects)
-        result = engine.run(config)
-        benchmark = engine.run_benchmark(config)
+        ready = engine.prepare(config)
+        result = engine.run(config, ready)
+        benchmark = engine.run_benchmark(config, ready)
         twin_parameters = strategies.twin_parameters(playbook, config.parameters)
+        twin_config = dataclasses.replace(config, parameters=twin_parameters or ())
         twin = None if twin_parameters is None else \
-            engine.run(dataclasses.replace(config, parameters=twin_parameters))
+            engine.run(twin_config, engine.prepare_like(ready, twin_config))
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
     directory = _staged(Path(out) / row["run_dir"])
@@ -81,7 +85,8 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
         (directory / "twin_metrics.json").write_text(
             json.dumps({"parameters": dict(twin_parameters), "metrics": twin.metrics},
                        indent=2, sort_keys=True) + "\n")
-    tear_sheet.write(directory)
+    if tear_sheets:
+        tear_sheet.write(directory)
     _publish(directory)
     row.update(evidence.cell_evidence(result, result.frames,
                                       strategies.get(playbook).CALIBRATED_ON))
@@ -138,7 +143,7 @@ def cell_text(row: dict) -> str:
 
 
 def score_full_history(playbook: str, store: str | None, out: str,
-                       allow_defects: bool) -> dict:
+                       allow_defects: bool, tear_sheets: bool = True) -> dict:
     """The playbook over all the data its series share (warm-up excluded), written under
     `<out>/full-history/<playbook>/`: its metrics, evidence and the share of its P&L earned
     inside catalogue episodes. A series failing the quality gate somewhere in that span is
@@ -165,7 +170,8 @@ def score_full_history(playbook: str, store: str | None, out: str,
     directory = _staged(Path(out) / row["run_dir"])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp)
-    tear_sheet.write(directory)
+    if tear_sheets:
+        tear_sheet.write(directory)
     _publish(directory)
     row |= {"start": start, "end": end, **result.metrics,
             **evidence.cell_evidence(result, result.frames,
@@ -181,9 +187,10 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
     episode, as given; the second value maps each playbook to its full-history row."""
     cells = [(p, e) for p in config.playbooks for e in config.episodes]
     tasks = [(score_cell, (p, episode(config, e), config.store, config.out,
-                           config.allow_defects)) for p, e in cells]
+                           config.allow_defects, config.tear_sheets)) for p, e in cells]
     if full_history:
-        tasks += [(score_full_history, (p, config.store, config.out, config.allow_defects))
+        tasks += [(score_full_history, (p, config.store, config.out, config.allow_defects,
+                                        config.tear_sheets))
                   for p in config.playbooks]
     results: dict[tuple[str, str], dict] = {}
 
@@ -308,7 +315,8 @@ def write(rows: list[dict], config: ScoreConfig, store_line: str,
     (out / "scorecard.json").write_text(json.dumps(clean, indent=2) + "\n")
     (out / "summary.json").write_text(json.dumps(summary or {}, indent=2) + "\n")
     episodes = [episode(config, episode_id) for episode_id in config.episodes]
-    html_path = scorecard_page.write(rows, out, episodes, store_line, summary or {})
+    html_path = scorecard_page.write(rows, out, episodes, store_line, summary or {},
+                                     config.tear_sheets)
     return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
 
 

@@ -42,10 +42,16 @@ def _show(key: str, value) -> str:
     return metrics.BY_KEY[key].display(value)
 
 
+def _page_of(row: dict) -> str:
+    """Where a cell links: its tear sheet, or its run directory when the scorecard was run
+    without tear sheets (`unwind report DIR` writes one)."""
+    return row["run_dir"] + ("/tear_sheet.html" if row["tear_sheet"] else "/")
+
+
 def _cell(row: dict, scale: float, has_twin: bool) -> str:
     if row["status"] != "ok":
         return f"<td class='na' title='{html.escape(row['reason'])}'>n/a</td>"
-    link = html.escape(row["run_dir"] + "/tear_sheet.html")
+    link = html.escape(_page_of(row))
     if not row["trades"]:
         return (f"<td class='cell nosignal' data-trades='0'><a href='{link}'>no signal"
                 f"<div class=small>benchmark {_show('total_return', row['benchmark_total_return'])}"
@@ -96,7 +102,7 @@ def _full_history_table(summary: dict[str, dict]) -> str:
             lines.append(f"<tr><th>{html.escape(playbook)}</th><td colspan=9 class=na>n/a: "
                          f"{html.escape(history.get('reason', 'not run'))}</td></tr>")
             continue
-        link = html.escape(history["run_dir"] + "/tear_sheet.html")
+        link = html.escape(_page_of(history))
         share = history.get("episode_pnl_share")
         lines.append(
             f"<tr><th><a href='{link}'>{html.escape(playbook)}</a></th>"
@@ -211,25 +217,31 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
             + png(figure))
 
 
-def _flag_incomplete(row: dict, out: Path) -> dict:
+def _flag_incomplete(row: dict, out: Path, tear_sheets: bool) -> dict:
     """A cell whose run directory is missing or was not completely written shows n/a with that
-    reason: never numbers without the files behind them."""
+    reason: never numbers without the files behind them. Rows for the page say whether their
+    tear sheet was written."""
     from unwind import rundir
 
-    if row["status"] != "ok" or rundir.is_complete(out / row["run_dir"]):
+    row = row | {"tear_sheet": tear_sheets}
+    if row["status"] != "ok" or rundir.is_complete(out / row["run_dir"], tear_sheets):
         return row
     return row | {"status": "incomplete",
                   "reason": f"its run directory {row['run_dir']} is missing or incomplete"}
 
 
 def write(rows: list[dict], out: Path, episodes: list, store_line: str,
-          summary: dict[str, dict] | None = None) -> Path:
+          summary: dict[str, dict] | None = None, tear_sheets: bool = True) -> Path:
     """Write `scorecard.html` in `out` from the rows, the Episodes of its columns and the
-    per-playbook summary (verdicts, full history)."""
+    per-playbook summary (verdicts, full history); `tear_sheets` false when the runs were
+    written without them (the cells then link their run folders)."""
     import strategies
 
     out = Path(out)
-    rows = [_flag_incomplete(row, out) for row in rows]
+    rows = [_flag_incomplete(row, out, tear_sheets) for row in rows]
+    summary = {playbook: item | {"full_history": _flag_incomplete(
+        item["full_history"], out, tear_sheets)} if item.get("full_history") else item
+        for playbook, item in (summary or {}).items()}
     synthetic = any(r.get("synthetic") for r in rows)
     twins = {p: ", ".join(f"{k}={v}" for k, v in (strategies.get(p).PLAIN_TWIN or {}).items())
              or None for p in dict.fromkeys(r["playbook"] for r in rows)}
@@ -247,6 +259,8 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str,
             "benchmark and over its plain twin (the same rule without its filter). Hover for "
             "every metric; click for the tear sheet. 'no signal': the playbook did not trade; "
             "'n/a': no data (reason below).</p>"
+            + ("" if tear_sheets else "<p class=sub>Scored with --sheets none: each cell links "
+               "its run folder; <code>unwind report RUN_DIR</code> writes its tear sheet.</p>")
             + _verdicts(summary or {})
             + _grid(rows, episodes, twins)
             + "<h2>Summary per playbook</h2>" + _summary_table(rows, summary or {})

@@ -456,19 +456,14 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
 
 @dataclass(frozen=True)
 class _OnceDaily(metrics.RunData):
-    """The registry's RunData with its daily returns and flatness computed once (the registry
-    reads them once per metric), from each UTC day's last equity value picked by position
-    (what RunData's group-by picks)."""
+    """The registry's RunData with its daily returns taken from each UTC day's last equity
+    value picked by position (what RunData's group-by picks), without the group-by."""
 
     daily_equity: pd.Series | None = None
 
     @functools.cached_property
     def daily_returns(self) -> pd.Series:
         return self.daily_equity.pct_change().dropna()
-
-    @functools.cached_property
-    def flat(self) -> bool:
-        return metrics.RunData.flat.fget(self)
 
 
 def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:

@@ -518,7 +518,7 @@ def test_kill_9_of_score_leaves_no_workers_and_marks_the_unfinished_work(demo, t
     workers: list[int] = []
     try:
         first = score.stderr.readline()  # the first finished task: the others are running
-        assert first.startswith("[  1/6]"), first
+        assert first.startswith("[  1/6 runs,"), first
         workers = _children(score.pid)
         assert len(workers) == 2
         score.send_signal(signal.SIGKILL)

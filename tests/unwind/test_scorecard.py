@@ -70,19 +70,34 @@ def test_cells_hold_benchmark_and_twin_differences(full_card):
     assert (out / cell["run_dir"] / "benchmark_equity.csv").is_file()
 
 
-def test_jobs_do_not_change_the_scorecard(real_store, tmp_path, run_cli):
+def test_jobs_and_sheets_do_not_change_the_scorecard(real_store, tmp_path, run_cli):
+    """--jobs 1 with tear sheets and --jobs 2 with --sheets none write the same results; the
+    second has no tear sheets, its page links the run folders, and `unwind report` writes a
+    cell's sheet afterwards."""
     subset = ["--playbook", "gold_asia_dip", "--playbook", "gold_dip_any_session",
               "--playbook", "hsi_short_yen_vol", "--episode", "aug-2024-carry-unwind",
               "--episode", "mar-2011-tohoku-yen-spike", "--episode", "calm-2017q4-control"]
     outputs = []
-    for jobs in ("1", "2"):
-        score(run_cli, real_store, tmp_path / jobs, *subset, "--jobs", jobs)
+    for jobs, sheets in (("1", "all"), ("2", "none")):
+        result = score(run_cli, real_store, tmp_path / jobs, *subset, "--jobs", jobs,
+                       "--sheets", sheets)
         outputs.append(next((tmp_path / jobs).glob("*scorecard")))
+    assert "[  9/9 runs,   0 tear sheets]" in result.err
     for name in ("scorecard.csv", "scorecard.json"):
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes()
     for metrics_file in (outputs[0] / "cells").rglob("metrics.json"):
         twin = outputs[1] / metrics_file.relative_to(outputs[0])
         assert metrics_file.read_bytes() == twin.read_bytes()
+    rows = json.loads((outputs[0] / "scorecard.json").read_text())
+    assert len(list((outputs[0] / "cells").rglob("tear_sheet.html"))) == \
+        sum(row["status"] == "ok" for row in rows) > 0
+    assert not list((outputs[1] / "cells").rglob("tear_sheet.html"))
+    page = (outputs[1] / "scorecard.html").read_text()
+    assert "href='cells/hsi_short_yen_vol/aug-2024-carry-unwind/'" in page
+    assert "incomplete" not in page
+    cell = outputs[1] / "cells" / "hsi_short_yen_vol" / "aug-2024-carry-unwind"
+    assert run_cli("report", str(cell)).code == 0
+    assert (cell / "tear_sheet.html").is_file()
 
 
 def test_a_run_spec_with_an_ad_hoc_window(real_store, tmp_path, run_cli):
@@ -119,3 +134,29 @@ def test_bad_run_specs_are_one_line(tmp_path, store_dir, run_cli, content, messa
 def test_unknown_episode_flag(store_dir, run_cli):
     result = run_cli("run", "gold_asia_dip", "--episode", "nope")
     assert result.code == 1 and "unknown episode 'nope'" in result.err
+
+
+# Every file a cell writes whose bytes depend only on the configuration and the data.
+GOLDEN_FILES = ("metrics.json", "trades.csv", "equity.csv", "prices.csv", "signals.csv",
+                "benchmark_metrics.json", "benchmark_equity.csv", "twin_metrics.json")
+GOLDEN = Path(__file__).parent / "golden" / "scorecard_cells.sha256"
+
+
+def test_cell_files_are_byte_identical_to_the_golden_hashes(full_card):
+    """The files of 44 real cells (hourly and daily, one and two instruments, hold, flat and
+    hedge-less benchmarks, twins) as the code wrote them before the speed work of issue 12
+    (commit dc1bb27): an optimisation must not move a byte. A change that means to move
+    results rewrites the file: UNWIND_WRITE_GOLDEN=1 pytest -k golden, and says why."""
+    import hashlib
+    import os
+
+    out, _ = full_card
+    found = {str(path.relative_to(out)): hashlib.sha256(path.read_bytes()).hexdigest()
+             for path in sorted(out.rglob("*"))
+             if path.name in GOLDEN_FILES or path.name == "scorecard.csv"}
+    if os.environ.get("UNWIND_WRITE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text("".join(f"{digest}  {name}\n" for name, digest in found.items()))
+    expected = dict(line.split("  ")[::-1] for line in GOLDEN.read_text().splitlines())
+    assert len(expected) > 200
+    assert found == expected

@@ -119,8 +119,9 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     # renamed when complete, removed on any failure
     staged = rundir.new_run_dir(out, playbook)
     try:
-        result = engine.run(config)
-        benchmark = engine.run_benchmark(config)
+        ready = engine.prepare(config)
+        result = engine.run(config, ready)
+        benchmark = engine.run_benchmark(config, ready)
         try:
             rundir.write(result, staged, started,
                          dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -20,14 +20,17 @@ from unwind.cli.options import echo_json, json_option, store_option
               help="Run the cells on this dask.distributed cluster (its workers must read the "
                    "same store path) instead of local processes.")
 @click.option("--allow-defects", is_flag=True, help="Trade on series that fail the quality gate.")
+@click.option("--sheets", type=click.Choice(["all", "none"]), default="all", show_default=True,
+              help="Write every run's tear sheet, in the same worker as its run; none leaves "
+                   "them to `unwind report RUN_DIR` (the page then links the run folders).")
 @click.option("--full-history/--no-full-history", default=True, show_default=True,
               help="Also run each playbook over all its data for the base rate and verdict.")
 @click.option("--out", type=click.Path(file_okay=False), help="Parent of the scorecard directory "
               "(default runs/out).")
 @store_option
 @json_option
-def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, full_history, out,
-            store_path, as_json) -> None:
+def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, full_history,
+            out, store_path, as_json) -> None:
     """Score playbooks x episodes; SPEC is an optional run spec (TOML) in place of the flags.
 
     Reads the store every verb reads (--store, else $UNWIND_STORE, else
@@ -45,7 +48,8 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, full_hist
     staged = Path(config.out)  # <out>/<time>-scorecard.partial until everything is written
     try:
         choice = scorecard.choose_store(config)
-        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler)
+        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler,
+                                     tear_sheets=sheets == "all")
         rows, histories, summary, paths = _score(config, choice, as_json, full_history)
         final = rundir.finish(staged)
     except OSError as error:
@@ -80,11 +84,15 @@ def _score(config, choice, as_json: bool, full_history: bool = True):
     if note and not config.scheduler:
         click.echo(f"note: {note}", err=True)
 
+    sheets = 0
+
     def progress(done: int, count: int, row: dict) -> None:
+        nonlocal sheets
+        sheets += config.tear_sheets and row["status"] == "ok"
         if not as_json:
             where = row.get("episode", "full history")
-            click.echo(f"[{done:3d}/{count}] {row['playbook']:24s} {where:34s} "
-                       f"{scorecard.cell_text(row)}", err=True)
+            click.echo(f"[{done:3d}/{count} runs, {sheets:3d} tear sheets] "
+                       f"{row['playbook']:24s} {where:34s} {scorecard.cell_text(row)}", err=True)
 
     rows, histories = scorecard.run_scorecard(config, progress, full_history)
     summary = scorecard.summarise(rows, histories)
