@@ -108,7 +108,11 @@ class PhaseTimer:
 def phase_breakdown(argv: list[str]) -> None:
     """Run `unwind ARGV` in this process with the phases timed, and print the table."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--_phases", *argv], check=True, cwd=ROOT)
+    child = subprocess.run([sys.executable, __file__, "--_phases", *argv], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if child.returncode:
+        sys.exit(f"unwind {' '.join(argv)} failed:\n{child.stderr[-2000:]}")
+    print(child.stdout, end="")
     print(f"  (whole process with timers: {time.perf_counter() - started:.2f} s)")
 
 

@@ -15,6 +15,8 @@ from feeds.errors import DataError, excerpt, nearest
 
 # The longest warm-up a run may load before its window: a century of calendar days.
 MAX_WARMUP_DAYS = 36_525
+# The summer of 2024 around the August carry unwind: the window a run uses when given none.
+DEFAULT_WINDOW = ("2024-06-01", "2024-09-30")
 
 
 def _day(name: str, value) -> str:
@@ -139,14 +141,14 @@ def build_parameters(parameters_class: type, given: dict[str, typing.Any]):
         if name not in fields:
             raise DataError(f"unknown parameter {excerpt(name)}{nearest(name, fields)}; valid: "
                             f"{', '.join(fields)}")
-        values[name] = _convert(name, raw, fields[name].type)
+        values[name] = convert(name, raw, fields[name].type)
     try:
         return parameters_class(**values)
     except ValueError as error:
         raise DataError(f"bad parameter: {error}") from None
 
 
-def _convert(name: str, raw, annotation):
+def convert(name: str, raw, annotation):
     kind = {"float": float, "int": int, "bool": bool, "str": str}.get(
         annotation if isinstance(annotation, str) else getattr(annotation, "__name__", ""), str)
     if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):

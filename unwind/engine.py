@@ -273,10 +273,12 @@ def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str
     return frames
 
 
-def with_parameters(ready: Prepared, parameters) -> Prepared:
+def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepared:
     """`ready` at other parameters of its playbook that read the same series (a sweep's
     trials, a scorecard's plain twin): the loaded bars and the execution lines are reused, only
-    the playbook's decision lines are computed again, exactly as `prepare` computes them."""
+    the playbook's decision lines are computed again, exactly as `prepare` computes them.
+    `seen_by_prepare` stands in for `parameters` in the playbook's prepare() alone (a sweep
+    passes one that records which fields the lines depend on)."""
     import dataclasses
 
     playbook = ready.playbook
@@ -287,7 +289,7 @@ def with_parameters(ready: Prepared, parameters) -> Prepared:
     if parameters.regime_filter and ready.regime_codes is None:
         raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
                         f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")
-    signal_lines = playbook.prepare(Inputs(ready.bars), parameters)
+    signal_lines = playbook.prepare(Inputs(ready.bars), seen_by_prepare or parameters)
     return dataclasses.replace(ready, parameters=parameters,
                                frames=_with_signals(ready.engine_frames, signal_lines,
                                                     ready.union))

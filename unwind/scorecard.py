@@ -200,7 +200,7 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
             progress(number, len(tasks), row)
 
     if config.scheduler:   # on a Dask cluster, whose workers read the store at config.store
-        from unwind.sweep import dask_map
+        from unwind.cluster import dask_map
 
         for number, row in enumerate(dask_map(config.scheduler, tasks), start=1):
             done(number, row)

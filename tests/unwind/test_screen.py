@@ -1,7 +1,7 @@
 """The screen against backtrader on real data: the same trades, prices and P&L, trade for trade.
 
 Every playbook the screen runs (bond_hedge runs on backtrader: unwind/screen.py says why) is
-compared at its defaults and at seeded random parameter draws from unwind.sweep.SEARCH_SPACE,
+compared at its defaults and at seeded random parameter draws from unwind.grid.SEARCH_SPACE,
 over episodes and its full history. The default run draws DEFAULT_DRAWS sets per playbook;
 `UNWIND_FULL_PARITY=1 pytest tests/unwind/test_screen.py -k full` runs FULL_DRAWS draws over
 every window and prints how many trials and trades it compared and the largest P&L gap.
@@ -16,7 +16,7 @@ import pytest
 
 import strategies
 from feeds.errors import DataError
-from unwind import engine, screen, sweep
+from unwind import engine, grid, screen
 from unwind.config import RunConfig, build_parameters, for_episode
 
 SCREENED = [p for p in strategies.ids() if screen.supported(p)[0]]
@@ -68,7 +68,7 @@ def window(playbook, where, store, **options) -> RunConfig:
 
 def draws(playbook, count):
     rng = np.random.default_rng([SEED, strategies.ids().index(playbook)])
-    return [sweep.draw(playbook, rng) for _ in range(count)]
+    return [grid.draw(playbook, rng) for _ in range(count)]
 
 
 def at(ready, config, values):

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from unwind import engine, metrics, sensitivity_page, sweep
+from unwind import engine, grid, metrics, sensitivity_page, sweep
 from unwind.config import for_episode
 
 
@@ -19,16 +19,16 @@ def run_sweep(run_cli, real_store, tmp_path, *args, name="out"):
 
 
 def test_grid_lists_ranges_and_the_added_default():
-    axes = sweep.parse_grid("gold_asia_dip", ["dip=0.005,0.01", "hold_days=30:90:30",
+    axes = grid.parse_grid("gold_asia_dip", ["dip=0.005,0.01", "hold_days=30:90:30",
                                               "session=any"])
     by_name = {axis.name: axis for axis in axes}
     assert by_name["dip"].values == (0.005, 0.0075, 0.01) and by_name["dip"].added_default
     assert by_name["hold_days"].values == (30.0, 60.0, 90.0)
     assert not by_name["hold_days"].added_default
     assert by_name["session"].values == ("any", "asia")
-    assert len(sweep.grid_points(axes)) == 18
+    assert len(grid.grid_points(axes)) == 18
     # a range of whole numbers stays whole; the stop is included
-    [lookback] = sweep.parse_grid("gold_asia_dip", ["yen_lookback_hours=24:120:48"])
+    [lookback] = grid.parse_grid("gold_asia_dip", ["yen_lookback_hours=24:120:48"])
     assert lookback.values == (24, 72, 120)
 
 
@@ -128,7 +128,7 @@ def test_bond_hedge_sweeps_on_backtrader(run_cli, real_store, tmp_path):
 def _result(values_and_returns: dict, axes, default_values) -> sweep.SweepResult:
     config = sweep.SweepConfig("gold_asia_dip", axes, "2024-01-01", "2024-02-01", "test")
     trials = []
-    for index, values in enumerate(sweep.grid_points(axes)):
+    for index, values in enumerate(grid.grid_points(axes)):
         key = tuple(values[a.name] for a in axes)
         trials.append(sweep.Trial(index, values, "ok",
                                   {"total_return": values_and_returns[key], "trades": 1,
@@ -137,7 +137,7 @@ def _result(values_and_returns: dict, axes, default_values) -> sweep.SweepResult
 
 
 def test_plateau_and_edge_by_hand():
-    axes = (sweep.Axis("dip", (0.005, 0.0075, 0.01)), sweep.Axis("hold_days", (30.0, 90.0)))
+    axes = (grid.Axis("dip", (0.005, 0.0075, 0.01)), grid.Axis("hold_days", (30.0, 90.0)))
     # the default is dip=0.0075, hold_days=90; its neighbours: dip 0.005 and 0.01 at 90 days,
     # hold_days 30 at dip 0.0075. Band: max(1 pp, 25% of 2%) = 1 pp.
     flat = {(0.005, 30.0): 0.05, (0.0075, 30.0): 0.025, (0.01, 30.0): -0.3,
@@ -155,9 +155,10 @@ def test_plateau_and_edge_by_hand():
 
 def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(real_store,
                                                                             monkeypatch):
-    """3 x 3 trials over high_volatility (read by prepare()) and risk_budget_usd (read by the
-    sizer only): one load of the store, and prepare() once per high_volatility (plus the
-    engine's own call and the one that finds which parameters prepare() reads)."""
+    """3 x 3 x 2 trials over high_volatility (read by prepare()), risk_budget_usd (read by
+    the sizer only) and regime_filter (read by the strategy): one load of the store, and
+    prepare() once per high_volatility (plus the engine's own call and the one that finds which
+    parameters prepare() reads)."""
     import strategies
     from unwind import engine
 
@@ -171,8 +172,9 @@ def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(rea
     config, _ = sweep.configure({"playbook": "hsi_short_yen_vol", "jobs": 1,
                                  "episode": "aug-2024-carry-unwind", "store": str(real_store.root),
                                  "grids": ["high_volatility=0.1,0.14",
-                                           "risk_budget_usd=5000,20000"]})
+                                           "risk_budget_usd=5000,20000",
+                                           "regime_filter=deleveraging"]})
     result = sweep.run_sweep(config)
-    assert len(result.trials) == 9 and all(t.status == "ok" for t in result.trials)
+    assert len(result.trials) == 18 and all(t.status == "ok" for t in result.trials)
     assert len(loads) == 1
     assert sorted(lines[2:]) == [0.1, 0.12, 0.14]

@@ -109,3 +109,16 @@ def _cell(value, decimals: int) -> str:
     if isinstance(value, float):
         return f"{value:,.{decimals}f}"
     return str(value)
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, str], ...]:
+    """`KEY=VALUE` options (-p, --margin, --fee) as (key, value) text pairs."""
+    from feeds.errors import DataError, excerpt
+
+    parsed = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise DataError(f"{option} {excerpt(pair)}: expected KEY=VALUE")
+        parsed.append((key.strip(), value.strip()))
+    return tuple(parsed)

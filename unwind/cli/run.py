@@ -6,24 +6,9 @@ import math
 
 import click
 
-from unwind.cli.options import FiniteFloat, echo_json, echo_metrics, json_option, store_option
-from unwind.config import MAX_WARMUP_DAYS
-
-
-# The summer of 2024 around the August carry unwind: the window a run uses when given none.
-DEFAULT_WINDOW = ("2024-06-01", "2024-09-30")
-
-
-def _parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, str], ...]:
-    from feeds.errors import DataError, excerpt
-
-    parsed = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise DataError(f"{option} {excerpt(pair)}: expected KEY=VALUE")
-        parsed.append((key.strip(), value.strip()))
-    return tuple(parsed)
+from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, json_option,
+                                parse_pairs, store_option)
+from unwind.config import DEFAULT_WINDOW, MAX_WARMUP_DAYS
 
 
 def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
@@ -31,7 +16,7 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
     from feeds.store import check_series_name
 
     amounts = []
-    for symbol, value in _parse_pairs(pairs, option):
+    for symbol, value in parse_pairs(pairs, option):
         try:
             amount = float(value)
         except ValueError:
@@ -101,7 +86,7 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
         from unwind.evidence import full_history_window
 
         start, end = full_history_window(playbook, store_path)
-    options = dict(parameters=_parse_pairs(parameters), warmup_days=warmup_days,
+    options = dict(parameters=parse_pairs(parameters), warmup_days=warmup_days,
                    cash_usd=cash, slippage_ticks=slippage_ticks, slippage_model=slippage_model,
                    max_leverage=max_leverage, financing_markup=financing_markup,
                    allow_defects=allow_defects,

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from unwind.cli.options import echo_json, json_option, store_option
+from unwind.cli.options import echo_json, json_option, parse_pairs, store_option
 
 
 @click.command("sweep")
@@ -43,11 +43,10 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
     options (flags given here win). Without --episode, --start/--end or --full-history the window is
     2024-06-01..2024-09-30, as for `unwind run`.
     """
-    from unwind import rundir, sweep
-    from unwind.cli.run import _parse_pairs
+    from unwind import grid, rundir, sweep
     from unwind.runspec import sweep_options
 
-    options = sweep_options(target, grids=list(grids), parameters=_parse_pairs(parameters),
+    options = sweep_options(target, grids=list(grids), parameters=parse_pairs(parameters),
                             episode=episode, start=start, end=end, full_history=full_history,
                             engine=engine, jobs=jobs, scheduler=scheduler, store=store_path,
                             out=out, yes=yes, allow_defects=allow_defects)
@@ -55,7 +54,7 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
     for note in notes:
         click.echo(f"note: {note}", err=True)
     directory = rundir.new_run_dir(options["out"], f"sweep-{config.playbook}")
-    count = len(sweep.grid_points(config.axes))
+    count = len(grid.grid_points(config.axes))
     show = not as_json and sys.stderr.isatty()
     if not as_json:
         click.echo(f"{config.playbook} over {config.window} ({config.start}..{config.end}): "
