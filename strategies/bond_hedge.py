@@ -84,7 +84,7 @@ def traded(parameters: Parameters) -> tuple[str, ...]:
 def hedge_beta(equity_close: pd.Series, bond_close: pd.Series, days: int) -> pd.Series:
     """Rolling beta of the equity's daily returns on the bond future's, over `days` sessions
     both traded (on the equity's dates; each return known at the later of the two closes)."""
-    both = pd.concat({"equity": equity_close, "bond": bond_close}, axis=1).dropna()
+    both = pd.concat({"equity": equity_close, "bond": bond_close}, axis=1, sort=True).dropna()
     returns = both.pct_change()
     covariance = returns["equity"].rolling(days).cov(returns["bond"])
     return covariance / returns["bond"].rolling(days).var()

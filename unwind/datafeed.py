@@ -12,7 +12,6 @@ declared per column set; the classes are cached so each set is one class.
 
 from __future__ import annotations
 
-from array import array
 from functools import lru_cache
 
 import backtrader as bt

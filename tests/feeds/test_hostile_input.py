@@ -339,7 +339,7 @@ def test_a_damaged_series_is_reported_in_one_line_and_the_named_command_repairs_
     assert listed.code == 0 and listed.err == ""
     assert re.search(r"^XAUUSD\s+1h\s+6\s", listed.out, re.M)
     assert re.search(r"^USDJPY\s+1h\s+BROKEN", listed.out, re.M)
-    assert f"BROKEN USDJPY 1h: " in listed.out and message.split(" at ")[0] in listed.out
+    assert "BROKEN USDJPY 1h: " in listed.out and message.split(" at ")[0] in listed.out
     validated = run_cli("data", "validate")
     assert validated.code == 1 and "FAIL USDJPY 1h" in validated.out
     assert tree_digest(env.store) == before

@@ -1,7 +1,6 @@
 """Margin and leverage: a volatility-scaled margin, the leverage cap and a margin cut, each
 checked by hand; the registry's calibration against its dated margins on real data."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
