@@ -408,9 +408,11 @@ def _rules(exits: tuple[str, ...]) -> tuple[np.ndarray, str | None, str | None]:
 
 
 def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | None = None,
-        compute_metrics: bool = True) -> ScreenResult:
+        compute_metrics: bool = True, records: bool = True) -> ScreenResult:
     """Screen the prepared run `ready` (engine.prepare or engine.with_parameters) of
-    `config`; `market` and `exits` may be passed in when a sweep has built them once."""
+    `config`; `market` and `exits` may be passed in when a sweep has built them once. Without
+    `records` the trades carry only the columns the metric registry reads (a sweep's trial
+    keeps its metrics, not its trades)."""
     from strategies.base import REGIMES
 
     playbook, parameters = ready.playbook, ready.parameters
@@ -438,7 +440,7 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         float(getattr(parameters, "stop_loss", 0.0)),
         float(getattr(parameters, "take_profit", 0.0)),
         float(getattr(parameters, "hold_days", 0.0)))
-    trades = _trade_records(market, path, side)
+    trades = _trade_records(market, path, side, records)
     inside = market.inside
     if not inside.any():
         raise DataError(f"no bars of {config.playbook}'s instruments in "
@@ -481,21 +483,27 @@ def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
 def _fill(open_price: float, size: int, ticks: float, tick_size: float,
           roll_offset: float) -> tuple[float, float]:
     """(adjusted, printed) fill prices exactly as backtrader and Playbook._record_fill make
-    them: the order's average price, the slippage ticks, the tick grid's rounding."""
+    them: the order's average price, the slippage ticks, the tick grid's rounding, in Python
+    floats as they are there (Python's round, not numpy's)."""
+    open_price, ticks, roll_offset = float(open_price), float(ticks), float(roll_offset)
+    size = int(size)
     executed = (0 * 0.0 + size * open_price) / size
     side = 1 if size > 0 else -1
     adjusted = round(executed + side * ticks * tick_size, 10)
     return adjusted, round(adjusted + roll_offset, 10)
 
 
-def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
+def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = True
+                   ) -> pd.DataFrame:
     """trades.csv rows from the kernel's path, with Playbook._close_trade's arithmetic in its
-    order (elementwise, so column by column gives the same floats as row by row)."""
+    order (elementwise, so column by column gives the same floats as row by row); without
+    `records`, only the columns the metric registry reads (metrics.TRADE_COLUMNS_READ)."""
     from strategies.base import from_number
     from unwind.engine import TRADE_COLUMNS
 
     if not len(path):
-        return pd.DataFrame([], columns=TRADE_COLUMNS)
+        return pd.DataFrame([], columns=TRADE_COLUMNS if records else
+                            metrics.TRADE_COLUMNS_READ)
     columns = market.columns
     last = len(market.index) - 1
     entries = path[:, _ENTRY_FILL].astype(np.int64)
@@ -514,6 +522,12 @@ def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
                    entries, ends, np.full(len(entries), side, dtype=np.int64), contracts,
                    entry_adjusted, np.asarray([f[0] for f in exit_fills]), market.multiplier)
     gross_usd, worst, best, mark = marks.T
+    fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
+    pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
+    entry_time = [from_number(columns["open_time"][e]) for e in entries]
+    if not records:
+        return pd.DataFrame({"entry_time": entry_time, "pnl_usd": pnl_usd,
+                             "fees_usd": fees_usd})
     adjusted = np.where(closed, [f[0] for f in exit_fills], mark)
     price = np.asarray([fill[1] if x >= 0 else round(m + columns["roll_offset"][last], 10)
                         for fill, x, m in zip(exit_fills, ends, mark)])
@@ -521,15 +535,13 @@ def _trade_records(market: Market, path: np.ndarray, side: int) -> pd.DataFrame:
     rate = columns["usd_per_local"][exit_bar]
     gross_local = side * (adjusted - entry_adjusted) * contracts * market.multiplier
     fees_local = path[:, _FEES_LOCAL] + path[:, _ROLL_LOCAL]
-    fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
     pnl_local = gross_local - fees_local + path[:, _FIN_LOCAL]
-    pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
     with np.errstate(divide="ignore", invalid="ignore"):
         fx_rate = np.where(pnl_usd != 0, pnl_local / pnl_usd, 1.0 / rate)
     reasons = [REASONS[int(code)] for code in path[:, _REASON]]
     gap = (price - entry_price) - (adjusted - entry_adjusted)
     return pd.DataFrame({
-        "entry_time": [from_number(columns["open_time"][e]) for e in entries],
+        "entry_time": entry_time,
         "exit_time": [from_number(columns["open_time"][x]) if x >= 0 else
                       from_number(columns["close_time"][last]) for x in ends],
         "symbol": market.symbol, "side": "long" if side > 0 else "short",

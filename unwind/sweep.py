@@ -214,7 +214,8 @@ class _Worker:
             parameters = build_parameters(self.playbook.Parameters, fixed | values)
             ready = self.prepared(parameters)
             if self.payload.engine == "screen":
-                result = screen.run(ready, config, self.market, self.exits)
+                result = screen.run(ready, config, self.market, self.exits,
+                                    records=False)
                 returns = result.daily_returns
             else:
                 result = engine._result(config, ready, engine.execute(ready, config))
