@@ -10,7 +10,8 @@ Three whole processes, each the best of N wall-clock times, side by side in one 
 - `unwind run gold_asia_dip --full-history` (playbook and benchmark simulations, the run
   directory, the tear sheet);
 - `unwind score runs/all-episodes.toml --jobs 2` (every cell with its benchmark, twin, null
-  model and tear sheet, every playbook over full history, the scorecard page).
+  model and tear sheet, every playbook over full history, the scorecard page), and the same
+  with `--sheets none` (the tear sheets left to `unwind report`).
 It prints each as a ratio to the baseline (issue 12's targets: run <= 1.2x, score <= 5x), then
 where the time of one run and of the scorecard (in one process, --jobs 1) goes: timers around
 the library's phases, exclusive of nested ones, the remainder being start-up, imports and the
@@ -178,8 +179,12 @@ def main() -> int:
                 timed["unwind score runs/all-episodes.toml --jobs 2"] = best_of(
                     args.repeat, lambda: run_once([str(BIN / "unwind"), *unwind_args(
                         args.store, f"{scratch}/score", *score_args, "--jobs", "2")]))
+                timed["  the same with --sheets none"] = best_of(
+                    args.repeat, lambda: run_once([str(BIN / "unwind"), *unwind_args(
+                        args.store, f"{scratch}/score", *score_args, "--jobs", "2",
+                        "--sheets", "none")]))
             baseline = next(iter(timed.values()))
-            targets = [None, RUN_TARGET, SCORE_TARGET]
+            targets = [None, RUN_TARGET, SCORE_TARGET, SCORE_TARGET]
             print(f"whole processes, best of {args.repeat} (wall seconds, ratio to the "
                   "baseline):")
             for (label, seconds), target in zip(timed.items(), targets):
