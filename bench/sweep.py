@@ -5,9 +5,9 @@
 Measured side by side in one run, on the store's real data (gold_asia_dip over its full hourly
 history, about 59,000 bars; hsi_short_yen_vol over its daily history):
 
-1. trials per second on the same trial: the screen (kernel, trade records, every metric; its
-   market arrays built once, as a sweep builds them) and backtrader (engine.execute and the
-   same metrics), both on the same prepared lines; and with the decision lines recomputed per
+1. trials per second on the same trial: the screen as a sweep runs it (kernel, the trade
+   columns the metrics read, every metric; its market arrays built once) and backtrader
+   (engine.execute, its trade records and the same metrics), both on the same prepared lines; and with the decision lines recomputed per
    trial (engine.with_parameters), as when a swept parameter changes them;
 2. bars per second of the screen's kernel (numba) against a vectorbt-like numpy baseline of the
    gold hourly rule (entries from the same line where the risk budget buys a contract, the
@@ -83,14 +83,14 @@ def per_trial(label: str, ready, config, repeat: int) -> None:
     from unwind import engine, screen
 
     market, exits = screen.Market.of(ready), screen.exits_of(ready.playbook)  # once a sweep
-    screened = best_of(repeat, lambda: screen.run(ready, config, market, exits))
+    screened = best_of(repeat, lambda: screen.run(ready, config, market, exits, records=False))
     traded = best_of(max(1, repeat - 1),
                      lambda: engine._result(config, ready, engine.execute(ready, config)))
     changed = dataclasses.replace(ready.parameters, dip=0.006) \
         if hasattr(ready.parameters, "dip") else \
         dataclasses.replace(ready.parameters, flat_slope=0.005)
     screened_lines = best_of(repeat, lambda: screen.run(engine.with_parameters(ready, changed),
-                                                        config, market, exits))
+                                                        config, market, exits, records=False))
     traded_lines = best_of(1, lambda: engine._result(
         config, engine.with_parameters(ready, changed),
         engine.execute(engine.with_parameters(ready, changed), config)))
