@@ -56,3 +56,16 @@ def panels(playbook: ModuleType, parameters: dict) -> tuple:
     if not hasattr(playbook, "panels"):
         return ()
     return playbook.panels(playbook.Parameters(**parameters))
+
+
+def series_read(playbook_ids: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(series, bar) pairs the playbooks read at their defaults: traded and signal series."""
+    needed = set()
+    for playbook_id in playbook_ids:
+        playbook = get(playbook_id)
+        parameters = playbook.Parameters()
+        traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+        signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
+            else playbook.SIGNALS
+        needed |= {(symbol, playbook.BAR) for symbol in traded} | set(signal_series)
+    return needed

@@ -179,12 +179,10 @@ def full_history_window(playbook_id: str, store: str | None) -> tuple[str, str]:
     from feeds.errors import DataError
     from feeds.store import Store
 
-    from unwind.scorecard import needed_series
-
     playbook = strategies.get(playbook_id)
     stored = Store(store)
     firsts, lasts = [], []
-    for series, bar in sorted(needed_series((playbook_id,))):
+    for series, bar in sorted(strategies.series_read((playbook_id,))):
         info = stored.info(series, bar)
         if info is None:
             raise DataError(f"{playbook_id}: {series} {bar} is not in the store")

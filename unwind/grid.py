@@ -166,6 +166,16 @@ def grid_points(axes: tuple[Axis, ...]) -> list[dict]:
             for values in itertools.product(*(a.values for a in axes))]
 
 
+def default_index(config) -> int:
+    """The default point's position in grid order (a SweepConfig's playbook, axes and fixed
+    parameters); parse_grid puts it on every axis, so it is always on the grid."""
+    base = base_values(config.playbook, dict(config.fixed))
+    for index, values in enumerate(grid_points(config.axes)):
+        if all(base[name] == value for name, value in values.items()):
+            return index
+    raise AssertionError("the default point is always on the grid")
+
+
 def check_size(count: int, engine: str, jobs: int, yes: bool) -> None:
     if count > MAX_TRIALS[engine] and not yes:
         raise DataError(f"{count:,} trials is more than {MAX_TRIALS[engine]:,}, the most a "

@@ -320,21 +320,6 @@ def write(rows: list[dict], config: ScoreConfig, store_line: str,
     return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
 
 
-def needed_series(playbooks: tuple[str, ...]) -> set[tuple[str, str]]:
-    """(series, bar) pairs the playbooks read at their defaults: traded and signal series."""
-    import strategies
-
-    needed = set()
-    for playbook_id in playbooks:
-        playbook = strategies.get(playbook_id)
-        parameters = playbook.Parameters()
-        traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
-        signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
-            else playbook.SIGNALS
-        needed |= {(symbol, playbook.BAR) for symbol in traded} | set(signal_series)
-    return needed
-
-
 @dataclass(frozen=True)
 class StoreChoice:
     """Which store a scorecard reads, and why: the user's store (--store, else $UNWIND_STORE,
@@ -359,11 +344,12 @@ class StoreChoice:
 
 def choose_store(config: ScoreConfig) -> StoreChoice:
     """Resolve the scorecard's store (see StoreChoice)."""
+    import strategies
     from feeds.demo import demo_store_for
     from feeds.store import Store
 
     store = Store(config.store)
-    needed = needed_series(config.playbooks)
+    needed = strategies.series_read(config.playbooks)
     stored = {(info.series, info.bar) for info in store.list()}
     found = len(needed & stored)
     if found:

@@ -47,7 +47,7 @@ def _trades(count) -> str:
 def _slice(result, fixed_axes: dict) -> dict:
     """Trials whose values equal the default on every axis not in `fixed_axes` (name -> None
     marks an axis left free)."""
-    from unwind.sweep import default_index
+    from unwind.grid import default_index
 
     default = result.trials[default_index(result.config)].values
     chosen = {}
@@ -63,7 +63,7 @@ def _value(trial) -> float | None:
 
 def read(result) -> dict:
     """The plateau-or-edge read of the default (see the module docstring)."""
-    from unwind.sweep import default_index
+    from unwind.grid import default_index
 
     config = result.config
     index = default_index(config)
@@ -162,7 +162,7 @@ def _heat_map(result, first, second) -> str:
 
 
 def _default(result) -> int:
-    from unwind.sweep import default_index
+    from unwind.grid import default_index
 
     return default_index(result.config)
 
@@ -215,8 +215,9 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def write(result, document: dict, path: Path) -> Path:
-    """Write sensitivity.html for a sweep and its sweep.json `document`."""
+def write(result, document: dict, path: Path, top_trials: list) -> Path:
+    """Write sensitivity.html for a sweep and its sweep.json `document`; `top_trials` are the
+    best trials, best first, shown in a table."""
     from unwind.pages import page
 
     config = result.config
@@ -270,12 +271,10 @@ def write(result, document: dict, path: Path) -> Path:
         parts.append(_table(read_.get("neighbours", []) + read_.get("other_choices", []),
                             ["parameter", "value", "trial", "total_return", "sharpe_ratio",
                              "trades", "within_band", "status"]))
-    from unwind.sweep import ranked
-
     top = [{"trial": t.index, **t.values, **{k: t.metrics.get(k) for k in
                                               ("sharpe_ratio", "total_return", "max_drawdown",
                                                "trades")}}
-           for t in ranked(result.trials)[:10]]
+           for t in top_trials]
     if top:
         parts.append("<h2>The ten best trials</h2>")
         parts.append(_table(top, ["trial", *[a.name for a in axes], "sharpe_ratio",

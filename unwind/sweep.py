@@ -35,7 +35,8 @@ import pandas as pd
 
 from feeds.errors import DataError, QualityError, nearest
 from unwind import cluster
-from unwind.grid import Axis, base_values, check_size, check_values, grid_points, parse_grid
+from unwind.grid import (Axis, base_values, check_size, check_values, default_index,
+                         grid_points, parse_grid)
 
 ENGINES = ("screen", "backtrader")
 RANK_BY = "sharpe_ratio"
@@ -411,14 +412,6 @@ def ranked(trials: list[Trial]) -> list[Trial]:
     return sorted(scored, key=lambda t: (-t.metrics[RANK_BY], t.index))
 
 
-def default_index(config: SweepConfig) -> int:
-    base = base_values(config.playbook, dict(config.fixed))
-    for index, values in enumerate(grid_points(config.axes)):
-        if all(base[name] == value for name, value in values.items()):
-            return index
-    raise AssertionError("the default point is always on the grid")
-
-
 def multiple_testing(result: SweepResult) -> tuple[dict, dict]:
     """(deflated Sharpe of the best trial, PBO) as sweep.json reports them."""
     from unwind import overfitting
@@ -522,7 +515,8 @@ def write(result: SweepResult, directory) -> dict:
     trials_frame(result).to_csv(directory / "trials.csv", index=False)
     document = summary(result)
     (directory / "sweep.json").write_text(json.dumps(document, indent=2, default=_json) + "\n")
-    sensitivity_page.write(result, document, directory / "sensitivity.html")
+    sensitivity_page.write(result, document, directory / "sensitivity.html",
+                           ranked(result.trials)[:10])
     return document
 
 

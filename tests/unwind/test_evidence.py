@@ -121,7 +121,7 @@ def test_run_full_history_covers_all_the_data_its_series_share(real_store, tmp_p
     start, end = evidence.full_history_window("spread_unwind_long_yen", str(real_store.root))
     assert (manifest["config"]["start"], manifest["config"]["end"]) == (start, end)
     infos = [real_store.info(series, bar) for series, bar in
-             scorecard.needed_series(("spread_unwind_long_yen",))]
+             strategies.series_read(("spread_unwind_long_yen",))]
     assert end == min(info.last[:10] for info in infos)
     assert start > max(info.first[:10] for info in infos)       # the warm-up comes first
     clash = run_cli("run", "spread_unwind_long_yen", "--full-history", "--start", "2020-01-01")
