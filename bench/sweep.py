@@ -7,8 +7,9 @@ history, about 59,000 bars; hsi_short_yen_vol over its daily history):
 
 1. trials per second on the same trial: the screen as a sweep runs it (kernel, the trade
    columns the metrics read, every metric; its market arrays built once) and backtrader
-   (engine.execute, its trade records and the same metrics), both on the same prepared lines; and with the decision lines recomputed per
-   trial (engine.with_parameters), as when a swept parameter changes them;
+   (engine.execute, its trade records and the same metrics), both on the same prepared
+   lines; and with the decision lines recomputed per trial (engine.with_parameters), as when a
+   swept parameter changes them;
 2. bars per second of the screen's kernel (numba) against a vectorbt-like numpy baseline of the
    gold hourly rule (entries from the same line where the risk budget buys a contract, the
    90-calendar-day exit, fills at the next open, one contract's marks; checked to give the same

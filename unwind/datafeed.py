@@ -104,7 +104,8 @@ def feed_class(extra: tuple[str, ...]) -> type:
 
     return type(f"ArrayFeed_{'_'.join(extra) or 'plain'}", (bt.feed.DataBase,), {
         "lines": extra, "params": (("frame", None),), "start": start, "preload": preload,
-        "advance": advance, "_load": _load, "_tick_nullify": _tick_nullify, "_tick_fill": _tick_fill})
+        "advance": advance, "_load": _load, "_tick_nullify": _tick_nullify,
+        "_tick_fill": _tick_fill})
 
 
 def make_feed(frame: pd.DataFrame, name: str) -> bt.feed.DataBase:

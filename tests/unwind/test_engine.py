@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import strategies
+from strategies.base import CommonParameters, Playbook, backtrader_params
 from unwind.config import RunConfig
 from unwind.engine import run
 
@@ -206,3 +207,41 @@ def test_the_regime_read_filters_entries(real_store, results):
     for entry in trading_days(filtered["entry_time"], "HSI"):
         decision_bar = regime.index.get_loc(pd.Timestamp(entry, tz="UTC")) - 1  # next open
         assert regime.iloc[decision_bar] == DELEVERAGING
+
+
+class NeverTrades(Playbook):
+    """A strategy that never trades: what a flat benchmark would run on backtrader."""
+
+    params = backtrader_params(CommonParameters)
+
+    def decide(self):
+        return
+
+
+@pytest.mark.parametrize("playbook", ["hsi_short_yen_vol", "spread_unwind_long_yen",
+                                      "gold_haven_turn", "bond_hedge"])
+def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
+        real_store, playbook):
+    """run_benchmark given the playbook's prepared run equals the benchmark simulated on its
+    own: flat (booked without a simulation) against backtrader running a strategy that never
+    trades; hold (on the frames without the decision lines) against the hold strategy on the
+    playbook's frames; a parameter dict (prepared alike) against a run prepared from the
+    store."""
+    import dataclasses
+
+    from unwind import engine
+
+    config = RunConfig(playbook=playbook, start=WINDOW[0], end=WINDOW[1],
+                       store=str(real_store.root))
+    ready = engine.prepare(config)
+    shared = engine.run_benchmark(config, ready)
+    kind = strategies.get(playbook).BENCHMARK_KIND
+    if isinstance(kind, dict):
+        alone = run(dataclasses.replace(config, parameters=tuple(kind.items())))
+    else:
+        strategy = NeverTrades if kind == "flat" else engine._HoldFirst
+        alone = engine._result(config, ready, engine.execute(ready, config, strategy))
+    pd.testing.assert_series_equal(shared.equity, alone.equity)
+    pd.testing.assert_frame_equal(shared.trades, alone.trades)
+    assert shared.metrics == {key: value for key, value in alone.metrics.items()
+                              if key != "days_to_first_entry"}
