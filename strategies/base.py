@@ -152,6 +152,10 @@ class Playbook(bt.Strategy):
         self._open: dict[str, list[_OpenPosition]] = {}   # lots per instrument, oldest first
         self._data = {d._name: d for d in self.datas}
         self._instrument = {d._name: instruments.get(d._name) for d in self.datas}
+        # the lines `next` reads for each open position, kept so a read is one index
+        self._marking = {d._name: tuple(getattr(d.lines, name) for name in (
+            "low", "high", "close", "usd_per_local", "roll_offset", "margin"))
+            for d in self.datas}
 
     # ----------------------------------------------------------------- helpers for decide()
     def trading_allowed(self) -> bool:
@@ -190,17 +194,17 @@ class Playbook(bt.Strategy):
         self.equity_values.append(equity)
         notional = margin = maintenance = 0.0
         for name, lots in self._open.items():
-            data, instrument = self._data[name], self._instrument[name]
-            rate = data.usd_per_local[0]
+            instrument = self._instrument[name]
+            low, high, close, rate, roll_offset, margin_per_contract = (
+                line[0] for line in self._marking[name])
             for position in lots:
                 usd_per_point = position.side * position.contracts * instrument.multiplier * rate
-                adverse, favourable = (data.low[0], data.high[0]) if position.side > 0 else \
-                    (data.high[0], data.low[0])
+                adverse, favourable = (low, high) if position.side > 0 else (high, low)
                 position.mark(adverse, usd_per_point)
                 position.mark(favourable, usd_per_point)
-                position.mark(data.close[0], usd_per_point)
-                notional += abs(usd_per_point) * (data.close[0] + data.roll_offset[0])
-                posted = position.contracts * data.margin[0] * rate
+                position.mark(close, usd_per_point)
+                notional += abs(usd_per_point) * (close + roll_offset)
+                posted = position.contracts * margin_per_contract * rate
                 margin += posted
                 maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)

@@ -45,26 +45,40 @@ class ContractCommission(bt.CommInfoBase):
         super().__init__()
         instrument: Instrument = self.p.instrument
         self.p.mult = instrument.multiplier
-        self.feed = None  # set by the engine: the data feed whose lines this reads
+        self._feed = None   # set by the engine (`feed`): the data feed whose lines this reads
         # carrying costs charged by the broker and not yet booked by the playbook (USD, local)
         self.pending = {"financing_usd": 0.0, "financing_local": 0.0, "roll_cost_usd": 0.0,
                         "roll_cost_local": 0.0, "rolls": 0}
 
+    @property
+    def feed(self):
+        return self._feed
+
+    @feed.setter
+    def feed(self, feed) -> None:
+        """The feed whose lines this reads; its line buffers are kept, so a read each bar is
+        one index, not backtrader's attribute lookup by name."""
+        self._feed = feed
+        lines = feed.lines
+        self._lines = {name: getattr(lines, name) for name in (
+            "usd_per_local", "fee_local", "slippage_ticks", "margin", "financing_long",
+            "financing_short", "roll_cost", "rolls")}
+
     def usd_per_local(self) -> float:
-        return self.feed.usd_per_local[0]
+        return self._lines["usd_per_local"][0]
 
     def fee_local(self) -> float:
-        return self.feed.fee_local[0]
+        return self._lines["fee_local"][0]
 
     def slippage_ticks(self) -> float:
-        return self.feed.slippage_ticks[0]
+        return self._lines["slippage_ticks"][0]
 
     def slippage_local(self) -> float:
         return self.slippage_ticks() * self.p.instrument.tick_value
 
     def margin_usd(self) -> float:
         """Initial margin per contract in USD at this bar."""
-        return self.feed.margin[0] * self.usd_per_local()
+        return self._lines["margin"][0] * self.usd_per_local()
 
     def get_margin(self, price: float) -> float:
         return 0.0
@@ -86,16 +100,17 @@ class ContractCommission(bt.CommInfoBase):
         financing and roll costs, in USD, charged as backtrader's credit interest."""
         contracts = abs(pos.size)
         rate = self.usd_per_local()
-        financed = contracts * (data.financing_long[0] if pos.size > 0 else
-                                data.financing_short[0])
-        roll_local = contracts * data.roll_cost[0]
+        lines = self._lines   # the lines of `data`, this instrument's feed
+        financed = contracts * (lines["financing_long"][0] if pos.size > 0 else
+                                lines["financing_short"][0])
+        roll_local = contracts * lines["roll_cost"][0]
         if financed:
             self.pending["financing_usd"] += financed
             self.pending["financing_local"] += financed / rate
         if roll_local:
             self.pending["roll_cost_usd"] += roll_local * rate
             self.pending["roll_cost_local"] += roll_local
-            self.pending["rolls"] += int(data.rolls[0])
+            self.pending["rolls"] += int(lines["rolls"][0])
         return roll_local * rate - financed
 
     def take_pending(self) -> dict:
