@@ -45,7 +45,9 @@ class RunData:
 
     @cached_property
     def flat(self) -> bool:
-        return bool(self.equity.nunique() <= 1)
+        """One value all along (nunique() <= 1, in numpy: equity is never missing)."""
+        values = self.equity.to_numpy()
+        return bool(len(values) == 0 or (values == values[0]).all())
 
 
 @dataclass(frozen=True)

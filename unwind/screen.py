@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -351,6 +351,30 @@ class Market:
     day_ends: np.ndarray
     day_last: np.ndarray
     days: pd.DatetimeIndex
+    # fill prices by (bar, signed contracts) and fill instants by bar, as trades.csv writes
+    # them, made as trials ask for them (a sweep's trials fill on the same bars again and again)
+    fills: dict = field(default_factory=dict, repr=False)
+    fill_times: dict = field(default_factory=dict, repr=False)
+
+    def fill(self, bar: int, size: int) -> tuple[float, float]:
+        """(adjusted, printed) prices of an order of `size` contracts filled at `bar`'s open."""
+        key = (int(bar), int(size))
+        prices = self.fills.get(key)
+        if prices is None:
+            columns = self.columns
+            prices = self.fills[key] = _fill(columns["open"][bar], size,
+                                             columns["slippage_ticks"][bar], self.tick_size,
+                                             columns["roll_offset"][bar])
+        return prices
+
+    def fill_time(self, bar: int) -> str:
+        """The open instant of `bar` as Playbook._record_fill writes it (from_number)."""
+        text = self.fill_times.get(bar)
+        if text is None:
+            from strategies.base import from_number
+
+            text = self.fill_times[bar] = from_number(self.columns["open_time"][bar])
+        return text
 
     @classmethod
     def of(cls, ready) -> "Market":
@@ -465,7 +489,11 @@ class _OnceDaily(metrics.RunData):
 
     @functools.cached_property
     def daily_returns(self) -> pd.Series:
-        return self.daily_equity.pct_change().dropna()
+        """pct_change().dropna() in numpy: the same division and subtraction, element by
+        element (equity is never zero or missing)."""
+        values = self.daily_equity.to_numpy()
+        return pd.Series(values[1:] / values[:-1] - 1, index=self.daily_equity.index[1:],
+                         name=self.daily_equity.name)
 
 
 def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
@@ -475,7 +503,8 @@ def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
     the full one is returned), at a fraction of the cost of grouping every hourly bar."""
     values = window.to_numpy()
     cut = window.iloc[day_ends]
-    if cut.nunique() <= 1 and not (values == values[0]).all():
+    kept = values[day_ends]
+    if (kept == kept[0]).all() and not (values == values[0]).all():
         return window
     return cut
 
@@ -510,11 +539,8 @@ def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = 
     ends = path[:, _EXIT_FILL].astype(np.int64)
     closed = ends >= 0
     contracts = path[:, _CONTRACTS].astype(np.int64)
-    entry_fills = [_fill(columns["open"][e], side * c, columns["slippage_ticks"][e],
-                         market.tick_size, columns["roll_offset"][e])
-                   for e, c in zip(entries, contracts)]
-    exit_fills = [_fill(columns["open"][x], -side * c, columns["slippage_ticks"][x],
-                        market.tick_size, columns["roll_offset"][x]) if x >= 0 else (0.0, 0.0)
+    entry_fills = [market.fill(e, side * c) for e, c in zip(entries, contracts)]
+    exit_fills = [market.fill(x, -side * c) if x >= 0 else (0.0, 0.0)
                   for x, c in zip(ends, contracts)]
     entry_adjusted = np.asarray([f[0] for f in entry_fills])
     entry_price = np.asarray([f[1] for f in entry_fills])
@@ -524,7 +550,7 @@ def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = 
     gross_usd, worst, best, mark = marks.T
     fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
     pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
-    entry_time = [from_number(columns["open_time"][e]) for e in entries]
+    entry_time = [market.fill_time(e) for e in entries]
     if not records:
         return pd.DataFrame({"entry_time": entry_time, "pnl_usd": pnl_usd,
                              "fees_usd": fees_usd})
@@ -542,7 +568,7 @@ def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = 
     gap = (price - entry_price) - (adjusted - entry_adjusted)
     return pd.DataFrame({
         "entry_time": entry_time,
-        "exit_time": [from_number(columns["open_time"][x]) if x >= 0 else
+        "exit_time": [market.fill_time(x) if x >= 0 else
                       from_number(columns["close_time"][last]) for x in ends],
         "symbol": market.symbol, "side": "long" if side > 0 else "short",
         "contracts": contracts, "entry_price": entry_price, "exit_price": price,
