@@ -6,7 +6,8 @@ Measured side by side in one run, on the store's real data (gold_asia_dip over i
 history, about 59,000 bars; hsi_short_yen_vol over its daily history):
 
 1. trials per second on the same trial: the screen as a sweep runs it (kernel, the trade
-   columns the metrics read, every metric; its market arrays built once) and backtrader
+   columns the metrics read, every metric; its market arrays built once; its memo of fills
+   emptied before each timed trial, so repeating the trial finds nothing) and backtrader
    (engine.execute, its trade records and the same metrics), both on the same prepared
    lines; and with the decision lines recomputed per trial (engine.with_parameters), as when a
    swept parameter changes them;
@@ -84,14 +85,21 @@ def per_trial(label: str, ready, config, repeat: int) -> None:
     from unwind import engine, screen
 
     market, exits = screen.Market.of(ready), screen.exits_of(ready.playbook)  # once a sweep
-    screened = best_of(repeat, lambda: screen.run(ready, config, market, exits, records=False))
+
+    def cold(ready):
+        """A screened trial that shares no fill with an earlier one: the Market's memo of fill
+        prices and instants is emptied first (repeating one trial would find them all)."""
+        market.fills.clear()
+        market.fill_times.clear()
+        return screen.run(ready, config, market, exits, records=False)
+
+    screened = best_of(repeat, lambda: cold(ready))
     traded = best_of(max(1, repeat - 1),
                      lambda: engine._result(config, ready, engine.execute(ready, config)))
     changed = dataclasses.replace(ready.parameters, dip=0.006) \
         if hasattr(ready.parameters, "dip") else \
         dataclasses.replace(ready.parameters, flat_slope=0.005)
-    screened_lines = best_of(repeat, lambda: screen.run(engine.with_parameters(ready, changed),
-                                                        config, market, exits, records=False))
+    screened_lines = best_of(repeat, lambda: cold(engine.with_parameters(ready, changed)))
     traded_lines = best_of(1, lambda: engine._result(
         config, engine.with_parameters(ready, changed),
         engine.execute(engine.with_parameters(ready, changed), config)))
