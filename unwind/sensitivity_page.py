@@ -95,10 +95,14 @@ def read(result) -> dict:
     where = ", ".join(_label(a.name, values[a.name]) for a in config.axes)
     trades = default.metrics.get("trades") or 0
     own = f"{_percent(base)} ({_trades(trades)})"
+    # a neighbour that could not be scored (its values break a bound of the playbook together,
+    # or its data is missing) is no evidence either way: listed, not judged
+    unscored = [n for n in neighbours if n["status"] != "ok"]
+    neighbours = [n for n in neighbours if n["status"] == "ok"]
     if not neighbours:
         verdict = "no neighbours"
-        sentence = (f"The default ({where}) makes {own}; no numeric axis has a value beside "
-                    "the default, so there is no neighbourhood to read.")
+        sentence = (f"The default ({where}) makes {own}; no numeric axis has a scored value "
+                    "beside the default, so there is no neighbourhood to read.")
     else:
         outside = [n for n in neighbours if not n["within_band"]]
         verdict = "edge" if outside else "plateau"
@@ -117,12 +121,15 @@ def read(result) -> dict:
             sentence = (f"The default ({where}) sits on a plateau: it makes {own}, and all "
                         f"{len(neighbours)} of its neighbours are within ±{band * 100:.2f} "
                         "percentage points of it.")
+    if unscored:
+        sentence += " Not scored: " + "; ".join(
+            f"{_label(n['parameter'], n['value'])} ({n['status']})" for n in unscored) + "."
     if others:
         sentence += " Other choices of " + ", ".join(sorted({o["parameter"] for o in others})) \
             + ": " + "; ".join(f"{_label(o['parameter'], o['value'])} makes "
                                f"{_percent(o[METRIC])}" for o in others) + "."
     return {"verdict": verdict, "metric": METRIC, "band": band, "default_value": base,
-            "neighbours": neighbours, "other_choices": others, "sentence": sentence}
+            "neighbours": neighbours + unscored, "other_choices": others, "sentence": sentence}
 
 
 # ------------------------------------------------------------------------------------ charts

@@ -151,6 +151,14 @@ def test_plateau_and_edge_by_hand():
     # a large result widens the band to a quarter of itself: 40% +- 10 pp
     large = {key: 0.4 if key == (0.0075, 90.0) else 0.31 for key in flat}
     assert sensitivity_page.read(_result(large, axes, None))["verdict"] == "plateau"
+    # a neighbour whose values break a bound together is listed, not judged an edge
+    invalid = _result(edge, axes, None)
+    invalid.trials[5].status = "invalid: need dip < 0.01"   # dip=0.01, hold_days=90
+    invalid.trials[5].metrics = {}
+    read = sensitivity_page.read(invalid)
+    assert read["verdict"] == "plateau"
+    assert "Not scored: dip=0.01 (invalid: need dip < 0.01)." in read["sentence"]
+    assert len(read["neighbours"]) == 3
 
 
 def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(real_store,
