@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from unwind import bootstrap, null_model
+from unwind import bootstrap, metrics, null_model
 
 RANDOM_BOOKS = 1000
 SEED = 20240805
@@ -35,12 +35,6 @@ def sample(calibrated_on: tuple[str, str] | None, start: str, end: str) -> str:
         return "holdout"
     first, last = calibrated_on
     return "in-sample" if start <= last and first <= end else "holdout"
-
-
-def daily_returns(equity: pd.Series) -> pd.Series:
-    """Returns of the last equity of each UTC day (as the metric registry computes them)."""
-    daily = equity.groupby(equity.index.normalize()).last()
-    return daily.pct_change().dropna()
 
 
 def random_entry_p_value(result, frames: dict[str, pd.DataFrame], books: int = RANDOM_BOOKS,
@@ -83,7 +77,7 @@ def cell_evidence(result, frames: dict[str, pd.DataFrame], calibrated_on) -> dic
         intervals = {key: None for key in EVIDENCE_COLUMNS[2:6]}
         notes.append("intervals: no trades in the window")
     else:
-        found = bootstrap.intervals(daily_returns(result.equity).to_numpy())
+        found = bootstrap.intervals(metrics.daily_returns(result.equity).to_numpy())
         intervals = found.columns()
         notes += [f"{metric}: {text}" for metric, text in found.reasons.items()]
     row.update(intervals)

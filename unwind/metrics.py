@@ -28,6 +28,12 @@ ANNUALISATION = 252
 TRADE_COLUMNS_READ = ("entry_time", "pnl_usd", "fees_usd")
 
 
+def daily_returns(equity: pd.Series) -> pd.Series:
+    """Returns of the last equity of each UTC day: what every ratio is computed from."""
+    daily = equity.groupby(equity.index.normalize()).last()
+    return daily.pct_change().dropna()
+
+
 @dataclass(frozen=True)
 class RunData:
     """What metrics are computed from."""
@@ -40,8 +46,7 @@ class RunData:
     @cached_property
     def daily_returns(self) -> pd.Series:
         """Computed once per RunData (every ratio reads it)."""
-        daily = self.equity.groupby(self.equity.index.normalize()).last()
-        return daily.pct_change().dropna()
+        return daily_returns(self.equity)
 
     @cached_property
     def flat(self) -> bool:
