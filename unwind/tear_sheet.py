@@ -283,8 +283,14 @@ def _signal_panel(axis, run: Run, panel: dict) -> None:
             axis.step(x, values.to_numpy(dtype=float), where="post", color="#6a4c93",
                       linewidth=0.9, label=column)
         else:
-            axis.plot(x, values.to_numpy(dtype=float), linewidth=0.9, label=column,
-                      color=("#6a4c93", "#2a9d8f", "#c05621")[number % 3])
+            y = values.to_numpy(dtype=float)
+            known = np.isfinite(y)
+            inside = known[np.argmax(known):len(known) - np.argmax(known[::-1])]
+            style = {}
+            if not inside.all():   # a value only at some bars (each session's end): the dots
+                x, y, style = x[known], y[known], {"marker": "o", "markersize": 2.5}
+            axis.plot(x, y, linewidth=0.9, label=column,
+                      color=("#6a4c93", "#2a9d8f", "#c05621")[number % 3], **style)
     ordered = sorted(panel.get("thresholds", []), key=lambda t: -t["value"])
     for number, threshold in enumerate(ordered):
         above = number % 2 == 0  # alternate sides so neighbouring labels do not overlap

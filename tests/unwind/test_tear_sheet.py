@@ -206,3 +206,20 @@ def test_usd_ticks_are_told_apart_and_never_use_an_offset():
     plt.close(figure)
     assert len(set(labels)) == len(labels) and all(label.endswith("M") for label in labels)
     assert axis.yaxis.get_offset_text().get_text() == ""
+
+
+def test_a_line_known_only_at_some_bars_is_drawn_as_dots():
+    """gold_asia_dip's session moves have a value at each session's end and none between:
+    plotted as a line they would draw nothing at all."""
+    plt = pages.pyplot()
+    figure, axis = plt.subplots()
+    index = pd.date_range("2024-08-01", periods=12, freq="h", tz="UTC")
+    sparse = pd.Series([np.nan, 0.01, np.nan, np.nan, -0.02, np.nan, np.nan, 0.005, np.nan,
+                        np.nan, np.nan, np.nan], index=index)
+    run = type("Run", (), {"signals": pd.DataFrame({"symbol": "XAUUSD", "move": sparse}),
+                           "position": lambda self, times: np.arange(len(times), dtype=float)})()
+    tear_sheet._signal_panel(axis, run, {"title": "t", "unit": "fraction", "lines": ["move"]})
+    [line] = axis.get_lines()[:1]
+    assert list(line.get_xdata()) == [1.0, 4.0, 7.0]
+    assert list(line.get_ydata()) == [0.01, -0.02, 0.005] and line.get_marker() == "o"
+    plt.close(figure)

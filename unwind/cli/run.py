@@ -127,7 +127,9 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     if result.synthetic:
         click.echo("SYNTHETIC demo data in this run: not market history.")
     window = f"{config.start}..{config.end}" + (f" ({chosen})" if chosen else "")
-    click.echo(f"{playbook} over {window}: {len(result.trades)} trades -> {directory}")
+    count = len(result.trades)
+    click.echo(f"{playbook} over {window}: {count} trade{'' if count == 1 else 's'} -> "
+               f"{directory}")
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:
