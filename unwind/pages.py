@@ -54,20 +54,20 @@ def png(figure, tight: bool = True, alt: str = "chart") -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight" if tight else None,
                    metadata={"Software": None})
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img class="chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def pyplot():
-    import matplotlib
+def figure(**keywords):
+    """A matplotlib Figure drawn by Agg, outside pyplot: pages are written, never shown, and
+    pyplot's figure manager checks `interactive` each time an artist changes (a quarter of a
+    tear sheet's drawing time), and must be told to forget each figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+    made = Figure(**keywords)
+    FigureCanvasAgg(made)
+    return made
 
 
 def page(title: str, synthetic: bool, body: str) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from unwind import metrics
-from unwind.pages import page, png, pyplot, read_series
+from unwind import pages
+from unwind.pages import page, png, read_series
 
 _CELL_STYLE = """
 .grid td.cell{min-width:92px;text-align:right;vertical-align:top;padding:4px 6px}
@@ -180,13 +181,14 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
              if any(r["episode"] == e.id and r["status"] == "ok" for r in rows)]
     if not shown:
         return ""
-    plt = pyplot()
+    import matplotlib
+
     playbooks = list(dict.fromkeys(r["playbook"] for r in rows))
     columns = min(4, len(shown))
     lines = (len(shown) + columns - 1) // columns
-    figure, axes = plt.subplots(lines, columns, figsize=(3 * columns, 2.3 * lines + 0.5),
-                                squeeze=False)
-    colours = plt.get_cmap("tab10")
+    figure = pages.figure(figsize=(3 * columns, 2.3 * lines + 0.5))
+    axes = figure.subplots(lines, columns, squeeze=False)
+    colours = matplotlib.colormaps["tab10"]
     for number, episode in enumerate(shown):
         axis = axes[number // columns][number % columns]
         for index, playbook in enumerate(playbooks):

@@ -134,7 +134,10 @@ def read(result) -> dict:
 
 # ------------------------------------------------------------------------------------ charts
 def _heat_map(result, first, second) -> str:
-    from unwind.pages import png, pyplot
+    from matplotlib.patches import Rectangle
+
+    from unwind import pages
+    from unwind.pages import png
 
     chosen = _slice(result, {first.name: None, second.name: None})
     grid = np.full((len(second.values), len(first.values)), np.nan)
@@ -142,9 +145,9 @@ def _heat_map(result, first, second) -> str:
         value = _value(trial)
         if value is not None:
             grid[second.values.index(y), first.values.index(x)] = value
-    plt = pyplot()
     width = min(12.0, 2.0 + 0.55 * len(first.values))
-    figure, axis = plt.subplots(figsize=(width, min(9.0, 1.6 + 0.4 * len(second.values))))
+    figure = pages.figure(figsize=(width, min(9.0, 1.6 + 0.4 * len(second.values))))
+    axis = figure.subplots()
     scale = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
     image = axis.imshow(grid * 100, cmap="RdYlGn", vmin=-scale * 100 or -1, vmax=scale * 100 or 1,
                         origin="lower", aspect="auto")
@@ -160,7 +163,7 @@ def _heat_map(result, first, second) -> str:
             if np.isfinite(value):
                 axis.text(column, row, f"{value:+.1%}", ha="center", va="center", fontsize=7)
     default = result.trials[_default(result)].values
-    axis.add_patch(plt.Rectangle((first.values.index(default[first.name]) - 0.5,
+    axis.add_patch(Rectangle((first.values.index(default[first.name]) - 0.5,
                                   second.values.index(default[second.name]) - 0.5), 1, 1,
                                  fill=False, edgecolor="black", linewidth=2.5))
     axis.set_title(f"Total return by {first.name} and {second.name} (others at default; "
@@ -175,13 +178,14 @@ def _default(result) -> int:
 
 
 def _line(result, axis_, read_: dict) -> str:
-    from unwind.pages import percent_axis, png, pyplot
+    from unwind import pages
+    from unwind.pages import percent_axis, png
 
     chosen = _slice(result, {axis_.name: None})
     xs = list(range(len(axis_.values)))
     ys = [(_value(chosen[(v,)]) if (v,) in chosen else None) for v in axis_.values]
-    plt = pyplot()
-    figure, axis = plt.subplots(figsize=(7.5, 2.8))
+    figure = pages.figure(figsize=(7.5, 2.8))
+    axis = figure.subplots()
     numbers = [np.nan if y is None else y for y in ys]
     axis.plot(xs, numbers, marker="o", color="#1f5fa8", linewidth=1.4)
     default_value = result.trials[_default(result)].values[axis_.name]

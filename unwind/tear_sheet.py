@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from unwind import metrics as metric_registry
-from unwind.pages import (colour, page, percent_axis, png, pyplot, trading_time_ticks,
+from unwind import pages
+from unwind.pages import (colour, page, percent_axis, png, trading_time_ticks,
                           usd_axis)
 
 WIN, LOSS, PLAYBOOK, BENCHMARK, TRIGGER = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c", "#b3261e"
@@ -354,7 +355,7 @@ def _rolling_panel(axis, run: Run) -> None:
              f"(x{ANNUALISATION})")
 
 
-def _timeline(plt, run: Run, numbers: dict) -> str:
+def _timeline(run: Run, numbers: dict) -> str:
     symbols = list(dict.fromkeys(run.prices["symbol"]))
     panels = run.manifest.get("signal_panels") or []
     rows = ([("equity", 2.3), ("underwater", 1.2)] + [(("price", s), 2.4) for s in symbols]
@@ -363,7 +364,7 @@ def _timeline(plt, run: Run, numbers: dict) -> str:
     heights = [height for _, height in rows]
     gap, top, bottom = 0.34, 0.3, 0.45
     total = sum(heights) + gap * (len(rows) - 1) + top + bottom
-    figure = plt.figure(figsize=(11.5, total))
+    figure = pages.figure(figsize=(11.5, total))
     grid = figure.add_gridspec(len(rows), 1, height_ratios=heights, left=0.075, right=0.985,
                                top=1 - top / total, bottom=bottom / total,
                                hspace=gap / np.mean(heights))
@@ -404,11 +405,12 @@ def _timeline(plt, run: Run, numbers: dict) -> str:
     return png(figure, tight=False, alt="equity, underwater, prices, signals, regime, leverage")
 
 
-def _distribution(plt, run: Run) -> str:
+def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    figure, axes = plt.subplots(1, 2 if len(trades) else 1, figsize=(11.5, 2.7), squeeze=False)
+    figure = pages.figure(figsize=(11.5, 2.7))
+    axes = figure.subplots(1, 2 if len(trades) else 1, squeeze=False)
     axis = axes[0][0]
     series = [("playbook", run.daily_closes, PLAYBOOK)]
     if run.benchmark is not None:
@@ -691,18 +693,17 @@ def _title(run: Run) -> str:
 def write(directory: Path) -> Path:
     """Write `tear_sheet.html` for the run in `directory` from its files; returns its path."""
     run = read(directory)
-    plt = pyplot()
     numbers = {row: n for n, row in enumerate(run.trades.index, start=1)}
     triggers = "".join(f"<li><b>{n}</b>. {escape(t.date)}: {escape(t.label)}</li>"
                        for n, t in enumerate(run.triggers, start=1))
-    body = (_title(run) + _headline(run) + _proxies(run) + _timeline(plt, run, numbers)
+    body = (_title(run) + _headline(run) + _proxies(run) + _timeline(run, numbers)
             + (f"<p class=caption>Dashed red lines: the episode's triggers (00:00 UTC of the "
                f"day).</p><ol class=caption style='list-style:none;padding:0;margin:0'>"
                f"{triggers}</ol>" if triggers else "")
             + f"<h2>Metrics</h2>{_metrics_table(run)}"
             + f"<h2>Trades</h2>{_blotter(run)}"
             + (_returns_by_day(run) if run.short else _returns_by_month(run))
-            + "<h2>Daily returns and trade outcomes</h2>" + _distribution(plt, run)
+            + "<h2>Daily returns and trade outcomes</h2>" + _distribution(run)
             + _drawdown_table(run) + _parameters_table(run) + _configuration(run))
     path = run.directory / "tear_sheet.html"
     staged = path.with_name(f".{path.name}.partial")  # a rewrite never leaves half a page

@@ -197,13 +197,11 @@ def test_trading_time_ticks_label_the_first_bar_of_each_period():
 
 
 def test_usd_ticks_are_told_apart_and_never_use_an_offset():
-    plt = pages.pyplot()
-    figure, axis = plt.subplots()
+    axis = pages.figure().subplots()
     axis.plot([0, 1], [1_000_000, 1_012_000])
     pages.usd_axis(axis)
-    figure.canvas.draw()
+    axis.figure.canvas.draw()
     labels = [label.get_text() for label in axis.get_yticklabels()]
-    plt.close(figure)
     assert len(set(labels)) == len(labels) and all(label.endswith("M") for label in labels)
     assert axis.yaxis.get_offset_text().get_text() == ""
 
@@ -211,8 +209,7 @@ def test_usd_ticks_are_told_apart_and_never_use_an_offset():
 def test_a_line_known_only_at_some_bars_is_drawn_as_dots():
     """gold_asia_dip's session moves have a value at each session's end and none between:
     plotted as a line they would draw nothing at all."""
-    plt = pages.pyplot()
-    figure, axis = plt.subplots()
+    axis = pages.figure().subplots()
     index = pd.date_range("2024-08-01", periods=12, freq="h", tz="UTC")
     sparse = pd.Series([np.nan, 0.01, np.nan, np.nan, -0.02, np.nan, np.nan, 0.005, np.nan,
                         np.nan, np.nan, np.nan], index=index)
@@ -222,4 +219,3 @@ def test_a_line_known_only_at_some_bars_is_drawn_as_dots():
     [line] = axis.get_lines()[:1]
     assert list(line.get_xdata()) == [1.0, 4.0, 7.0]
     assert list(line.get_ydata()) == [0.01, -0.02, 0.005] and line.get_marker() == "o"
-    plt.close(figure)
