@@ -10,6 +10,7 @@ carries a `fresh` line the playbook checks (1 on the feed's own bars).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from feeds.errors import DataError
 from feeds.store import Store
 from strategies import regime as regimes
 from strategies import signals
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, LineRule, backtrader_params
 from strategies.inputs import Inputs, availability
 from unwind import compat, costs, execution, financing, metrics
 from unwind import margin as margins
@@ -312,11 +313,21 @@ def run(config: RunConfig, ready: Prepared | None = None) -> RunResult:
     return _result(config, ready, execute(ready, config))
 
 
-def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> RunResult:
+@dataclass
+class BenchmarkResult:
+    """What a run reports of its benchmark: equity over the window, trades and metrics (the
+    playbook-only ones left out)."""
+
+    equity: pd.Series
+    trades: pd.DataFrame
+    metrics: dict[str, float]
+
+
+def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> BenchmarkResult:
     """The playbook's named benchmark over the same window and data (see strategies/__init__),
-    from the playbook's prepared run `ready` when given; its metrics leave out the
-    playbook-only ones (days_to_first_entry). A flat benchmark is cash at every bar, booked
-    without a simulation."""
+    from the playbook's prepared run `ready` when given. A flat benchmark is cash at every bar,
+    booked without a simulation; the hold of one instrument runs on the screen (the same
+    LineRule, held to backtrader by tests/unwind/test_engine.py), several on backtrader."""
     import dataclasses
 
     import strategies
@@ -327,14 +338,20 @@ def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> RunResult
         merged = dataclasses.replace(config, parameters=tuple(
             (dict(config.parameters) | kind).items()))
         result = run(merged, prepare_like(ready, merged))
+    elif kind == "hold" and len(ready.engine_frames) == 1:
+        from unwind import screen
+
+        result = screen.run(hold_prepared(ready), config)
+    elif kind == "hold":
+        held = hold_prepared(ready)
+        result = _result(config, held, execute(held, config))
     else:
         plain = dataclasses.replace(ready, frames=_with_signals(ready.engine_frames, {},
                                                                 ready.union))
-        book = execute(plain, config, _HoldFirst) if kind == "hold" else _FlatBook(plain, config)
-        result = _result(config, plain, book)
-    result.metrics = {key: value for key, value in result.metrics.items()
-                      if not metrics.BY_KEY[key].playbook_only}
-    return result
+        result = _result(config, plain, _FlatBook(plain, config))
+    return BenchmarkResult(result.equity, result.trades, {
+        key: value for key, value in result.metrics.items()
+        if not metrics.BY_KEY[key].playbook_only})
 
 
 def execute(ready: Prepared, config: RunConfig, strategy_class=None):
@@ -414,15 +431,31 @@ def _exposure(strategy, inside: np.ndarray) -> float:
     return float(held[inside].mean()) if inside.any() else 0.0
 
 
-class _HoldFirst(Playbook):
+class HoldFirst(LineRule):
     """Benchmark: long the first traded instrument from the window's start, sized by the same
-    risk budget, held to the end."""
+    risk budget, held to the end. A LineRule whose entry line is 1 at every bar and that has no
+    exit (no target, stop, exit line or holding limit, no regime filter), so the screen and
+    backtrader run one definition."""
 
+    SIDE = +1
     params = backtrader_params(CommonParameters)
 
-    def decide(self):
-        if not self.position and self.trading_allowed():
-            target_size(self, self.data, +1)
+
+# What the screen reads of a playbook module (screen.exits_of), for the hold benchmark.
+HOLD = SimpleNamespace(ID="hold", Strategy=HoldFirst, SCREEN_EXITS=())
+
+
+def hold_prepared(ready: Prepared) -> Prepared:
+    """`ready` for the hold benchmark: the playbook's prices and execution lines with the
+    hold's entry line (1) and exit line (0), at the playbook's risk budget."""
+    import dataclasses
+
+    lines = {symbol: pd.DataFrame({"entry": 1.0, "exit": 0.0}, index=frame.index)
+             for symbol, frame in ready.engine_frames.items()}
+    return dataclasses.replace(
+        ready, playbook=HOLD,
+        parameters=CommonParameters(risk_budget_usd=ready.parameters.risk_budget_usd),
+        frames=_with_signals(ready.engine_frames, lines, ready.union))
 
 
 class _FlatBook:

@@ -393,7 +393,7 @@ class Market:
                  "roll_cost", "rolls", "open_time", "close_time")
         columns = {name: _array(frame[name]) for name in names}
         trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
-        index = frame.index
+        index = frame.index.rename(None)   # as the engine's equity (unnamed)
         inside = np.asarray((index >= ready.window_start) & (index < ready.window_end))
         normalized = index[inside].normalize()
         days = normalized.asi8

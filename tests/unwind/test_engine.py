@@ -219,14 +219,15 @@ class NeverTrades(Playbook):
 
 
 @pytest.mark.parametrize("playbook", ["hsi_short_yen_vol", "spread_unwind_long_yen",
-                                      "gold_haven_turn", "bond_hedge"])
+                                      "gold_haven_turn", "gold_asia_dip", "hsi_bottom_long",
+                                      "ust_selloff_long_gold", "bond_hedge"])
 def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
         real_store, playbook):
-    """run_benchmark given the playbook's prepared run equals the benchmark simulated on its
-    own: flat (booked without a simulation) against backtrader running a strategy that never
-    trades; hold (on the frames without the decision lines) against the hold strategy on the
-    playbook's frames; a parameter dict (prepared alike) against a run prepared from the
-    store."""
+    """run_benchmark given the playbook's prepared run equals the benchmark simulated on
+    backtrader: flat (booked without a simulation) against a strategy that never trades; hold
+    (on the screen) against the hold strategy on backtrader, trade for trade (hourly gold with
+    its financing, GC across a roll, HSI in HKD, daily spot gold); a parameter dict (prepared
+    alike) against a run prepared from the store."""
     import dataclasses
 
     from unwind import engine
@@ -238,9 +239,12 @@ def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
     kind = strategies.get(playbook).BENCHMARK_KIND
     if isinstance(kind, dict):
         alone = run(dataclasses.replace(config, parameters=tuple(kind.items())))
+    elif kind == "flat":
+        alone = engine._result(config, ready, engine.execute(ready, config, NeverTrades))
     else:
-        strategy = NeverTrades if kind == "flat" else engine._HoldFirst
-        alone = engine._result(config, ready, engine.execute(ready, config, strategy))
+        held = engine.hold_prepared(ready)
+        alone = engine._result(config, held, engine.execute(held, config))
+        assert len(alone.trades) == 1 and alone.trades["status"].iloc[0] == "open at end"
     pd.testing.assert_series_equal(shared.equity, alone.equity)
     pd.testing.assert_frame_equal(shared.trades, alone.trades)
     assert shared.metrics == {key: value for key, value in alone.metrics.items()
