@@ -43,6 +43,7 @@ RUN_TARGET, SCORE_TARGET = 1.2, 5.0
 PHASES = [
     ("unwind.engine", "prepare", "prepare: store reads, quality gate, lines"),
     ("unwind.engine", "execute", "backtrader simulations"),
+    ("unwind.screen", "run", "screen simulations (hold benchmarks)"),
     ("unwind.engine", "_result", "metrics and result frames"),
     ("unwind.evidence", "cell_evidence", "evidence: null model, bootstrap"),
     ("unwind.evidence", "false_alarm_columns", "evidence: false alarms"),

@@ -4,9 +4,10 @@
    from `collections` in Python 3.10, so any indicator that binds lines raises AttributeError.
    `install()` restores the alias to `collections.abc.Iterable` (the same class it always was).
 2. Importing `backtrader.plot` calls `matplotlib.use("TkAgg")`, which a headless machine cannot
-   honour. We never plot through backtrader (our charts are drawn with matplotlib's Agg backend);
-   `install()` selects Agg first so that an accidental import of `backtrader.plot` cannot switch
-   the process to Tk.
+   honour. We never plot through backtrader, and our pages never go through pyplot or the
+   backend setting: `unwind.pages.figure` draws each figure on its own Agg canvas, so that call
+   cannot reach them (tests/unwind/test_compat.py draws a page after importing backtrader.plot
+   on a machine without a display). Nothing to install for it.
 Call `install()` before building a Cerebro; it is idempotent.
 """
 
@@ -19,7 +20,3 @@ import collections.abc
 def install() -> None:
     if not hasattr(collections, "Iterable"):
         collections.Iterable = collections.abc.Iterable  # type: ignore[attr-defined]
-    import matplotlib
-
-    if matplotlib.get_backend().lower() != "agg":
-        matplotlib.use("Agg", force=True)

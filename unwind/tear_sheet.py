@@ -356,7 +356,9 @@ def _rolling_panel(axis, run: Run) -> None:
 
 
 def _timeline(run: Run, numbers: dict) -> str:
-    symbols = list(dict.fromkeys(run.prices["symbol"]))
+    import matplotlib
+
+    symbols = list(run.prices["symbol"].unique())   # in order of appearance
     panels = run.manifest.get("signal_panels") or []
     rows = ([("equity", 2.3), ("underwater", 1.2)] + [(("price", s), 2.4) for s in symbols]
             + [(("signal", i), 1.1) for i in range(len(panels))]
@@ -368,8 +370,9 @@ def _timeline(run: Run, numbers: dict) -> str:
     grid = figure.add_gridspec(len(rows), 1, height_ratios=heights, left=0.075, right=0.985,
                                top=1 - top / total, bottom=bottom / total,
                                hspace=gap / np.mean(heights))
-    axes = [figure.add_subplot(grid[0])]
-    axes += [figure.add_subplot(grid[i], sharex=axes[0]) for i in range(1, len(rows))]
+    # not sharex: each shared axis would make its own tick objects for the same positions;
+    # panels above the last draw their vertical grid as one collection
+    axes = [figure.add_subplot(grid[i]) for i in range(len(rows))]
     x = np.arange(len(run.equity), dtype=float)
     for axis, (kind, _height) in zip(axes, rows):
         if kind == "equity":
@@ -390,18 +393,25 @@ def _timeline(run: Run, numbers: dict) -> str:
     triggers = run.position([f"{t.date}T00:00:00+00:00" for t in run.triggers]) \
         if run.triggers else []
     for axis, (kind, _height) in zip(axes, rows):
-        axis.tick_params(labelsize=7, labelbottom=axis is axes[-1])
+        axis.set_xlim(-0.5, len(x) - 0.5)
+        axis.tick_params(labelsize=7)
+        if axis is axes[-1]:
+            axis.set_xticks(ticks, labels)
+        else:
+            axis.set_xticks([])
         if kind != "regime":
             axis.grid(alpha=0.3, linewidth=0.6)
-        for where in triggers:
-            axis.axvline(where, color=TRIGGER, linewidth=0.8, linestyle="--", zorder=5)
+            if axis is not axes[-1]:
+                axis.vlines(ticks, 0, 1, transform=axis.get_xaxis_transform(), alpha=0.3,
+                            linewidth=0.6, colors=matplotlib.rcParams["grid.color"], zorder=1.5)
+        if len(triggers):
+            axis.vlines(triggers, 0, 1, transform=axis.get_xaxis_transform(), colors=TRIGGER,
+                        linewidth=0.8, linestyles="--", zorder=5)
     for number, where in enumerate(triggers, start=1):
         axes[0].annotate(str(number), (where, 1.0), xycoords=("data", "axes fraction"),
                          xytext=(0, -2), textcoords="offset points", fontsize=8, color="white",
                          ha="center", va="top", fontweight="bold",
                          bbox=dict(facecolor=TRIGGER, linewidth=0, pad=1.2))
-    axes[-1].set_xticks(ticks, labels)
-    axes[-1].set_xlim(-0.5, len(x) - 0.5)
     return png(figure, tight=False, alt="equity, underwater, prices, signals, regime, leverage")
 
 
@@ -653,7 +663,7 @@ def _proxies(run: Run) -> str:
     from feeds.errors import DataError
 
     said = []
-    for symbol in dict.fromkeys(run.prices["symbol"]):
+    for symbol in run.prices["symbol"].unique():
         try:
             proxy = instruments.get(symbol).proxy
         except DataError:
