@@ -24,8 +24,12 @@ import numpy as np
 import pandas as pd
 
 ANNUALISATION = 252
-# The trades.csv columns the registry reads (a sweep's screen builds only these).
-TRADE_COLUMNS_READ = ("entry_time", "pnl_usd", "fees_usd")
+
+
+def trade_columns_read(first_trigger: str | None) -> tuple[str, ...]:
+    """The trades.csv columns the registry reads (a sweep's screen builds only these): net P&L
+    and fees, and the entry instants only for days_to_first_entry, which needs a trigger."""
+    return ("pnl_usd", "fees_usd") + (("entry_time",) if first_trigger is not None else ())
 
 
 def daily_returns(equity: pd.Series) -> pd.Series:
@@ -49,9 +53,24 @@ class RunData:
         return daily_returns(self.equity)
 
     @cached_property
+    def values(self) -> np.ndarray:
+        """The equity as an array (pandas' scalar access costs more than the arithmetic)."""
+        return self.equity.to_numpy()
+
+    @cached_property
+    def daily(self) -> np.ndarray:
+        """The daily returns as an array: what empyrical is handed."""
+        return self.daily_returns.to_numpy()
+
+    @cached_property
+    def pnl(self) -> np.ndarray:
+        """Net P&L of each trade, USD (four metrics read it)."""
+        return self.trades["pnl_usd"].to_numpy("float64")
+
+    @cached_property
     def flat(self) -> bool:
         """One value all along (nunique() <= 1, in numpy: equity is never missing)."""
-        values = self.equity.to_numpy()
+        values = self.values
         return bool(len(values) == 0 or (values == values[0]).all())
 
 
@@ -88,21 +107,21 @@ def _empyrical(function_name: str, **keywords) -> Callable[[RunData], float | No
     def compute(run: RunData) -> float | None:
         import empyrical
 
-        returns = run.daily_returns
+        returns = run.daily
         if run.flat or len(returns) < 2:
             return 0.0
         with np.errstate(all="ignore"):   # the array, not the Series: the same floats, faster
-            value = float(getattr(empyrical, function_name)(returns.to_numpy(), **keywords))
+            value = float(getattr(empyrical, function_name)(returns, **keywords))
         return value if math.isfinite(value) else None
     return compute
 
 
 def _total_return(run: RunData) -> float:
-    return float(run.equity.iloc[-1] / run.equity.iloc[0] - 1)
+    return float(run.values[-1] / run.values[0] - 1)
 
 
 def _average(run: RunData, winners: bool) -> float | None:
-    pnl = run.trades["pnl_usd"].to_numpy("float64")
+    pnl = run.pnl
     chosen = pnl[pnl > 0] if winners else pnl[pnl <= 0]
     return float(chosen.mean()) if len(chosen) else None
 
@@ -133,16 +152,16 @@ METRICS: tuple[Metric, ...] = (
     Metric("tail_ratio", "Tail ratio", "ratio (95th / 5th percentile)",
            _empyrical("tail_ratio"), None),
     Metric("worst_day", "Worst day", "fraction",
-           lambda run: float(run.daily_returns.min()) if len(run.daily_returns) else 0.0),
+           lambda run: float(run.daily.min()) if len(run.daily) else 0.0),
     Metric("trades", "Trades", "count", lambda run: len(run.trades)),
     Metric("hit_rate", "Hit rate", "fraction of trades",
-           lambda run: float((run.trades["pnl_usd"].to_numpy("float64") > 0).mean()), None),
+           lambda run: float((run.pnl > 0).mean()), None),
     Metric("avg_win_usd", "Average win", "USD per trade", lambda run: _average(run, True), None),
     Metric("avg_loss_usd", "Average loss", "USD per trade", lambda run: _average(run, False),
            None),
     Metric("exposure", "Exposure", "fraction of bars", lambda run: float(run.exposure)),
     Metric("pnl_usd", "Profit and loss", "USD",
-           lambda run: float(run.equity.iloc[-1] - run.equity.iloc[0])),
+           lambda run: float(run.values[-1] - run.values[0])),
     Metric("fees_usd", "Fees", "USD",
            lambda run: float(run.trades["fees_usd"].to_numpy("float64").sum())),
     Metric("days_to_first_entry", "Days from first trigger to first entry", "calendar days",

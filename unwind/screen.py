@@ -344,6 +344,7 @@ class Market:
     currency: str
     tradable: np.ndarray     # bar inside the window (backtrader's trade_from test)
     inside: np.ndarray       # bar inside the metrics window
+    window_index: pd.DatetimeIndex   # index[inside]
     regime: np.ndarray
     # positions (within the window) of its first bar and of each UTC day's last bar: every
     # metric of the registry reads only these (see `metric_equity`); each day's last bar and
@@ -402,7 +403,7 @@ class Market:
         return cls(symbol, index, columns, float(instrument.multiplier),
                    float(instrument.tick_size), float(instrument.tick_value),
                    float(instrument.maintenance_ratio), instrument.currency,
-                   date_numbers(index) >= trade_from, inside,
+                   date_numbers(index) >= trade_from, inside, index[inside],
                    frame["regime"].to_numpy("float64"),
                    np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day,
                    last_of_day, normalized[last_of_day])
@@ -464,12 +465,13 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         float(getattr(parameters, "stop_loss", 0.0)),
         float(getattr(parameters, "take_profit", 0.0)),
         float(getattr(parameters, "hold_days", 0.0)))
-    trades = _trade_records(market, path, side, records)
+    trades = _trade_records(market, path, side,
+                            None if records else metrics.trade_columns_read(config.first_trigger))
     inside = market.inside
     if not inside.any():
         raise DataError(f"no bars of {config.playbook}'s instruments in "
                         f"{config.start}..{config.end}")
-    window = pd.Series(equity[inside], index=market.index[inside], name="equity_usd")
+    window = pd.Series(equity[inside], index=market.window_index, name="equity_usd")
     exposure = float(held[inside].mean())
     values, daily = {}, None
     if compute_metrics:
@@ -522,17 +524,16 @@ def _fill(open_price: float, size: int, ticks: float, tick_size: float,
     return adjusted, round(adjusted + roll_offset, 10)
 
 
-def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = True
-                   ) -> pd.DataFrame:
+def _trade_records(market: Market, path: np.ndarray, side: int,
+                   read: tuple[str, ...] | None = None) -> pd.DataFrame:
     """trades.csv rows from the kernel's path, with Playbook._close_trade's arithmetic in its
-    order (elementwise, so column by column gives the same floats as row by row); without
-    `records`, only the columns the metric registry reads (metrics.TRADE_COLUMNS_READ)."""
+    order (elementwise, so column by column gives the same floats as row by row); with `read`,
+    only those columns (metrics.trade_columns_read: what the registry reads)."""
     from strategies.base import from_number
     from unwind.engine import TRADE_COLUMNS
 
     if not len(path):
-        return pd.DataFrame([], columns=TRADE_COLUMNS if records else
-                            metrics.TRADE_COLUMNS_READ)
+        return pd.DataFrame([], columns=list(read or TRADE_COLUMNS))
     columns = market.columns
     last = len(market.index) - 1
     entries = path[:, _ENTRY_FILL].astype(np.int64)
@@ -550,10 +551,12 @@ def _trade_records(market: Market, path: np.ndarray, side: int, records: bool = 
     gross_usd, worst, best, mark = marks.T
     fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
     pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
+    if read is not None:
+        chosen = {"pnl_usd": pnl_usd, "fees_usd": fees_usd}
+        if "entry_time" in read:
+            chosen["entry_time"] = [market.fill_time(e) for e in entries]
+        return pd.DataFrame({name: chosen[name] for name in read})
     entry_time = [market.fill_time(e) for e in entries]
-    if not records:
-        return pd.DataFrame({"entry_time": entry_time, "pnl_usd": pnl_usd,
-                             "fees_usd": fees_usd})
     adjusted = np.where(closed, [f[0] for f in exit_fills], mark)
     price = np.asarray([fill[1] if x >= 0 else round(m + columns["roll_offset"][last], 10)
                         for fill, x, m in zip(exit_fills, ends, mark)])

@@ -46,6 +46,8 @@ def check_parity(ready, config) -> tuple[int, float]:
     assert gap <= TOLERANCE_USD and equity_gap <= TOLERANCE_USD
     assert screened.exposure == pytest.approx(reference.metrics["exposure"], abs=1e-12)
     assert screened.metrics == reference.metrics
+    # a sweep's trial: only the trade columns the registry reads, the same metrics
+    assert screen.run(ready, config, records=False).metrics == reference.metrics
     return len(ours), max(gap, equity_gap)
 
 
