@@ -6,8 +6,8 @@ Measured side by side in one run, on the store's real data (gold_asia_dip over i
 history, about 59,000 bars; hsi_short_yen_vol over its daily history):
 
 1. trials per second on the same trial: the screen as a sweep runs it (kernel, the trade
-   columns the metrics read, every metric; its market arrays built once; its memo of fills
-   emptied before each timed trial, so repeating the trial finds nothing) and backtrader
+   columns the metrics read, every metric; its market arrays built once; its memo of fill
+   instants emptied before each timed trial, so repeating the trial finds nothing) and backtrader
    (engine.execute, its trade records and the same metrics), both on the same prepared
    lines; and with the decision lines recomputed per trial (engine.with_parameters), as when a
    swept parameter changes them;
@@ -88,8 +88,7 @@ def per_trial(label: str, ready, config, repeat: int) -> None:
 
     def cold(ready):
         """A screened trial that shares no fill with an earlier one: the Market's memo of fill
-        prices and instants is emptied first (repeating one trial would find them all)."""
-        market.fills.clear()
+        instants is emptied first (repeating one trial would find them all)."""
         market.fill_times.clear()
         return screen.run(ready, config, market, exits, records=False)
 

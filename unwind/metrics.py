@@ -110,8 +110,9 @@ def _empyrical(function_name: str, **keywords) -> Callable[[RunData], float | No
         returns = run.daily
         if run.flat or len(returns) < 2:
             return 0.0
-        with np.errstate(all="ignore"):   # the array, not the Series: the same floats, faster
-            value = float(getattr(empyrical, function_name)(returns, **keywords))
+        # the array, not the Series: the same floats, faster (compute() silences numpy's
+        # warnings: a zero denominator is an undefined ratio, made None here)
+        value = float(getattr(empyrical, function_name)(returns, **keywords))
         return value if math.isfinite(value) else None
     return compute
 
@@ -182,4 +183,5 @@ def compute(run: RunData) -> dict[str, float | int | None]:
     """Every registered metric, rounded to 12 significant digits so reruns compare exactly."""
     if run.trades.empty:
         return {m.key: _rounded(m, m.without_trades) for m in METRICS}
-    return {m.key: _rounded(m, m.compute(run)) for m in METRICS}
+    with np.errstate(all="ignore"):
+        return {m.key: _rounded(m, m.compute(run)) for m in METRICS}

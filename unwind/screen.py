@@ -352,21 +352,25 @@ class Market:
     day_ends: np.ndarray
     day_last: np.ndarray
     days: pd.DatetimeIndex
-    # fill prices by (bar, signed contracts) and fill instants by bar, as trades.csv writes
-    # them, made as trials ask for them (a sweep's trials fill on the same bars again and again)
-    fills: dict = field(default_factory=dict, repr=False)
+    # fill instants by bar as trades.csv writes them, made as trials ask for them (a sweep's
+    # trials fill on the same bars again and again)
     fill_times: dict = field(default_factory=dict, repr=False)
 
-    def fill(self, bar: int, size: int) -> tuple[float, float]:
-        """(adjusted, printed) prices of an order of `size` contracts filled at `bar`'s open."""
-        key = (int(bar), int(size))
-        prices = self.fills.get(key)
-        if prices is None:
-            columns = self.columns
-            prices = self.fills[key] = _fill(columns["open"][bar], size,
-                                             columns["slippage_ticks"][bar], self.tick_size,
-                                             columns["roll_offset"][bar])
-        return prices
+    @functools.cached_property
+    def floats(self) -> tuple[list, list, list]:
+        """Open, slippage ticks and roll offset of each bar as Python floats: what backtrader's
+        bookkeeping computes fill prices with."""
+        columns = self.columns
+        return (columns["open"].tolist(), columns["slippage_ticks"].tolist(),
+                columns["roll_offset"].tolist())
+
+    def adjusted(self, bars: list[int], sizes: list[int]) -> np.ndarray:
+        """The adjusted fill price (the traded series') of an order of each signed size filled
+        at each bar's open (_adjusted_price)."""
+        opens, ticks, _ = self.floats
+        tick_size = self.tick_size
+        return np.array([_adjusted_price(opens[bar], size, ticks[bar], tick_size)
+                         for bar, size in zip(bars, sizes)], dtype=np.float64)
 
     def fill_time(self, bar: int) -> str:
         """The open instant of `bar` as Playbook._record_fill writes it (from_number)."""
@@ -511,17 +515,12 @@ def metric_equity(window: pd.Series, day_ends: np.ndarray) -> pd.Series:
     return cut
 
 
-def _fill(open_price: float, size: int, ticks: float, tick_size: float,
-          roll_offset: float) -> tuple[float, float]:
-    """(adjusted, printed) fill prices exactly as backtrader and Playbook._record_fill make
-    them: the order's average price, the slippage ticks, the tick grid's rounding, in Python
-    floats as they are there (Python's round, not numpy's)."""
-    open_price, ticks, roll_offset = float(open_price), float(ticks), float(roll_offset)
-    size = int(size)
+def _adjusted_price(open_price: float, size: int, ticks: float, tick_size: float) -> float:
+    """The fill price exactly as backtrader books it: the order's average price, the slippage
+    ticks, the tick grid's rounding, in Python floats as they are there (Python's round, not
+    numpy's). Playbook._record_fill prints it plus the bar's roll offset, rounded alike."""
     executed = (0 * 0.0 + size * open_price) / size
-    side = 1 if size > 0 else -1
-    adjusted = round(executed + side * ticks * tick_size, 10)
-    return adjusted, round(adjusted + roll_offset, 10)
+    return round(executed + (1 if size > 0 else -1) * ticks * tick_size, 10)
 
 
 def _trade_records(market: Market, path: np.ndarray, side: int,
@@ -540,26 +539,27 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     ends = path[:, _EXIT_FILL].astype(np.int64)
     closed = ends >= 0
     contracts = path[:, _CONTRACTS].astype(np.int64)
-    entry_fills = [market.fill(e, side * c) for e, c in zip(entries, contracts)]
-    exit_fills = [market.fill(x, -side * c) if x >= 0 else (0.0, 0.0)
-                  for x, c in zip(ends, contracts)]
-    entry_adjusted = np.asarray([f[0] for f in entry_fills])
-    entry_price = np.asarray([f[1] for f in entry_fills])
+    bars, exits, sizes = entries.tolist(), ends.tolist(), (side * contracts).tolist()
+    entry_adjusted = market.adjusted(bars, sizes)
+    exit_adjusted = market.adjusted([max(x, 0) for x in exits], [-size for size in sizes])
+    exit_adjusted[~closed] = 0.0
     marks = _marks(columns["low"], columns["high"], columns["close"], columns["usd_per_local"],
                    entries, ends, np.full(len(entries), side, dtype=np.int64), contracts,
-                   entry_adjusted, np.asarray([f[0] for f in exit_fills]), market.multiplier)
+                   entry_adjusted, exit_adjusted, market.multiplier)
     gross_usd, worst, best, mark = marks.T
     fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
     pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
     if read is not None:
         chosen = {"pnl_usd": pnl_usd, "fees_usd": fees_usd}
         if "entry_time" in read:
-            chosen["entry_time"] = [market.fill_time(e) for e in entries]
+            chosen["entry_time"] = [market.fill_time(e) for e in bars]
         return pd.DataFrame({name: chosen[name] for name in read})
-    entry_time = [market.fill_time(e) for e in entries]
-    adjusted = np.where(closed, [f[0] for f in exit_fills], mark)
-    price = np.asarray([fill[1] if x >= 0 else round(m + columns["roll_offset"][last], 10)
-                        for fill, x, m in zip(exit_fills, ends, mark)])
+    entry_time = [market.fill_time(e) for e in bars]
+    adjusted = np.where(closed, exit_adjusted, mark)
+    offsets = market.floats[2]
+    entry_price = np.array([round(a + offsets[e], 10) for a, e in zip(entry_adjusted.tolist(), bars)])
+    price = np.array([round(a + offsets[x if x >= 0 else last], 10)
+                      for a, x in zip(adjusted.tolist(), exits)])
     exit_bar = np.where(closed, ends, last)
     rate = columns["usd_per_local"][exit_bar]
     gross_local = side * (adjusted - entry_adjusted) * contracts * market.multiplier
