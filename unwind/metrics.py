@@ -105,14 +105,14 @@ class Metric:
 
 def _empyrical(function_name: str, **keywords) -> Callable[[RunData], float | None]:
     def compute(run: RunData) -> float | None:
-        import empyrical
+        from unwind.compat import empyrical
 
         returns = run.daily
         if run.flat or len(returns) < 2:
             return 0.0
         # the array, not the Series: the same floats, faster (compute() silences numpy's
         # warnings: a zero denominator is an undefined ratio, made None here)
-        value = float(getattr(empyrical, function_name)(returns, **keywords))
+        value = float(getattr(empyrical(), function_name)(returns, **keywords))
         return value if math.isfinite(value) else None
     return compute
 

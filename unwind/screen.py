@@ -557,7 +557,8 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     entry_time = [market.fill_time(e) for e in bars]
     adjusted = np.where(closed, exit_adjusted, mark)
     offsets = market.floats[2]
-    entry_price = np.array([round(a + offsets[e], 10) for a, e in zip(entry_adjusted.tolist(), bars)])
+    entry_price = np.array([round(a + offsets[e], 10)
+                            for a, e in zip(entry_adjusted.tolist(), bars)])
     price = np.array([round(a + offsets[x if x >= 0 else last], 10)
                       for a, x in zip(adjusted.tolist(), exits)])
     exit_bar = np.where(closed, ends, last)

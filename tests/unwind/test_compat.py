@@ -50,3 +50,13 @@ def test_the_shim_fixes_bindlines_and_pages_draw_after_backtrader_plot_asks_for_
     result = run("from unwind import compat; compat.install()")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "chart True"
+
+
+def test_empyrical_is_imported_without_its_yfinance_import_and_yfinance_still_imports():
+    program = ("import sys\nfrom unwind import compat\nempyrical = compat.empyrical()\n"
+               "print('yfinance' in sys.modules, compat.empyrical() is empyrical)\n"
+               "import yfinance\nprint(yfinance.download is not None)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
