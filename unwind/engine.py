@@ -31,12 +31,6 @@ from unwind.config import RunConfig, build_parameters
 from unwind.datafeed import EPOCH_ORDINAL, date_numbers, make_feed
 
 REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
-# trades.csv, one row per round trip (README "trades.csv" says what each column means).
-TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price",
-                 "exit_price", "currency", "gross_pnl_local", "fees_local", "pnl_local",
-                 "fx_rate", "pnl_usd", "fees_usd", "exit_reason", "bars_held", "mae_usd",
-                 "mfe_usd", "status", "rolls", "roll_gap", "roll_cost_usd", "financing_local",
-                 "financing_usd"]
 
 
 @dataclass
@@ -395,7 +389,7 @@ def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
     window = equity[inside]
     notional = pd.Series(strategy.gross_notionals, index=times, name="gross_notional_usd")
     margin = pd.Series(strategy.margin_values, index=times, name="margin_usd")
-    trades = pd.DataFrame(strategy.trade_records, columns=TRADE_COLUMNS)
+    trades = pd.DataFrame(strategy.trade_records, columns=metrics.TRADE_COLUMNS)
     exposure = _exposure(strategy, inside)
     run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
     window_regime = None

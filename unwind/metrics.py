@@ -24,6 +24,13 @@ import numpy as np
 import pandas as pd
 
 ANNUALISATION = 252
+# trades.csv, one row per round trip (README "trades.csv" says what each column means):
+# what the engine and the screen record, and the registry reads from.
+TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price",
+                 "exit_price", "currency", "gross_pnl_local", "fees_local", "pnl_local",
+                 "fx_rate", "pnl_usd", "fees_usd", "exit_reason", "bars_held", "mae_usd",
+                 "mfe_usd", "status", "rolls", "roll_gap", "roll_cost_usd", "financing_local",
+                 "financing_usd"]
 
 
 def trade_columns_read(first_trigger: str | None) -> tuple[str, ...]:

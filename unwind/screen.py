@@ -418,7 +418,7 @@ class ScreenResult:
     """A screened run: what the metric registry reads, and the trades as trades.csv rows."""
 
     equity: pd.Series          # USD at each bar's close inside the window
-    trades: pd.DataFrame       # TRADE_COLUMNS
+    trades: pd.DataFrame       # metrics.TRADE_COLUMNS
     exposure: float
     metrics: dict
     daily_returns: pd.Series | None = None   # as the registry reads them (None: not computed)
@@ -529,10 +529,9 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     order (elementwise, so column by column gives the same floats as row by row); with `read`,
     only those columns (metrics.trade_columns_read: what the registry reads)."""
     from strategies.base import from_number
-    from unwind.engine import TRADE_COLUMNS
 
     if not len(path):
-        return pd.DataFrame([], columns=list(read or TRADE_COLUMNS))
+        return pd.DataFrame([], columns=list(read or metrics.TRADE_COLUMNS))
     columns = market.columns
     last = len(market.index) - 1
     entries = path[:, _ENTRY_FILL].astype(np.int64)
@@ -585,4 +584,4 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
         "rolls": path[:, _ROLLS].astype(np.int64),
         "roll_gap": [round(float(g), 10) for g in gap],
         "roll_cost_usd": path[:, _ROLL_USD], "financing_local": path[:, _FIN_LOCAL],
-        "financing_usd": path[:, _FIN_USD]}, columns=TRADE_COLUMNS)
+        "financing_usd": path[:, _FIN_USD]}, columns=metrics.TRADE_COLUMNS)
