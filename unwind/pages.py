@@ -59,9 +59,9 @@ def png(figure, tight: bool = True, alt: str = "chart") -> str:
 
 
 def figure(**keywords):
-    """A matplotlib Figure drawn by Agg, outside pyplot: pages are written, never shown, and
-    pyplot's figure manager checks `interactive` each time an artist changes (a quarter of a
-    tear sheet's drawing time), and must be told to forget each figure."""
+    """A matplotlib Figure drawn by Agg, outside pyplot: pages are written, never shown;
+    pyplot's figure manager reads the `interactive` setting each time an artist changes (about
+    1,500 times for one tear sheet) and must be told to forget each figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

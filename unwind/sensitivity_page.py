@@ -164,8 +164,8 @@ def _heat_map(result, first, second) -> str:
                 axis.text(column, row, f"{value:+.1%}", ha="center", va="center", fontsize=7)
     default = result.trials[_default(result)].values
     axis.add_patch(Rectangle((first.values.index(default[first.name]) - 0.5,
-                                  second.values.index(default[second.name]) - 0.5), 1, 1,
-                                 fill=False, edgecolor="black", linewidth=2.5))
+                              second.values.index(default[second.name]) - 0.5), 1, 1,
+                             fill=False, edgecolor="black", linewidth=2.5))
     axis.set_title(f"Total return by {first.name} and {second.name} (others at default; "
                    "the default boxed)", fontsize=10)
     return png(figure, alt=f"heat map {first.name} x {second.name}")
