@@ -58,14 +58,20 @@ def panels(playbook: ModuleType, parameters: dict) -> tuple:
     return playbook.panels(playbook.Parameters(**parameters))
 
 
+def series_of(playbook: ModuleType, parameters) -> tuple[tuple[str, ...], tuple]:
+    """(traded instruments, signal series) the playbook reads at `parameters`: its traded() and
+    signals_for() where a parameter chooses them, else TRADED and SIGNALS."""
+    traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+    signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
+        else playbook.SIGNALS
+    return tuple(traded), tuple(signal_series)
+
+
 def series_read(playbook_ids: tuple[str, ...]) -> set[tuple[str, str]]:
     """(series, bar) pairs the playbooks read at their defaults: traded and signal series."""
     needed = set()
     for playbook_id in playbook_ids:
         playbook = get(playbook_id)
-        parameters = playbook.Parameters()
-        traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
-        signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
-            else playbook.SIGNALS
+        traded, signal_series = series_of(playbook, playbook.Parameters())
         needed |= {(symbol, playbook.BAR) for symbol in traded} | set(signal_series)
     return needed

@@ -169,13 +169,11 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     store = Store(config.store)
     window_start = pd.Timestamp(config.start, tz="UTC")
     window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
-    traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
+    traded, signal_series = strategies.series_of(playbook, parameters)
     for symbol, _ in config.margins + config.fees:
         if symbol not in traded:
             raise DataError(f"--margin/--fee {symbol}: {config.playbook} trades "
                             f"{', '.join(traded)}")
-    signal_series = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
-        else playbook.SIGNALS
     warmup = config.warmup_days if config.warmup_days is not None else playbook.WARMUP_DAYS
     load_start = window_start - pd.Timedelta(days=warmup)
     wanted = [(s, playbook.BAR) for s in traded] + list(signal_series)
@@ -276,11 +274,12 @@ def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepar
     passes one that records which fields the lines depend on)."""
     import dataclasses
 
+    import strategies
+
     playbook = ready.playbook
-    for reads in ("traded", "signals_for"):
-        if hasattr(playbook, reads) and \
-                getattr(playbook, reads)(parameters) != getattr(playbook, reads)(ready.parameters):
-            raise ValueError(f"{reads}() differs at these parameters: prepare() them instead")
+    if strategies.series_of(playbook, parameters) != \
+            strategies.series_of(playbook, ready.parameters):
+        raise ValueError("other series are read at these parameters: prepare() them instead")
     if parameters.regime_filter and ready.regime_codes is None:
         raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
                         f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")

@@ -270,13 +270,6 @@ class SweepResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _data_key(playbook, parameters) -> tuple:
-    traded = playbook.traded(parameters) if hasattr(playbook, "traded") else playbook.TRADED
-    signals = playbook.signals_for(parameters) if hasattr(playbook, "signals_for") \
-        else playbook.SIGNALS
-    return tuple(traded), tuple(signals)
-
-
 def _payload(config: SweepConfig, values: dict) -> tuple[Payload, list[dict]]:
     """Prepare the run once for the series the trials at `values` read."""
     from unwind import engine
@@ -329,7 +322,8 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
             reason = str(error).removeprefix("bad parameter: ")
             trials[index] = Trial(index, values, f"invalid: {reason}")
             continue
-        groups.setdefault(_data_key(playbook, parameters), []).append((index, values))
+        key = strategies.series_of(playbook, parameters)   # trials reading the same series
+        groups.setdefault(key, []).append((index, values))
     payloads, series, notes = {}, [], []
     for key, members in groups.items():
         try:
