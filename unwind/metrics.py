@@ -39,6 +39,12 @@ def trade_columns_read(first_trigger: str | None) -> tuple[str, ...]:
     return ("pnl_usd", "fees_usd") + (("entry_time",) if first_trigger is not None else ())
 
 
+def trades_text(count: int | None) -> str:
+    """'1 trade', '3 trades' (None, no trade count, reads as 0): how every output counts them."""
+    count = int(count or 0)
+    return f"{count} trade{'' if count == 1 else 's'}"
+
+
 def daily_returns(equity: pd.Series) -> pd.Series:
     """Returns of the last equity of each UTC day: what every ratio is computed from."""
     daily = equity.groupby(equity.index.normalize()).last()

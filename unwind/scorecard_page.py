@@ -57,7 +57,7 @@ def _cell(row: dict, scale: float, has_twin: bool) -> str:
         return (f"<td class='cell nosignal' data-trades='0'><a href='{link}'>no signal"
                 f"<div class=small>benchmark {_show('total_return', row['benchmark_total_return'])}"
                 "</div></a></td>")
-    details = [f"{row['trades']} trade{'s' if row['trades'] != 1 else ''} · "
+    details = [f"{metrics.trades_text(row['trades'])} · "
                f"Sharpe {_show('sharpe_ratio', row['sharpe_ratio'])}",
                f"max DD {_show('max_drawdown', row['max_drawdown'])}",
                f"vs benchmark {_show('total_return', row['excess_total_return'])}"]

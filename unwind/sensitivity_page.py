@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from unwind.metrics import trades_text
+
 METRIC = "total_return"
 BAND_FLOOR = 0.01
 BAND_SHARE = 0.25
@@ -37,11 +39,6 @@ def _label(name: str, value) -> str:
 
 def _percent(value) -> str:
     return "n/a" if value is None else f"{value:+.2%}"
-
-
-def _trades(count) -> str:
-    count = count or 0
-    return f"{count} trade{'' if count == 1 else 's'}"
 
 
 def _slice(result, fixed_axes: dict) -> dict:
@@ -94,7 +91,7 @@ def read(result) -> dict:
             (neighbours if _numeric(axis.values) else others).append(item)
     where = ", ".join(_label(a.name, values[a.name]) for a in config.axes)
     trades = default.metrics.get("trades") or 0
-    own = f"{_percent(base)} ({_trades(trades)})"
+    own = f"{_percent(base)} ({trades_text(trades)})"
     # a neighbour that could not be scored (its values break a bound of the playbook together,
     # or its data is missing) is no evidence either way: listed, not judged
     unscored = [n for n in neighbours if n["status"] != "ok"]
@@ -108,7 +105,7 @@ def read(result) -> dict:
         verdict = "edge" if outside else "plateau"
         if outside:
             detail = "; ".join(f"{_label(n['parameter'], n['value'])} makes "
-                               f"{_percent(n[METRIC])} ({_trades(n['trades'])})"
+                               f"{_percent(n[METRIC])} ({trades_text(n['trades'])})"
                                for n in outside)
             sentence = (f"The default ({where}) sits on an edge: it makes {own}, and "
                         f"{len(outside)} of its {len(neighbours)} neighbours "

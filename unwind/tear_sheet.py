@@ -509,8 +509,8 @@ def _blotter(run: Run) -> str:
             f"{_signed(trade.pnl_usd, 'usd')}<td class=num>{trade.fees_usd:,.0f}</td>"
             f"{_signed(trade.mae_usd, 'usd')}{_signed(trade.mfe_usd, 'usd')}"
             f"<td class=num>{int(trade.bars_held):,d}</td></tr>")
-    total = (f"<tr class=total><td colspan=9>{len(trades)} trades, {(trades['pnl_usd'] > 0).sum()}"
-             f" winners</td>{_signed(trades['pnl_usd'].sum(), 'usd')}"
+    total = (f"<tr class=total><td colspan=9>{metric_registry.trades_text(len(trades))}, "
+             f"{(trades['pnl_usd'] > 0).sum()} winning</td>{_signed(trades['pnl_usd'].sum(), 'usd')}"
              f"<td class=num>{trades['fees_usd'].sum():,.0f}</td><td colspan=3></td></tr>")
     currencies = sorted(set(trades["currency"]) - {"USD"})
     converted = (f"<p class=caption>P&amp;L in {', '.join(currencies)} converted to USD at each "
@@ -683,7 +683,8 @@ def _headline(run: Run) -> str:
 
     return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')}) "
             f"against {escape(name)} {escape(_display('total_return', theirs.get('total_return')))}"
-            f"; max drawdown (daily closes) {mine('max_drawdown')}; {mine('trades')} trades, hit "
+            f"; max drawdown (daily closes) {mine('max_drawdown')}; "
+            f"{metric_registry.trades_text(run.metrics.get('trades'))}, hit "
             f"rate {mine('hit_rate')}; fees {mine('fees_usd')}.</p>")
 
 

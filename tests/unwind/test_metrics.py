@@ -69,3 +69,10 @@ def test_no_losing_day_makes_sortino_undefined_not_infinite():
     assert values["days_to_first_entry"] == 2 and values["hit_rate"] == 1.0
     assert values["trades"] == 1 and isinstance(values["days_to_first_entry"], int)
     assert values["avg_loss_usd"] is None   # no losing trade: the average of nothing
+
+
+def test_trade_counts_read_as_words():
+    from unwind.metrics import trades_text
+
+    assert [trades_text(n) for n in (0, 1, 2, None)] == ["0 trades", "1 trade", "2 trades",
+                                                          "0 trades"]

@@ -74,6 +74,7 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     import strategies
     from feeds.errors import DataError
     from unwind import engine, rundir, tear_sheet
+    from unwind.metrics import trades_text
     from unwind.config import RunConfig, check_id, for_episode
 
     if sum(map(bool, (episode, full_history, start or end))) > 1:
@@ -127,9 +128,7 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     if result.synthetic:
         click.echo("SYNTHETIC demo data in this run: not market history.")
     window = f"{config.start}..{config.end}" + (f" ({chosen})" if chosen else "")
-    count = len(result.trades)
-    click.echo(f"{playbook} over {window}: {count} trade{'' if count == 1 else 's'} -> "
-               f"{directory}")
+    click.echo(f"{playbook} over {window}: {trades_text(len(result.trades))} -> {directory}")
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:
