@@ -40,11 +40,17 @@ table.heat td.zero{color:#9aa0ae}
 table.blotter{font-size:12px} table.blotter td{white-space:nowrap}
 img.chart{max-width:100%;display:block;margin:8px 0 4px}
 .grid{font-size:12px} .grid td{min-width:52px;text-align:center} .na{background:#eceef2;color:#7a8091}
-.pair{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}
+.pair{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start} .pair .panel{flex:1}
+.panel{max-width:1104px;margin:8px 0 0} svg.chart{display:block;max-width:100%;height:auto}
+.panel .head{display:flex;justify-content:space-between;flex-wrap:wrap;gap:2px 14px;
+font-size:12px;padding:0 17px 0 84px} .legend{font-size:11px;color:#3a4152}
+.legend span{margin-left:10px;white-space:nowrap}
 """
 COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
                  "document.querySelectorAll('img.chart').forEach(function(i){"
                  "if(i.complete&&i.naturalWidth>0){n++;}});"
+                 "document.querySelectorAll('svg.chart').forEach(function(s){"
+                 "var r=s.getBoundingClientRect();if(r.width>0&&r.height>0){n++;}});"
                  "document.body.setAttribute('data-charts-loaded',n);});</script>")
 
 
@@ -119,27 +125,6 @@ def trading_time_ticks(times: pd.DatetimeIndex, most: int = 12) -> tuple[list[in
     step = int(np.ceil(len(starts) / most))
     starts = starts[::step]
     return starts.tolist(), [times[i].strftime(label) for i in starts]
-
-
-def usd_axis(axis) -> None:
-    """USD on the y axis: '1.02M', '980k' or '12,500', with as many decimals as the tick spacing
-    needs to tell ticks apart; never an offset such as 1e6."""
-    from matplotlib.ticker import Formatter
-
-    class Usd(Formatter):
-        scale, suffix, decimals = 1.0, "", 0
-
-        def set_locs(self, locs):
-            super().set_locs(locs)
-            largest = max((abs(v) for v in locs), default=0.0)
-            self.scale, self.suffix = (1e6, "M") if largest >= 1e6 else \
-                (1e3, "k") if largest >= 1e4 else (1.0, "")
-            step = float(np.min(np.diff(locs))) / self.scale if len(locs) > 1 else 1.0
-            self.decimals = int(min(max(np.ceil(-np.log10(step)), 0), 4)) if step > 0 else 0
-
-        def __call__(self, value, position=None):
-            return f"{value / self.scale:,.{self.decimals}f}{self.suffix}"
-    axis.yaxis.set_major_formatter(Usd())
 
 
 def percent_axis(axis, decimals: int | None = None) -> None:

@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 
 from unwind import metrics as metric_registry
-from unwind import pages
-from unwind.pages import (colour, page, percent_axis, png, trading_time_ticks,
-                          usd_axis)
+from unwind.charts import (WIDTH, Panel, percent_labels, plain_labels, render, usd_labels)
+from unwind.pages import colour, page, trading_time_ticks
 
-WIN, LOSS, PLAYBOOK, BENCHMARK, TRIGGER = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c", "#b3261e"
+WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
 REGIME_COLOURS = ("#dfe3ea", "#d9534f", "#e8a33d")  # neutral, deleveraging, fiscal_risk
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 ANNUALISATION = metric_registry.ANNUALISATION
@@ -135,21 +134,17 @@ def _signed(value: float, kind: str) -> str:
         f"<td class='num {css}'>{value:+.2%}</td>"
 
 
-# ----------------------------------------------------------------------------- the figure
-def _number_axis(axis, unit: str) -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    if unit in ("fraction", "annualised fraction"):
-        percent_axis(axis)
-    elif unit == "percentage points":
-        axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f} pp"))
-    elif unit == "flag":
-        axis.set_yticks([0, 1])
-        axis.set_ylim(-0.15, 1.25)
-    elif unit == "z-score":
-        axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.1f}"))
-    else:
-        axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _price(v)))
+# ----------------------------------------------------------------------------- the charts
+def _unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
+    """A panel whose y axis reads in `unit` (as the playbook's signal panels declare it)."""
+    if unit == "flag":
+        return Panel(heading, height, x_range, plain_labels, y_limits=(-0.15, 1.25),
+                     y_ticks=(0, 1))
+    labels = {"fraction": percent_labels, "annualised fraction": percent_labels,
+              "percentage points": lambda ticks: [f"{v:.2f} pp" for v in ticks],
+              "z-score": lambda ticks: [f"{v:+.1f}" for v in ticks]}
+    return Panel(heading, height, x_range, labels.get(unit, lambda ticks: [
+        _price(v) for v in ticks]))
 
 
 def _threshold_text(value: float, unit: str) -> str:
@@ -162,103 +157,86 @@ def _threshold_text(value: float, unit: str) -> str:
     return f"{value:g}"
 
 
-def _heading(axis, text: str) -> None:
-    """A panel's title, left on its top edge (an Axes title would re-measure every axis sharing
-    x for its position: quadratic in the number of panels)."""
-    axis.annotate(text, (0.0, 1.0), xycoords="axes fraction", xytext=(0, 3),
-                  textcoords="offset points", ha="left", va="bottom", fontsize=9)
-
-
-def _legend(axis, **keywords) -> None:
-    """The panel's legend on its title line, right-aligned, off the data."""
-    axis.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False,
-                borderaxespad=0.1, handlelength=1.6, ncol=keywords.pop("ncol", 5), **keywords)
-
-
-def _equity_panel(axis, run: Run, x: np.ndarray) -> None:
-    usd_axis(axis)
+def _equity_panel(run: Run, x_range: tuple) -> Panel:
+    panel = Panel("Equity (USD), playbook against its benchmark", 200, x_range, usd_labels)
     total = _display("total_return", run.metrics.get("total_return"))
-    axis.plot(x, run.equity["equity_usd"].to_numpy(), color=PLAYBOOK, linewidth=1.3,
-              label=f"playbook ({total})")
+    panel.line(np.arange(len(run.equity)), run.equity["equity_usd"].to_numpy(), PLAYBOOK, 1.3,
+               label=f"playbook ({total})")
     if run.benchmark is not None:
         other = _display("total_return", (run.benchmark_metrics or {}).get("total_return"))
-        axis.plot(run.position(run.benchmark.index), run.benchmark.to_numpy(), color=BENCHMARK,
-                  linewidth=1.0, label=f"benchmark: {run.manifest.get('benchmark', '')} ({other})")
-    _legend(axis)
-    _heading(axis, "Equity (USD), playbook against its benchmark")
+        panel.line(run.position(run.benchmark.index), run.benchmark.to_numpy(), BENCHMARK, 1.0,
+                   label=f"benchmark: {run.manifest.get('benchmark', '')} ({other})")
+    return panel
 
 
 def _underwater(equity: pd.Series) -> pd.Series:
     return equity / equity.cummax() - 1
 
 
-def _underwater_panel(axis, run: Run, x: np.ndarray) -> None:
-    percent_axis(axis)
+def _underwater_panel(run: Run, x_range: tuple) -> Panel:
     drawdown = _underwater(run.equity["equity_usd"]).to_numpy()
-    axis.fill_between(x, drawdown, 0, color=LOSS, alpha=0.35, linewidth=0, label="playbook")
-    if run.benchmark is not None:
-        axis.plot(run.position(run.benchmark.index), _underwater(run.benchmark).to_numpy(),
-                  color=BENCHMARK, linewidth=0.8, label="benchmark")
-    daily = run.metrics.get("max_drawdown")
-    if daily:
-        axis.axhline(daily, color="#1d2330", linewidth=0.8, linestyle=":")
     deepest = int(np.argmin(drawdown))
+    daily = run.metrics.get("max_drawdown")
+    panel = Panel(f"Underwater (bar level): deepest {drawdown[deepest]:.2%}; dotted: daily-close "
+                  f"max drawdown {_display('max_drawdown', daily)} (the metric)", 100, x_range,
+                  percent_labels)
+    panel.fill(np.arange(len(drawdown)), drawdown, LOSS, 0.35, label="playbook")
+    if run.benchmark is not None:
+        panel.line(run.position(run.benchmark.index), _underwater(run.benchmark).to_numpy(),
+                   BENCHMARK, 0.8, label="benchmark")
+    if daily:
+        panel.line(list(x_range), [daily, daily], "#1d2330", 0.8, dash="1 2")
     if drawdown[deepest] < 0:
-        axis.plot([x[deepest]], [drawdown[deepest]], marker="o", color=LOSS, markersize=4)
-    _legend(axis)
-    _heading(axis, f"Underwater (bar level): deepest {drawdown[deepest]:.2%}; dotted: "
-             f"daily-close max drawdown {_display('max_drawdown', daily)} (the metric)")
+        when = run.equity.index[deepest].strftime("%Y-%m-%d %H:%M")
+        panel.markers([deepest], [drawdown[deepest]], "o", [LOSS],
+                      [f"deepest: {drawdown[deepest]:.2%} at {when} UTC"], size=3.0)
+    return panel
 
 
-def _sessions(axis, mine: pd.DataFrame, x: np.ndarray) -> None:
-    """Shade the Asian session (flag 1) of intraday bars, one collection per panel."""
+def _session_spans(mine: pd.DataFrame, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[start, stop) positions of the Asian session (flag 1) of intraday bars."""
     asia = (mine["session"].fillna(0).astype(int).to_numpy() & 1) > 0
     starts = np.flatnonzero(asia & ~np.r_[False, asia[:-1]])
     ends = np.flatnonzero(asia & ~np.r_[asia[1:], False])
-    spans = [(x[a] - 0.5, x[b] - x[a] + 1.0) for a, b in zip(starts, ends)]
-    axis.broken_barh(spans, (0, 1), transform=axis.get_xaxis_transform(), color="#f2c14e",
-                     alpha=0.2, linewidth=0)
+    return x[starts] - 0.5, x[ends] + 0.5
 
 
-def _price_panel(axis, run: Run, symbol: str, numbers: dict) -> None:
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
+def _trade_title(number: int, trade) -> str:
+    return (f"trade {number}: {trade.side} {int(trade.contracts):,d} {trade.symbol}, entry "
+            f"{_when(trade.entry_time)} at {_price(trade.entry_price)}, exit {_when(trade.exit_time)}"
+            f" at {_price(trade.exit_price)} ({trade.exit_reason}), net {trade.pnl_usd:+,.0f} USD")
 
+
+def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
+    shaded = run.intraday and run.short
+    shading = "; shaded: Asian session (00-09 UTC)" if shaded else ""
+    numbered = "; trades numbered as in the blotter" if run.short else ""
+    panel = _unit_panel("price", f"{symbol} close{shading}{numbered}", 210, x_range)
     mine = run.prices[run.prices["symbol"] == symbol]
     x = run.position(mine.index)
-    axis.plot(x, mine["close"].to_numpy(), color="#1d2330", linewidth=0.9)
-    _number_axis(axis, "price")
-    shaded = run.intraday and run.short
     if shaded:
-        _sessions(axis, mine, x)
+        panel.spans(*_session_spans(mine, x), "#f2c14e", 0.2)
+    panel.line(x, mine["close"].to_numpy(), "#1d2330", 0.9)
     own = run.trades[run.trades["symbol"] == symbol]
     if len(own):
         entry, exit_ = run.position(own["entry_time"]), run.position(own["exit_time"])
         colours = np.where(own["pnl_usd"].to_numpy() > 0, WIN, LOSS)
-        segments = np.stack([np.c_[entry, own["entry_price"]], np.c_[exit_, own["exit_price"]]],
-                            axis=1)
-        axis.add_collection(LineCollection(segments, colors=colours, linewidths=2.0, zorder=3))
-        for side, marker in (("long", "^"), ("short", "v")):
+        titles = [_trade_title(numbers[row], trade) for row, trade in
+                  zip(own.index, own.itertuples(index=False))]
+        panel.segments(entry, own["entry_price"], exit_, own["exit_price"], colours)
+        for side, shape in (("long", "^"), ("short", "v")):
             chosen = (own["side"] == side).to_numpy()
-            axis.scatter(entry[chosen], own["entry_price"].to_numpy()[chosen], marker=marker,
-                         s=46, c=colours[chosen], edgecolors="#1d2330", linewidths=0.6, zorder=4)
-        axis.scatter(exit_, own["exit_price"], marker="o", s=22, facecolors="white",
-                     edgecolors=colours, linewidths=1.2, zorder=4)
+            panel.markers(entry[chosen], own["entry_price"].to_numpy()[chosen], shape,
+                          colours[chosen], np.array(titles)[chosen])
+        panel.markers(exit_, own["exit_price"], "o", colours, titles, size=3.5, hollow=True)
         if run.short and len(run.trades) <= 60:
-            for row, where in zip(own.index, entry):
-                axis.annotate(str(numbers[row]), (where, own.at[row, "entry_price"]),
-                              xytext=(0, 7 if own.at[row, "side"] == "long" else -12),
-                              textcoords="offset points", fontsize=7, ha="center", zorder=5)
-    handles = [Line2D([], [], marker="^", linestyle="", color="#5a6275", label="long entry"),
-               Line2D([], [], marker="v", linestyle="", color="#5a6275", label="short entry"),
-               Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
-                      color="#5a6275", label="exit"),
-               Line2D([], [], color=WIN, linewidth=2, label="win (net)"),
-               Line2D([], [], color=LOSS, linewidth=2, label="loss (net)")]
-    _legend(axis, handles=handles)
-    shading = "; shaded: Asian session (00-09 UTC)" if shaded else ""
-    numbered = "; trades numbered as in the blotter" if run.short else ""
-    _heading(axis, f"{symbol} close{shading}{numbered}")
+            panel.labels(entry, own["entry_price"], [str(numbers[row]) for row in own.index],
+                         np.where(own["side"] == "long", 13.0, -13.0))
+    for label, colour, symbol_ in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
+                                   ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
+                                   ("loss (net)", LOSS, "line")):
+        panel.mark_legend(label, colour, symbol_)
+    return panel
 
 
 def _signal_line(run: Run, column: str) -> pd.Series | None:
@@ -271,75 +249,66 @@ def _signal_line(run: Run, column: str) -> pd.Series | None:
     return None
 
 
-def _signal_panel(axis, run: Run, panel: dict) -> None:
-    unit = panel.get("unit", "")
-    for number, column in enumerate(panel.get("lines", [])):
+def _signal_panel(run: Run, declared: dict, x_range: tuple) -> Panel:
+    unit = declared.get("unit", "")
+    panel = _unit_panel(unit, f"{declared.get('title', '')} ({unit})", 100, x_range)
+    named = len(declared.get("lines", [])) > 1
+    for number, column in enumerate(declared.get("lines", [])):
         values = _signal_line(run, column)
         if values is None:
             continue
-        x = run.position(values.index)
+        x, y = run.position(values.index), values.to_numpy(dtype=float)
+        label = column if named else None
         if unit == "flag":
-            axis.fill_between(x, values.to_numpy(dtype=float), 0, step="post", color="#6a4c93",
-                              alpha=0.35, linewidth=0)
-            axis.step(x, values.to_numpy(dtype=float), where="post", color="#6a4c93",
-                      linewidth=0.9, label=column)
-        else:
-            y = values.to_numpy(dtype=float)
-            known = np.isfinite(y)
-            inside = known[np.argmax(known):len(known) - np.argmax(known[::-1])]
-            style = {}
-            if not inside.all():   # a value only at some bars (each session's end): the dots
-                x, y, style = x[known], y[known], {"marker": "o", "markersize": 2.5}
-            axis.plot(x, y, linewidth=0.9, label=column,
-                      color=("#6a4c93", "#2a9d8f", "#c05621")[number % 3], **style)
-    ordered = sorted(panel.get("thresholds", []), key=lambda t: -t["value"])
-    for number, threshold in enumerate(ordered):
-        above = number % 2 == 0  # alternate sides so neighbouring labels do not overlap
-        axis.axhline(threshold["value"], color="#c05621", linewidth=0.8, linestyle="--")
-        axis.annotate(f"{threshold['label']} = {_threshold_text(threshold['value'], unit)}",
-                      (1.0, threshold["value"]), xycoords=("axes fraction", "data"),
-                      xytext=(-4, 2 if above else -2), textcoords="offset points", ha="right",
-                      va="bottom" if above else "top", fontsize=7, color="#c05621", zorder=6,
-                      bbox=dict(facecolor="white", alpha=0.85, linewidth=0, pad=0.5))
-    _number_axis(axis, unit)
-    if len(panel.get("lines", [])) > 1:
-        _legend(axis)
-    _heading(axis, f"{panel.get('title', '')} ({unit})")
+            panel.fill(x, y, "#6a4c93", 0.35, step=True)
+            panel.line(x, y, "#6a4c93", 0.9, label=label, step=True)
+            continue
+        tint = ("#6a4c93", "#2a9d8f", "#c05621")[number % 3]
+        known = np.isfinite(y)
+        inside = known[np.argmax(known):len(known) - np.argmax(known[::-1])]
+        if inside.all():
+            panel.line(x, y, tint, 0.9, label=label)
+        else:   # a value only at some bars (each session's end): the dots
+            panel.dots(x[known], y[known], tint, label=label)
+    ordered = sorted(declared.get("thresholds", []), key=lambda t: -t["value"])
+    for number, threshold in enumerate(ordered):  # alternate sides: neighbours do not overlap
+        panel.threshold(threshold["value"], f"{threshold['label']} = "
+                        f"{_threshold_text(threshold['value'], unit)}", "#c05621",
+                        above=number % 2 == 0)
+    return panel
 
 
-def _regime_panel(axis, run: Run) -> None:
-    from matplotlib.colors import ListedColormap
-
-    regime = run.prices["regime"].groupby(level=0).first()
-    codes = regime.reindex(run.equity.index).to_numpy(dtype=float)
-    axis.imshow(np.ma.masked_invalid(codes)[np.newaxis, :], aspect="auto", interpolation="nearest",
-                cmap=ListedColormap(REGIME_COLOURS), vmin=-0.5, vmax=2.5,
-                extent=(-0.5, len(codes) - 0.5, 0, 1))
-    axis.set_yticks([])
+def _regime_panel(run: Run, x_range: tuple) -> Panel:
     shares = run.manifest.get("regime_shares") or {}
     told = ", ".join(f"{name.replace('_', ' ')} {share:.0%}" for name, share in shares.items())
-    _heading(axis, "Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
-             f"({told} of days)")
+    panel = Panel("Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
+                  f"({told} of days)", 18, x_range, lambda ticks: [], y_limits=(0, 1),
+                  y_ticks=())
+    regime = run.prices["regime"].groupby(level=0).first()
+    panel.band(regime.reindex(run.equity.index).to_numpy(dtype=float), REGIME_COLOURS)
+    return panel
 
 
-def _leverage_panel(axis, run: Run, x: np.ndarray) -> None:
-    from matplotlib.ticker import FuncFormatter
-
+def _leverage_panel(run: Run, x_range: tuple) -> Panel:
     leverage = (run.equity["gross_notional_usd"] / run.equity["equity_usd"]).to_numpy()
-    axis.fill_between(x, leverage, 0, step="post", color="#2a9d8f", alpha=0.35, linewidth=0)
-    axis.step(x, leverage, where="post", color="#2a9d8f", linewidth=0.8)
-    axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}x"))
-    axis.set_ylim(bottom=0, top=max(float(np.nanmax(leverage)) * 1.15, 0.5))
-    _heading(axis, "Gross leverage (notional of open contracts / equity); exposure "
-             f"{_display('exposure', run.metrics.get('exposure'))} of bars")
+    panel = Panel("Gross leverage (notional of open contracts / equity); exposure "
+                  f"{_display('exposure', run.metrics.get('exposure'))} of bars", 80, x_range,
+                  lambda ticks: [f"{v:.1f}x" for v in ticks],
+                  y_limits=(0.0, max(float(np.nanmax(leverage)) * 1.15, 0.5)))
+    x = np.arange(len(leverage), dtype=float)
+    panel.fill(x, leverage, "#2a9d8f", 0.35, step=True)
+    panel.line(x, leverage, "#2a9d8f", 0.8, step=True)
+    return panel
 
 
 def _rolling_days(run: Run) -> int:
     return 10 if run.short else 63
 
 
-def _rolling_panel(axis, run: Run) -> None:
+def _rolling_panel(run: Run, x_range: tuple) -> Panel:
     days = _rolling_days(run)
+    panel = Panel(f"Volatility of daily returns over the last {days} days, annualised "
+                  f"(x{ANNUALISATION})", 80, x_range, percent_labels)
     curves = [("playbook", run.equity["equity_usd"], PLAYBOOK)]
     if run.benchmark is not None:
         curves.append(("benchmark", run.benchmark, BENCHMARK))
@@ -347,81 +316,33 @@ def _rolling_panel(axis, run: Run) -> None:
         closes = equity.groupby(equity.index.normalize()).last()
         last_bar = equity.index.to_series().groupby(equity.index.normalize()).last()
         volatility = closes.pct_change().rolling(days).std() * np.sqrt(ANNUALISATION)
-        axis.plot(run.position(last_bar.to_numpy()), volatility.to_numpy(), color=tint,
-                  linewidth=1.0, label=label)
-    percent_axis(axis)
-    _legend(axis)
-    _heading(axis, f"Volatility of daily returns over the last {days} days, annualised "
-             f"(x{ANNUALISATION})")
+        panel.line(run.position(last_bar.to_numpy()), volatility.to_numpy(), tint, 1.0,
+                   label=label)
+    return panel
 
 
 def _timeline(run: Run, numbers: dict) -> str:
-    import matplotlib
-
-    symbols = list(run.prices["symbol"].unique())   # in order of appearance
-    panels = run.manifest.get("signal_panels") or []
-    rows = ([("equity", 2.3), ("underwater", 1.2)] + [(("price", s), 2.4) for s in symbols]
-            + [(("signal", i), 1.1) for i in range(len(panels))]
-            + [("regime", 0.22), ("leverage", 0.95), ("rolling", 0.95)])
-    heights = [height for _, height in rows]
-    gap, top, bottom = 0.34, 0.3, 0.45
-    total = sum(heights) + gap * (len(rows) - 1) + top + bottom
-    figure = pages.figure(figsize=(11.5, total))
-    grid = figure.add_gridspec(len(rows), 1, height_ratios=heights, left=0.075, right=0.985,
-                               top=1 - top / total, bottom=bottom / total,
-                               hspace=gap / np.mean(heights))
-    # not sharex: each shared axis would make its own tick objects for the same positions;
-    # panels above the last draw their vertical grid as one collection
-    axes = [figure.add_subplot(grid[i]) for i in range(len(rows))]
-    x = np.arange(len(run.equity), dtype=float)
-    for axis, (kind, _height) in zip(axes, rows):
-        if kind == "equity":
-            _equity_panel(axis, run, x)
-        elif kind == "underwater":
-            _underwater_panel(axis, run, x)
-        elif kind == "regime":
-            _regime_panel(axis, run)
-        elif kind == "leverage":
-            _leverage_panel(axis, run, x)
-        elif kind == "rolling":
-            _rolling_panel(axis, run)
-        elif kind[0] == "price":
-            _price_panel(axis, run, kind[1], numbers)
-        else:
-            _signal_panel(axis, run, panels[kind[1]])
-    ticks, labels = trading_time_ticks(run.equity.index)
+    """Every panel on one trading-time axis: the dates under the last, the episode's triggers
+    through all of them, numbered on the first."""
+    x_range = (-0.5, len(run.equity) - 0.5)
+    panels = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)]
+              + [_price_panel(run, s, numbers, x_range) for s in run.prices["symbol"].unique()]
+              + [_signal_panel(run, p, x_range) for p in run.manifest.get("signal_panels") or []]
+              + [_regime_panel(run, x_range), _leverage_panel(run, x_range),
+                 _rolling_panel(run, x_range)])
+    ticks = trading_time_ticks(run.equity.index)
     triggers = run.position([f"{t.date}T00:00:00+00:00" for t in run.triggers]) \
         if run.triggers else []
-    for axis, (kind, _height) in zip(axes, rows):
-        axis.set_xlim(-0.5, len(x) - 0.5)
-        axis.tick_params(labelsize=7)
-        if axis is axes[-1]:
-            axis.set_xticks(ticks, labels)
-        else:
-            axis.set_xticks([])
-        if kind != "regime":
-            axis.grid(alpha=0.3, linewidth=0.6)
-            if axis is not axes[-1]:
-                axis.vlines(ticks, 0, 1, transform=axis.get_xaxis_transform(), alpha=0.3,
-                            linewidth=0.6, colors=matplotlib.rcParams["grid.color"], zorder=1.5)
-        if len(triggers):
-            axis.vlines(triggers, 0, 1, transform=axis.get_xaxis_transform(), colors=TRIGGER,
-                        linewidth=0.8, linestyles="--", zorder=5)
-    for number, where in enumerate(triggers, start=1):
-        axes[0].annotate(str(number), (where, 1.0), xycoords=("data", "axes fraction"),
-                         xytext=(0, -2), textcoords="offset points", fontsize=8, color="white",
-                         ha="center", va="top", fontweight="bold",
-                         bbox=dict(facecolor=TRIGGER, linewidth=0, pad=1.2))
-    return png(figure, tight=False, alt="equity, underwater, prices, signals, regime, leverage")
+    return "".join(render(panel, x_ticks=ticks if panel is panels[-1] else None,
+                          grid_x=ticks[0], triggers=triggers,
+                          trigger_numbers=panel is panels[0], alt=panel.heading)
+                   for panel in panels)
 
 
 def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    figure = pages.figure(figsize=(11.5, 2.7))
-    axes = figure.subplots(1, 2 if len(trades) else 1, squeeze=False)
-    axis = axes[0][0]
     series = [("playbook", run.daily_closes, PLAYBOOK)]
     if run.benchmark is not None:
         series.append(("benchmark", run.benchmark.groupby(run.benchmark.index.normalize()).last(),
@@ -430,36 +351,36 @@ def _distribution(run: Run) -> str:
     values = np.concatenate([returns[returns != 0].to_numpy() for _, returns, _ in series])
     values = values if values.size else np.zeros(1)
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
+    width = WIDTH if trades.empty else WIDTH // 2 - 8
+    margin = (edges[-1] - edges[0]) * 0.05
+    worst = _display("worst_day", run.metrics.get("worst_day"))
+    histogram = Panel(f"Daily returns (worst day {worst}); y: days", 190,
+                      (edges[0] - margin, edges[-1] + margin), plain_labels, width=width)
     for label, returns, tint in series:
         moved = returns[returns != 0]
+        counts = np.histogram(moved.to_numpy(), bins=edges)[0].astype(float)
         flat = f"; {len(returns) - len(moved):,d} flat days not drawn" if len(moved) < len(
             returns) else ""
-        axis.hist(moved.to_numpy(), bins=edges, histtype="stepfilled" if label == "playbook"
-                  else "step", color=tint, alpha=0.6 if label == "playbook" else 1.0,
-                  label=f"{label} ({len(moved):,d} days{flat})")
-    axis.axvline(0, color="#1d2330", linewidth=0.6)
-    from matplotlib.ticker import PercentFormatter
-
-    axis.xaxis.set_major_formatter(PercentFormatter(1.0))
-    axis.set_ylabel("days", fontsize=8)
-    axis.tick_params(labelsize=7)
-    axis.legend(fontsize=7, frameon=False)
-    worst = _display("worst_day", run.metrics.get("worst_day"))
-    _heading(axis, f"Daily returns (worst day {worst})")
+        said = f"{label} ({len(moved):,d} days{flat})"
+        outline = (np.r_[edges[0], edges, edges[-1]], np.r_[0.0, counts, 0.0, 0.0])
+        if label == "playbook":
+            histogram.fill(*outline, tint, 0.6, step=True, label=said)
+        else:
+            histogram.line(*outline, tint, 1.0, step=True, label=said)
+    histogram.verticals([0.0], "#1d2330", 0.6)
+    charts = [render(histogram, x_labels=percent_labels, alt="daily return distribution")]
     if len(trades):
-        axis = axes[0][1]
-        number = np.arange(1, len(trades) + 1)
+        number = np.arange(1, len(trades) + 1, dtype=float)
         pnl = trades["pnl_usd"].to_numpy()
-        axis.vlines(number, trades["mae_usd"], trades["mfe_usd"], color="#8a8f9c", linewidth=1)
-        axis.bar(number, pnl, color=np.where(pnl > 0, WIN, LOSS), width=0.6)
-        axis.axhline(0, color="#1d2330", linewidth=0.6)
-        usd_axis(axis)
-        axis.tick_params(labelsize=7)
-        if len(trades) <= 40:
-            axis.set_xticks(number)
-        _heading(axis, "Net P&L per trade (USD); whisker: worst to best open P&L (MAE..MFE)")
-    figure.subplots_adjust(left=0.07, right=0.985, bottom=0.13, top=0.88, wspace=0.12)
-    return png(figure, tight=False, alt="daily return distribution and P&L per trade")
+        outcomes = Panel("Net P&L per trade (USD); whisker: worst to best open P&L (MAE..MFE)",
+                         190, (0.4 - 0.05 * len(trades), len(trades) + 0.6 + 0.05 * len(trades)),
+                         usd_labels, width=width)
+        outcomes.whiskers(number, trades["mae_usd"], trades["mfe_usd"], "#8a8f9c")
+        outcomes.bars(number, pnl, np.where(pnl > 0, WIN, LOSS), 0.6)
+        ticks = (number, [f"{n:.0f}" for n in number]) if len(trades) <= 40 else None
+        charts.append(render(outcomes, x_ticks=ticks,
+                             x_labels=None if ticks else plain_labels, alt="P&L per trade"))
+    return f"<div class=pair>{''.join(charts)}</div>"
 
 
 # ----------------------------------------------------------------------------- the tables

@@ -196,26 +196,26 @@ def test_trading_time_ticks_label_the_first_bar_of_each_period():
                                               ("2024-08-02", "2024-08-05", "2024-08-06")]
 
 
-def test_usd_ticks_are_told_apart_and_never_use_an_offset():
-    axis = pages.figure().subplots()
-    axis.plot([0, 1], [1_000_000, 1_012_000])
-    pages.usd_axis(axis)
-    axis.figure.canvas.draw()
-    labels = [label.get_text() for label in axis.get_yticklabels()]
-    assert len(set(labels)) == len(labels) and all(label.endswith("M") for label in labels)
-    assert axis.yaxis.get_offset_text().get_text() == ""
-
-
 def test_a_line_known_only_at_some_bars_is_drawn_as_dots():
     """gold_asia_dip's session moves have a value at each session's end and none between:
-    plotted as a line they would draw nothing at all."""
-    axis = pages.figure().subplots()
+    drawn as a line they would draw nothing at all."""
     index = pd.date_range("2024-08-01", periods=12, freq="h", tz="UTC")
     sparse = pd.Series([np.nan, 0.01, np.nan, np.nan, -0.02, np.nan, np.nan, 0.005, np.nan,
                         np.nan, np.nan, np.nan], index=index)
     run = type("Run", (), {"signals": pd.DataFrame({"symbol": "XAUUSD", "move": sparse}),
                            "position": lambda self, times: np.arange(len(times), dtype=float)})()
-    tear_sheet._signal_panel(axis, run, {"title": "t", "unit": "fraction", "lines": ["move"]})
-    [line] = axis.get_lines()[:1]
-    assert list(line.get_xdata()) == [1.0, 4.0, 7.0]
-    assert list(line.get_ydata()) == [0.01, -0.02, 0.005] and line.get_marker() == "o"
+    panel = tear_sheet._signal_panel(run, {"title": "t", "unit": "fraction", "lines": ["move"]},
+                                     (-0.5, 11.5))
+    [dots] = panel.marks
+    assert dots.kind == "dots"
+    assert list(dots.x) == [1.0, 4.0, 7.0] and list(dots.y) == [0.01, -0.02, 0.005]
+
+
+def test_every_trade_marker_carries_its_blotter_line_as_a_tooltip(runs):
+    trades = pd.read_csv(runs["hsi"] / "trades.csv")
+    text = sheet(runs["hsi"])
+    for number, trade in enumerate(trades.itertuples(), start=1):
+        said = (f"trade {number}: {trade.side} {trade.contracts:,d} {trade.symbol}, entry "
+                f"{trade.entry_time[:16].replace('T', ' ')}")
+        assert text.count(f"<title>{said}") == 2  # the entry marker and the exit marker
+        assert f"net {trade.pnl_usd:+,.0f} USD</title>" in text
