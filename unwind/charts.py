@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 WIDTH = 1104            # px: the page's chart width
-LEFT, RIGHT = 84, 17    # px: room for y tick labels; the right margin
+LEFT, RIGHT = 84, 17    # px: room for y tick labels (a panel may take less); the right margin
 TICK_FONT, TEXT_FONT = 10, 10
 GRID, TRIGGER = "#b0b0b0", "#b3261e"
 Labels = Callable[[np.ndarray], list[str]]
@@ -98,9 +98,7 @@ def envelope(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A 'post' step line as a polyline: each value holds until the next x."""
-    if len(x) < 2:
-        return x, y
-    return np.r_[np.repeat(x, 2)[1:], x[-1]][: 2 * len(x) - 1], np.repeat(y, 2)[:-1]
+    return np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
 
 
 @dataclass
@@ -122,6 +120,7 @@ class Panel:
     x_range: tuple[float, float]
     y_labels: Labels = plain_labels
     width: int = WIDTH
+    left: int = LEFT
     y_limits: tuple[float, float] | None = None
     y_ticks: Sequence[float] | None = None
     marks: list[Mark] = field(default_factory=list)
@@ -178,6 +177,13 @@ class Panel:
         self._add("band", np.arange(len(codes), dtype=float), np.asarray(codes, dtype=float),
                   colours=list(colours))
 
+    def hspan(self, low: float, high: float, colour: str, opacity: float,
+              label: str | None = None) -> None:
+        """A shaded y range across the panel's full width."""
+        self._add("hspan", np.array([]), [low, high], colour=colour, opacity=opacity)
+        if label:
+            self.legend.append((label, colour, "fill"))
+
     def verticals(self, x, colour: str, width: float, dash: str = "") -> None:
         """Lines across the panel's full height at each x (y is not scaled to them)."""
         self._add("verticals", x, np.array([]), colour=colour, width=width, dash=dash)
@@ -220,14 +226,16 @@ class Canvas:
 
     def __init__(self, panel: Panel, top: int, bottom_room: int):
         self.panel, self.top = panel, top
-        self.plot_width = panel.width - LEFT - RIGHT
+        self.left = panel.left
+        self.plot_width = panel.width - self.left - RIGHT
         self.height = top + panel.height + bottom_room
         self.low, self.high = panel.limits()
         self.x0, self.x1 = panel.x_range
         self.parts: list[str] = []
 
     def px(self, x) -> np.ndarray:
-        return LEFT + (np.asarray(x, dtype=float) - self.x0) / (self.x1 - self.x0) * self.plot_width
+        share = (np.asarray(x, dtype=float) - self.x0) / (self.x1 - self.x0)
+        return self.left + share * self.plot_width
 
     def py(self, y) -> np.ndarray:
         span = self.high - self.low or 1.0
@@ -235,9 +243,6 @@ class Canvas:
 
     def add(self, element: str) -> None:
         self.parts.append(element)
-
-    def inside(self, x: np.ndarray) -> np.ndarray:
-        return (x >= self.x0) & (x <= self.x1)
 
 
 def _dash(dash: str) -> str:
@@ -267,7 +272,7 @@ def _draw(canvas: Canvas, mark: Mark) -> None:
     elif kind == "threshold":
         y = float(canvas.py(mark.y[0]))
         right = canvas.panel.width - RIGHT
-        canvas.add(f"<path d='M{LEFT},{y:.1f}H{right}' stroke='{style['colour']}' "
+        canvas.add(f"<path d='M{canvas.left},{y:.1f}H{right}' stroke='{style['colour']}' "
                    f"stroke-width='0.8'{_dash('4 3')}/>")
         shift, baseline = (-3, "auto") if style["above"] else (3, "hanging")
         canvas.add(f"<text x='{right - 4}' y='{y + shift:.1f}' text-anchor='end' "
@@ -312,6 +317,11 @@ def _draw(canvas: Canvas, mark: Mark) -> None:
                     for x in canvas.px(mark.x).tolist())
         canvas.add(f"<path d='{d}' stroke='{style['colour']}' stroke-width='{style['width']}'"
                    f"{_dash(style['dash'])}/>")
+    elif kind == "hspan":
+        low, high = canvas.py(mark.y).tolist()
+        canvas.add(f"<rect x='{canvas.left}' y='{high:.1f}' width='{canvas.plot_width}' "
+                   f"height='{low - high:.1f}' fill='{style['colour']}' "
+                   f"fill-opacity='{style['opacity']}'/>")
     elif kind == "spans":
         top, height = canvas.top, canvas.panel.height
         d = "".join(f"M{a:.1f},{top}H{b:.1f}v{height}H{a:.1f}Z"
@@ -348,7 +358,7 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
     vertical grid lines only (a panel above the one with the dates). `triggers` are dashed
     vertical lines, numbered on this panel when `trigger_numbers`."""
     if x_labels is not None:
-        positions = nice_ticks(*panel.x_range, most=max(3, panel.width // 110))
+        positions = nice_ticks(*panel.x_range, most=max(4, panel.width // 80))
         x_ticks = (positions, x_labels(positions))
     top = 12 if trigger_numbers else 4
     canvas = Canvas(panel, top, 20 if x_ticks else 4)
@@ -356,7 +366,7 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
     ticks = panel.y_ticks if panel.y_ticks is not None else nice_ticks(
         canvas.low, canvas.high, most=max(4, min(9, panel.height // 14)))
     ticks = np.asarray(ticks, dtype=float)
-    grid = [f"M{LEFT},{y:.1f}H{right}" for y in canvas.py(ticks).tolist()]
+    grid = [f"M{panel.left},{y:.1f}H{right}" for y in canvas.py(ticks).tolist()]
     vertical = x_ticks[0] if x_ticks else grid_x
     grid += [f"M{x:.1f},{top}V{bottom}" for x in canvas.px(vertical).tolist()]
     canvas.add(f"<path d='{''.join(grid)}' stroke='{GRID}' stroke-opacity='0.3' "
@@ -369,19 +379,20 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
                f"fill='white'>{number}</text>" for number, x in
                enumerate(canvas.px(triggers).tolist(), start=1)] if trigger_numbers else []
     labels = panel.y_labels(ticks)
-    text = [f"<text x='{LEFT - 5}' y='{y:.1f}' text-anchor='end' dominant-baseline='middle'>"
+    text = [f"<text x='{panel.left - 5}' y='{y:.1f}' text-anchor='end' dominant-baseline='middle'>"
             f"{escape(label)}</text>" for y, label in zip(canvas.py(ticks).tolist(), labels)]
     if x_ticks:
         text += [f"<text x='{x:.1f}' y='{bottom + 14}' text-anchor='middle'>{escape(label)}"
                  "</text>" for x, label in zip(canvas.px(x_ticks[0]).tolist(), x_ticks[1])]
-    frame = f"<rect x='{LEFT}' y='{top}' width='{canvas.plot_width}' height='{panel.height}' " \
-            "fill='none' stroke='#1d2330' stroke-width='0.8'/>"
-    plot_area = f"{LEFT} {top} {canvas.plot_width} {panel.height}"  # a nested svg clips to it
-    return (f"<div class=panel><div class=head><span>{escape(panel.heading)}</span>"
+    frame = (f"<rect x='{panel.left}' y='{top}' width='{canvas.plot_width}' "
+             f"height='{panel.height}' fill='none' stroke='#1d2330' stroke-width='0.8'/>")
+    plot_area = f"{panel.left} {top} {canvas.plot_width} {panel.height}"  # a nested svg clips to it
+    return (f"<div class=panel style='max-width:{panel.width}px'><div class=head "
+            f"style='padding-left:{panel.left}px'><span>{escape(panel.heading)}</span>"
             f"<span class=legend>{_legend_html(panel.legend)}</span></div>"
             f"<svg class=\"chart\" role=img aria-label=\"{escape(alt)}\" width='{panel.width}' "
             f"height='{canvas.height}' viewBox='0 0 {panel.width} {canvas.height}' "
-            f"font-size='{TICK_FONT}'><svg x='{LEFT}' y='{top}' width='{canvas.plot_width}' "
+            f"font-size='{TICK_FONT}'><svg x='{panel.left}' y='{top}' width='{canvas.plot_width}' "
             f"height='{panel.height}' viewBox='{plot_area}'>{''.join(canvas.parts)}</svg>"
             f"{''.join(numbers)}"
             f"{frame}<g fill='#1d2330'>{''.join(text)}</g></svg></div>")

@@ -1,15 +1,11 @@
-"""Third-party quirks, handled in one place: two known backtrader 1.9.78 problems on a modern
-stack, and what importing empyrical costs.
+"""Third-party quirks, handled in one place: a known backtrader 1.9.78 problem on a modern
+stack, and what importing empyrical costs. (backtrader's plotting, which breaks with a modern
+matplotlib, is never used: pages draw their own SVG charts, `unwind.charts`.)
 
 1. `LineIterator.bindlines` tests `isinstance(x, collections.Iterable)`; that alias was removed
    from `collections` in Python 3.10, so any indicator that binds lines raises AttributeError.
    `install()` restores the alias to `collections.abc.Iterable` (the same class it always was).
-2. Importing `backtrader.plot` calls `matplotlib.use("TkAgg")`, which a headless machine cannot
-   honour. We never plot through backtrader, and our pages never go through pyplot or the
-   backend setting: `unwind.pages.figure` draws each figure on its own Agg canvas, so that call
-   cannot reach them (tests/unwind/test_compat.py draws a page after importing backtrader.plot
-   on a machine without a display). Nothing to install for it.
-3. `empyrical.utils` imports yfinance when it is installed, for its Yahoo download helpers,
+2. `empyrical.utils` imports yfinance when it is installed, for its Yahoo download helpers,
    which we never call (feeds/ fetches through yfinance itself): about 0.3 s of every process
    that computes a metric. `empyrical()` imports it with yfinance hidden, unless yfinance is
    already loaded, and leaves `import yfinance` working afterwards.

@@ -1,8 +1,8 @@
-"""What every page shares: one self-contained HTML shell, inline styles, charts as PNG.
+"""What every page shares: one self-contained HTML shell, inline styles, charts as inline SVG.
 
-Charts are drawn with matplotlib's Agg backend and embedded as base64 PNG; styles are inline,
-there are no external scripts, fonts or images, so a page opens offline. A short inline script
-counts the charts that decoded (`data-charts-loaded` on <body>) for the rendering test.
+Charts are drawn by `unwind.charts` as inline SVG; styles are inline, there are no external
+scripts, fonts or images, so a page opens offline. A short inline script counts the charts the
+browser laid out (`data-charts-loaded` on <body>) for the rendering test.
 Everything made from demo data carries a SYNTHETIC banner.
 
 Time axes are in trading time: charts plot against bar position (0..n-1) and label positions
@@ -11,9 +11,7 @@ with dates (`trading_time_ticks`), so nights and weekends without bars take no w
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -38,42 +36,19 @@ tr.changed td,tr.changed th{background:#fff4d6} td.marker{font-weight:700;color:
 table.heat td{text-align:right;font-variant-numeric:tabular-nums;min-width:58px}
 table.heat td.zero{color:#9aa0ae}
 table.blotter{font-size:12px} table.blotter td{white-space:nowrap}
-img.chart{max-width:100%;display:block;margin:8px 0 4px}
 .grid{font-size:12px} .grid td{min-width:52px;text-align:center} .na{background:#eceef2;color:#7a8091}
 .pair{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start} .pair .panel{flex:1}
-.panel{max-width:1104px;margin:8px 0 0} svg.chart{display:block;max-width:100%;height:auto}
+.panel{margin:8px 0 0} svg.chart{display:block;max-width:100%;height:auto}
 .panel .head{display:flex;justify-content:space-between;flex-wrap:wrap;gap:2px 14px;
-font-size:12px;padding:0 17px 0 84px} .legend{font-size:11px;color:#3a4152}
+font-size:12px;padding-right:17px} .legend{font-size:11px;color:#3a4152}
+.multiples{display:flex;flex-wrap:wrap;gap:4px 12px} .multiples .head{font-size:11px}
+table.heat td.default{outline:2.5px solid #1d2330;outline-offset:-2px}
 .legend span{margin-left:10px;white-space:nowrap}
 """
 COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
-                 "document.querySelectorAll('img.chart').forEach(function(i){"
-                 "if(i.complete&&i.naturalWidth>0){n++;}});"
                  "document.querySelectorAll('svg.chart').forEach(function(s){"
                  "var r=s.getBoundingClientRect();if(r.width>0&&r.height>0){n++;}});"
                  "document.body.setAttribute('data-charts-loaded',n);});</script>")
-
-
-def png(figure, tight: bool = True, alt: str = "chart") -> str:
-    """The figure as an inline <img class="chart">, 96 dpi. `tight=False` keeps the figure's own
-    margins: measuring a tall figure's bounding box costs a second full draw."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight" if tight else None,
-                   metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def figure(**keywords):
-    """A matplotlib Figure drawn by Agg, outside pyplot: pages are written, never shown;
-    pyplot's figure manager reads the `interactive` setting each time an artist changes (about
-    1,500 times for one tear sheet) and must be told to forget each figure."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    made = Figure(**keywords)
-    FigureCanvasAgg(made)
-    return made
 
 
 def page(title: str, synthetic: bool, body: str) -> str:
@@ -127,8 +102,3 @@ def trading_time_ticks(times: pd.DatetimeIndex, most: int = 12) -> tuple[list[in
     return starts.tolist(), [times[i].strftime(label) for i in starts]
 
 
-def percent_axis(axis, decimals: int | None = None) -> None:
-    """A fraction on the y axis shown as percent."""
-    from matplotlib.ticker import PercentFormatter
-
-    axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from unwind import metrics
-from unwind import pages
-from unwind.pages import page, png, read_series
+from unwind.pages import page, read_series
 
 _CELL_STYLE = """
 .grid td.cell{min-width:92px;text-align:right;vertical-align:top;padding:4px 6px}
@@ -174,49 +173,39 @@ def _summary_table(rows: list[dict], summary: dict[str, dict]) -> str:
             "episode does not overlap the window the playbook's defaults were calibrated on.</p>")
 
 
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")   # one colour per playbook, in the grid's order
+
+
 def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
     """Equity of every playbook in each episode with data; episodes where no cell has data are
-    left out (no empty axes)."""
+    left out (no empty panels). Each playbook's bars span the panel's width, so an hourly and
+    a daily playbook cover the same window."""
+    from unwind.charts import Panel, render
+
     shown = [e for e in episodes
              if any(r["episode"] == e.id and r["status"] == "ok" for r in rows)]
     if not shown:
         return ""
-    import matplotlib
-
     playbooks = list(dict.fromkeys(r["playbook"] for r in rows))
-    columns = min(4, len(shown))
-    lines = (len(shown) + columns - 1) // columns
-    figure = pages.figure(figsize=(3 * columns, 2.3 * lines + 0.5))
-    axes = figure.subplots(lines, columns, squeeze=False)
-    colours = matplotlib.colormaps["tab10"]
-    for number, episode in enumerate(shown):
-        axis = axes[number // columns][number % columns]
-        for index, playbook in enumerate(playbooks):
+    colours = {playbook: PALETTE[n % len(PALETTE)] for n, playbook in enumerate(playbooks)}
+    panels = []
+    for episode in shown:
+        panel = Panel(f"{episode.label} ({episode.start} .. {episode.end})", 140, (0.0, 1.0),
+                      lambda ticks: [f"{v:+.0f}%" for v in ticks], width=270, left=40)
+        for playbook in playbooks:
             row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
             if row["status"] != "ok":
                 continue
-            equity = read_series(out / row["run_dir"] / "equity.csv")
-            values = (equity / equity.iloc[0] - 1).to_numpy() * 100
-            axis.plot(np.arange(len(values)), values, linewidth=0.9,
-                      color=colours(index % 10), label=playbook)
-        axis.set_title(f"{episode.label}  ({episode.start} .. {episode.end})", fontsize=8,
-                       loc="left")
-        axis.tick_params(labelsize=6)
-        axis.set_xticks([])
-        axis.yaxis.set_major_formatter(lambda value, _: f"{value:+.0f}%")
-        axis.grid(alpha=0.3)
-    for number in range(len(shown), lines * columns):
-        axes[number // columns][number % columns].axis("off")
-    handles, labels = [], []
-    for axis in axes.flat:
-        for handle, label in zip(*axis.get_legend_handles_labels()):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    figure.tight_layout(rect=(0, 0.08, 1, 1))
-    return ("<h2>Equity in each episode (% from the window's start; bars in trading time)</h2>"
-            + png(figure))
+            equity = read_series(out / row["run_dir"] / "equity.csv").to_numpy()
+            panel.line(np.linspace(0.0, 1.0, len(equity)), (equity / equity[0] - 1) * 100,
+                       colours[playbook], 0.9)
+        panels.append(render(panel, alt=f"equity in {episode.label}"))
+    legend = "".join(f"<span><b style='color:{colour}'>&#9644;</b> {html.escape(playbook)}"
+                     "</span>" for playbook, colour in colours.items())
+    return ("<h2>Equity in each episode (% from the window's start; each playbook's bars in "
+            f"trading time across the window)</h2><p class=legend>{legend}</p>"
+            f"<div class=multiples>{''.join(panels)}</div>")
 
 
 def _flag_incomplete(row: dict, out: Path, tear_sheets: bool) -> dict:

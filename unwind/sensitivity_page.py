@@ -130,42 +130,39 @@ def read(result) -> dict:
 
 
 # ------------------------------------------------------------------------------------ charts
-def _heat_map(result, first, second) -> str:
-    from matplotlib.patches import Rectangle
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
-    from unwind import pages
-    from unwind.pages import png
+
+def _heat_map(result, first, second) -> str:
+    """Total return over two axes as a table of shaded cells (red losses, green gains), the
+    default outlined; each cell's tooltip names its parameters."""
+    from unwind.pages import colour
 
     chosen = _slice(result, {first.name: None, second.name: None})
-    grid = np.full((len(second.values), len(first.values)), np.nan)
-    for (x, y), trial in chosen.items():
-        value = _value(trial)
-        if value is not None:
-            grid[second.values.index(y), first.values.index(x)] = value
-    width = min(12.0, 2.0 + 0.55 * len(first.values))
-    figure = pages.figure(figsize=(width, min(9.0, 1.6 + 0.4 * len(second.values))))
-    axis = figure.subplots()
-    scale = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1.0
-    image = axis.imshow(grid * 100, cmap="RdYlGn", vmin=-scale * 100 or -1, vmax=scale * 100 or 1,
-                        origin="lower", aspect="auto")
-    figure.colorbar(image, ax=axis, label="total return, %")
-    axis.set_xticks(range(len(first.values)), [f"{v:g}" if isinstance(v, float) else str(v)
-                                               for v in first.values], rotation=45, fontsize=8)
-    axis.set_yticks(range(len(second.values)), [f"{v:g}" if isinstance(v, float) else str(v)
-                                                for v in second.values], fontsize=8)
-    axis.set_xlabel(first.name)
-    axis.set_ylabel(second.name)
-    if grid.size <= 400:
-        for (row, column), value in np.ndenumerate(grid):
-            if np.isfinite(value):
-                axis.text(column, row, f"{value:+.1%}", ha="center", va="center", fontsize=7)
+    values = {key: _value(trial) for key, trial in chosen.items()}
+    known = [abs(v) for v in values.values() if v is not None and np.isfinite(v)]
+    scale = max(known, default=0.0)
     default = result.trials[_default(result)].values
-    axis.add_patch(Rectangle((first.values.index(default[first.name]) - 0.5,
-                              second.values.index(default[second.name]) - 0.5), 1, 1,
-                             fill=False, edgecolor="black", linewidth=2.5))
-    axis.set_title(f"Total return by {first.name} and {second.name} (others at default; "
-                   "the default boxed)", fontsize=10)
-    return png(figure, alt=f"heat map {first.name} x {second.name}")
+    header = "".join(f"<th>{html.escape(_shown(x))}</th>" for x in first.values)
+    rows = []
+    for y in second.values:
+        cells = []
+        for x in first.values:
+            value = values.get((x, y))
+            css = " class=default" if (x, y) == (default[first.name], default[second.name]) \
+                else ""
+            title = html.escape(f"{first.name}={_shown(x)}, {second.name}={_shown(y)}")
+            if value is None or not np.isfinite(value):
+                cells.append(f"<td class=na title='{title}'>n/a</td>")
+            else:
+                cells.append(f"<td{css} style='background:{colour(value, scale)}' "
+                             f"title='{title}'>{value:+.1%}</td>")
+        rows.append(f"<tr><th>{html.escape(_shown(y))}</th>{''.join(cells)}</tr>")
+    return (f"<p class=caption>Total return by {html.escape(first.name)} (across) and "
+            f"{html.escape(second.name)} (down), others at default; the default outlined.</p>"
+            f"<table class='heat sweep'><tr><th>{html.escape(second.name)} \\ "
+            f"{html.escape(first.name)}</th>{header}</tr>{''.join(rows)}</table>")
 
 
 def _default(result) -> int:
@@ -175,34 +172,31 @@ def _default(result) -> int:
 
 
 def _line(result, axis_, read_: dict) -> str:
-    from unwind import pages
-    from unwind.pages import percent_axis, png
+    from unwind.charts import Panel, percent_labels, render
 
     chosen = _slice(result, {axis_.name: None})
-    xs = list(range(len(axis_.values)))
-    ys = [(_value(chosen[(v,)]) if (v,) in chosen else None) for v in axis_.values]
-    figure = pages.figure(figsize=(7.5, 2.8))
-    axis = figure.subplots()
-    numbers = [np.nan if y is None else y for y in ys]
-    axis.plot(xs, numbers, marker="o", color="#1f5fa8", linewidth=1.4)
-    default_value = result.trials[_default(result)].values[axis_.name]
-    position = axis_.values.index(default_value)
+    values = [_value(chosen[(v,)]) if (v,) in chosen else None for v in axis_.values]
+    numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
+    xs = np.arange(len(numbers), dtype=float)
+    panel = Panel(f"Total return by {axis_.name} (others at default)", 190,
+                  (-0.5, len(xs) - 0.5), percent_labels, width=720)
     base = read_.get("default_value")
     if base is not None and read_.get("band") is not None:
-        axis.axhspan(base - read_["band"], base + read_["band"], color="#f0c040", alpha=0.25,
-                     label="the band around the default")
-    if np.isfinite(numbers[position]):
-        axis.plot([position], [numbers[position]], marker="o", markersize=11, color="#b3261e",
-                  label="default", linestyle="none")
-    axis.axvline(position, color="#b3261e", linewidth=0.8, linestyle=":")
-    axis.set_xticks(xs, [f"{v:g}" if isinstance(v, float) else str(v) for v in axis_.values],
-                    rotation=45 if len(xs) > 8 else 0, fontsize=8)
-    axis.set_xlabel(axis_.name)
-    percent_axis(axis)
-    axis.set_ylabel("total return")
-    axis.legend(fontsize=8, loc="best")
-    axis.set_title(f"Total return by {axis_.name} (others at default)", fontsize=10)
-    return png(figure, alt=f"line {axis_.name}")
+        panel.hspan(base - read_["band"], base + read_["band"], "#f0c040", 0.25,
+                    label="the band around the default")
+    panel.line(xs, numbers, "#1f5fa8", 1.4)
+    known = np.isfinite(numbers)
+    panel.markers(xs[known], numbers[known], "o", ["#1f5fa8"] * int(known.sum()),
+                  [f"{axis_.name}={_shown(axis_.values[i])}: total return {numbers[i]:+.2%}"
+                   for i in np.flatnonzero(known)], size=3.0)
+    position = axis_.values.index(result.trials[_default(result)].values[axis_.name])
+    panel.verticals([position], "#b3261e", 0.8, dash="1 2")
+    if known[position]:
+        panel.markers([position], [numbers[position]], "o", ["#b3261e"],
+                      [f"the default: {numbers[position]:+.2%}"], size=6.0)
+        panel.mark_legend("default", "#b3261e", "dot")
+    return render(panel, x_ticks=(xs, [_shown(v) for v in axis_.values]),
+                  alt=f"line {axis_.name}")
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:

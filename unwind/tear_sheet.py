@@ -1,10 +1,10 @@
 """The tear sheet: one self-contained HTML page per run directory, made from its files only.
 
-For a futures trader reviewing a playbook in an episode (issue 7, section 4). One figure of
-stacked panels on one trading-time axis (bar positions, date labels): equity against the
-benchmark, underwater, each traded price with sessions, triggers and trades, the playbook's
-signal panels with thresholds, the regime band, gross leverage and rolling volatility; so a
-trigger sits at the same x everywhere. Then the metrics, the trade blotter, returns by day (an
+For a futures trader reviewing a playbook in an episode (issue 7, section 4). Stacked SVG
+panels (`unwind.charts`) on one trading-time axis (bar positions, date labels): equity against
+the benchmark, underwater, each traded price with sessions, triggers and trades (hover a marker
+for its blotter line), the playbook's signal panels with thresholds, the regime band, gross
+leverage and rolling volatility; so a trigger sits at the same x everywhere. Then the metrics, the trade blotter, returns by day (an
 episode window) or by month, the worst drawdowns, every parameter used and the configuration.
 
 Drawdowns: the underwater panel is bar level; the metric and the worst-drawdowns table use
@@ -203,8 +203,9 @@ def _session_spans(mine: pd.DataFrame, x: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _trade_title(number: int, trade) -> str:
     return (f"trade {number}: {trade.side} {int(trade.contracts):,d} {trade.symbol}, entry "
-            f"{_when(trade.entry_time)} at {_price(trade.entry_price)}, exit {_when(trade.exit_time)}"
-            f" at {_price(trade.exit_price)} ({trade.exit_reason}), net {trade.pnl_usd:+,.0f} USD")
+            f"{_when(trade.entry_time)} at {_price(trade.entry_price)}, exit "
+            f"{_when(trade.exit_time)} at {_price(trade.exit_price)} ({trade.exit_reason}), net "
+            f"{trade.pnl_usd:+,.0f} USD")
 
 
 def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:

@@ -16,7 +16,7 @@ def test_help_lists_the_command_groups(run_cli):
         assert word in result.out
 
 
-HEAVY_MODULES = ["pandas", "numpy", "backtrader", "yfinance", "pyarrow", "matplotlib"]
+HEAVY_MODULES = ["pandas", "numpy", "backtrader", "yfinance", "pyarrow"]
 
 
 @pytest.mark.parametrize("argv", [

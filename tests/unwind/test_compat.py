@@ -24,11 +24,7 @@ cerebro = bt.Cerebro(stdstats=False)
 cerebro.adddata(bt.feeds.PandasData(dataname=frame))
 cerebro.addstrategy(Strategy)
 cerebro.run()
-import backtrader.plot
-from unwind import pages
-figure = pages.figure(figsize=(2, 1))
-figure.subplots().plot([1.0, 2.0])
-print("chart", pages.png(figure).startswith('<img class="chart"'))
+print("ran", len(cerebro.runstrats))
 """
 
 
@@ -44,12 +40,10 @@ def test_bindlines_fails_on_this_python_without_the_shim():
     assert "has no attribute 'Iterable'" in result.stderr
 
 
-def test_the_shim_fixes_bindlines_and_pages_draw_after_backtrader_plot_asks_for_tk():
-    """backtrader.plot selects TkAgg on import; a machine without a display (no DISPLAY in the
-    environment) still draws our pages, which never go through that setting."""
+def test_the_shim_fixes_bindlines():
     result = run("from unwind import compat; compat.install()")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "chart True"
+    assert result.stdout.strip() == "ran 1"
 
 
 def test_empyrical_is_imported_without_its_yfinance_import_and_yfinance_still_imports():

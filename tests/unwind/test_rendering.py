@@ -1,6 +1,6 @@
 """Tear sheet and scorecard page as a person sees them: rendered by headless Chromium.
 
-The page counts its charts that decoded (`data-charts-loaded`); Chromium's DOM dump must show
+The page counts its charts the browser laid out (`data-charts-loaded`); Chromium's DOM dump must show
 all of them, each tear sheet's blotter one row per trade, and a screenshot must be far from
 blank. `.ci/run` installs Debian's chromium.
 """
@@ -66,7 +66,7 @@ def test_tear_sheet_and_scorecard_render(real_store, tmp_path, run_cli):
         if (cell / "tear_sheet.html").exists():
             check_tear_sheet(cell, tmp_path)
     check_page(out / "scorecard.html", tmp_path)
-    assert out.joinpath("scorecard.html").read_text().count('class="chart"') == 1
+    assert out.joinpath("scorecard.html").read_text().count('class="chart"') == 2  # an episode each
     sheet = (out / "cells/gold_asia_dip/aug-2024-carry-unwind/tear_sheet.html").read_text()
     assert "the episode's triggers" in sheet and "priced from a proxy" not in sheet
     assert "HSI is priced from a proxy" in (

@@ -89,7 +89,8 @@ def test_a_sweep_writes_its_directory_and_the_default_row_is_unwind_run(run_cli,
     assert document["pbo"]["probability"] is None     # an episode: PBO is full history only
     page = (directory / "sensitivity.html").read_text()
     assert "plateau" in page or "edge" in page
-    assert page.count('<img class="chart"') == 3       # one heat map, two lines
+    assert page.count("<table class='heat sweep'>") == 1 and "class=default" in page
+    assert page.count('<svg class="chart"') == 2        # one line per axis
     one_axis = run_cli("sweep", "hsi_short_yen_vol", "--grid", "flat_slope=0.02")
     assert one_axis.code == 1 and "need 0 <= flat_slope < entry_slope" in one_axis.err
 
