@@ -21,6 +21,10 @@ __all__ = ["load", "DataError", "QualityError", "FIRST_DAY", "LAST_DAY"]
 # Days a window may name: bars start in 1900 (feeds.bars.EARLIEST_BAR), and pandas' nanosecond
 # timestamps, which the stored series use, end in 2262.
 FIRST_DAY, LAST_DAY = "1900-01-01", "2261-12-31"
+# The quality gate's report of a stored window, by the series' content hash and the window's
+# bounds: the same bytes cut the same way give the same report, so a scorecard's cells that read
+# one series over one window check it once per process.
+_GATE: dict = {}
 
 
 def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
@@ -41,7 +45,13 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
         raise DataError(f"{symbol} {bar}: no bars between {start or info.first} and "
                         f"{end or info.last} (the store holds {info.first[:10]}..{info.last[:10]})")
     if check_quality:
-        report = quality.check(window, instruments.get(symbol), bar, info.close_only, symbol)
+        key = (symbol, bar, info.data_sha256, window.index[0], window.index[-1], len(window))
+        report = _GATE.get(key)
+        if report is None:
+            report = quality.check(window, instruments.get(symbol), bar, info.close_only, symbol)
+            if len(_GATE) >= 512:
+                _GATE.clear()
+            _GATE[key] = report
         if report.errors:
             first = report.errors[0]
             raise QualityError(f"{symbol} {bar} fails the quality gate in "

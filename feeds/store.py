@@ -182,7 +182,9 @@ class Store:
         series = check_series_name(series)
         info = self.info(series, bar)
         if info is None:
-            available = sorted({i.bar for i in self.list() if i.series == series})
+            # this series' manifests only: a miss (an optional series) costs no survey
+            available = sorted(p.stem for p in (self.root / series).glob("*.json")
+                               if p.stem in BARS)
             hint = (f"; stored bar sizes: {', '.join(available)}" if available else
                     "; import it with `unwind data import FILE --symbol "
                     f"{series}` or fetch it with `unwind data fetch {series}`")

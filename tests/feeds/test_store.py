@@ -90,6 +90,35 @@ def test_load_errors_name_what_is_missing(tmp_path):
         feeds.load("GC", "2020-01-01", "2020-02-01", store=store)
 
 
+def test_a_missing_bar_size_names_the_stored_ones_without_surveying_the_store(tmp_path,
+                                                                              monkeypatch):
+    store = Store(tmp_path / "store")
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
+    monkeypatch.setattr(Store, "survey", lambda *a, **k: pytest.fail("surveyed the store"))
+    with pytest.raises(DataError, match="no GC 1h series in the store .*; stored bar sizes: 1d$"):
+        feeds.load("GC", bar="1h", store=store)
+
+
+def test_the_quality_gate_checks_a_stored_window_once_and_still_blocks_on_a_rerun(tmp_path,
+                                                                                 monkeypatch):
+    from feeds import quality
+
+    store = Store(tmp_path / "store")
+    flat = "Date,Close,High,Low,Open,Volume\n" + "".join(
+        f"2024-08-0{day},10,10,10,10,5\n" for day in (1, 2, 5, 6))
+    import_files([write(tmp_path, "gc.csv", flat)], ImportOptions(symbol="GC"), store)
+    checked = []
+    original = quality.check
+    monkeypatch.setattr(quality, "check", lambda *a, **k: checked.append(a[0].index[0]) or
+                        original(*a, **k))
+    for _ in range(2):   # every bar flat: the gate blocks, from the cache the second time
+        with pytest.raises(feeds.QualityError, match="fails the quality gate"):
+            feeds.load("GC", store=store)
+    with pytest.raises(feeds.QualityError, match="in 2024-08-02..2024-08-02"):
+        feeds.load("GC", "2024-08-02", "2024-08-02", store=store)   # another window: checked
+    assert checked == [pd.Timestamp("2024-08-01", tz="UTC"), pd.Timestamp("2024-08-02", tz="UTC")]
+
+
 def test_store_location_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("UNWIND_STORE", str(tmp_path / "elsewhere"))
     assert Store().root == tmp_path / "elsewhere"
