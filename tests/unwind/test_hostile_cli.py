@@ -434,9 +434,9 @@ class _Filling:
 
 
 # (name, command, characters written before the disk is full)
-FULL_DISK_CASES = [  # spread_unwind_long_yen's run: about 15 kB of files, a 200 kB tear sheet
+FULL_DISK_CASES = [  # spread_unwind_long_yen's run: about 15 kB of files, a 35 kB tear sheet
     ("run: full at the first file", ["run", "spread_unwind_long_yen", *EPISODE], 0),
-    ("run: full inside the tear sheet", ["run", "spread_unwind_long_yen", *EPISODE], 100_000),
+    ("run: full inside the tear sheet", ["run", "spread_unwind_long_yen", *EPISODE], 30_000),
     ("score: full inside a cell", ["score", "--playbook", "spread_unwind_long_yen", *EPISODE,
                                    "--jobs", "1", "--json"], 20_000),
 ]
@@ -464,10 +464,10 @@ def test_a_full_tmpfs_leaves_no_output(store, tmp_path, run_cli):
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(disk)],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(disk)],
                       capture_output=True).returncode:
         pytest.skip("cannot mount a tmpfs here")
-    try:  # the run's files take about 220 kB
+    try:  # the run's files take about 55 kB
         result = run_cli("run", "spread_unwind_long_yen", *EPISODE, "--out", str(disk / "out"))
         assert result.code == 1
         assert "No space left on device (ENOSPC); nothing was kept" in one_error_line(result)
