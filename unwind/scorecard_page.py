@@ -181,7 +181,7 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
     """Equity of every playbook in each episode with data; episodes where no cell has data are
     left out (no empty panels). Each playbook's bars span the panel's width, so an hourly and
     a daily playbook cover the same window."""
-    from unwind.charts import Panel, render
+    from unwind.charts import Panel, legend_html, render
 
     shown = [e for e in episodes
              if any(r["episode"] == e.id and r["status"] == "ok" for r in rows)]
@@ -201,8 +201,7 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
             panel.line(np.linspace(0.0, 1.0, len(equity)), (equity / equity[0] - 1) * 100,
                        colours[playbook], 0.9)
         panels.append(render(panel, alt=f"equity in {episode.label}"))
-    legend = "".join(f"<span><b style='color:{colour}'>&#9644;</b> {html.escape(playbook)}"
-                     "</span>" for playbook, colour in colours.items())
+    legend = legend_html([(playbook, colour, "line") for playbook, colour in colours.items()])
     return ("<h2>Equity in each episode (% from the window's start; each playbook's bars in "
             f"trading time across the window)</h2><p class=legend>{legend}</p>"
             f"<div class=multiples>{''.join(panels)}</div>")

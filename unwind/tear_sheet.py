@@ -4,8 +4,9 @@ For a futures trader reviewing a playbook in an episode (issue 7, section 4). St
 panels (`unwind.charts`) on one trading-time axis (bar positions, date labels): equity against
 the benchmark, underwater, each traded price with sessions, triggers and trades (hover a marker
 for its blotter line), the playbook's signal panels with thresholds, the regime band, gross
-leverage and rolling volatility; so a trigger sits at the same x everywhere. Then the metrics, the trade blotter, returns by day (an
-episode window) or by month, the worst drawdowns, every parameter used and the configuration.
+leverage and rolling volatility; so a trigger sits at the same x everywhere. Then the metrics,
+the trade blotter, returns by day (an episode window) or by month, the worst drawdowns, every
+parameter used and the configuration.
 
 Drawdowns: the underwater panel is bar level; the metric and the worst-drawdowns table use
 daily closes (the last equity of each UTC day), and the page names both depths.
@@ -233,10 +234,10 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
         if run.short and len(run.trades) <= 60:
             panel.labels(entry, own["entry_price"], [str(numbers[row]) for row in own.index],
                          np.where(own["side"] == "long", 13.0, -13.0))
-    for label, colour, symbol_ in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
-                                   ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
-                                   ("loss (net)", LOSS, "line")):
-        panel.mark_legend(label, colour, symbol_)
+    for label, tint, shape in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
+                               ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
+                               ("loss (net)", LOSS, "line")):
+        panel.mark_legend(label, tint, shape)
     return panel
 
 
