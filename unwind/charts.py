@@ -348,8 +348,8 @@ def legend_html(legend: list[tuple[str, str, str]]) -> str:
     """Legend entries (label, colour, symbol: line, fill, dot, ^, v, o) as HTML spans."""
     symbols = {"line": "&#9644;", "fill": "&#9632;", "dot": "&#9679;", "^": "&#9650;",
                "v": "&#9660;", "o": "&#9675;"}
-    return "".join(f"<span><b style='color:{colour}'>{symbols[symbol]}</b> {escape(label)}</span>"
-                   for label, colour, symbol in legend)
+    return " ".join(f"<span><b style='color:{colour}'>{symbols[symbol]}</b> {escape(label)}</span>"
+                    for label, colour, symbol in legend)   # spaces: a long legend wraps
 
 
 def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None = None,

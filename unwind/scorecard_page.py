@@ -174,14 +174,14 @@ def _summary_table(rows: list[dict], summary: dict[str, dict]) -> str:
 
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")   # one colour per playbook, in the grid's order
+           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#b5651d")  # a colour per playbook
 
 
 def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
     """Equity of every playbook in each episode with data; episodes where no cell has data are
     left out (no empty panels). Each playbook's bars span the panel's width, so an hourly and
     a daily playbook cover the same window."""
-    from unwind.charts import Panel, legend_html, render
+    from unwind.charts import Panel, legend_html, percent_labels, render
 
     shown = [e for e in episodes
              if any(r["episode"] == e.id and r["status"] == "ok" for r in rows)]
@@ -192,13 +192,13 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
     panels = []
     for episode in shown:
         panel = Panel(f"{episode.label} ({episode.start} .. {episode.end})", 140, (0.0, 1.0),
-                      lambda ticks: [f"{v:+.0f}%" for v in ticks], width=270, left=40)
+                      percent_labels, width=270, left=44)
         for playbook in playbooks:
             row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
             if row["status"] != "ok":
                 continue
             equity = read_series(out / row["run_dir"] / "equity.csv").to_numpy()
-            panel.line(np.linspace(0.0, 1.0, len(equity)), (equity / equity[0] - 1) * 100,
+            panel.line(np.linspace(0.0, 1.0, len(equity)), equity / equity[0] - 1,
                        colours[playbook], 0.9)
         panels.append(render(panel, alt=f"equity in {episode.label}"))
     legend = legend_html([(playbook, colour, "line") for playbook, colour in colours.items()])
