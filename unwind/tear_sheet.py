@@ -599,14 +599,17 @@ def _proxies(run: Run) -> str:
 
 
 def _headline(run: Run) -> str:
-    name = run.manifest.get("benchmark") or "benchmark"
-    theirs = run.benchmark_metrics or {}
     def mine(key: str) -> str:
         return escape(_display(key, run.metrics.get(key)))
 
-    return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')}) "
-            f"against {escape(name)} {escape(_display('total_return', theirs.get('total_return')))}"
-            f"; max drawdown (daily closes) {mine('max_drawdown')}; "
+    if run.benchmark_metrics is None:   # a scorecard's full-history run has none
+        against = "; no benchmark was run with it"
+    else:
+        name = run.manifest.get("benchmark") or "benchmark"
+        theirs = _display("total_return", run.benchmark_metrics.get("total_return"))
+        against = f" against {escape(name)} {escape(theirs)}"
+    return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')})"
+            f"{against}; max drawdown (daily closes) {mine('max_drawdown')}; "
             f"{metric_registry.trades_text(run.metrics.get('trades'))}, hit "
             f"rate {mine('hit_rate')}; fees {mine('fees_usd')}.</p>")
 

@@ -139,6 +139,18 @@ def test_drawdowns_on_a_series_computed_by_hand():
                       "depth": pytest.approx(-0.1), "days": 3}
 
 
+def test_the_headline_names_the_benchmark_only_when_one_was_run(runs, tmp_path):
+    import shutil
+
+    assert "against buy and hold XAUUSD " in sheet(runs["gold"])
+    alone = shutil.copytree(runs["gold"], tmp_path / "alone")
+    (alone / "benchmark_metrics.json").unlink()
+    (alone / "benchmark_equity.csv").unlink()
+    tear_sheet.write(alone)
+    assert "; no benchmark was run with it;" in sheet(alone) and " against " not in \
+        sheet(alone).split("<p class=lead>")[1].split("</p>")[0]
+
+
 def test_hsi_carries_the_proxy_caption_and_gold_does_not(runs):
     assert "HSI is priced from a proxy" in sheet(runs["hsi"])
     assert "night session are not in these prices" in sheet(runs["hsi"])
