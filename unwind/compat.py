@@ -25,7 +25,7 @@ def install() -> None:
 
 
 def empyrical():
-    """The empyrical module, imported without its optional yfinance import (item 3)."""
+    """The empyrical module, imported without its optional yfinance import (item 2)."""
     module = sys.modules.get("empyrical")
     if module is not None:
         return module

@@ -33,8 +33,12 @@ def _numeric(values: tuple) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _label(name: str, value) -> str:
-    return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+    return f"{name}={_shown(value)}"
 
 
 def _percent(value) -> str:
@@ -130,10 +134,6 @@ def read(result) -> dict:
 
 
 # ------------------------------------------------------------------------------------ charts
-def _shown(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _heat_map(result, first, second) -> str:
     """Total return over two axes as a table of shaded cells (red losses, green gains), the
     default outlined; each cell's tooltip names its parameters."""
@@ -152,7 +152,7 @@ def _heat_map(result, first, second) -> str:
             value = values.get((x, y))
             css = " class=default" if (x, y) == (default[first.name], default[second.name]) \
                 else ""
-            title = html.escape(f"{first.name}={_shown(x)}, {second.name}={_shown(y)}")
+            title = html.escape(f"{_label(first.name, x)}, {_label(second.name, y)}")
             if value is None or not np.isfinite(value):
                 cells.append(f"<td class=na title='{title}'>n/a</td>")
             else:
@@ -187,13 +187,13 @@ def _line(result, axis_, read_: dict) -> str:
     panel.line(xs, numbers, "#1f5fa8", 1.4)
     known = np.isfinite(numbers)
     panel.markers(xs[known], numbers[known], "o", ["#1f5fa8"] * int(known.sum()),
-                  [f"{axis_.name}={_shown(axis_.values[i])}: total return {numbers[i]:+.2%}"
+                  [f"{_label(axis_.name, axis_.values[i])}: total return {_percent(numbers[i])}"
                    for i in np.flatnonzero(known)], size=3.0)
     position = axis_.values.index(result.trials[_default(result)].values[axis_.name])
     panel.verticals([position], "#b3261e", 0.8, dash="1 2")
     if known[position]:
         panel.markers([position], [numbers[position]], "o", ["#b3261e"],
-                      [f"the default: {numbers[position]:+.2%}"], size=6.0)
+                      [f"the default: {_percent(numbers[position])}"], size=6.0)
         panel.mark_legend("default", "#b3261e", "dot")
     return render(panel, x_ticks=(xs, [_shown(v) for v in axis_.values]),
                   alt=f"line {axis_.name}")
