@@ -54,6 +54,8 @@ def test_import_list_show_validate_on_real_files(raw, store_dir, run_cli):
         "unchanged")
     listed = json.loads(run_cli("data", "list", "--json").out)
     assert [(s["series"], s["bar"], s["rows"]) for s in listed] == [("USDJPY", "1h", 62158)]
+    table = run_cli("data", "list").out.splitlines()   # names the store from $UNWIND_STORE
+    assert table[0] == f"store: {store_dir}" and table[2].split()[:3] == ["USDJPY", "1h", "62158"]
     shown = run_cli("data", "show", "USDJPY", "--start", "2024-08-05", "--end", "2024-08-05",
                     "--rows", "24")
     assert "2024-08-05T06:00  142.630  143.090  141.689  142.754" in shown.out

@@ -12,11 +12,12 @@ def test_the_terminal_table_formats_each_metric_by_its_unit(real_store, tmp_path
                          str(tmp_path))
         assert result.code == 0, result.err
         outputs.append([line for line in result.out.splitlines()
-                        if not line.startswith(("hsi_short_yen_vol over", "tear sheet"))])
+                        if not line.startswith(("hsi_short_yen_vol over", "tear sheet", "store:"))])
     assert outputs[0] == outputs[1]                      # aligned the same way every run
-    first = result.out.splitlines()[0]
+    first, second = result.out.splitlines()[:2]
     assert first.startswith("hsi_short_yen_vol over 2024-06-01..2024-09-30 (default for --start "
                             "and --end)")
+    assert second == f"store: {real_store.root}"         # the store it read, named
     table = outputs[0]
     assert table[0].split() == ["metric", "playbook", "flat"]
     rows = {line[:40].strip(): line[40:].split() for line in table[1:] if line.strip()}

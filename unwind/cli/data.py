@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from unwind.cli.options import echo_json, echo_table, json_option, open_store, store_option
+from unwind.cli.options import (echo_json, echo_store, echo_table, json_option, open_store,
+                                store_option)
 
 BAR_CHOICES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"]
 FORMAT_CHOICES = ["auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc",
@@ -149,6 +150,7 @@ def list_command(store_path, as_json) -> None:
                    "`unwind data fetch`")
         return
     broken = [entry for entry in entries if isinstance(entry, Broken)]
+    echo_store(store_path)
     echo_table([{"series": s.series, "bar": s.bar, "rows": s.rows, "first": s.first[:16],
                  "last": s.last[:16], "origin": "SYNTHETIC" if s.synthetic else s.origin,
                  "format": s.sources[0].format if s.sources else ""}

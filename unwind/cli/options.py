@@ -58,6 +58,12 @@ def open_store(path: str | None):
     return Store(path)
 
 
+def echo_store(path: str | None) -> None:
+    """Name the store a command reads (`--store`, else $UNWIND_STORE, else the default), as
+    `unwind score` does on its first line."""
+    click.echo(f"store: {open_store(path).root}")
+
+
 def echo_json(value) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=False, default=str))
 

@@ -6,7 +6,7 @@ import math
 
 import click
 
-from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, json_option,
+from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, echo_store, json_option,
                                 parse_pairs, store_option)
 from unwind.config import DEFAULT_WINDOW, MAX_WARMUP_DAYS
 
@@ -129,6 +129,7 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
         click.echo("SYNTHETIC demo data in this run: not market history.")
     window = f"{config.start}..{config.end}" + (f" ({chosen})" if chosen else "")
     click.echo(f"{playbook} over {window}: {trades_text(len(result.trades))} -> {directory}")
+    echo_store(store_path)
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
     for skip in result.skips[:5]:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from unwind.cli.options import echo_json, json_option, parse_pairs, store_option
+from unwind.cli.options import echo_json, echo_store, json_option, parse_pairs, store_option
 
 
 @click.command("sweep")
@@ -60,6 +60,7 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
         click.echo(f"{config.playbook} over {config.window} ({config.start}..{config.end}): "
                    f"{count} trials on {config.engine}, "
                    f"{'dask ' + config.scheduler if config.scheduler else f'{config.jobs} job(s)'}")
+        echo_store(store_path)
     bar = click.progressbar(length=count, label="trials", file=sys.stderr) if show else None
     seen = [0]
 
