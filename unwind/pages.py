@@ -42,7 +42,7 @@ table.blotter{font-size:12px} table.blotter td{white-space:nowrap}
 .panel .head{display:flex;justify-content:space-between;flex-wrap:wrap;gap:2px 14px;
 font-size:12px;padding-right:17px} .legend{font-size:11px;color:#3a4152}
 .multiples{display:flex;flex-wrap:wrap;gap:4px 12px} .multiples .head{font-size:11px}
-table.heat td.default{outline:2.5px solid #1d2330;outline-offset:-2px}
+table.heat td.default{outline:2.5px solid #1d2330;outline-offset:-2px} table.sweep{margin-bottom:16px}
 .legend span{margin-left:10px;white-space:nowrap}
 """
 COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
