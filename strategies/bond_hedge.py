@@ -137,7 +137,7 @@ class Strategy(Playbook):
             if rebalance:
                 target_contracts(self, equity, self.getsizer().contracts(equity),
                                  reason="rebalance")
-        if notes.fresh[0]:
+        if notes.fresh[0] and not notes.inputs_stale[0]:   # a stale yen decides nothing
             stress = bool(self.p.hedge and notes.stress[0] > 0 and self.regime_allows(notes))
             if rebalance or stress != self.hedge_on:
                 self.hedge_on = stress

@@ -24,7 +24,7 @@ from strategies import regime as regimes
 from strategies import signals
 from strategies.base import CommonParameters, LineRule, backtrader_params
 from strategies.inputs import Inputs, availability
-from unwind import compat, costs, execution, financing, metrics
+from unwind import compat, costs, execution, financing, metrics, staleness
 from unwind import margin as margins
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
 from unwind.config import RunConfig, build_parameters
@@ -153,6 +153,8 @@ class Prepared:
     # calendar they are stepped on: what `with_parameters` reuses
     engine_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     union: pd.DatetimeIndex | None = field(default=None, repr=False)
+    # per traded symbol, the bars where an input was past its staleness allowance
+    stale: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -210,6 +212,12 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                 bars[key] = adjusted
     inputs = Inputs(bars)
     signal_lines = playbook.prepare(inputs, parameters)
+    reads = list(signal_series) + (list(REGIME_SERIES) if parameters.regime_filter else [])
+    stale, stale_runs = {}, []
+    for symbol in traded:
+        stale[symbol], runs = staleness.stale_decisions(
+            inputs, [key for key in dict.fromkeys(reads) if key in bars], (symbol, playbook.BAR))
+        stale_runs += staleness.in_window(runs, window_start, window_end)
     union = bars[(traded[0], playbook.BAR)].index
     for symbol in traded[1:]:
         union = union.union(bars[(symbol, playbook.BAR)].index)
@@ -217,7 +225,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     report = {"slippage": costs.describe(config.slippage_model, config.slippage_ticks),
               "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
               "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
-              "margin": [], "inputs_missing": extra.missing}
+              "margin": [], "inputs_missing": extra.missing,
+              "stale_inputs": [run.to_json() for run in stale_runs]}
     for symbol in traded:
         instrument = instruments.get(symbol)
         frame = bars[(symbol, playbook.BAR)]
@@ -244,22 +253,27 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
             report["financing"][symbol] = lines.financing
         notes += lines.notes
         report["margin"].append(margins.describe(instrument, dict(config.margins).get(symbol)))
+    notes += [run.line() for run in stale_runs]
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
     notes.append(f"costs: {report['slippage']}; gross leverage capped at "
                  f"{config.max_leverage:g}x equity")
-    frames = _with_signals(engine_frames, signal_lines, union)
+    frames = _with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
-                    regime_codes, notes, report, extra.frames, engine_frames, union)
+                    regime_codes, notes, report, extra.frames, engine_frames, union, stale)
 
 
 def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
-                  union: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+                  union: pd.DatetimeIndex, stale: dict[str, np.ndarray]
+                  ) -> dict[str, pd.DataFrame]:
     """The frames backtrader reads: each traded series' prices and execution lines beside the
-    playbook's decision lines (none for a benchmark), on the union of the traded calendars when
-    there are several."""
+    playbook's decision lines (none for a benchmark; no decision where an input was stale), on
+    the union of the traded calendars when there are several."""
     frames = {}
     for symbol, base in engine_frames.items():
-        full = pd.concat([base, signal_lines.get(symbol)], axis=1)
+        lines = signal_lines.get(symbol)
+        if lines is not None:
+            lines = staleness.without_stale(lines, stale.get(symbol))
+        full = pd.concat([base, lines], axis=1)
         if len(engine_frames) > 1:
             full = _onto_union(full, union)
         frames[symbol] = full.astype("float64")
@@ -340,7 +354,7 @@ def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> Benchmark
         result = _result(config, held, execute(held, config))
     else:
         plain = dataclasses.replace(ready, frames=_with_signals(ready.engine_frames, {},
-                                                                ready.union))
+                                                                ready.union, {}))
         result = _result(config, plain, _FlatBook(plain, config))
     return BenchmarkResult(result.equity, result.trades, {
         key: value for key, value in result.metrics.items()
@@ -448,7 +462,7 @@ def hold_prepared(ready: Prepared) -> Prepared:
     return dataclasses.replace(
         ready, playbook=HOLD,
         parameters=CommonParameters(risk_budget_usd=ready.parameters.risk_budget_usd),
-        frames=_with_signals(ready.engine_frames, lines, ready.union))
+        frames=_with_signals(ready.engine_frames, lines, ready.union, {}))
 
 
 class _FlatBook:
