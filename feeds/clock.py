@@ -2,8 +2,10 @@
 
 MetaTrader 5 brokers stamp bars in "server time", not UTC. The common convention ("New York
 close") keeps 17:00 New York at 00:00 server time, so the server runs at UTC+2 while the US is on
-standard time and UTC+3 while it is on daylight time, switching on US dates. Other brokers follow
-EU dates (Europe/Athens time) or a fixed offset; the user names the clock with `--clock`.
+standard time and UTC+3 while it is on daylight time, switching on US dates. Other brokers run the
+same offsets on EU dates (the Europe/Athens wall clock), or a fixed offset. Which one a file uses is
+stated per file in the import table (tests/raw_files.py) or with `--clock`, and checked against the
+data at import (feeds/clock_evidence.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ import pandas as pd
 from feeds.errors import DataError
 
 NEW_YORK_CLOSE = "ny-close"
-CLOCK_HELP = ("ny-close (UTC+2 winter / UTC+3 summer on US DST dates, the MT5 default), utc, "
-              "a fixed offset such as +02:00, or an IANA zone such as Europe/Athens")
+EUROPEAN_DST = "Europe/Athens"
+# The two MT5 server clocks seen in the wild: the same UTC+2/UTC+3 on US or on EU DST dates.
+MT5_CLOCKS = (NEW_YORK_CLOSE, EUROPEAN_DST)
+CLOCK_HELP = ("ny-close (UTC+2 winter / UTC+3 summer on US DST dates, the MT5 default), "
+              "Europe/Athens (the same on EU DST dates), utc, a fixed offset such as +02:00, or "
+              "another IANA zone")
 _OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
@@ -25,6 +31,8 @@ def describe(clock: str) -> str:
     """One line for the manifest: what conversion was applied."""
     if clock == NEW_YORK_CLOSE:
         return "MT5 server time (New York close: UTC+2, UTC+3 during US DST) -> UTC"
+    if clock == EUROPEAN_DST:
+        return "MT5 server time (Europe/Athens: UTC+2, UTC+3 during EU DST) -> UTC"
     return f"{clock} -> UTC"
 
 

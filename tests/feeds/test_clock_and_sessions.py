@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feeds import clock, sessions
+from feeds import clock, clock_evidence, sessions
 from feeds.errors import DataError
 
 
@@ -59,3 +59,59 @@ def test_session_tags(stamp, expected):
 def test_asia_flag_is_a_bit():
     flags = sessions.tag(pd.date_range("2024-08-05", periods=24, freq="h", tz="UTC"))
     assert np.flatnonzero(flags & sessions.ASIA).tolist() == list(range(9))
+
+
+def test_european_dst_clock_is_utc_plus_2_in_the_mismatch_weeks():
+    # 2024-03-20: the US is on DST, Europe is not: New York close reads UTC+3, Athens UTC+2.
+    server = pd.DatetimeIndex(["2024-03-20 20:00", "2024-04-02 20:00", "2024-10-30 20:00"])
+    assert list(clock.to_utc(server, clock.EUROPEAN_DST)) == utc(
+        "2024-03-20 18:00", "2024-04-02 17:00", "2024-10-30 18:00")
+    assert list(clock.to_utc(server, clock.NEW_YORK_CLOSE)) == utc(
+        "2024-03-20 17:00", "2024-04-02 17:00", "2024-10-30 17:00")
+    assert "EU DST" in clock.describe(clock.EUROPEAN_DST)
+
+
+def test_the_fomc_catalogue_holds_its_release_instants_in_utc():
+    statements = clock_evidence.fomc_statements()
+    assert pd.Timestamp("2024-03-20 18:00", tz="UTC") in statements     # 14:00 EDT
+    assert pd.Timestamp("2024-12-18 19:00", tz="UTC") in statements     # 14:00 EST
+    assert pd.Timestamp("2020-03-18 18:00", tz="UTC") not in statements  # cancelled meeting
+    assert statements.is_monotonic_increasing and len(statements) == 79
+
+
+def server_day_with_a_move_at(server_hour: int) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """Hourly server bars of 2024-03-20, each 1.0 wide, but 10.0 wide at `server_hour`."""
+    stamps = pd.date_range("2024-03-20 10:00", "2024-03-20 23:00", freq="h")
+    width = np.where(stamps.hour == server_hour, 10.0, 1.0)
+    return stamps, 100 + width, np.full(len(stamps), 100.0)
+
+
+RELEASE = pd.DatetimeIndex([pd.Timestamp("2024-03-20 18:00", tz="UTC")])
+
+
+@pytest.mark.parametrize("named", [clock.NEW_YORK_CLOSE, clock.EUROPEAN_DST])
+def test_the_release_hour_tells_an_eu_dst_server_from_a_new_york_close_one(named):
+    # The 18:00 UTC statement moves the 20:00 server bar: UTC+2, the EU reading of that week.
+    stamps, high, low = server_day_with_a_move_at(20)
+    evidence = clock_evidence.check(stamps, high, low, pd.Timedelta(hours=1), named, RELEASE)
+    assert evidence.supported == clock.EUROPEAN_DST and evidence.telling == 1
+    if named == clock.NEW_YORK_CLOSE:
+        assert evidence.warning() == (
+            "clock ny-close contradicts the data: 1 of 1 FOMC statements in the US/EU DST "
+            "mismatch weeks move in their release hour under Europe/Athens (0 under ny-close); "
+            "import with --clock Europe/Athens")
+    else:
+        assert evidence.warning() is None
+    # The same move one bar later (21:00 server, UTC+3) is the New York close clock's.
+    stamps, high, low = server_day_with_a_move_at(21)
+    evidence = clock_evidence.check(stamps, high, low, pd.Timedelta(hours=1), named, RELEASE)
+    assert evidence.supported == clock.NEW_YORK_CLOSE
+
+
+def test_a_release_outside_the_mismatch_weeks_tells_nothing():
+    stamps = pd.date_range("2024-05-01 10:00", "2024-05-01 23:00", freq="h")
+    high, low = 100 + np.where(stamps.hour == 21, 10.0, 1.0), np.full(len(stamps), 100.0)
+    release = pd.DatetimeIndex([pd.Timestamp("2024-05-01 18:00", tz="UTC")])
+    evidence = clock_evidence.check(stamps, high, low, pd.Timedelta(hours=1), "ny-close", release)
+    assert evidence.telling == 0 and evidence.supported is None and evidence.warning() is None
+    assert "no FOMC statement" in evidence.summary()

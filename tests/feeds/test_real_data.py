@@ -104,3 +104,34 @@ def test_every_raw_file_imports_or_is_refused_with_its_reason(raw, tmp_path):
     for relative, symbol, reason in REFUSED:
         with pytest.raises(DataError, match=reason):
             import_files([raw / relative], ImportOptions(symbol=symbol), store)
+
+
+def test_the_fomc_move_of_2024_03_20_is_in_the_1800_utc_bar(real_store):
+    # Statement at 14:00 New York = 18:00 UTC (US DST; Europe not yet): fxtrading_ea's 20:00
+    # server bar, 2161.74 -> 2181.83, read on its EU DST clock (UTC+2 that week).
+    day = bars(real_store, "XAUUSD", "1h", "2024-03-20", "2024-03-20")
+    moves = (day["close"] - day["open"]).abs()
+    assert moves.idxmax() == pd.Timestamp("2024-03-20 18:00", tz="UTC")
+    release = day.loc[pd.Timestamp("2024-03-20 18:00", tz="UTC")]
+    assert (release["open"], release["close"]) == pytest.approx((2161.74, 2181.83))
+    assert moves.at[pd.Timestamp("2024-03-20 17:00", tz="UTC")] < 2.0    # before the release
+
+
+@pytest.mark.parametrize("relative, symbol, wrong, right", [
+    ("mt5_budimanlai_2025/XAUUSD_H1.csv", "XAUUSD@budimanlai", "ny-close", "Europe/Athens"),
+    ("mt5_simom1_history/XAUUSD_H1.csv", "XAUUSD@simom1", "Europe/Athens", "ny-close"),
+])
+def test_an_import_on_the_wrong_clock_warns_naming_the_clock_the_data_support(
+        raw, tmp_path, relative, symbol, wrong, right):
+    store = Store(tmp_path / "store")
+    [outcome] = import_files([raw / relative], ImportOptions(symbol=symbol, clock=wrong), store)
+    assert len(outcome.warnings) == 1
+    assert f"clock {wrong} contradicts the data" in outcome.warnings[0]
+    assert outcome.warnings[0].endswith(f"import with --clock {right}")
+    table = {path: options for path, _, options in IMPORTS}
+    assert table[relative] == {"clock": right}
+    [outcome] = import_files([raw / relative],
+                             ImportOptions(symbol=symbol, clock=right, replace=True), store)
+    assert outcome.warnings == () and outcome.status == "replaced"
+    stored = store.verify(symbol, "1h").conversion        # the manifest names the clock
+    assert stored.startswith("MT5 server time") and f"under {right}" in stored

@@ -68,8 +68,8 @@ def group() -> None:
 @click.option("--bar", type=click.Choice(BAR_CHOICES), help="Bar size (default: from the rows).")
 @click.option("--format", "file_format", type=click.Choice(FORMAT_CHOICES), default="auto",
               show_default=True, help="File format; auto detects it from the header.")
-@click.option("--clock", help="Clock of naive intraday times: ny-close (MT5 default), utc, "
-              "+02:00, or an IANA zone.")
+@click.option("--clock", help="Clock of naive intraday times: ny-close (MT5 default: US DST "
+              "dates), Europe/Athens (EU DST dates), utc, +02:00, or another IANA zone.")
 @click.option("--map", "column_map", help="Generic CSV columns: time=COL,close=COL[,open=..,"
               "high=..,low=..,volume=..].")
 @click.option("--date-format", help="strftime format of the time column (generic CSV).")
@@ -99,6 +99,8 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, date_form
                    f"{outcome.conversion}]")
         for note in outcome.notes:
             click.echo(f"          note: {note}")
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @group.command("fetch")
