@@ -4,23 +4,30 @@ Thesis (seed 000_2feea30be25d3235.txt, mechanisms 1-2; seed 001_53dcc41bc01dc0f2
 Japan's super-long yields lifts the global term premium; the US long end follows ("even the US
 30-year yield rose with it") and long-duration equities (US tech) are repriced lower.
 Trigger, two readings (`trigger`):
-- "zscore" (default): the `jgb_series` `change_days` change is at least `jump_z` rolling
-  standard deviations (over `zscore_days`) above its mean: the article's "discontinuous rise"
-  (断层式上行) is a jump, measured against the series' own recent noise;
-- "level": `level_series` closes at or above `level` for the first time in `level_days` days:
-  the articles' own numbers, 4% on the 40-year (article 000) or 3.7% (article 001, with a weak
-  20-year auction, which no stored series records); on MOF closing yields the 40-year peaked at
-  3.901% (2026-01-20), so the 4% reading never fires on daily data; `-p level=3.7` is article 001.
+- "level" (the default, the articles' rule as written): `level_series` closes above `level`
+  for the first time in `level_days` days. Article 000: "the 40-year JGB yield broke through
+  4%" (突破4%); article 001: the 40-year "rose through 3.7%" (升破3.7%), `-p level=3.7`. On MOF
+  closing yields the 40-year peaked at 3.901% (2026-01-20): the 4% rule never fires on daily
+  data, and 3.7% first fires on 2026-01-19, not in the May 2025 auction week article 001 writes
+  about (MOF closes peaked at 3.336% then). `rule_notes()` states this for any window;
+- "zscore" (a variant chosen after seeing that, VARIANTS): the `jgb_series` `change_days` change
+  is at least `jump_z` rolling standard deviations (over `zscore_days`) above its mean, the
+  "discontinuous rise" (断层式上行) as a jump against the series' own recent noise. It was
+  picked once the levels were seen not to fire (or to fire late) on MOF closes, so its
+  calibration window covers the data that showed it: 2025-05-12..2026-02-13 (the May 2025 and
+  January 2026 episodes).
 Confirmation (the transmission the thesis is about): the US 30-year yield also rose over the
 same `change_days`.
-Entry: short NQ at the next session's open. Exit: the JGB move is back within `exit_z` sigma
-(z-score trigger) or the level is lost (level trigger), or after `hold_days` sessions.
-Sizing: RiskBudgetSizer. Instruments: NQ daily (Yahoo NQ=F); JGB30Y/JGB40Y and UST30Y daily.
+Entry: short NQ at the next session's open. Exit: the level is lost (level trigger) or the JGB move is
+back within `exit_z` sigma (z-score trigger), or after `hold_days` sessions.
+Sizing: RiskBudgetSizer. Instruments: NQ daily (Yahoo NQ=F); JGB40Y (JGB30Y for the z-score)
+and UST30Y daily.
 Benchmark: flat. Plain twin: the same trigger without the US confirmation.
 Regime read: not used by default; a JGB jump with a weaker yen is the fiscal-risk story and with
 a stronger yen the deleveraging story, and the thesis applies to both (seed 000, section 5).
-Calibrated on: nothing; the 2-sigma jump and the week/half-year windows are conventions, the
-levels are the articles' numbers (CALIBRATED_ON = None: every window is holdout).
+Calibrated on: nothing; the level and the series are the articles', the quarter's "first time"
+and the fortnight's hold are conventions (CALIBRATED_ON = None: every window is holdout). The
+z-score variant's window is 2025-05-12..2026-02-13 (VARIANTS).
 """
 
 from __future__ import annotations
@@ -38,20 +45,30 @@ ID = "jgb_shock_short_nq"
 SEED = "000_2feea30be25d3235.txt (mechanisms 1-2); 001_53dcc41bc01dc0f2.txt"
 TRADED = ("NQ",)
 BAR = "1d"
-SIGNALS = (("JGB30Y", "1d"), ("UST30Y", "1d"))
+SIGNALS = (("JGB40Y", "1d"), ("UST30Y", "1d"))
 WARMUP_DAYS = 200
 BENCHMARK = "flat"
 BENCHMARK_KIND = "flat"
 PLAIN_TWIN = {"require_us_rising": False}
 CALIBRATED_ON = None
 JGB_SERIES = ("JGB20Y", "JGB30Y", "JGB40Y")
+# Readings chosen after seeing data, each with the window of the data that prompted it.
+VARIANTS = {
+    "zscore": {"parameters": {"trigger": "zscore"},
+               "calibrated_on": ("2025-05-12", "2026-02-13"),
+               "reason": "chosen once the articles' levels were seen not to fire (4%) or to "
+                         "fire late (3.7%, 2026-01-19) on MOF closes"},
+}
 
 
 @dataclass(frozen=True)
 class JgbShockParameters(CommonParameters):
     """The JGB trigger, shared by the playbooks that trade a JGB long-end shock."""
 
-    trigger: str = "zscore"
+    # The articles' rule as written (the level); "zscore" is the variant in VARIANTS.
+    trigger: str = "level"
+    # The z-score variant's series: the 30-year, whose MOF history starts before the 40-year's
+    # first issue (2007-11).
     jgb_series: str = "JGB30Y"
     # A week of yield change: the seed's auction- and election-driven jumps play out over days.
     change_days: int = 5
@@ -64,7 +81,7 @@ class JgbShockParameters(CommonParameters):
     # Article 000: "the 40-year JGB yield broke through 4%" (percent, as MOF quotes it).
     level_series: str = "JGB40Y"
     level: float = 4.0
-    # "For the first time" = not at or above the level in the previous quarter (63 sessions).
+    # "For the first time" = not above the level in the previous quarter (63 sessions).
     level_days: int = 63
     # Two trading weeks: the articles describe a repricing over days, not a new trend.
     hold_days: int = 10
@@ -86,12 +103,47 @@ def jgb_series_for(parameters: JgbShockParameters) -> str:
     return parameters.jgb_series if parameters.trigger == "zscore" else parameters.level_series
 
 
+def level_events(jgb: pd.Series, parameters: JgbShockParameters) -> pd.Series:
+    """True on each close that "breaks through" the level: above it (not at it), after
+    `level_days` closes none of which was above."""
+    above = jgb > parameters.level
+    before = above.shift(1).rolling(parameters.level_days, min_periods=1).max()
+    return above & (before == 0)
+
+
+def rule_notes(inputs: Inputs, parameters: JgbShockParameters, start: str,
+               end: str) -> list[str]:
+    """Whether the JGB trigger fired in start..end, from the yields themselves: "the article's
+    rule never fired: JGB40Y peaked at 3.901% on 2026-01-20" is a finding a page should show,
+    not an empty row to guess at."""
+    series = jgb_series_for(parameters)
+    jgb = inputs.frame(series, "1d")["close"]
+    dates = jgb.index.tz_localize(None) if jgb.index.tz is not None else jgb.index
+    inside = (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+    window = jgb[inside]
+    if window.empty:
+        return [f"no {series} closes in {start}..{end}"]
+    if parameters.trigger == "level":
+        fired = window[level_events(jgb, parameters)[inside]]
+        if fired.empty:
+            return [f"the article's rule never fired in {start}..{end}: {series} peaked at "
+                    f"{window.max():.3f}% on {window.idxmax().date()} (the rule needs a first "
+                    f"close above {parameters.level:g}%)"]
+        return [f"the article's rule fired on {', '.join(str(d.date()) for d in fired.index)}"
+                f" ({series} closed above {parameters.level:g}%)"]
+    score = signals.zscore(signals.change(jgb, parameters.change_days),
+                           parameters.zscore_days)[inside]
+    jumps = int((score >= parameters.jump_z).sum())
+    return [f"the z-score variant: {series} {parameters.change_days}-day change at or above "
+            f"{parameters.jump_z:g} sigma on {jumps} close(s) in {start}..{end}"]
+
+
 def jgb_shock(inputs: Inputs, parameters: JgbShockParameters,
               onto: tuple[str, str]) -> pd.DataFrame:
     """`jgb_signal` (the z-score, or the yield for the level trigger), `jgb_entry` (the trigger
     fired) and `jgb_exit` (its reversal), as known at each bar of `onto`.
 
-    The level trigger is an event (a first close at or above the level): it is carried as a
+    The level trigger is an event (a first close above the level): it is carried as a
     running count of events, so one that falls on a day the traded market is shut (a US
     holiday) is still seen at its next bar."""
     series = jgb_series_for(parameters)
@@ -102,9 +154,7 @@ def jgb_shock(inputs: Inputs, parameters: JgbShockParameters,
         fired, reversed_ = value >= parameters.jump_z, value < parameters.exit_z
     else:
         value = jgb
-        above = jgb >= parameters.level
-        before = above.shift(1).rolling(parameters.level_days, min_periods=1).max()
-        fired, reversed_ = (above & (before == 0)).cumsum(), ~above
+        fired, reversed_ = level_events(jgb, parameters).cumsum(), ~(jgb > parameters.level)
     computed = pd.DataFrame({"jgb_signal": value, "jgb_entry": fired.astype(float),
                              "jgb_exit": reversed_.astype(float)})
     lines = inputs.aligned(computed, series, "1d", onto)

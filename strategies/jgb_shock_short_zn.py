@@ -5,14 +5,19 @@ Japan's super-long yields spills into global long-end yields ("global term premi
 and higher yields at home weaken Japan's bid for Treasuries, the marginal buyer the US relies
 on; Treasury prices fall (yields rise). 003 pushes the same mechanism to a Japanese sale of
 Treasuries.
-Trigger: jgb_shock_short_nq's (z-score of the JGB 30-year's weekly change, or the articles'
-level), with its defaults and reasons; no confirmation: the Treasury move is the trade itself.
+Trigger: jgb_shock_short_nq's, with its defaults and reasons: by default the articles' rule as
+written, the 40-year JGB yield closing above 4% for the first time in a quarter (article 000;
+on MOF closes it peaked at 3.901% on 2026-01-20, so it never fires on daily data, and
+`rule_notes()` says so); the z-score of the 30-year's weekly change is the variant chosen after
+seeing that (`-p trigger=zscore`, VARIANTS, calibration window 2025-05-12..2026-02-13). No
+confirmation: the Treasury move is the trade itself.
 Entry: short `future` (ZN 10-year note, or ZB 30-year bond) at the next session's open.
-Exit: the JGB move is back within `exit_z` sigma (or the level is lost), or after `hold_days`.
+Exit: the level is lost (or the JGB move is back within `exit_z` sigma), or after `hold_days`.
 Sizing: RiskBudgetSizer. Instruments: ZN or ZB daily (Yahoo ZN=F, ZB=F); JGB daily.
 Benchmark: flat. Plain twin: none (the rule has no filter beyond its trigger).
 Regime read: not used by default, for the reason given in jgb_shock_short_nq.
-Calibrated on: nothing (conventions and the articles' levels; CALIBRATED_ON = None).
+Calibrated on: nothing (conventions and the articles' levels; CALIBRATED_ON = None). The
+z-score variant's window is 2025-05-12..2026-02-13 (VARIANTS).
 """
 
 from __future__ import annotations
@@ -23,18 +28,22 @@ import pandas as pd
 
 from strategies.base import LineRule, Panel, backtrader_params, require
 from strategies.inputs import Inputs
+from strategies import jgb_shock_short_nq
 from strategies.jgb_shock_short_nq import JgbShockParameters, jgb_panel, jgb_series_for, jgb_shock
 
 ID = "jgb_shock_short_zn"
 SEED = "000_2feea30be25d3235.txt (mechanisms 1-2); 003_f94b3fee8d973d1d.txt"
 TRADED = ("ZN",)
 BAR = "1d"
-SIGNALS = (("JGB30Y", "1d"),)
+SIGNALS = (("JGB40Y", "1d"),)
 WARMUP_DAYS = 200
 BENCHMARK = "flat"
 BENCHMARK_KIND = "flat"
 PLAIN_TWIN = None
 CALIBRATED_ON = None
+# The trigger's variants and notes are jgb_shock_short_nq's (the same trigger).
+VARIANTS = jgb_shock_short_nq.VARIANTS
+rule_notes = jgb_shock_short_nq.rule_notes
 
 
 @dataclass(frozen=True)
