@@ -81,11 +81,10 @@ def test_the_spread_level_trigger_enters_when_the_spread_crosses_1_5(real_store)
 
 
 def test_jgb_level_trigger_uses_the_articles_numbers(real_store):
-    # On MOF closes the 40-year peaked at 3.901% (2026-01-20): article 000's 4% never fires,
-    # article 001's 3.7% does, in January 2026.
+    # On MOF closes the 40-year peaked at 3.901% (2026-01-20): article 000's 4% (the default)
+    # never fires, article 001's 3.7% does, in January 2026.
     window = ("2025-12-01", "2026-02-27")
-    at_four = run(config(real_store, "jgb_shock_short_nq", *window,
-                         parameters=(("trigger", "level"),)))
+    at_four = run(config(real_store, "jgb_shock_short_nq", *window))
     at_three_seven = run(config(real_store, "jgb_shock_short_nq", *window,
                                 parameters=(("trigger", "level"), ("level", "3.7"))))
     assert at_four.metrics["trades"] == 0
@@ -126,7 +125,8 @@ NEW_TRADES = {
     # print in the Pepperstone file; the trade's profit comes from it.
     "ust_selloff_long_gold": (("2008-09-01", "2008-11-28"), "2008-10-12T22:00:00+00:00", "long",
                               3, 765.26, 831.59, 19899.0, 21.0),
-    # A JGB30Y jump in March 2020: short 11 ZN at 139-31/32 + 1/64; covered 137.40625.
+    # A JGB30Y jump in March 2020 (the z-score variant, `-p trigger=zscore`: the default level
+    # rule never fires): short 11 ZN at 139-31/32 + 1/64; covered 137.40625.
     # 11 x (139.984375 - 137.40625) x 1,000 = 28,359.375; fees 11 x 1.60 x 2 = 35.20.
     "jgb_shock_short_zn": (("2020-02-20", "2020-04-09"), "2020-03-16T22:00:00+00:00", "short",
                            11, 139.984375, 137.40625, 28359.375, 35.2),
@@ -139,11 +139,16 @@ NEW_TRADES = {
 }
 
 
+# The settings a hand-checked trade is made at, where not the defaults.
+NEW_TRADE_PARAMETERS = {"jgb_shock_short_zn": (("trigger", "zscore"),)}
+
+
 @pytest.mark.parametrize("playbook", NEW_TRADES)
 def test_each_new_playbook_trades_in_an_episode_as_checked_by_hand(real_store, playbook):
     window, entry_time, side, contracts, entry, exit_price, gross, fees = NEW_TRADES[playbook]
     trades = run(config(real_store, playbook, *window, slippage_model="fixed",
-                        slippage_ticks=1.0)).trades
+                        slippage_ticks=1.0,
+                        parameters=NEW_TRADE_PARAMETERS.get(playbook, ()))).trades
     trade = trades[trades["entry_time"] == entry_time].iloc[0]
     assert (trade["side"], trade["contracts"]) == (side, contracts)
     assert (trade["entry_price"], trade["exit_price"]) == pytest.approx((entry, exit_price))
