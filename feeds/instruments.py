@@ -44,8 +44,11 @@ class RollRule:
     """How a futures contract rolls (feeds/rolls.py computes the dates from it).
 
     `months`: the listed months a trader holds (month codes F..Z); `expiry`: the exchange's
-    last-trading-day rule; `roll`: the trader rolls `roll_days` business days before
-    "first_notice" (physically delivered) or "expiry" (cash settled); `series`: when the stored
+    last-trading-day rule; `roll`: the trader rolls `roll_days` before "first_notice"
+    (physically delivered) or "expiry" (cash settled), counted in exchange sessions of the
+    instrument's calendar or, with `roll_count = "calendar_days"`, in calendar days (CME's
+    equity-index convention: eight calendar days before expiry, on the last session on or before
+    that day); `series`: when the stored
     continuous series changes contract ("after_expiry": Yahoo's front month, "none": a cash-index
     proxy that never does); `reference`: series its gap is estimated against, in order of
     preference, read as prices or as yields (`reference_kind`).
@@ -56,6 +59,7 @@ class RollRule:
     roll: str
     roll_days: int
     series: str
+    roll_count: str = "sessions"
     reference: tuple[str, ...] = ()
     reference_kind: str = "price"
     # Local time the futures' daily close is struck (its settlement): an intraday reference
@@ -75,6 +79,8 @@ class RollRule:
             (self.series not in ("after_expiry", "none"), f"series {self.series!r}"),
             (self.reference_kind not in ("price", "yield"),
              f"reference_kind {self.reference_kind!r}"),
+            (self.roll_count not in ("sessions", "calendar_days"),
+             f"roll_count {self.roll_count!r}"),
             (self.roll_days < 0, f"roll_days {self.roll_days}")]
         bad = [what for wrong, what in problems if wrong]
         if bad:

@@ -5,8 +5,9 @@ Two dates per contract cycle, both computed from the registry's `roll` rule on t
 calendar (never typed in):
 
 - the **roll date**: the trader's roll, by the exchange convention the rule names (GC, ZN, ZB
-  two business days before first notice, so a long never enters the delivery window; NQ eight
-  days before expiry, CME's equity-index roll date; HSI the day before expiry). A position held
+  two exchange sessions before first notice, so a long never enters the delivery window; NQ, ES
+  and YM eight calendar days before expiry, CME's equity-index roll date, so a closure such as
+  2004-06-11 does not move it; HSI the session before expiry). A position held
   across it pays both legs' fee and slippage.
 - the **switch**: where Yahoo's continuous series (`GC=F`, `NQ=F`, `ZN=F`) moves to the next
   contract. Measured on 2009-2026 data it is the session after the expiring contract's last
@@ -98,6 +99,16 @@ def first_notice(sessions: pd.DatetimeIndex, year: int, month: int) -> pd.Timest
     return _month_sessions(sessions, before.year, before.month)[-1]
 
 
+def _roll_date(rule: RollRule, sessions: pd.DatetimeIndex, anchor: pd.Timestamp) -> pd.Timestamp:
+    """The trader's roll: `roll_days` exchange sessions before `anchor`, or the last session on
+    or before `roll_days` calendar days before it (a closure in between does not move it)."""
+    if not rule.roll_days:
+        return anchor
+    if rule.roll_count == "calendar_days":
+        return _on_or_before(sessions, anchor - pd.Timedelta(days=rule.roll_days))
+    return sessions[sessions < anchor][-rule.roll_days]
+
+
 @dataclass(frozen=True)
 class Cycle:
     """One contract of the roll cycle: its month, last trading day, the trader's roll date and
@@ -128,7 +139,7 @@ def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> l
             last_trade = expiry(rule, sessions, year, month)
             anchor = first_notice(sessions, year, month) if rule.roll == "first_notice" \
                 else last_trade
-            roll = sessions[sessions < anchor][-rule.roll_days] if rule.roll_days else anchor
+            roll = _roll_date(rule, sessions, anchor)
             switch_start = switch_end = None
             if rule.series == "after_expiry":
                 switch_start = sessions[sessions < last_trade][-1]

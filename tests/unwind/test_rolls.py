@@ -4,6 +4,7 @@ The engine tests run a tiny "hold" playbook (tests/unwind/holding.py) so they ch
 execution model, not a playbook's rule.
 """
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -18,6 +19,13 @@ from tests.unwind.holding import hold, import_into, run_hold
     # NQ: third Friday; CME's roll date 8 days before it (6 sessions); Yahoo's NQ=F switches on
     # the session after expiry, measured from the close of the session before it.
     ("NQ", "2025-12", "2025-12-19", "2025-12-11", ("2025-12-18", "2025-12-22")),
+    # NQ June 2004: eight calendar days before the 06-18 expiry is Thursday 06-10; the CME was
+    # shut on Friday 06-11 (President Reagan's funeral), and counting six sessions rolled on
+    # 06-09, a day early.
+    ("NQ", "2004-06", "2004-06-18", "2004-06-10", ("2004-06-17", "2004-06-21")),
+    # ES March 2008: the third Friday (03-21) was Good Friday, so expiry is Thursday 03-20 and
+    # the roll eight calendar days before it, Wednesday 03-12.
+    ("ES", "2008-03", "2008-03-20", "2008-03-12", ("2008-03-19", "2008-03-24")),
     # GC February 2026: first notice = last business day of January (2026-01-30); roll two
     # business days before (01-28); last trade = third-last business day of February (02-25).
     ("GC", "2026-02", "2026-02-25", "2026-01-28", ("2026-02-24", "2026-02-26")),
@@ -37,6 +45,39 @@ def test_roll_dates_follow_the_exchange_rules(symbol, month, expiry, roll, switc
     assert cycle.expiry.isoformat() == expiry and cycle.roll.isoformat() == roll
     as_text = tuple(d.isoformat() if d else None for d in (cycle.switch_start, cycle.switch_end))
     assert as_text == switch
+
+
+def test_nq_rolls_on_the_2004_06_10_bar_of_the_stored_series_across_the_closure(real_store):
+    """On the store's NQ (Yahoo NQ=F, yf_storage_data_fy/NQ_F.csv): the June 2004 roll is a bar
+    of the traded series, counted from the exchange calendar, where 2004-06-11 is no session."""
+    from unwind.execution import roll_plan
+
+    nq = instruments.get("NQ")
+    frame = real_store.read("NQ", "1d")[0].loc["2004-05-03":"2004-07-30"]
+    plan = roll_plan(nq, frame, "1d", {("NQ", "1d"): frame})
+    june, = [c for c in plan.cycles if c.contract == "NQM2004"]
+    assert june.roll == dt.date(2004, 6, 10)
+    assert pd.Timestamp("2004-06-10", tz="UTC") in frame.index
+    sessions = calendars.sessions("CMES", pd.Timestamp("2004-06-07"), pd.Timestamp("2004-06-18"))
+    assert pd.Timestamp("2004-06-11") not in sessions and pd.Timestamp("2004-06-10") in sessions
+    assert (pd.Timestamp("2004-06-18") - pd.Timestamp(june.roll)).days == 8
+
+
+def test_a_roll_rule_counts_what_it_names():
+    # NQ June 2004 (expiry Friday 06-18; no session on 06-11): six sessions back is 06-09,
+    # eight calendar days back is 06-10; seven calendar days back (Friday 06-11, no session)
+    # rolls on the session before it, 06-10
+    nq = instruments.get("NQ")
+
+    def june_roll(**change) -> dt.date:
+        instrument = dataclasses.replace(nq, roll=dataclasses.replace(nq.roll, **change))
+        return [c for c in rolls.cycles(instrument, pd.Timestamp("2004-05-01"),
+                                        pd.Timestamp("2004-07-31"))
+                if c.contract == "NQM2004"][0].roll
+
+    assert june_roll(roll_days=6, roll_count="sessions") == dt.date(2004, 6, 9)
+    assert june_roll() == dt.date(2004, 6, 10)
+    assert june_roll(roll_days=7) == dt.date(2004, 6, 10)
 
 
 def synthetic(gap: float, level: float = 20_100.0):
