@@ -4,11 +4,15 @@ Thesis (seed 004_e916c81bec55fe39.txt, sections 3 and 6): "watch the difference 
 Asian session and its European/US sessions; if the unwind drives an irrational fall in the Asian
 session, it is often a long-term buying opportunity, because gold's haven role returns sooner or
 later". Funds sell gold first for margin; Asian hours are thin.
-Signal, at the close of each Asian session (from the metals open, 18:00 New York, to 09:00
-UTC: Sydney and Tokyo): gold's move over the session (first open to last close) is at most
--`dip`, the drop is Asia's own (the session's move minus the preceding European/US session's
-move, 09:00 UTC to 17:00 New York, is at most -`dip`), and the yen is being bought (USDJPY down at least `yen_move` over the last
-`yen_lookback_hours`): the unwind.
+Signal, at the close of each Asian session: gold's move over the session (first open to last
+close) is at most -`dip`, the drop is Asia's own (the session's move minus the move of the
+European/US session just before it is at most -`dip`; no such session that decided, no signal),
+and the yen is being bought (USDJPY down at least `yen_move` over the last `yen_lookback_hours`):
+the unwind. The sessions are the metals day's blocks (`feeds.sessions.metals_blocks`): Asia from
+the metals open (18:00 New York: 22:00 UTC in US summer, 23:00 in winter; Sydney, then Tokyo) to
+Tokyo's 09:00 UTC close, the West from 09:00 UTC to the 17:00 New York close. That Asian block is
+wider than the README's Asia session tag (Tokyo hours, 00-09 UTC) by the Sydney hours before
+Tokyo opens, so that every hour of the metals day belongs to one of the two compared blocks.
 Entry: long at the next bar's open (09:00 UTC, the London morning).
 Exit: after `hold_days` calendar days ("long-term"), or earlier at -`stop_loss` / +`take_profit`
 (judged on hourly closes; 0 = not used, the article gives neither). The intraday scalp of the
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from feeds import sessions
 from strategies import signals
 from strategies.base import CommonParameters, LineRule, Panel, backtrader_params, require
 from strategies.inputs import Inputs
@@ -43,9 +48,6 @@ BENCHMARK = "buy and hold XAUUSD"
 BENCHMARK_KIND = "hold"
 PLAIN_TWIN = {"session": "any"}
 CALIBRATED_ON = ("2016-03-20", "2019-12-31")
-# Tokyo's session ends at 09:00 UTC (EPISODE-FACTS.md); the metals day ends at 17:00 New York.
-ASIA_END_UTC = 9
-NEW_YORK_CLOSE = 17
 
 
 @dataclass(frozen=True)
@@ -81,25 +83,28 @@ class Parameters(CommonParameters):
 
 def session_moves(bars: pd.DataFrame) -> pd.DataFrame:
     """Per hourly bar: whether it is in the Asian block, the block's move from its first open to
-    this bar's close on the block's last bar, and there the move of the block before it.
+    this bar's close on the block's last bar, and there the move of the block just before it.
 
-    The metals day runs from 17:00 to 17:00 New York. Its Asian block is everything from the
-    day's open (18:00 New York, Sydney's morning) to 09:00 UTC; its West block (Europe and New
-    York) is 09:00 UTC to the 17:00 New York close. So Monday's Asia starts at the Sunday open and
-    is compared with Friday's West. A block's last bar is the one whose close ends the block by
-    the clock (the 08:00 UTC and 16:00 New York bars), so a decision at its close uses nothing
-    later; a block missing that bar makes no decision.
+    The blocks are the metals day's (`feeds.sessions.metals_blocks`): Asia from the 18:00 New York
+    open to Tokyo's 09:00 UTC close, the West (Europe and New York) from 09:00 UTC to the 17:00
+    New York close. So Monday's Asia starts at the Sunday open and is compared with Friday's West.
+    A block missing its last bar by the clock makes no decision. The block before is the one
+    immediately preceding in the data and must be of the other kind: when it made no decision (an
+    early close after Thanksgiving) or there is none (a holiday with no West session), there is no
+    comparison, never one with an older block of the same kind.
     """
-    new_york = bars.index.tz_convert("America/New_York")
-    trading_day = (new_york.tz_localize(None) + pd.Timedelta(hours=24 - NEW_YORK_CLOSE)).normalize()
-    west = (bars.index.hour >= ASIA_END_UTC) & (new_york.hour < NEW_YORK_CLOSE)
-    block = pd.Series(trading_day.asi8 * 2 + west, index=bars.index)
+    blocks = sessions.metals_blocks(bars.index)
+    block = pd.Series(blocks["trading_day"].to_numpy().astype("int64") * 2 + blocks["west"],
+                      index=bars.index)
     first_open = bars["open"].groupby(block).transform("first")
     move = bars["close"] / first_open - 1
-    is_last = (bars.index.hour == ASIA_END_UTC - 1) | (new_york.hour == NEW_YORK_CLOSE - 1)
-    block_move = move.where(is_last)
-    previous = block_move.dropna().shift(1).reindex(bars.index)
-    return pd.DataFrame({"in_asia": (~west).astype(float), "session_move": block_move,
+    block_move = move.where(blocks["last"])
+    per_block = pd.DataFrame({"west": blocks["west"], "move": block_move}).groupby(block).agg(
+        west=("west", "first"), move=("move", "last"))
+    other_kind = per_block["west"].shift(1) != per_block["west"]
+    before = per_block["move"].shift(1).where(other_kind)
+    previous = block.map(before).where(blocks["last"])
+    return pd.DataFrame({"in_asia": (~blocks["west"]).astype(float), "session_move": block_move,
                          "previous_session_move": previous})
 
 

@@ -115,3 +115,30 @@ def test_a_release_outside_the_mismatch_weeks_tells_nothing():
     evidence = clock_evidence.check(stamps, high, low, pd.Timedelta(hours=1), "ny-close", release)
     assert evidence.telling == 0 and evidence.supported is None and evidence.warning() is None
     assert "no FOMC statement" in evidence.summary()
+
+
+@pytest.mark.parametrize("stamp, trading_day, west, last", [
+    ("2024-07-14 22:00", "2024-07-15", False, False),  # Sunday 18:00 New York: the metals open
+    ("2024-07-15 08:00", "2024-07-15", False, True),   # the Asian block's last bar (Tokyo close)
+    ("2024-07-15 09:00", "2024-07-15", True, False),   # London morning: the West block
+    ("2024-07-15 20:00", "2024-07-15", True, True),    # 16:00 New York (EDT): the West's last bar
+    ("2024-01-15 21:00", "2024-01-15", True, True),    # 16:00 New York (EST)
+    ("2024-01-15 23:00", "2024-01-16", False, False),  # 18:00 EST: the next metals day's Asia
+])
+def test_metals_blocks(stamp, trading_day, west, last):
+    blocks = sessions.metals_blocks(pd.DatetimeIndex([stamp], tz="UTC"))
+    assert blocks["trading_day"].iloc[0] == pd.Timestamp(trading_day)
+    assert (bool(blocks["west"].iloc[0]), bool(blocks["last"].iloc[0])) == (west, last)
+
+
+def test_every_asia_tagged_hour_is_in_the_metals_asian_block():
+    for start in ("2024-01-14 22:00", "2024-07-14 21:00"):     # a winter and a summer week
+        index = pd.date_range(start, periods=24 * 5, freq="h", tz="UTC")
+        asia_tag = (sessions.tag(index) & sessions.ASIA) > 0
+        asian_block = ~sessions.metals_blocks(index)["west"].to_numpy()
+        assert asia_tag.sum() == 45 and (asian_block[asia_tag]).all()
+        # The block is wider by the hours from the New York close (17:00, the metals' break
+        # hour, then the 18:00 open: Sydney) to Tokyo's open at 00:00 UTC.
+        extra = index[asian_block & ~asia_tag]
+        assert (extra.tz_convert("America/New_York").hour >= 17).all()
+        assert len(extra) == 5 * (3 if start.startswith("2024-07") else 2)

@@ -240,3 +240,26 @@ def test_boj_hike_long_yen_trades_the_hike_of_january_2025_by_hand(real_store):
     hold = run(config(real_store, "boj_hike_long_yen", "2024-07-08", "2024-08-30"))
     # 31 July 2024: a hike while the Fed had not yet cut; only the twin trades it
     assert hold.metrics["trades"] == 0 and twin.metrics["trades"] == 1
+
+
+@pytest.mark.parametrize("playbook", ["gold_asia_dip", "gold_dip_any_session"])
+def test_no_gold_entry_on_2_december_2024_when_the_west_session_before_made_no_decision(
+        real_store, playbook):
+    # Friday 2024-11-29 (after Thanksgiving) closed early: its West session has no 16:00 New York
+    # bar, so it decided nothing. Monday's Asia fell 0.85% while the yen was bought; the first
+    # version compared it with Friday's *Asian* block (+0.75%) and bought. No comparison, no entry.
+    lines = prepare(config(real_store, playbook, "2024-11-25", "2024-12-06")).frames["XAUUSD"]
+    decision = lines.loc[pd.Timestamp("2024-12-02 08:00", tz="UTC")]
+    assert decision["session_move"] <= -0.0075 and decision["yen_move"] <= -0.025
+    assert np.isnan(decision["divergence"])
+    assert lines.loc["2024-12-02", "entry"].sum() == 0
+
+
+def test_gold_asia_dip_enters_on_9_march_2020_at_the_0900_utc_open(real_store):
+    # fxtrading_ea's 2020.03.09 11:00 server bar (UTC+2: the US was on DST since 03-08, Europe
+    # not) opens 1675.16 at 09:00 UTC, the London morning after the Asian decision. Read on the
+    # New York close clock the entry filled an hour early, at 1664.97.
+    trades = run(config(real_store, "gold_asia_dip", "2020-03-02", "2020-03-13",
+                        slippage_model="fixed", slippage_ticks=0.0)).trades
+    assert list(trades["entry_time"]) == ["2020-03-09T09:00:00+00:00"]
+    assert trades["entry_price"].iloc[0] == pytest.approx(1675.16)
