@@ -35,7 +35,8 @@ AR(1) daily returns, mean 0.1%, sd 1%, `tests/unwind/test_bootstrap.py` holds on
     plain percentile, 25 normal    0.83   0.82   0.80   0.76
 
 so read a 90% interval from 25-40 returns as an 82-90% one: dependence that a month of data
-cannot reveal still narrows it.
+cannot reveal still narrows it. unwind.coverage measures the coverage over several processes
+(about 86% on episode windows, 90% on full histories) and labels every printed interval with it.
 
 Why our own code and not arch's StationaryBootstrap (measured, arch 8.0.0, 2 cores): arch
 installs cleanly but brings statsmodels and patsy (about 70 MB), its import takes 1.2 s, and it
@@ -134,7 +135,7 @@ def politis_white(returns: np.ndarray) -> float:
     eps = x - x.mean()
     b_max = math.ceil(min(3 * math.sqrt(nobs), nobs / 3))
     kn = max(5, int(math.log10(nobs)))
-    m_max = int(math.ceil(math.sqrt(nobs))) + kn
+    m_max = min(int(math.ceil(math.sqrt(nobs))) + kn, nobs - 1)   # no lag beyond the data
     critical = 2 * math.sqrt(math.log10(nobs) / nobs)
     autocovariance = np.zeros(m_max + 1)
     absolute_correlation = np.zeros(m_max + 1)

@@ -144,10 +144,12 @@ def cell_text(row: dict) -> str:
 
 def score_full_history(playbook: str, store: str | None, out: str,
                        allow_defects: bool, tear_sheets: bool = True) -> dict:
-    """The playbook over all the data its series share (warm-up excluded), written under
-    `<out>/full-history/<playbook>/`: its metrics, evidence and the share of its P&L earned
-    inside catalogue episodes. A series failing the quality gate somewhere in that span is
-    allowed, and the row says so, rather than leaving the playbook without a base rate."""
+    """The playbook and its benchmark over all the data its series share (warm-up excluded),
+    written under `<out>/full-history/<playbook>/`: its metrics, evidence, the benchmark's
+    metrics and the excess over them (with the interval of the paired daily differences), and
+    the P&L earned inside catalogue episodes. A series failing the quality gate somewhere in
+    that span is allowed, and the row says so, rather than leaving the playbook without a base
+    rate."""
     import strategies
     from feeds.errors import QualityError
     from unwind import engine, evidence, rundir, tear_sheet
@@ -160,23 +162,32 @@ def score_full_history(playbook: str, store: str | None, out: str,
         config = RunConfig(playbook=playbook, start=start, end=end, store=store,
                            allow_defects=allow_defects)
         try:
-            result = engine.run(config)
+            ready = engine.prepare(config)
         except QualityError as error:
             row["reason"] = f"run with quality-gate defects allowed: {error}"
             config = dataclasses.replace(config, allow_defects=True)
-            result = engine.run(config)
+            ready = engine.prepare(config)
+        result = engine.run(config, ready)
+        benchmark = engine.run_benchmark(config, ready)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
     directory = _staged(Path(out) / row["run_dir"])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    rundir.write(result, directory, stamp, stamp)
+    rundir.write(result, directory, stamp, stamp, benchmark)
     if tear_sheets:
         tear_sheet.write(directory)
     _publish(directory)
+    inside, _ = evidence.episode_pnl(result.equity)
     row |= {"start": start, "end": end, **result.metrics,
             **evidence.cell_evidence(result, result.frames,
                                      strategies.get(playbook).CALIBRATED_ON),
+            "benchmark": strategies.get(playbook).BENCHMARK,
+            **{f"benchmark_{key}": value for key, value in benchmark.metrics.items()},
+            **{f"excess_{key}": _difference(result.metrics[key], value)
+               for key, value in benchmark.metrics.items()},
+            **evidence.paired_excess(result.equity, benchmark.equity),
             "episode_pnl_share": evidence.episode_pnl_share(result.equity),
+            "episode_pnl_usd": round(inside, 6),
             **evidence.false_alarm_columns(result.trades, store)}
     return row
 
@@ -283,9 +294,10 @@ def _run_in_pool(tasks: list, jobs: int, done: Callable[[int, dict], None]) -> N
 
 
 def summarise(rows: list[dict], histories: dict[str, dict]) -> dict[str, dict]:
-    """Per playbook: its full-history row, the holdout and in-sample groups of its cells, and a
-    verdict in plain words built from them."""
-    from unwind import evidence
+    """Per playbook: its full-history row, the holdout and in-sample groups of its cells, and
+    its verdict (unwind.verdict: `badge`, `sentence`, `reasons`, and `verdict`, all in one
+    line)."""
+    from unwind import evidence, verdict
 
     summary = {}
     for playbook in dict.fromkeys(r["playbook"] for r in rows):
@@ -293,10 +305,10 @@ def summarise(rows: list[dict], histories: dict[str, dict]) -> dict[str, dict]:
         holdout = evidence.group_summary([r for r in own if r.get("sample") == "holdout"])
         in_sample = evidence.group_summary([r for r in own if r.get("sample") == "in-sample"])
         history = histories.get(playbook)
-        summary[playbook] = {
-            "full_history": history, "holdout": holdout.to_json(),
-            "in_sample": in_sample.to_json(),
-            "verdict": evidence.verdict(holdout, in_sample, history)}
+        summary[playbook] = {"full_history": history, "holdout": holdout.to_json(),
+                             "in_sample": in_sample.to_json(),
+                             **verdict.summarise(holdout.to_json(), in_sample.to_json(),
+                                                 history)}
     return summary
 
 

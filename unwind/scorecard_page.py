@@ -3,19 +3,19 @@
 Columns are episodes by short label (the full name and window on hover and in the legend). A
 cell shows the total return large and, small below, trades, Sharpe, maximum drawdown, the excess
 over the benchmark and over the plain twin; "no signal" (the playbook never traded) is kept
-apart from a traded 0.0%, and "n/a" (no data) carries its reason. A summary per playbook counts
-the episodes it beat its benchmark in.
+apart from a traded 0.0%, and "n/a" (no data) carries its reason. At the top, each playbook's
+badge and sentence (unwind.verdict), the reasoning folded beneath; a summary per playbook counts
+the traded episodes it beat its benchmark in, and the ones it stood aside in apart.
 """
 
 from __future__ import annotations
 
 import html
-import statistics
 from pathlib import Path
 
 import numpy as np
 
-from unwind import metrics
+from unwind import coverage, metrics, verdict
 from unwind.pages import page, read_series
 
 _CELL_STYLE = """
@@ -25,6 +25,9 @@ _CELL_STYLE = """
 .grid .small{font-size:10.5px;color:#39404f;line-height:1.35;white-space:nowrap}
 .grid td.nosignal{background:#f6f7f9;color:#5a6275;text-align:center}
 .grid td.na{background:#eceef2;color:#7a8091;text-align:center}
+.badge{display:inline-block;min-width:104px;padding:1px 8px;border-radius:9px;font-size:12px;
+font-weight:600;text-align:center;margin-right:6px}
+.verdicts li{margin:4px 0}.verdicts details{margin:2px 0 0 118px;font-size:12px;color:#39404f}
 """
 
 
@@ -72,48 +75,93 @@ def _cell(row: dict, scale: float, has_twin: bool) -> str:
             f"<div class=small>{'<br>'.join(html.escape(d) for d in details)}</div></a></td>")
 
 
-def _interval_text(row: dict) -> str:
+def _interval_text(row: dict, returns: int | None = None) -> str:
+    """A row's intervals, labelled by the coverage they have (unwind.coverage) for a window of
+    `returns` daily returns (None: an episode window)."""
+    label = coverage.label(returns)
     if row.get("ci_low_total_return") is None:
-        return f"90% intervals: n/a ({row.get('evidence_note') or 'not computed'})"
-    return (f"90% interval of total return [{row['ci_low_total_return']:+.2%}, "
-            f"{row['ci_high_total_return']:+.2%}], of Sharpe "
+        return f"intervals ({label}): n/a ({row.get('evidence_note') or 'not computed'})"
+    return (f"intervals ({label}): total return [{row['ci_low_total_return']:+.2%}, "
+            f"{row['ci_high_total_return']:+.2%}], Sharpe "
             + ("n/a" if row.get("ci_low_sharpe_ratio") is None else
                f"[{row['ci_low_sharpe_ratio']:.2f}, {row['ci_high_sharpe_ratio']:.2f}]"))
 
 
+BADGE_COLOURS = {"edge": ("#1a7f37", "#ffffff"), "negative": ("#b3261e", "#ffffff"),
+                 "no evidence": ("#d6d9e0", "#2b3140"), "too few trades": ("#f2c14e", "#2b3140"),
+                 "never traded": ("#eceef2", "#5a6275")}   # (background, text) per badge
+
+
+def badge_html(badge: str) -> str:
+    background, text = BADGE_COLOURS[badge]
+    return (f"<span class=badge data-badge='{html.escape(badge)}' "
+            f"style='background:{background};color:{text}'>{html.escape(badge)}</span>")
+
+
 def _verdicts(summary: dict[str, dict]) -> str:
+    """A badge and one sentence per playbook; the reasoning in a <details> beneath."""
     if not summary:
         return ""
-    items = "".join(f"<li><b>{html.escape(p)}</b>: {html.escape(s['verdict'])}</li>"
-                    for p, s in summary.items())
-    return (f"<h2>Verdicts</h2><ul class=verdicts>{items}</ul><p class=sub>Built only from "
-            "the numbers below: holdout episodes (outside the window a playbook's defaults "
-            "were calibrated on) apart from in-sample ones, random-entry p-values (share of "
-            "1000 random books with the same trades that did at least as well), 90% stationary "
-            "block bootstrap intervals, and the full-history base rate.</p>")
+    items = "".join(
+        f"<li>{badge_html(s['badge'])}<b>{html.escape(p)}</b>: {html.escape(s['sentence'])}"
+        "<details><summary>why</summary><ul>"
+        + "".join(f"<li>{html.escape(reason)}</li>" for reason in s["reasons"])
+        + "</ul></details></li>" for p, s in summary.items())
+    return (f"<h2>Verdicts</h2><ul class=verdicts>{items}</ul><p class=sub>"
+            "<b>edge</b> needs all four, over the playbook's full history: a Sharpe interval "
+            f"above zero; p_random below {verdict.P_RANDOM_LEVEL} (the share of 1000 random "
+            "books with the same trades that did at least as well); a positive excess total "
+            "return over its benchmark with the interval of the mean paired daily difference "
+            f"above zero; and at least {verdict.MIN_TRADES} trades (the reasons are in "
+            "unwind/verdict.py). Intervals are stationary block bootstrap ones, "
+            f"{coverage.label(None)} on episode windows (unwind/coverage.py).</p>")
 
 
 def _full_history_table(summary: dict[str, dict]) -> str:
-    shown = ("annual_return", "sharpe_ratio", "max_drawdown", "trades", "hit_rate", "exposure")
+    shown = ("annual_return", "sharpe_ratio", "max_drawdown", "trades", "hit_rate", "exposure",
+             "benchmark_sharpe_ratio", "excess_total_return")
     lines = []
     for playbook, item in summary.items():
         history = item.get("full_history") or {}
         if history.get("status") != "ok":
-            lines.append(f"<tr><th>{html.escape(playbook)}</th><td colspan=9 class=na>n/a: "
+            lines.append(f"<tr><th>{html.escape(playbook)}</th><td colspan=12 class=na>n/a: "
                          f"{html.escape(history.get('reason', 'not run'))}</td></tr>")
             continue
         link = html.escape(_page_of(history))
-        share = history.get("episode_pnl_share")
         lines.append(
             f"<tr><th><a href='{link}'>{html.escape(playbook)}</a></th>"
             f"<td>{history['start']} .. {history['end']}</td>"
-            + "".join(f"<td class=num>{_show(key, history.get(key))}</td>" for key in shown)
-            + f"<td class=num>{'n/a' if share is None else f'{share:.0%}'}</td>"
-            f"<td>{html.escape(_interval_text(history))}</td></tr>")
+            + "".join(f"<td class=num>{_show(_base_key(key), history.get(key))}</td>"
+                      for key in shown)
+            + f"<td class=num>{html.escape(_excess_interval(history))}</td>"
+            + f"<td class=num>{html.escape(verdict.episode_pnl_shown(history))}</td>"
+            f"<td>{html.escape(_interval_text(history, history.get('excess_days')))}</td></tr>")
+    titles = [metrics.BY_KEY[k].title for k in shown[:-2]] + ["Benchmark Sharpe",
+                                                             "Excess total return"]
     return ("<h2>Full history: the base rate</h2><table><tr><th>playbook</th><th>span</th>"
-            + "".join(f"<th>{html.escape(metrics.BY_KEY[k].title)}</th>" for k in shown)
-            + "<th>P&amp;L inside episodes</th><th>intervals</th></tr>"
-            + "".join(lines) + "</table>")
+            + "".join(f"<th>{html.escape(title)}</th>" for title in titles)
+            + "<th>mean daily excess, a year (interval)</th>"
+            "<th>P&amp;L inside episodes (a share only where the total is not zero within its "
+            "interval)</th><th>intervals</th></tr>" + "".join(lines) + "</table>")
+
+
+def _base_key(key: str) -> str:
+    """The metric a `benchmark_` or `excess_` column is of (its display rule)."""
+    for prefix in ("benchmark_", "excess_"):
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def _excess_interval(history: dict) -> str:
+    """The annualised mean paired daily difference with its interval."""
+    mean, low = history.get("excess_daily_mean"), history.get("ci_low_excess_daily_mean")
+    if mean is None:
+        return "n/a"
+    text = f"{mean * 252:+.1%}"
+    if low is None:
+        return text + " (no interval)"
+    return text + f" [{low * 252:+.1%}, {history['ci_high_excess_daily_mean'] * 252:+.1%}]"
 
 
 def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str:
@@ -134,18 +182,17 @@ def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str
 
 
 def summary_of_cells(rows: list[dict]) -> dict[str, dict]:
-    """Per playbook: cells with data, cells traded, episodes where it beat its benchmark and
-    its plain twin (excess total return > 0), and the median excess over the benchmark."""
+    """Per playbook, over its cells with data (evidence.group_summary): cells, cells traded,
+    traded episodes where it beat its benchmark, the median excess of those, cells without a
+    trade where the benchmark fell; and the episodes where it beat its plain twin."""
+    from unwind import evidence
+
     result = {}
     for playbook in dict.fromkeys(r["playbook"] for r in rows):
         own = [r for r in rows if r["playbook"] == playbook and r["status"] == "ok"]
-        excess = [r["excess_total_return"] for r in own]
         twin = [r["twin_excess_total_return"] for r in own
                 if r.get("twin_excess_total_return") is not None]
-        result[playbook] = {
-            "cells": len(own), "traded": sum(1 for r in own if r["trades"]),
-            "beat_benchmark": sum(1 for value in excess if value > 0),
-            "median_excess_total_return": statistics.median(excess) if excess else None,
+        result[playbook] = evidence.group_summary(own).to_json() | {
             "beat_twin": sum(1 for value in twin if value > 0) if twin else None,
             "twin_cells": len(twin)}
     return result
@@ -157,19 +204,23 @@ def _summary_table(rows: list[dict], summary: dict[str, dict]) -> str:
         twin = "" if item["beat_twin"] is None else f"{item['beat_twin']}/{item['twin_cells']}"
         groups = summary.get(playbook, {})
         split = "".join(
-            f"<td class=num>{g['beat_benchmark']}/{g['cells']}</td>" if g.get("cells") else
+            f"<td class=num>{g['beat_benchmark']}/{g['traded']}</td>" if g.get("traded") else
             "<td class=num>-</td>"
             for g in (groups.get("holdout", {}), groups.get("in_sample", {})))
+        aside = item["cells"] - item["traded"]
         lines.append(
             f"<tr><th>{html.escape(playbook)}</th><td class=num>{item['traded']}/{item['cells']}"
-            f"</td><td class=num>{item['beat_benchmark']}/{item['cells']}</td>{split}"
+            f"</td><td class=num>{item['beat_benchmark']}/{item['traded']}</td>{split}"
             f"<td class=num>{_show('total_return', item['median_excess_total_return'])}</td>"
+            f"<td class=num>{aside} ({item['stood_aside_benchmark_fell']})</td>"
             f"<td class=num>{twin}</td></tr>")
-    return ("<table><tr><th>playbook</th><th>episodes traded</th><th>beat its benchmark</th>"
-            "<th>of them holdout</th><th>of them in-sample</th>"
-            "<th>median excess over the benchmark</th><th>beat its plain twin</th></tr>"
-            f"{''.join(lines)}</table><p class=sub>Counts are over cells with data; an episode "
-            "without a trade counts as not beating a benchmark that moved up. Holdout: the "
+    return ("<table><tr><th>playbook</th><th>episodes traded</th>"
+            "<th>beat its benchmark (of those traded)</th><th>of them holdout</th>"
+            "<th>of them in-sample</th><th>median excess over the benchmark (traded)</th>"
+            "<th>stood aside (benchmark fell)</th><th>beat its plain twin</th></tr>"
+            f"{''.join(lines)}</table><p class=sub>Benchmark counts are over the episodes the "
+            "playbook traded in; an episode without a trade is counted apart, with how many "
+            "of those the benchmark fell in (standing aside is not beating it). Holdout: the "
             "episode does not overlap the window the playbook's defaults were calibrated on.</p>")
 
 

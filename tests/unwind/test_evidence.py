@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import evidence, scorecard
+from unwind import evidence, scorecard, verdict
 from unwind.runspec import score_config
 
 
@@ -32,17 +32,20 @@ def test_the_episode_pnl_share_counts_days_inside_catalogue_windows():
     assert evidence.episode_pnl_share(pd.Series([5.0, 5.0], index=index[:2])) is None
 
 
-def test_the_verdict_quotes_only_the_numbers_it_is_given():
-    holdout = evidence.GroupSummary(4, 3, 3, 0.012, 0.08)
-    in_sample = evidence.GroupSummary(0, 0, 0, None, None)
-    history = {"status": "ok", "start": "2008-01-01", "end": "2025-06-30", "trades": 40,
-               "sharpe_ratio": 0.04, "ci_low_sharpe_ratio": -0.4, "ci_high_sharpe_ratio": 0.5,
-               "episode_pnl_share": 0.9}
-    text = evidence.verdict(holdout, in_sample, history)
-    assert text.startswith("holdout: beat its benchmark in 3/4 episodes, traded in 3, median "
-                           "excess +1.2%, median p_random 0.08")
-    assert "full history 2008-01-01..2025-06-30: Sharpe 0.04 (90% CI [-0.40, 0.50])" in text
-    assert "no evidence of an edge over full history" in text and "in-sample" not in text
+def test_the_paired_excess_is_the_mean_daily_difference_on_common_days():
+    # playbook +1%, +2%, -1%, +1%, +2%, +1% a day; the benchmark +1% a day but missing its last
+    # day: five common daily returns, differences 0, +1%, -2%, 0, +1% -> mean 0
+    days = pd.date_range("2024-01-01 21:00", periods=7, freq="D", tz="UTC")
+    playbook = pd.Series(100.0 * pd.Series([1, 1.01, 1.02, 0.99, 1.01, 1.02, 1.01]).cumprod()
+                         .to_numpy(), index=days)
+    benchmark = pd.Series(100.0 * 1.01 ** pd.Series(range(6)).to_numpy(), index=days[:6])
+    row = evidence.paired_excess(playbook, benchmark)
+    assert row["excess_days"] == 5 and row["excess_note"] == ""
+    assert row["excess_daily_mean"] == pytest.approx(0.0, abs=1e-12)
+    assert row["ci_low_excess_daily_mean"] < 0 < row["ci_high_excess_daily_mean"]
+    flat = evidence.paired_excess(benchmark, benchmark)
+    assert flat["ci_low_excess_daily_mean"] is None and "every daily return is zero" in \
+        flat["excess_note"]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,7 @@ def card(real_store, tmp_path_factory):
 
     arguments = ["score", "--store", str(real_store.root), "--jobs", "2", "--json",
                  "--playbook", "hsi_short_yen_vol", "--playbook", "jgb_shock_short_nq",
+                 "--playbook", "bond_hedge", "--playbook", "gold_dip_any_session",
                  "--episode", "aug-2024-carry-unwind", "--episode", "oct-2008-gfc-carry-unwind",
                  "--out", str(tmp_path_factory.mktemp("evidence"))]
     printed = io.StringIO()
@@ -72,15 +76,41 @@ def test_score_json_has_rows_with_evidence_and_a_summary_per_playbook(card):
     assert silent["ci_low_sharpe_ratio"] is None and "no trades" in silent["evidence_note"]
     for playbook in ("hsi_short_yen_vol", "jgb_shock_short_nq"):
         item = card["summary"][playbook]
-        assert set(item) == {"full_history", "holdout", "in_sample", "verdict"}
-        assert item["verdict"].startswith("holdout: beat its benchmark in ")
+        assert set(item) == {"full_history", "holdout", "in_sample", "badge", "sentence",
+                             "reasons", "verdict"}
+        assert item["badge"] in verdict.BADGES
+        assert item["verdict"] == \
+            f"{item['badge']}: {item['sentence']} " + "; ".join(item["reasons"]) + "."
     history = card["summary"]["hsi_short_yen_vol"]["full_history"]
     assert history["status"] == "ok" and history["trades"] >= 10
     assert {"annual_return", "sharpe_ratio", "max_drawdown", "hit_rate", "exposure",
-            "episode_pnl_share", "false_alarm_rate", "ci_low_sharpe_ratio"} <= set(history)
-    assert (Path(card["out_dir"]) / history["run_dir"] / "tear_sheet.html").is_file()
+            "episode_pnl_share", "episode_pnl_usd", "false_alarm_rate", "ci_low_sharpe_ratio",
+            "benchmark_sharpe_ratio", "excess_total_return", "excess_daily_mean",
+            "ci_low_excess_daily_mean", "ci_high_excess_daily_mean"} <= set(history)
+    run = Path(card["out_dir"]) / history["run_dir"]
+    assert (run / "tear_sheet.html").is_file() and (run / "benchmark_equity.csv").is_file()
     page = (Path(card["out_dir"]) / "scorecard.html").read_text()
     assert page.index("<h2>Verdicts</h2>") < page.index("<table class=grid>")
+    assert "data-badge=" in page and "<details><summary>why</summary>" in page
+
+
+def test_bond_hedge_and_gold_dip_any_session_are_not_an_edge_with_todays_numbers(card):
+    # bond_hedge: Sharpe 0.72 with its interval above zero, but its unhedged book (its
+    # benchmark) has 0.70: the paired daily differences show no excess. gold_dip_any_session:
+    # its Sharpe interval is above zero too, from 5 trades with p_random 0.20.
+    hedge = card["summary"]["bond_hedge"]
+    history = hedge["full_history"]
+    assert history["ci_low_sharpe_ratio"] > 0 and history["trades"] >= verdict.MIN_TRADES
+    assert history["benchmark"] == strategies.get("bond_hedge").BENCHMARK
+    assert abs(history["sharpe_ratio"] - history["benchmark_sharpe_ratio"]) < 0.1
+    assert history["ci_low_excess_daily_mean"] < 0 < history["ci_high_excess_daily_mean"]
+    assert hedge["badge"] == "no evidence"
+    assert "no excess over the equity leg alone (hedge=false) beyond chance" in hedge["sentence"]
+    gold = card["summary"]["gold_dip_any_session"]
+    history = gold["full_history"]
+    assert history["ci_low_sharpe_ratio"] > 0
+    assert history["trades"] < verdict.MIN_TRADES and history["p_random"] > verdict.P_RANDOM_LEVEL
+    assert gold["badge"] == "too few trades"
 
 
 def test_sample_flips_when_the_calibration_window_changes(real_store, tmp_path, monkeypatch):
@@ -126,16 +156,3 @@ def test_run_full_history_covers_all_the_data_its_series_share(real_store, tmp_p
     assert start > max(info.first[:10] for info in infos)       # the warm-up comes first
     clash = run_cli("run", "spread_unwind_long_yen", "--full-history", "--start", "2020-01-01")
     assert clash.code == 1 and "choose one window" in clash.err
-
-
-def test_the_verdict_does_not_claim_more_than_its_numbers():
-    # one traded holdout episode with p_random 0.07 is not "beat most random entries"; a full
-    # history too short for an interval is not "an interval spanning zero"
-    holdout = evidence.GroupSummary(9, 1, 1, -0.048, 0.07)
-    history = {"status": "ok", "start": "2007-01-02", "end": "2025-10-02", "trades": 1,
-               "sharpe_ratio": 0.3, "ci_low_sharpe_ratio": None, "ci_high_sharpe_ratio": None,
-               "episode_pnl_share": 0.0}
-    text = evidence.verdict(holdout, evidence.GroupSummary(0, 0, 0, None, None), history)
-    assert "1 trade," in text and "random entries" not in text
-    assert text.endswith("too few trades over full history for an interval: no evidence "
-                         "either way.")

@@ -76,11 +76,38 @@ def test_every_cell_with_data_links_to_its_tear_sheet(card):
 
 
 def test_the_summary_counts_episodes_beating_the_benchmark(card):
+    # traded cells against their benchmark; cells without a trade apart (with how many of them
+    # the benchmark fell in), never as a win
     _, rows, page = card
     result = summary_of_cells(rows)["hsi_short_yen_vol"]
     own = [r for r in rows if r["playbook"] == "hsi_short_yen_vol" and r["status"] == "ok"]
+    traded = [r for r in own if r["trades"]]
     assert result["cells"] == len(own) == 3 and result["twin_cells"] == 3
-    assert result["beat_benchmark"] == sum(r["excess_total_return"] > 0 for r in own)
+    assert result["traded"] == len(traded)
+    assert result["beat_benchmark"] == sum(r["excess_total_return"] > 0 for r in traded)
+    assert result["stood_aside_benchmark_fell"] == sum(
+        r["benchmark_total_return"] < 0 for r in own if not r["trades"])
     assert result["beat_twin"] == sum(r["twin_excess_total_return"] > 0 for r in own)
     row = re.search(r"<tr><th>hsi_short_yen_vol</th><td class=num>(.*?)</tr>", page).group(1)
-    assert f"{result['beat_benchmark']}/3" in row and f"{result['beat_twin']}/3" in row
+    assert f"{result['beat_benchmark']}/{len(traded)}" in row and \
+        f"{result['beat_twin']}/3" in row
+    aside = len(own) - len(traded)
+    assert f"{aside} ({result['stood_aside_benchmark_fell']})" in row
+
+def test_a_coloured_badge_and_one_sentence_per_playbook_head_the_page(card):
+    # scored without full history: every playbook is "no evidence", saying why in one sentence
+    _, _, page = card
+    verdicts = page[page.index("<h2>Verdicts</h2>"):page.index("<table class=grid>")]
+    for playbook in PLAYBOOKS:
+        item = re.search(rf"<li><span class=badge data-badge='(.*?)' style='background:(#\w+);"
+                         rf".*?</span><b>{playbook}</b>: (.*?)<details><summary>why</summary>"
+                         r"<ul>(.*?)</ul></details></li>", verdicts)
+        assert item and item.group(1) == "no evidence" and item.group(2) == "#d6d9e0"
+        assert item.group(3) == "No full-history run to judge by."
+        assert "full history: n/a (not run)" in item.group(4)
+
+
+def test_every_interval_says_its_measured_coverage(card):
+    _, _, page = card
+    assert "90% interval" not in page and "90% CI" not in page
+    assert page.count("90% nominal, about 86% measured") >= 2   # the legend and cell hovers

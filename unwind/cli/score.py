@@ -66,12 +66,30 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, f
                    "summary": summary})
         return
     _print_matrix(rows, config)
-    click.echo("verdicts (evidence: full history, holdout vs in-sample episodes, random-entry "
-               "p-values, 90% bootstrap intervals):")
-    for playbook, item in summary.items():
-        click.echo(f"  {playbook}: {item['verdict']}")
     total = len(config.playbooks) * len(config.episodes)
-    click.echo(f"{total} cells; scorecard: {final / paths['html'].name}")
+    _print_verdicts(summary, f"{total} cells; scorecard: {final / paths['html'].name}")
+
+
+def _print_verdicts(summary: dict[str, dict], scorecard_line: str) -> None:
+    """The reasoning per playbook, the scorecard's path, then the badges and sentences last."""
+    from unwind import coverage, verdict
+
+    if summary:
+        click.echo("reasoning (intervals: stationary block bootstrap, "
+                   f"{coverage.label(None)} on episode windows):")
+        for playbook, item in summary.items():
+            click.echo(f"  {playbook}: " + "; ".join(item["reasons"]))
+    click.echo(scorecard_line)
+    if not summary:
+        return
+    click.echo(f"verdicts (edge: Sharpe interval above zero, p_random below "
+               f"{verdict.P_RANDOM_LEVEL}, excess over the benchmark beyond chance, at least "
+               f"{verdict.MIN_TRADES} trades, all over full history):")
+    width = max(len(playbook) for playbook in summary)
+    badge_width = max(len(badge) for badge in verdict.BADGES)
+    for playbook, item in summary.items():
+        click.echo(f"  {item['badge'].ljust(badge_width)}  {playbook.ljust(width)}  "
+                   f"{item['sentence']}")
 
 
 def _score(config, choice, as_json: bool, full_history: bool = True):
