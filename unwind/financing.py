@@ -41,8 +41,10 @@ from feeds.instruments import Instrument
 FINANCED = {"USDJPY": ("USD", "JPY"), "XAUUSD": ("XAU", "USD")}
 # One-month gold lease rate, fraction a year (see the module docstring).
 GOLD_LEASE_RATE = 0.0025
-# Broker markup over the interbank rates, fraction a year, charged on both sides: IG publishes an
-# admin fee of at most 0.5% a year over the tom-next rate for spot FX and metals (0.8% on minis).
+# Broker markup over the interbank rates, fraction a year of the notional, charged once a night to
+# longs and shorts alike (not once per currency): IG publishes an admin fee of at most 0.5% a year
+# over the tom-next rate for spot FX and metals (0.8% on minis), added to what a long or short pays
+# and taken from what it earns.
 DEFAULT_MARKUP = 0.005
 ROLLOVER = dt.time(17, 0)
 ROLLOVER_ZONE = "America/New_York"

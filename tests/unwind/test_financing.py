@@ -131,3 +131,14 @@ def test_no_look_ahead_in_the_financing_lines(rates_store, monkeypatch):
     assert short.index[-1] == pd.Timestamp("2024-08-05", tz="UTC")
     pd.testing.assert_frame_equal(short, full.frames["USDJPY"].loc[short.index],
                                   check_freq=False)
+
+
+def test_the_markup_is_charged_once_a_night_to_longs_and_shorts_alike():
+    # The carry is +c to one side and -c to the other, so long + short leaves only the markup,
+    # paid by each side once: Wednesday (3 days) 2 x 100,000 x 0.5% x 3/365 = 8.21918 USD, not
+    # twice that (once per currency) and not zero (charged to one side only).
+    long, short, _ = lines_for("USDJPY", 100_000.0)
+    assert long[1] + short[1] == pytest.approx(-8.21918, abs=1e-5)
+    free_long, free_short, _ = lines_for("USDJPY", 100_000.0, markup=0.0)
+    assert free_long[1] == pytest.approx(-free_short[1])
+    assert long[1] == pytest.approx(free_long[1] - 4.10959, abs=1e-5)
