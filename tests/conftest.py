@@ -53,6 +53,7 @@ def real_store(tmp_path_factory, raw):
         ("datahub_vix/vix-daily.csv", "VIX"),
         ("yf_storage_data_fy/NQ_F.csv", "NQ"),
         ("yf_storage_data_fy/ZN_F.csv", "ZN"),
+        ("yf_storage_data_fy/ZB_F.csv", "ZB"),            # ZN's second source (crosscheck)
         ("fred_401alert/DGS10.csv", "UST10Y"),
         ("fred_401alert/DGS30.csv", "UST30Y"),
         ("wsj_clamx4_stockdata/NIKKEI.csv", "NIKKEI225"),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import feeds
-from feeds import calendars, instruments, sessions
+from feeds import calendars, crosscheck, instruments, sessions
 from feeds.bars import BARS, is_intraday
 from feeds.errors import DataError
 from feeds.store import Store
@@ -119,6 +119,19 @@ def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
 EVENT_LINES = ("rolls", "roll_cost", "financing_long", "financing_short")
 
 
+def _tradable(store: Store, symbol: str, bar: str, index: pd.DatetimeIndex,
+              window_start: pd.Timestamp, window_end: pd.Timestamp
+              ) -> tuple[np.ndarray, list[crosscheck.SuspectPrint]]:
+    """1.0 where the bar's open is a price the market traded, 0.0 where it is a suspect print
+    (feeds/crosscheck.py): an order due there fills at the next clean open. And the suspect
+    prints (open or close) inside the window, for the manifest and the tear sheet."""
+    found = crosscheck.suspect_prints(store, symbol, bar)
+    suspect_opens = pd.DatetimeIndex([s.time for s in found if s.field == "open"])
+    tradable = (~index.isin(suspect_opens)).astype(float)
+    inside = [s for s in found if window_start <= pd.Timestamp(s.time) < window_end]
+    return tradable, inside
+
+
 def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
     """Reindex onto the union of the traded calendars: a missing bar repeats the last close as a
     flat bar (open = high = low = close) and carries fresh = 0, so playbooks skip it."""
@@ -155,6 +168,7 @@ class Prepared:
     union: pd.DatetimeIndex | None = field(default=None, repr=False)
     # per traded symbol, the bars where an input was past its staleness allowance
     stale: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    suspects: list = field(default_factory=list, repr=False)   # suspect prints in the window
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -221,7 +235,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     union = bars[(traded[0], playbook.BAR)].index
     for symbol in traded[1:]:
         union = union.union(bars[(symbol, playbook.BAR)].index)
-    engine_frames, notes, regime_codes = {}, [], None
+    engine_frames, notes, regime_codes, suspects = {}, [], None, []
     report = {"slippage": costs.describe(config.slippage_model, config.slippage_ticks),
               "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
               "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
@@ -239,7 +253,12 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                                ).as_unit("ns").round("s")
         lines = execution.lines(instrument, frame, printed[symbol]["close"], playbook.BAR,
                                 pd.DatetimeIndex(fills), rate, extra, config, plans[symbol])
-        columns = {"usd_per_local": rate,
+        tradable, inside = _tradable(store, symbol, playbook.BAR, frame.index, window_start,
+                                     window_end)
+        suspects += inside
+        notes += [f"suspect print {symbol} {suspect.message()}"
+                  + ("; no fill at it" if suspect.field == "open" else "") for suspect in inside]
+        columns = {"usd_per_local": rate, "tradable": tradable,
                    "volatility": _daily_volatility(frame, instrument, playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
                    "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
@@ -257,9 +276,11 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
     notes.append(f"costs: {report['slippage']}; gross leverage capped at "
                  f"{config.max_leverage:g}x equity")
+    report["suspect_bars"] = [suspect.to_json() for suspect in suspects]
     frames = _with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
-                    regime_codes, notes, report, extra.frames, engine_frames, union, stale)
+                    regime_codes, notes, report, extra.frames, engine_frames, union, stale,
+                    suspects)
 
 
 def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
@@ -388,7 +409,8 @@ def execute(ready: Prepared, config: RunConfig, strategy_class=None):
 
 # Lines the engine adds to every traded frame; the rest of a frame's columns are the playbook's.
 ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "volatility",
-                "session", "regime", "open_time", "close_time", "fresh") + execution.LINES
+                "session", "regime", "open_time", "close_time", "fresh", "tradable"
+                ) + execution.LINES
 
 
 def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
