@@ -28,6 +28,7 @@ from unwind.charts import (WIDTH, Panel, percent_labels, plain_labels, render, u
 from unwind.pages import colour, page, trading_time_ticks
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
+SUSPECT = "#d97706"   # amber: a price the second source contradicts
 REGIME_COLOURS = ("#dfe3ea", "#d9534f", "#e8a33d")  # neutral, deleveraging, fiscal_risk
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 ANNUALISATION = metric_registry.ANNUALISATION
@@ -234,11 +235,24 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
         if run.short and len(run.trades) <= 60:
             panel.labels(entry, own["entry_price"], [str(numbers[row]) for row in own.index],
                          np.where(own["side"] == "long", 13.0, -13.0))
+    suspects = [s for s in run.manifest.get("suspect_bars", []) if s["series"] == symbol]
+    if suspects:
+        panel.markers(run.position([s["time"] for s in suspects]),
+                      np.array([s["value"] for s in suspects]), "o", [SUSPECT] * len(suspects),
+                      [_suspect_title(s) for s in suspects], size=5.0, hollow=True)
+        panel.mark_legend("suspect print (no fill)", SUSPECT, "o")
     for label, tint, shape in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
                                ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
                                ("loss (net)", LOSS, "line")):
         panel.mark_legend(label, tint, shape)
     return panel
+
+
+def _suspect_title(suspect: dict) -> str:
+    return (f"suspect print {_when(suspect['time'])}: {suspect['field']} "
+            f"{_price(suspect['value'])}, {suspect['reference']} implies "
+            f"{_price(suspect['expected'])}" + ("; no fill at it" if suspect["field"] == "open"
+                                                  else ""))
 
 
 def _signal_line(run: Run, column: str) -> pd.Series | None:
