@@ -78,7 +78,7 @@ def _checks(history: dict) -> list[tuple[str, bool, str]]:
     excess_low = history.get("ci_low_excess_daily_mean")
     excess_high = history.get("ci_high_excess_daily_mean")
     trades = history.get("trades") or 0
-    benchmark = history.get("benchmark") or "its benchmark"
+    benchmark = history.get("benchmark") or "not named"
     sharpe_detail = (f"Sharpe {_number(history.get('sharpe_ratio'))}, interval "
                      f"{_interval(low, high, '{:.2f}', days)}")
     null_detail = (f"p_random {_number(p_random)} (edge needs below {P_RANDOM_LEVEL})"
@@ -86,7 +86,7 @@ def _checks(history: dict) -> list[tuple[str, bool, str]]:
                    f"p_random n/a ({history.get('evidence_note') or 'not computed'})")
     annualised = [None if v is None else v * 252 for v in
                   (history.get("excess_daily_mean"), excess_low, excess_high)]
-    excess_detail = (f"excess over {benchmark}: total return {_percent(excess)} "
+    excess_detail = (f"excess over its benchmark ({benchmark}): total return {_percent(excess)} "
                      f"(benchmark {_percent(history.get('benchmark_total_return'))}, Sharpe "
                      f"{_number(history.get('benchmark_sharpe_ratio'))}); mean daily "
                      f"difference {_number(annualised[0], '{:+.2%}')} a year, interval "
@@ -99,7 +99,7 @@ def _checks(history: dict) -> list[tuple[str, bool, str]]:
          f"{P_RANDOM_LEVEL})" if p_random is not None else
          "the random-entry null could not be computed",
          p_random is not None and p_random < P_RANDOM_LEVEL, null_detail),
-        (f"no excess over {benchmark} beyond chance",
+        (f"no excess over its benchmark ({benchmark}) beyond chance",
          excess is not None and excess > 0 and excess_low is not None and excess_low > 0,
          excess_detail),
         (f"{trades} trades (needs {MIN_TRADES})", trades >= MIN_TRADES,
@@ -133,7 +133,8 @@ def decide(history: dict | None) -> Verdict:
     if not failed:
         return Verdict("edge", f"Over {span} its Sharpe interval is above zero, random entries "
                        f"rarely did as well (p_random {history['p_random']:.3f}) and it beat "
-                       f"{history.get('benchmark') or 'its benchmark'} beyond chance, from "
+                       f"its benchmark ({history.get('benchmark') or 'not named'}) beyond "
+                       "chance, from "
                        f"{trades} trades.", reasons)
     return Verdict("no evidence", "No evidence of an edge: " + "; ".join(failed) + ".", reasons)
 
@@ -174,8 +175,8 @@ def episode_pnl_shown(history: dict) -> str:
 
 
 def episode_pnl_text(history: dict) -> str | None:
-    """episode_pnl_shown in a reasoning line, or None without the number."""
-    if history.get("episode_pnl_usd") is None:
+    """episode_pnl_shown in a reasoning line, or None without the number or a trade."""
+    if history.get("episode_pnl_usd") is None or not history.get("trades"):
         return None
     shown = episode_pnl_shown(history)
     if shown.startswith("USD"):

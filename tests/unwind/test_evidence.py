@@ -105,7 +105,8 @@ def test_bond_hedge_and_gold_dip_any_session_are_not_an_edge_with_todays_numbers
     assert abs(history["sharpe_ratio"] - history["benchmark_sharpe_ratio"]) < 0.1
     assert history["ci_low_excess_daily_mean"] < 0 < history["ci_high_excess_daily_mean"]
     assert hedge["badge"] == "no evidence"
-    assert "no excess over the equity leg alone (hedge=false) beyond chance" in hedge["sentence"]
+    assert "no excess over its benchmark (the equity leg alone (hedge=false)) beyond chance" \
+        in hedge["sentence"]
     gold = card["summary"]["gold_dip_any_session"]
     history = gold["full_history"]
     assert history["ci_low_sharpe_ratio"] > 0

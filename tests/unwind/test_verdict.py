@@ -29,15 +29,18 @@ def test_a_row_meeting_all_four_conditions_is_an_edge():
     assert any("90% nominal, about 90% measured" in reason for reason in result.reasons)
 
 
+NO_EXCESS = "no excess over its benchmark (buy and hold GC) beyond chance"
+
+
 @pytest.mark.parametrize("changes, missing", [
     ({"ci_low_sharpe_ratio": -0.05}, "its Sharpe interval is not above zero"),
     ({"ci_low_sharpe_ratio": None, "ci_high_sharpe_ratio": None},
      "its Sharpe interval is not above zero"),
     ({"p_random": 0.05}, "random entries did as well (p_random 0.05, needs below 0.05)"),
     ({"p_random": None}, "the random-entry null could not be computed"),
-    ({"excess_total_return": -0.01}, "no excess over buy and hold GC beyond chance"),
-    ({"ci_low_excess_daily_mean": -0.00001}, "no excess over buy and hold GC beyond chance"),
-    ({"ci_low_excess_daily_mean": None}, "no excess over buy and hold GC beyond chance"),
+    ({"excess_total_return": -0.01}, NO_EXCESS),
+    ({"ci_low_excess_daily_mean": -0.00001}, NO_EXCESS),
+    ({"ci_low_excess_daily_mean": None}, NO_EXCESS),
 ])
 def test_each_edge_condition_failing_alone_leaves_no_evidence_naming_it(changes, missing):
     result = verdict.decide(history(**changes))
@@ -101,6 +104,7 @@ def test_the_pnl_inside_episodes_is_a_share_only_of_a_total_distinguishable_from
         "USD +37,816 of its P&L inside catalogue episodes (its total, USD +14,478, is not "
         "distinguishable from zero)")
     assert verdict.episode_pnl_shown(near_zero) == "USD +37,816"
+    assert verdict.episode_pnl_text(history(trades=0, pnl_usd=0.0, episode_pnl_usd=0.0)) is None
 
 
 def test_the_summary_entry_has_the_badge_sentence_and_reasons():
