@@ -4,6 +4,11 @@ A playbook module defines `Parameters` (a frozen dataclass, the single source of
 params), `prepare()` (vectorised signals, run once before the backtest) and a `Strategy` whose
 `decide()` runs on each bar and only reads lines. Orders are market orders filled at the next
 bar's open; exits by target or stop are judged on bar closes (no intrabar fills).
+
+A bar whose open is a suspect print (the feed's `tradable` line is 0 there; no such line: every
+bar is tradable) is no fill price: an order due at it waits for the next clean open, trades.csv
+says so (`fill_note`), and the playbook decides nothing while its order waits. Marks still use
+every bar's close.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 import backtrader as bt
 
 from feeds import instruments
+from unwind.accounting import conversion_rate, dealt_price, revalued
 
 REGIMES = ("", "deleveraging", "fiscal_risk")
 
@@ -66,6 +72,19 @@ def from_number(number: float) -> str:
     return bt.num2date(number).replace(tzinfo=dt.timezone.utc).isoformat()
 
 
+def moved_fill(leg: str, due: float, filled: float, skipped: int) -> str:
+    """trades.csv's `fill_note` for a fill of `leg` ("entry", "exit") due at the bar labelled
+    `due` (a backtrader date number) that waited `skipped` suspect bars for the clean bar
+    `filled`. Bars are named by their label: a date when both are midnight UTC (daily bars),
+    else date and time in UTC."""
+    due_time, filled_time = bt.num2date(due), bt.num2date(filled)
+    daily = due_time.time() == filled_time.time() == dt.time(0)
+    shown = [t.strftime("%Y-%m-%d" if daily else "%Y-%m-%d %H:%M UTC")
+             for t in (due_time, filled_time)]
+    why = "suspect print" if skipped == 1 else f"suspect prints on {skipped} bars"
+    return f"{leg} moved from {shown[0]} ({why}) to {shown[1]}"
+
+
 # Why a position was closed (trades.csv `exit_reason`). Playbooks pass one to `target_size`.
 EXIT_REASONS = {
     "signal": "the playbook's exit condition fired, or it reversed the position",
@@ -81,10 +100,11 @@ EXIT_REASONS = {
 @dataclass
 class _OpenPosition:
     """One open lot's running books (a fill and the contracts still held from it): local
-    figures at trade prices, USD marked bar by bar (each bar's move converted at that bar's
-    rate, exactly as the broker marks the account). A position built in several fills is
-    several lots, closed first in, first out, so every trades.csv row carries real fill prices
-    on the contract's tick grid."""
+    figures at trade prices, USD as the broker books the account (unwind/accounting.py): a
+    future's every move converted at its bar's rate (daily variation margin), a `revalued`
+    spot position's open P&L at the current rate and, at its exit, at the exit's rate. A
+    position built in several fills is several lots, closed first in, first out, so every
+    trades.csv row carries real fill prices on the contract's tick grid."""
 
     entry_time: str
     entry_bar: int
@@ -106,6 +126,8 @@ class _OpenPosition:
     roll_cost_usd: float = 0.0
     roll_cost_local: float = 0.0
     rolls: int = 0
+    revalued: bool = False
+    entry_note: str = ""
 
     def carry(self, charged: dict, share: float = 1.0) -> None:
         """Book this lot's `share` of carrying costs the broker charged on the whole position
@@ -114,8 +136,13 @@ class _OpenPosition:
             setattr(self, name, getattr(self, name) + charged[name] * share)
         self.rolls += charged["rolls"]
 
-    def mark(self, price: float, usd_per_point: float) -> None:
-        self.gross_usd += (price - self.mark_price) * usd_per_point
+    def mark(self, price: float, per_point: float, rate: float) -> None:
+        """Mark to `price` (`per_point`: local currency per point of the lot, signed; `rate`:
+        USD per local unit at that instant)."""
+        if self.revalued:
+            self.gross_usd = (price - self.entry_adjusted) * per_point * rate
+        else:
+            self.gross_usd += (price - self.mark_price) * (per_point * rate)
         self.mark_price = price
         self.worst_usd = min(self.worst_usd, self.gross_usd)
         self.best_usd = max(self.best_usd, self.gross_usd)
@@ -152,6 +179,10 @@ class Playbook(bt.Strategy):
         self._open: dict[str, list[_OpenPosition]] = {}   # lots per instrument, oldest first
         self._data = {d._name: d for d in self.datas}
         self._instrument = {d._name: instruments.get(d._name) for d in self.datas}
+        self._revalued = {name: revalued(i) for name, i in self._instrument.items()}
+        # each feed's `tradable` line (0 at a suspect print), where the feed carries one
+        self._clean = {d._name: d.lines.tradable for d in self.datas
+                       if "tradable" in d.lines.getlinealiases()}
         # the lines `next` reads for each open position, kept so a read is one index
         self._marking = {d._name: tuple(getattr(d.lines, name) for name in (
             "low", "high", "close", "usd_per_local", "roll_offset", "margin"))
@@ -159,7 +190,7 @@ class Playbook(bt.Strategy):
 
     # ----------------------------------------------------------------- helpers for decide()
     def trading_allowed(self) -> bool:
-        """False during the warm-up and while an order is pending."""
+        """False during the warm-up (decide() is not called while an order waits)."""
         return self.data.datetime[0] >= self.p.trade_from
 
     def regime_allows(self, data) -> bool:
@@ -178,6 +209,26 @@ class Playbook(bt.Strategy):
                             "wanted": wanted, "contracts": contracts, "by": by})
 
     # --------------------------------------------------------------------- backtrader hooks
+    def start(self):
+        """With `tradable` lines, the broker fills nothing at a suspect bar's open: its volume
+        filler (backtrader's hook for how much of an order a bar fills) fills none there, and
+        the market order stays live for the next bar's open."""
+        if self._clean:
+            self.broker.set_filler(self._fillable)
+
+    def _fillable(self, order, price, ago) -> float:
+        line = self._clean.get(order.data._name)
+        if line is not None and line[ago] == 0.0:
+            return 0
+        return abs(order.executed.remsize)
+
+    def _rate_at(self, name: str, price: float, bar_rate: float) -> float:
+        """USD per local unit of `name` when its price is `price` (accounting.conversion_rate
+        for a revalued instrument, the bar's rate for a future)."""
+        if self._revalued[name]:
+            return conversion_rate(self._instrument[name], price, bar_rate)
+        return bar_rate
+
     def _carry(self, name: str) -> None:
         """Spread the carrying costs the broker charged on a position over its lots."""
         lots = self._open[name]
@@ -198,18 +249,23 @@ class Playbook(bt.Strategy):
             low, high, close, rate, roll_offset, margin_per_contract = (
                 line[0] for line in self._marking[name])
             for position in lots:
-                usd_per_point = position.side * position.contracts * instrument.multiplier * rate
+                per_point = position.side * position.contracts * instrument.multiplier
                 adverse, favourable = (low, high) if position.side > 0 else (high, low)
-                position.mark(adverse, usd_per_point)
-                position.mark(favourable, usd_per_point)
-                position.mark(close, usd_per_point)
-                notional += abs(usd_per_point) * (close + roll_offset)
+                if self._revalued[name]:
+                    for price in (adverse, favourable, close):
+                        position.mark(price, per_point, conversion_rate(instrument, price, rate))
+                else:
+                    for price in (adverse, favourable, close):
+                        position.mark(price, per_point, rate)
+                notional += abs(per_point * rate) * (close + roll_offset)
                 posted = position.contracts * margin_per_contract * rate
                 margin += posted
                 maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)
         self.margin_values.append(margin)
         self.position_flags.append(bool(self._open))
+        if self._clean and self.broker.get_orders_open():
+            return   # an order waits for a clean bar: its decision stands
         if self._open and equity < maintenance:
             self._margin_call(equity, maintenance)
             return
@@ -244,24 +300,27 @@ class Playbook(bt.Strategy):
         size = int(order.executed.size)
         side = 1 if size > 0 else -1
         comminfo = self.broker.getcommissioninfo(data)
-        adjusted = round(order.executed.price + side * comminfo.slippage_ticks() *
-                         instrument.tick_size, 10)
+        adjusted = dealt_price(order.executed.price, side, comminfo.slippage_ticks(),
+                               instrument.tick_size)
         price = round(adjusted + data.roll_offset[0], 10)
         usd_per_local = comminfo.usd_per_local()
+        fill_rate = self._rate_at(name, adjusted, usd_per_local)
         fee_local = comminfo.fee_local()
         remaining = abs(size)
         lots = self._open.get(name, [])
         if lots:
             self._carry(name)
-        reason = self.exit_reasons.pop(name, "signal") if lots and lots[0].side != side else ""
+        closes = bool(lots) and lots[0].side != side
+        reason = self.exit_reasons.pop(name, "signal") if closes else ""
+        note = self._delay(order, "exit" if closes else "entry")
         while remaining and lots and lots[0].side != side:
             closing = min(remaining, lots[0].contracts)
             closed = lots[0].split(closing) if closing < lots[0].contracts else lots.pop(0)
             closed.fees_local += fee_local * closing
             closed.fees_usd += fee_local * closing * usd_per_local
-            closed.mark(adjusted, closed.side * closing * instrument.multiplier * usd_per_local)
+            closed.mark(adjusted, closed.side * closing * instrument.multiplier, fill_rate)
             self._close_trade(name, closed, from_number(data.open_time[0]), price, adjusted,
-                              usd_per_local, len(data) - closed.entry_bar, reason)
+                              usd_per_local, len(data) - closed.entry_bar, reason, note)
             remaining -= closing
         if not lots:
             self._open.pop(name, None)
@@ -270,10 +329,26 @@ class Playbook(bt.Strategy):
         fees_local = fee_local * remaining
         self._open.setdefault(name, []).append(_OpenPosition(
             from_number(data.open_time[0]), len(data), side, remaining, price, fees_local,
-            fees_local * usd_per_local, 0.0, adjusted, 0.0, 0.0, entry_adjusted=adjusted))
+            fees_local * usd_per_local, 0.0, adjusted, 0.0, 0.0, entry_adjusted=adjusted,
+            revalued=self._revalued[name],
+            entry_note=self._delay(order, "entry") if closes else note))
+
+    def _delay(self, order, leg: str) -> str:
+        """`fill_note` of `order`'s fill when it waited past suspect bars: the bars between the
+        one it was created on and this one ('' when it filled at the first open after)."""
+        data = order.data
+        if data._name not in self._clean:
+            return ""
+        skipped = 0
+        while data.datetime[-(skipped + 1)] > order.created.dt:
+            skipped += 1
+        if not skipped:
+            return ""
+        return moved_fill(leg, data.datetime[-skipped], data.datetime[0], skipped)
 
     def _close_trade(self, name: str, position: _OpenPosition, when: str, price: float,
-                     adjusted: float, usd_per_local: float, bars_held: int, reason: str) -> None:
+                     adjusted: float, usd_per_local: float, bars_held: int, reason: str,
+                     exit_note: str = "") -> None:
         """One trades.csv row. Gross P&L is the move of the roll-adjusted series (the printed
         prices' move minus `roll_gap`, the continuous series' jumps at contract switches while
         held); fees include the rolls' costs (`roll_cost_usd` of them); net P&L = gross - fees
@@ -299,7 +374,8 @@ class Playbook(bt.Strategy):
             "roll_gap": round((price - position.entry_price) -
                               (adjusted - position.entry_adjusted), 10),
             "roll_cost_usd": position.roll_cost_usd, "financing_local": position.financing_local,
-            "financing_usd": position.financing_usd})
+            "financing_usd": position.financing_usd,
+            "fill_note": "; ".join(n for n in (position.entry_note, exit_note) if n)})
 
     def stop(self):
         """Lots still open at the end are marked to the last close (no exit cost)."""

@@ -1,11 +1,24 @@
-"""Futures accounting through backtrader's own hooks: a CommInfoBase per instrument, a Sizer.
+"""Futures and spot accounting through backtrader's own hooks: a CommInfoBase per instrument, a Sizer.
 
-The account is in USD. A contract quoted in another currency (HSI in HKD; spot USDJPY, whose
-P&L is in JPY) has every cash flow converted at the rate of the bar it happens on, read from the
-feed's `usd_per_local` line (USD per one unit of the contract currency). Backtrader moves futures
-P&L through `cashadjust` (mark to market every bar and at each fill), charges costs through
-`_getcommission`, and charges carrying costs through `get_credit_interest` at the start of each
-bar for the position held into it: those are the places the conversion lives.
+The account is in USD. Two instruments are booked in another currency, each as its counterparty
+books it:
+
+- A future quoted in another currency (HSI and MHI in HKD) settles variation margin every day in
+  that currency, and the account converts each day's settlement at that day's rate: every bar's
+  move is converted at the bar's rate from the feed's `usd_per_local` line (USD per one unit of
+  the contract currency). The futures bars are daily, so bar by bar is the daily settlement.
+  Backtrader moves futures P&L through `cashadjust` (mark to market every bar and at each fill).
+- A spot position whose P&L is in its quote currency (USDJPY: P&L in JPY) is valued as an FX
+  broker (MT5, a prime broker) values it: equity = cash + the open P&L in the quote currency
+  converted at the *current* rate, and a close realises its quote-currency P&L at the exit's
+  rate. The open P&L includes the entry's slippage (it is in the fill price), so that slippage is
+  realised at the exit's rate too. A pair quoted against USD is its own rate: USDJPY's fill at
+  109.21 converts at 1 / 109.21 (`conversion_rate`), its close at 1 / close. `revalued` names
+  these instruments; spot in USD (XAUUSD) has nothing to convert.
+
+Fees and carrying costs are converted at the rate of the bar they are charged on: USDJPY's fee
+is a USD commission (fee_currency), stored in JPY at the bar's rate and converted back at it;
+financing is computed in USD at each rollover (unwind/financing.py).
 
 Costs per contract per side, from the feed's execution lines (unwind/execution.py): the fee
 (`fee_local`) plus `slippage_ticks` ticks. The broker fills at the bar's open; slippage is
@@ -29,10 +42,42 @@ from feeds.instruments import Instrument
 
 # The HKD peg band is 7.75-7.85 since 2005; its middle is used when no USDHKD series is stored.
 HKD_PER_USD_PEG = 7.80
+ACCOUNT_CURRENCY = "USD"
+
+
+def revalued(instrument: Instrument) -> bool:
+    """Whether open P&L is valued at the current rate and realised at the exit's (spot in a
+    currency other than the account's), rather than settled bar by bar (futures)."""
+    return instrument.kind in ("fx", "spot") and instrument.currency != ACCOUNT_CURRENCY
+
+
+def dealt_price(price: float, side: int, ticks: float, tick_size: float) -> float:
+    """The price an order of `side` (+1 buy, -1 sell) deals at: the bar's `price` moved
+    `ticks` ticks against it, rounded to 10 decimals (the tick grid's floats)."""
+    return round(price + side * ticks * tick_size, 10)
+
+
+def conversion_rate(instrument: Instrument, price: float, bar_rate: float) -> float:
+    """USD per unit of `instrument`'s currency at an instant its price is `price`: a pair quoted
+    against USD is its own rate (USDJPY at 109.21: 1 / 109.21 USD per JPY); any other currency
+    converts at the bar's rate line."""
+    if instrument.symbol == ACCOUNT_CURRENCY + instrument.currency:
+        return 1.0 / price
+    return bar_rate
 
 
 class ContractCommission(bt.CommInfoBase):
-    """Commission, slippage, carrying costs and currency conversion for one instrument."""
+    """Commission, slippage, carrying costs and currency conversion for one instrument.
+
+    A `revalued` instrument keeps its open P&L's books here: the contracts held, the open P&L
+    in the quote currency and the USD value of it already in the broker's cash. Every
+    `cashadjust` (each bar's close, and a fill that closes or adds to the position) books the
+    change of that USD value, at the bar's rate at a close and at the fill's rate at a fill; a
+    close takes its share out of the books. Backtrader 1.9.78's broker computes a fill's
+    commission (`_getcommission`) just before that fill's `cashadjust` and confirms the fill
+    (`confirmexec`) after it; the commission marks the fill's side so `cashadjust` knows it is
+    dealing, and `confirmexec` and the bar's carrying costs clear that mark.
+    """
 
     params = (
         ("stocklike", False),
@@ -49,6 +94,13 @@ class ContractCommission(bt.CommInfoBase):
         # carrying costs charged by the broker and not yet booked by the playbook (USD, local)
         self.pending = {"financing_usd": 0.0, "financing_local": 0.0, "roll_cost_usd": 0.0,
                         "roll_cost_local": 0.0, "rolls": 0}
+        self.revalued = revalued(instrument)
+        # a revalued position's books: contracts held, open P&L (local), its USD in the cash,
+        # and the side of the fill being dealt (0 when none)
+        self._held = 0
+        self._open_local = 0.0
+        self._open_usd = 0.0
+        self._dealing = 0
 
     @property
     def feed(self):
@@ -86,11 +138,53 @@ class ContractCommission(bt.CommInfoBase):
     def getvalue(self, position, price):
         return 0.0
 
+    def fill_rate(self, price: float, side: int) -> float:
+        """USD per local unit at a fill of `side` at the bar's `price` (its dealt price)."""
+        dealt = dealt_price(price, side, self.slippage_ticks(), self.p.instrument.tick_size)
+        return conversion_rate(self.p.instrument, dealt, self.usd_per_local())
+
     def _getcommission(self, size, price, pseudoexec):
-        return abs(size) * (self.fee_local() + self.slippage_local()) * self.usd_per_local()
+        if not self.revalued:
+            return abs(size) * (self.fee_local() + self.slippage_local()) * self.usd_per_local()
+        side = 1 if size > 0 else -1
+        self._dealing = side
+        return abs(size) * self.fee_local() * self.usd_per_local() + \
+            abs(size) * self.slippage_local() * self.fill_rate(price, side)
 
     def cashadjust(self, size, price, newprice):
-        return size * (newprice - price) * self.p.mult * self.usd_per_local()
+        if not self.revalued:
+            return size * (newprice - price) * self.p.mult * self.usd_per_local()
+        side, self._dealing = self._dealing, 0
+        rate = self.fill_rate(newprice, side) if side else self.usd_per_local()
+        share = size / self._held
+        moved = self._open_local * share + size * (newprice - price) * self.p.mult
+        value = moved * rate
+        change = value - self._open_usd * share
+        if share == 1:
+            self._open_local, self._open_usd = moved, value
+        else:   # a partial close: its share is realised and leaves the books
+            self._open_local -= self._open_local * share
+            self._open_usd -= self._open_usd * share
+        return change
+
+    def confirmexec(self, size, price):
+        """A fill of `size` at `price` happened: a revalued position's books follow it (the
+        opened contracts' slippage is open P&L, already taken from the cash at the fill's
+        rate)."""
+        if not self.revalued:
+            return 0.0
+        self._dealing = 0
+        before, after = self._held, self._held + size
+        closing = min(abs(size), abs(before)) if before * size < 0 else 0
+        opened = abs(size) - closing
+        if after == 0 or before * after < 0:
+            self._open_local = self._open_usd = 0.0
+        if opened:
+            cost = opened * self.slippage_local()
+            self._open_local -= cost
+            self._open_usd -= cost * self.fill_rate(price, 1 if size > 0 else -1)
+        self._held = after
+        return 0.0
 
     def profitandloss(self, size, price, newprice):
         return size * (newprice - price) * self.p.mult * self.usd_per_local()
@@ -98,6 +192,7 @@ class ContractCommission(bt.CommInfoBase):
     def get_credit_interest(self, data, pos, dt):
         """Carrying costs of `pos` (held from the previous bar's fill instant into this bar's):
         financing and roll costs, in USD, charged as backtrader's credit interest."""
+        self._dealing = 0
         contracts = abs(pos.size)
         rate = self.usd_per_local()
         lines = self._lines   # the lines of `data`, this instrument's feed

@@ -30,7 +30,7 @@ TRADE_COLUMNS = ["entry_time", "exit_time", "symbol", "side", "contracts", "entr
                  "exit_price", "currency", "gross_pnl_local", "fees_local", "pnl_local",
                  "fx_rate", "pnl_usd", "fees_usd", "exit_reason", "bars_held", "mae_usd",
                  "mfe_usd", "status", "rolls", "roll_gap", "roll_cost_usd", "financing_local",
-                 "financing_usd"]
+                 "financing_usd", "fill_note"]
 
 
 def trade_columns_read(first_trigger: str | None) -> tuple[str, ...]:

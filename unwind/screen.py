@@ -10,7 +10,12 @@ the broker (unwind/accounting.py) and the Playbook bookkeeping do with it:
 - at each bar's start the broker charges the carrying costs of the position held into it
   (financing, roll costs), then fills the order decided at the previous close at this bar's
   open: the fee plus the bar's slippage ticks per contract, converted at the bar's rate; at the
-  close the position is marked to market at the bar's rate (futures cash);
+  close the position is marked to market at the bar's rate (futures cash). A spot position in
+  another currency (unwind/accounting.py `revalued`: USDJPY) is booked as its broker books it:
+  its open P&L in the quote currency valued at the current rate, realised at the exit's, its
+  slippage converted at the fill's rate (accounting.ContractCommission's books, op for op);
+- an order due at a bar whose open is a suspect print (the frame's `tradable` column is 0)
+  waits for the next clean open, and the playbook decides nothing while it waits;
 - at the close, with a position: equity below the maintenance margin closes it at the next
   open (`margin`), else the playbook's exits are read in the order its Strategy reads them;
   without one: the `entry` line (inside the window, through the regime filter) sizes an order
@@ -44,6 +49,7 @@ import pandas as pd
 
 from feeds.errors import DataError
 from unwind import metrics
+from unwind.accounting import dealt_price
 
 EXIT_RULES = ("take_profit", "stop_loss", "exit_line", "hold_bars", "hold_calendar_days",
               "stop_below", "target_at")
@@ -62,9 +68,10 @@ REASONS = ("signal", "stop", "target", "time", "margin", "end_of_window")
 _SIGNAL, _STOP, _TARGET, _TIME, _MARGIN, _END = range(6)
 # Kernel trade columns.
 _COLUMNS = ("entry_fill", "exit_fill", "contracts", "fees_local", "fees_usd", "financing_usd",
-            "financing_local", "roll_cost_usd", "roll_cost_local", "rolls", "reason")
+            "financing_local", "roll_cost_usd", "roll_cost_local", "rolls", "reason",
+            "entry_due", "exit_due")
 (_ENTRY_FILL, _EXIT_FILL, _CONTRACTS, _FEES_LOCAL, _FEES_USD, _FIN_USD, _FIN_LOCAL, _ROLL_USD,
- _ROLL_LOCAL, _ROLLS, _REASON) = range(len(_COLUMNS))
+ _ROLL_LOCAL, _ROLLS, _REASON, _ENTRY_DUE, _EXIT_DUE) = range(len(_COLUMNS))
 
 
 def exits_of(playbook) -> tuple[str, ...]:
@@ -172,9 +179,12 @@ def _exit(t, rules, side, close, close_time, exit_line, entry_close, entry_time,
 def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, financing_long,
           financing_short, roll_cost, rolls, close_time, can_enter, exit_line, stop_levels,
           target_levels, rules, side, multiplier, tick_value, maintenance_ratio, cash, budget,
-          max_leverage, stop_fraction, target_fraction, hold):
+          max_leverage, stop_fraction, target_fraction, hold, clean, revalued, rate_buying,
+          rate_selling):
     """The position path: equity at each close, whether a position is held after each bar's
-    fills, and one row per round trip (_COLUMNS)."""
+    fills, and one row per round trip (_COLUMNS). `clean`: bars whose open is a fill price;
+    `revalued`: spot booked at the current rate, `rate_buying`/`rate_selling` the rate of a
+    buy's or a sell's fill at each bar (Market.fill_rates)."""
     n = len(close)
     equity = np.empty(n)
     held = np.zeros(n, dtype=np.bool_)
@@ -183,8 +193,11 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
     position = 0            # signed contracts the broker holds
     base = 0.0              # the broker's adjustment base (last mark or fill price)
     order = 0               # signed contracts to fill at the next open; 0 = none
+    due = -1                # the bar the order was due to fill at
     closing = False
     order_reason = 0
+    # a revalued position's open P&L (local) and its USD already in the cash
+    open_local = open_usd = 0.0
     # carrying costs charged by the broker and not yet booked on the lot
     pending_financing_usd = pending_financing_local = 0.0
     pending_roll_usd = pending_roll_local = 0.0
@@ -216,12 +229,23 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
                 pending_roll_local += roll_local
                 pending_rolls += int(rolls[t])
             cash -= 0.0 + (roll_local * rate - financed)
-        if order != 0:
+        waiting = order != 0 and not clean[t]
+        if order != 0 and not waiting:
             price = open_[t]
-            commission = abs(order) * (fee[t] + slippage[t] * tick_value) * rate
+            fill_rate = rate_buying[t] if order > 0 else rate_selling[t]
+            if revalued:
+                commission = abs(order) * fee[t] * rate + \
+                    abs(order) * (slippage[t] * tick_value) * fill_rate
+            else:
+                commission = abs(order) * (fee[t] + slippage[t] * tick_value) * rate
             if closing:
                 cash -= commission
-                cash += -order * (price - base) * multiplier * rate
+                if revalued:
+                    moved = open_local + position * (price - base) * multiplier
+                    cash += moved * fill_rate - open_usd
+                    open_local = open_usd = 0.0
+                else:
+                    cash += -order * (price - base) * multiplier * rate
                 lot[_FIN_USD] += pending_financing_usd
                 lot[_FIN_LOCAL] += pending_financing_local
                 lot[_ROLL_USD] += pending_roll_usd
@@ -234,6 +258,7 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
                 lot[_FEES_LOCAL] += fee[t] * contracts
                 lot[_FEES_USD] += fee[t] * contracts * rate
                 lot[_EXIT_FILL] = t
+                lot[_EXIT_DUE] = due
                 lot[_REASON] = order_reason
                 trades[count, :] = lot
                 count += 1
@@ -245,12 +270,23 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
                 contracts = abs(order)
                 lot[:] = 0.0
                 lot[_ENTRY_FILL] = t
+                lot[_ENTRY_DUE] = due
                 lot[_CONTRACTS] = contracts
                 lot[_FEES_LOCAL] = fee[t] * contracts
                 lot[_FEES_USD] = lot[_FEES_LOCAL] * rate
+                if revalued:
+                    cost = contracts * (slippage[t] * tick_value)
+                    open_local = 0.0 - cost
+                    open_usd = 0.0 - cost * fill_rate
             order = 0
         if position != 0:
-            cash += position * (close[t] - base) * multiplier * rate
+            if revalued:
+                moved = open_local + position * (close[t] - base) * multiplier
+                value = moved * rate
+                cash += value - open_usd
+                open_local, open_usd = moved, value
+            else:
+                cash += position * (close[t] - base) * multiplier * rate
             base = close[t]
         equity[t] = cash
         # the playbook at the close
@@ -264,21 +300,24 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
             pending_financing_usd = pending_financing_local = 0.0
             pending_roll_usd = pending_roll_local = 0.0
             pending_rolls = 0
+        if waiting:
+            continue      # the order waits for a clean open: its decision stands
+        if position != 0:
             posted = abs(position) * margin[t] * rate
             if cash < 0.0 + posted * maintenance_ratio:
-                order, closing, order_reason = -position, True, _MARGIN
+                order, closing, order_reason, due = -position, True, _MARGIN, t + 1
                 continue
             reason = _exit(t, rules, side, close, close_time, exit_line, entry_close,
                            entry_time, decided, stop_level, target_level, stop_fraction,
                            target_fraction, hold)
             if reason >= 0:
-                order, closing, order_reason = -position, True, reason
+                order, closing, order_reason, due = -position, True, reason, t + 1
             continue
         if can_enter[t]:
             contracts = _size(t, cash, close, roll_offset, usd, volatility, margin, multiplier,
                               budget * 1.0, max_leverage)
             if contracts >= 1:
-                order, closing = side * contracts, False
+                order, closing, due = side * contracts, False, t + 1
             decided = t
             entry_close, entry_time = close[t], close_time[t]
             stop_level, target_level = stop_levels[t], target_levels[t]
@@ -291,31 +330,42 @@ def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, fin
 
 
 @numba.njit(cache=True)
+def _mark(gross, mark, entry, price, per_point, rate, revalued):
+    """_OpenPosition.mark: the lot's USD gross after a mark to `price`."""
+    if revalued:
+        return (price - entry) * per_point * rate
+    return gross + (price - mark) * (per_point * rate)
+
+
+@numba.njit(cache=True)
 def _marks(low, high, close, usd, entries, ends, sides, contracts, entry_prices, exit_prices,
-           multiplier):
+           multiplier, revalued, self_quoted):
     """Each lot's USD marks as Playbook.next books them (adverse extreme, favourable extreme,
-    close, each at the bar's rate), then its exit fill: (gross, worst, best, last mark)."""
+    close, each at the bar's rate, or a self-quoted pair's own price), then its exit fill:
+    (gross, worst, best, last mark)."""
     out = np.zeros((len(entries), 4))
     for k in range(len(entries)):
         side = sides[k]
         gross = worst = best = 0.0
-        mark = entry_prices[k]
+        entry = mark = entry_prices[k]
+        per_point = side * contracts[k] * multiplier
         end = ends[k] if ends[k] >= 0 else len(close)
         for t in range(entries[k], end):
-            per_point = side * contracts[k] * multiplier * usd[t]
             if side > 0:
                 first, second = low[t], high[t]
             else:
                 first, second = high[t], low[t]
             for price in (first, second, close[t]):
-                gross += (price - mark) * per_point
+                rate = 1.0 / price if self_quoted else usd[t]
+                gross = _mark(gross, mark, entry, price, per_point, rate, revalued)
                 mark = price
                 worst = min(worst, gross)
                 best = max(best, gross)
         if ends[k] >= 0:
-            per_point = side * contracts[k] * multiplier * usd[ends[k]]
-            gross += (exit_prices[k] - mark) * per_point
-            mark = exit_prices[k]
+            price = exit_prices[k]
+            rate = 1.0 / price if self_quoted else usd[ends[k]]
+            gross = _mark(gross, mark, entry, price, per_point, rate, revalued)
+            mark = price
             worst = min(worst, gross)
             best = max(best, gross)
         out[k, 0], out[k, 1], out[k, 2], out[k, 3] = gross, worst, best, mark
@@ -343,6 +393,9 @@ class Market:
     maintenance_ratio: float
     currency: str
     tradable: np.ndarray     # bar inside the window (backtrader's trade_from test)
+    clean: np.ndarray        # bar whose open is a fill price (the frame's `tradable` column)
+    revalued: bool           # spot booked at the current rate (accounting.revalued)
+    self_quoted: bool        # the pair is its own USD rate (accounting.conversion_rate)
     inside: np.ndarray       # bar inside the metrics window
     window_index: pd.DatetimeIndex   # index[inside]
     regime: np.ndarray
@@ -364,6 +417,18 @@ class Market:
         return (columns["open"].tolist(), columns["slippage_ticks"].tolist(),
                 columns["roll_offset"].tolist())
 
+    @functools.cached_property
+    def fill_rates(self) -> tuple[np.ndarray, np.ndarray]:
+        """USD per local unit at a buy's and at a sell's fill at each bar's open, as
+        ContractCommission.fill_rate gives them (the bar's rate but for a self-quoted pair)."""
+        usd = self.columns["usd_per_local"]
+        if not self.self_quoted:
+            return usd, usd
+        opens, ticks, _ = self.floats
+        return tuple(np.array([1.0 / dealt_price(price, side, tick, self.tick_size)
+                               for price, tick in zip(opens, ticks)], dtype=np.float64)
+                     for side in (1, -1))
+
     def adjusted(self, bars: list[int], sizes: list[int]) -> np.ndarray:
         """The adjusted fill price (the traded series') of an order of each signed size filled
         at each bar's open (_adjusted_price)."""
@@ -371,6 +436,13 @@ class Market:
         tick_size = self.tick_size
         return np.array([_adjusted_price(opens[bar], size, ticks[bar], tick_size)
                          for bar, size in zip(bars, sizes)], dtype=np.float64)
+
+    @functools.cached_property
+    def labels(self) -> np.ndarray:
+        """Each bar's label as a backtrader date number (the feed's datetime line)."""
+        from unwind.datafeed import date_numbers
+
+        return date_numbers(self.index)
 
     def fill_time(self, bar: int) -> str:
         """The open instant of `bar` as Playbook._record_fill writes it (from_number)."""
@@ -386,6 +458,7 @@ class Market:
         import backtrader as bt
 
         from feeds import instruments
+        from unwind.accounting import ACCOUNT_CURRENCY, revalued
         from unwind.datafeed import date_numbers
 
         frames = ready.engine_frames or ready.frames
@@ -404,10 +477,16 @@ class Market:
         days = normalized.asi8
         last_of_day = np.flatnonzero(np.r_[days[1:] != days[:-1], True]) if len(days) else \
             np.zeros(0, dtype=np.int64)
+        marked = next((f for f in (ready.frames.get(symbol), frame)
+                       if f is not None and "tradable" in f), None)
+        clean = marked["tradable"].to_numpy("float64") != 0.0 if marked is not None else \
+            np.ones(len(frame), dtype=np.bool_)
         return cls(symbol, index, columns, float(instrument.multiplier),
                    float(instrument.tick_size), float(instrument.tick_value),
                    float(instrument.maintenance_ratio), instrument.currency,
-                   date_numbers(index) >= trade_from, inside, index[inside],
+                   date_numbers(index) >= trade_from, np.ascontiguousarray(clean),
+                   revalued(instrument), symbol == ACCOUNT_CURRENCY + instrument.currency,
+                   inside, index[inside],
                    frame["regime"].to_numpy("float64"),
                    np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day,
                    last_of_day, normalized[last_of_day])
@@ -468,7 +547,8 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         float(config.cash_usd), float(parameters.risk_budget_usd), float(config.max_leverage),
         float(getattr(parameters, "stop_loss", 0.0)),
         float(getattr(parameters, "take_profit", 0.0)),
-        float(getattr(parameters, "hold_days", 0.0)))
+        float(getattr(parameters, "hold_days", 0.0)), market.clean, market.revalued,
+        *market.fill_rates)
     trades = _trade_records(market, path, side,
                             None if records else metrics.trade_columns_read(config.first_trigger))
     inside = market.inside
@@ -520,7 +600,7 @@ def _adjusted_price(open_price: float, size: int, ticks: float, tick_size: float
     ticks, the tick grid's rounding, in Python floats as they are there (Python's round, not
     numpy's). Playbook._record_fill prints it plus the bar's roll offset, rounded alike."""
     executed = (0 * 0.0 + size * open_price) / size
-    return round(executed + (1 if size > 0 else -1) * ticks * tick_size, 10)
+    return dealt_price(executed, 1 if size > 0 else -1, ticks, tick_size)
 
 
 def _trade_records(market: Market, path: np.ndarray, side: int,
@@ -544,7 +624,8 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     exit_adjusted[~closed] = 0.0
     marks = _marks(columns["low"], columns["high"], columns["close"], columns["usd_per_local"],
                    entries, ends, np.full(len(entries), side, dtype=np.int64), contracts,
-                   entry_adjusted, exit_adjusted, market.multiplier)
+                   entry_adjusted, exit_adjusted, market.multiplier, market.revalued,
+                   market.self_quoted)
     gross_usd, worst, best, mark = marks.T
     fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
     pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
@@ -584,4 +665,20 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
         "rolls": path[:, _ROLLS].astype(np.int64),
         "roll_gap": [round(float(g), 10) for g in gap],
         "roll_cost_usd": path[:, _ROLL_USD], "financing_local": path[:, _FIN_LOCAL],
-        "financing_usd": path[:, _FIN_USD]}, columns=metrics.TRADE_COLUMNS)
+        "financing_usd": path[:, _FIN_USD],
+        "fill_note": [_fill_note(market, row) for row in path]}, columns=metrics.TRADE_COLUMNS)
+
+
+def _fill_note(market: Market, row: np.ndarray) -> str:
+    """Playbook._delay's notes for a kernel trade: each fill that came after the bar it was due
+    at waited over suspect bars."""
+    from strategies.base import moved_fill
+
+    if market.clean.all():
+        return ""
+    labels = market.labels
+    notes = [moved_fill(leg, labels[int(due)], labels[int(fill)], int(fill - due))
+             for leg, due, fill in (("entry", row[_ENTRY_DUE], row[_ENTRY_FILL]),
+                                    ("exit", row[_EXIT_DUE], row[_EXIT_FILL]))
+             if fill >= 0 and fill > due]
+    return "; ".join(notes)

@@ -201,3 +201,74 @@ def test_a_position_built_in_two_fills_is_closed_first_in_first_out():
     assert (first["gross_pnl_local"], second["gross_pnl_local"]) == pytest.approx((1980, 980))
     assert (first["bars_held"], second["bars_held"]) == (2, 1)
     assert first["pnl_usd"] + second["pnl_usd"] == pytest.approx(change)
+
+
+# ------------------------------------------------------------ spot FX: booked as its broker does
+# USDJPY long 1 lot (100,000 USD), no fee and no slippage, so only the rule shows. Filled at bar
+# 1's open, 150.000; the closes then run 152, 147, 149 (the rate line is 1 / close, as the engine
+# makes it). A broker values the open JPY P&L at the current rate:
+#   bar 1: +200,000 JPY / 152 = +1,315.79 USD; bar 2: -300,000 / 147 = -2,040.82;
+#   bar 3: -100,000 / 149 = -671.14.
+# Converting each bar's move at its own bar's rate instead would give -743.29 at bar 3
+# (200,000 / 152 - 500,000 / 147 + 200,000 / 149): the path-dependent figure this replaces.
+USDJPY_OPENS = [150.0, 150.0, 151.0, 148.0, 149.0]
+USDJPY_CLOSES = [150.0, 152.0, 147.0, 149.0, 149.0]
+USDJPY_EQUITY = [0.0, 200_000 / 152, -300_000 / 147, -100_000 / 149]
+
+
+def usdjpy_frame():
+    return script_frame("USDJPY", USDJPY_OPENS, closes=USDJPY_CLOSES,
+                        usd_per_local=[1 / c for c in USDJPY_CLOSES], slippage_ticks=0.0,
+                        fee_local=0.0, volatility=1.5)
+
+
+def test_spot_fx_open_pnl_is_valued_at_the_current_rate_and_realised_at_the_exit_rate():
+    # Sold at bar 4's open, 149.000: -100,000 JPY realised at 1 / 149 = -671.14 USD.
+    strategy, change = run_frame("USDJPY", usdjpy_frame(), {1: +1, 4: -1})
+    assert strategy.equity_values[:4] == pytest.approx([1e6 + x for x in USDJPY_EQUITY])
+    trade = strategy.trade_records[0]
+    assert trade["gross_pnl_local"] == pytest.approx(-100_000.0)
+    assert trade["pnl_usd"] == pytest.approx(-100_000 / 149) == pytest.approx(change)
+    assert trade["fx_rate"] == pytest.approx(149.0)
+    assert trade["mfe_usd"] == pytest.approx(200_000 / 152)   # the bar-1 close, at 1 / 152
+    assert trade["mae_usd"] == pytest.approx(-300_000 / 147)
+
+
+def test_spot_fx_slippage_is_in_the_price_and_realised_at_the_exit_rate():
+    # As above with 2 ticks (0.002 JPY) a side and the 3.50 USD fee: bought at 150.002, sold at
+    # 148.998: -100,400 JPY at 1 / 148.998 = -673.83 USD, and 7 USD of fees (each side's USD
+    # fee, stored in JPY at its bar's rate): -680.83 USD net.
+    frame = usdjpy_frame().assign(slippage_ticks=2.0,
+                                  fee_local=[3.5 * c for c in USDJPY_CLOSES])
+    strategy, change = run_frame("USDJPY", frame, {1: +1, 4: -1})
+    trade = strategy.trade_records[0]
+    assert (trade["entry_price"], trade["exit_price"]) == (150.002, 148.998)
+    assert trade["fees_usd"] == pytest.approx(7.0)
+    assert trade["pnl_usd"] == pytest.approx(-100_400 / 148.998 - 7.0) == pytest.approx(change)
+
+
+def test_the_screen_books_spot_fx_as_backtrader_does():
+    # The same path held by the hold benchmark (long from the window's first bar, to the end)
+    # on the screen and on backtrader: the same equity at every close, and an end-of-window
+    # mark of -100,000 JPY at 1 / 149.
+    from types import SimpleNamespace
+
+    from strategies.base import CommonParameters
+    from unwind import engine, screen
+
+    frame = usdjpy_frame().assign(entry=1.0, exit=0.0)
+    parameters = CommonParameters(risk_budget_usd=1_200.0)   # 1,200 / (1.5 x 100,000 / 150)
+    ready = engine.Prepared(engine.HOLD, parameters, frame.index[0] - pd.Timedelta(hours=1),
+                            frame.index[-1] + pd.Timedelta(days=1), {}, {"USDJPY": frame}, None,
+                            [])
+    config = SimpleNamespace(cash_usd=1e6, max_leverage=float("inf"), first_trigger=None,
+                             runonce=True, preload=True, playbook="hold", start="", end="")
+    screened = screen.run(ready, config)
+    reference = engine.execute(ready, config)
+    assert screened.equity.tolist() == reference.equity_values
+    assert screened.equity.tolist()[:5] == pytest.approx(
+        [1e6 + x for x in USDJPY_EQUITY] + [1e6 - 100_000 / 149])
+    trade = screened.trades.iloc[0]
+    assert (trade["exit_reason"], trade["pnl_usd"]) == ("end_of_window",
+                                                       pytest.approx(-100_000 / 149))
+    assert trade["pnl_usd"] == reference.trade_records[0]["pnl_usd"]
