@@ -7,7 +7,7 @@ several K, and whether the four bad opens named in issue 19 are among them.
 from __future__ import annotations
 
 import feeds
-from feeds import crosscheck, instruments
+from feeds import crosscheck
 from feeds.store import Store
 
 KNOWN = {("XAUUSD", "2008-10-13"), ("XAUUSD", "2008-10-27"), ("GC", "2013-04-18"),
@@ -21,13 +21,10 @@ def main() -> None:
     loaded = {}
     for series, bar in SERIES:
         frame = feeds.load(series, None, None, bar, store, check_quality=False)
-        references = {}
-        for name, fields in crosscheck.REFERENCES[(series, bar)]:
-            if store.info(name, bar) is None:
-                continue
-            is_yield = instruments.get(name.split("@")[0]).kind == "yield"
-            references[name] = (feeds.load(name, None, None, bar, store, check_quality=False),
-                                fields, is_yield)
+        references = {name: (feeds.load(name, None, None, bar, store, check_quality=False),
+                             fields, kind)
+                      for name, fields, kind in crosscheck.REFERENCES[(series, bar)]
+                      if store.info(name, bar) is not None}
         loaded[(series, bar)] = (frame, references)
     for k in (6.0, 8.0, 10.0, 12.0):
         line, known_found = [], 0

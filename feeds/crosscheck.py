@@ -2,22 +2,19 @@
 
 The quality gate checks each series alone and cannot see an open of 765.25 in spot gold on a day
 COMEX gold opened 0.7% up. Here each bar of a traded series is compared with its references
-(REFERENCES: spot vs future, a note vs its bond and the yield, an index future vs another and
-its cash index, one FX pair from several brokers), bar by bar, on the open's move from the previous close
-and on the close's move:
-
-    residual = move of the series - beta x move of the reference
-
-with beta the reference's trailing regression slope (1 for the same price from two sources, about
-0.5 for the 10-year note on the bond, a negative duration on a yield change in percentage
-points). A print is suspect when its residual is beyond K typical residuals (the median absolute
-residual of the trailing WINDOW bars, scaled to a standard deviation) against every independent
-reference with a bar that day (a reference printing the series' own closes is a copy, not a
-source), the series is the one whose move was out of its habit (two sources that part do not
-say which is wrong), *and* it reverts:
-- an open reverts when the same bar's close agrees with the references again;
-- a close reverts when the next bar's close undoes the disagreement.
-A roll of a continuous future or a change of basis moves the level and stays; it is not a print.
+(REFERENCES), field by field, only with prints struck at about the same instant:
+- the same price from another source ("same": spot gold from two brokers, the Globex and MT5
+  evening reopens): the log ratio of the two prints against its median of the LEVEL_DAYS bars
+  before (the basis moves slowly and jumps at a roll);
+- a related market settled at the same instant ("related": the note and the bond, NQ and ES; or
+  a "yield" change): the open's gap and the close's move from the previous close against beta
+  times the reference's (beta: trailing regression slope, about 0.5 for the note on the bond).
+A print is suspect when its disagreement is beyond K typical disagreements (the median absolute
+one of the trailing WINDOW bars, scaled to a standard deviation, floored at FLOOR typical moves
+of the series) with every independent reference that has a bar (one printing the series' own
+closes is a copy, not a source), the series is the one whose move was out of its habit (two
+sources that part do not say which is wrong), *and* it reverts: a roll or a change of basis
+moves the level and stays; a bad print is gone at the next comparison.
 
 Where no reference has a bar that day the open (the fill price) is checked alone: an open
 outside its own bar's low..high is suspect (a close outside it is the quality gate's `ohlc`
@@ -25,12 +22,13 @@ finding). Neighbour spikes are not flagged alone: the store's crises hold real o
 (USDJPY 1h at the MOF interventions of 2022-10-21 and 2024-04-29, HSI on 1997-10-28) that no
 rule on one series can tell from a bad print.
 
-K = 8, FLOOR = 0.25 and WINDOW = 250 bars, measured on the real store (`make import-raw`;
-`bench/suspect_prints.py`): the four bad opens of issue 19 (XAUUSD 2008-10-13 and 2008-10-27, GC
-2013-04-18, ZN 2020-03-17) lie 10 to 23 typical residuals out; K = 12 misses GC's (10.1), K = 8
-finds all four and flags against a reference 6 of 5,209 XAUUSD daily bars, 24 of 6,395 GC, 8 of
-6,385 ZN, 1 of 6,423 NQ and 4 of 5,436 USDJPY. FLOOR puts the least disagreement at two typical
-daily moves of the series (K x FLOOR).
+K = 8, FLOOR = 0.25, WINDOW = 250 and LEVEL_DAYS = 5 bars, measured on the real store (`make
+import-raw`; `bench/suspect_prints.py`): the four bad opens of issue 19 (XAUUSD 2008-10-13 and
+2008-10-27, GC 2013-04-18, ZN 2020-03-17) lie 9 to 23 typical disagreements out; K = 10 misses
+GC's, K = 8 finds all four and flags against a reference 3 of 5,209 XAUUSD daily bars, 10 of
+6,395 GC, 7 of 6,385 ZN, 0 of 6,423 NQ, 3 of 5,436 USDJPY and 28 of 58,958 hourly XAUUSD bars
+(mostly brokers' Sunday reopens; 402 before the MT5 clocks were corrected, which is how a
+one-hour clock error shows).
 """
 
 from __future__ import annotations
@@ -45,6 +43,7 @@ K = 8.0
 FLOOR = 0.25
 WINDOW = 250
 COPY_SHARE = 0.5
+LEVEL_DAYS = 5
 MIN_HISTORY = 60
 # Median absolute deviation -> standard deviation for normal residuals.
 _MAD_TO_SIGMA = 1.4826
@@ -56,15 +55,20 @@ _MAD_TO_SIGMA = 1.4826
 # (2011-03-16, Tohoku, the yen moved 3% in between); ETFs open at 09:30. Globex and MT5 opens
 # are both the evening reopen. Where no reference is left (HSI, hourly USDJPY) the series is
 # checked alone.
-REFERENCES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
-    ("XAUUSD", "1d"): (("XAUUSD@fxtrading", "open close"), ("XAUUSD@simom1", "open close"),
-                       ("GC", "open")),
-    ("GC", "1d"): (("XAUUSD", "open"), ("XAUUSD@fxtrading", "open"), ("XAUUSD@simom1", "open")),
-    ("XAUUSD", "1h"): (("XAUUSD@simom1", "open close"), ("XAUUSD@budimanlai", "open close")),
-    ("ZN", "1d"): (("ZB", "open close"), ("ZF", "open close"), ("UST10Y", "close")),
-    ("ZB", "1d"): (("ZN", "open close"), ("UST30Y", "close")),
-    ("NQ", "1d"): (("ES", "open close"), ("NDX", "close"), ("QQQ", "close")),
-    ("USDJPY", "1d"): (("USDJPY@fxtrading", "open close"), ("USDJPY@simom1", "open close")),
+REFERENCES: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
+    ("XAUUSD", "1d"): (("XAUUSD@fxtrading", "open close", "same"),
+                       ("XAUUSD@simom1", "open close", "same"), ("GC", "open", "same")),
+    ("GC", "1d"): (("XAUUSD", "open", "same"), ("XAUUSD@fxtrading", "open", "same"),
+                   ("XAUUSD@simom1", "open", "same")),
+    ("XAUUSD", "1h"): (("XAUUSD@simom1", "open close", "same"),
+                       ("XAUUSD@budimanlai", "open close", "same")),
+    ("ZN", "1d"): (("ZB", "open close", "related"), ("ZF", "open close", "related"),
+                   ("UST10Y", "close", "yield")),
+    ("ZB", "1d"): (("ZN", "open close", "related"), ("UST30Y", "close", "yield")),
+    ("NQ", "1d"): (("ES", "open close", "related"), ("NDX", "close", "related"),
+                   ("QQQ", "close", "related")),
+    ("USDJPY", "1d"): (("USDJPY@fxtrading", "open close", "same"),
+                       ("USDJPY@simom1", "open close", "same")),
     ("USDJPY", "1h"): (),
     ("HSI", "1d"): (),
 }
@@ -93,24 +97,25 @@ class SuspectPrint:
                 f"{self.expected:.6g} ({self.residual_sigmas:.0f} typical residuals)")
 
 
-def _moves(frame: pd.DataFrame) -> pd.DataFrame:
-    """Open move (open / previous close - 1) and close move (close / previous close - 1)."""
+def _gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Open and close as moves from the previous close (for a related market settled at the
+    same instant: the 10-year note and the bond)."""
     previous = frame["close"].shift(1)
     return pd.DataFrame({"open": frame["open"] / previous - 1,
                          "close": frame["close"] / previous - 1}, index=frame.index)
 
 
-def _yield_moves(frame: pd.DataFrame) -> pd.DataFrame:
+def _yield_gaps(frame: pd.DataFrame) -> pd.DataFrame:
     """A yield's change in percentage points (it has no open worth comparing)."""
-    change = frame["close"].diff()
-    return pd.DataFrame({"open": np.nan, "close": change}, index=frame.index)
+    return pd.DataFrame({"open": np.nan, "close": frame["close"].diff()}, index=frame.index)
 
 
 def _trailing_scale(values: pd.Series) -> pd.Series:
     """The typical size of `values` over the WINDOW bars before each bar, as a standard
     deviation (robust: a bad print does not widen its own band)."""
-    scale = values.abs().rolling(WINDOW, min_periods=MIN_HISTORY).median().shift(1)
-    return scale * _MAD_TO_SIGMA
+    clean = values.dropna()
+    scale = clean.abs().rolling(WINDOW, min_periods=MIN_HISTORY).median().shift(1)
+    return (scale * _MAD_TO_SIGMA).reindex(values.index).ffill()
 
 
 def _trailing_beta(series: pd.Series, reference: pd.Series) -> pd.Series:
@@ -124,10 +129,11 @@ def _trailing_beta(series: pd.Series, reference: pd.Series) -> pd.Series:
 class _Comparison:
     """One field of the series against one reference, on the series' index."""
 
-    residual: pd.Series    # signed: the series' move minus the reference's implied move
-    scale: pd.Series       # typical absolute residual before each bar
-    implied: pd.Series     # the move the reference implies
+    residual: pd.Series    # signed disagreement
+    scale: pd.Series       # typical absolute disagreement before each bar
+    expected: pd.Series    # the price the reference implies
     usable: pd.Series      # the reference had a bar and there is enough history
+    reverts: pd.Series     # the disagreement is gone by the next comparison
     # which side of a disagreement moved unusually: each move in its own typical moves
     series_unusual: pd.Series
     reference_unusual: pd.Series
@@ -149,87 +155,101 @@ class _Comparison:
         return self.usable & (self.sigmas <= self.k)
 
 
-def _compare(moves: pd.DataFrame, reference_moves: pd.DataFrame, fields: str,
-             independent: pd.Series | None, k: float) -> dict[str, _Comparison]:
-    """Both fields against one reference. One scale per pair, from the close residuals, so a
-    roll gap (in the open's and the close's move alike) is over or under it in both; floored at
-    FLOOR of the series' own typical close move, so two brokers' near-identical quotes do not
-    make a tick's difference a finding."""
-    aligned = reference_moves.reindex(moves.index)
-    beta = _trailing_beta(moves["close"], aligned["close"])
-    implied_close = beta * aligned["close"]
-    scale = np.maximum(_trailing_scale(moves["close"] - implied_close),
-                       FLOOR * _trailing_scale(moves["close"]))
+def _unusual(price: pd.Series) -> pd.Series:
+    """A price's move from the one before it, in typical moves of that price."""
+    move = price / price.shift(1) - 1
+    return move.abs() / _trailing_scale(move)
+
+
+def _same_price(frame: pd.DataFrame, reference: pd.DataFrame, field: str, k: float
+                ) -> _Comparison:
+    """Two sources of one price at one instant (spot gold from two brokers; a Globex and an MT5
+    evening reopen): the log ratio of the prints against its median of the LEVEL_DAYS bars
+    before (the basis moves slowly and jumps at a roll, then stays); it reverts unless the
+    next bar's ratio is still beyond K typical disagreements on the same side (a roll)."""
+    ratio = np.log(frame[field] / reference[field])
+    basis = ratio.rolling(LEVEL_DAYS, min_periods=1).median().shift(1)
+    residual = ratio - basis
+    scale = np.maximum(_trailing_scale(residual),
+                       FLOOR * _trailing_scale(frame["close"].pct_change()))
+    usable = residual.notna() & scale.notna() & (scale > 0) & ~_copied(frame, reference)
+    following = residual.shift(-1)
+    persists = (following.abs() > k * scale) & (np.sign(following) == np.sign(residual))
+    reverts = following.notna() & ~persists
+    return _Comparison(residual, scale, reference[field] * np.exp(basis), usable, reverts,
+                       _unusual(frame[field]), _unusual(reference[field]), k)
+
+
+def _related(frame: pd.DataFrame, reference: pd.DataFrame, fields: str, is_yield: bool,
+             k: float) -> dict[str, _Comparison]:
+    """A related market settled at the same instant (the note and the bond, NQ and ES, a yield):
+    the series' open gap and close move against beta times the reference's; an open reverts
+    when the same bar's close agrees, a close when the next close undoes it."""
+    gaps = _gaps(frame)
+    other = _yield_gaps(reference) if is_yield else _gaps(reference)
+    beta = _trailing_beta(gaps["close"], other["close"])
     out = {}
     for field in ("open", "close"):
-        trusted = field in fields.split()
-        implied = beta * aligned[field] if trusted else pd.Series(np.nan, index=moves.index)
-        residual = moves[field] - implied
+        implied = beta * other[field] if field in fields.split() else \
+            pd.Series(np.nan, index=frame.index)
+        residual = gaps[field] - implied
+        scale = np.maximum(_trailing_scale(gaps["close"] - beta * other["close"]),
+                           FLOOR * _trailing_scale(gaps["close"]))
         usable = residual.notna() & scale.notna() & (scale > 0)
-        out[field] = _Comparison(residual, scale, implied,
-                                 usable if independent is None else usable & independent,
-                                 _unusual(moves[field]), _unusual(aligned[field]), k)
+        out[field] = _Comparison(residual, scale, frame["close"].shift(1) * (1 + implied),
+                                 usable, pd.Series(False, index=frame.index),
+                                 gaps[field].abs() / _trailing_scale(gaps[field]),
+                                 other[field].abs() / _trailing_scale(other[field]), k)
+    close = out["close"]
+    out["open"].reverts = close.usable & (close.sigmas <= k)
+    following = close.residual.shift(-1)
+    close.reverts = (close.usable.shift(-1, fill_value=False)
+                     & (np.sign(following) == -np.sign(close.residual))
+                     & ((close.residual + following).abs() <= k * close.scale))
     return out
-
-
-def _unusual(move: pd.Series) -> pd.Series:
-    """A move in typical moves of its own kind (the open's gap, the close-to-close move)."""
-    return move.abs() / _trailing_scale(move.dropna()).reindex(move.index)
 
 
 def _copied(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
     """Bars where the reference is the same feed under another name: it printed the series'
     exact close on more than COPY_SHARE of the trailing WINDOW common bars (XAUUSD@simom1's
     daily bars are Pepperstone's in 2007-2011, bad opens included): no second source there."""
-    closes = reference["close"].reindex(frame.index)
-    same = pd.Series(np.isclose(frame["close"], closes, rtol=1e-9, atol=0.0),
-                     index=frame.index).where(closes.notna())
+    same = pd.Series(np.isclose(frame["close"], reference["close"], rtol=1e-9, atol=0.0),
+                     index=frame.index).where(reference["close"].notna())
     return same.rolling(WINDOW, min_periods=1).mean().fillna(0.0) > COPY_SHARE
 
 
 def _contradicted(comparisons: list[_Comparison], index: pd.DatetimeIndex) -> pd.Series:
-    """Every reference with a usable bar disagrees, and there is at least one."""
+    """Every reference with a usable bar disagrees and blames the series, and there is one."""
     disagree = pd.Series(False, index=index)
     agree = pd.Series(False, index=index)
     for comparison in comparisons:
-        disagree |= comparison.disagrees
+        disagree |= comparison.disagrees & comparison.reverts
         agree |= comparison.agrees
     return disagree & ~agree
 
 
-def _close_reverts(comparisons: list[_Comparison], index: pd.DatetimeIndex) -> pd.Series:
-    """The next close undoes the disagreement: with some reference, the two bars' residuals
-    have opposite signs and sum to within K typical residuals."""
-    reverts = pd.Series(False, index=index)
-    for comparison in comparisons:
-        following = comparison.residual.shift(-1)
-        reverts |= (comparison.usable & comparison.usable.shift(-1, fill_value=False)
-                    & (np.sign(following) == -np.sign(comparison.residual))
-                    & ((comparison.residual + following).abs()
-                       <= comparison.k * comparison.scale))
-    return reverts
-
-
 def find(frame: pd.DataFrame, series: str, bar: str,
-         references: dict[str, tuple[pd.DataFrame, str, bool]], k: float = K
+         references: dict[str, tuple[pd.DataFrame, str, str]], k: float = K
          ) -> list[SuspectPrint]:
     """Suspect prints of `frame` (series, bar) given its references' frames:
-    {name: (frame, trusted fields, is_yield)}; `k` typical residuals make a disagreement."""
+    {name: (frame, fields compared, kind: "same", "related" or "yield")}; `k` typical
+    disagreements make one."""
     if len(frame) < MIN_HISTORY + 2:
         return []
-    moves = _moves(frame)
-    compared = {name: _compare(moves, _yield_moves(ref) if is_yield else _moves(ref), fields,
-                               ~_copied(frame, ref) if not is_yield else None, k)
-                for name, (ref, fields, is_yield) in references.items()}
-    closes = [by_field["close"] for by_field in compared.values()]
-    close_contradicted = _contradicted(closes, frame.index)
+    compared: dict[str, dict[str, _Comparison]] = {}
+    for name, (reference, fields, kind) in references.items():
+        on_index = reference.reindex(frame.index)
+        if kind == "same":
+            compared[name] = {field: _same_price(frame, on_index, field, k)
+                              for field in fields.split()}
+        else:
+            compared[name] = _related(frame, on_index, fields, kind == "yield", k)
     found: list[SuspectPrint] = []
     for field in ("open", "close"):
-        comparisons = {name: by_field[field] for name, by_field in compared.items()}
+        comparisons = {name: by_field[field] for name, by_field in compared.items()
+                       if field in by_field}
         contradicted = _contradicted(list(comparisons.values()), frame.index)
-        reverts = ~close_contradicted if field == "open" else \
-            _close_reverts(closes, frame.index)
-        for position in np.flatnonzero((contradicted & reverts).to_numpy()):
+        for position in np.flatnonzero(contradicted.to_numpy()):
             found.append(_describe(frame, series, bar, field, position, comparisons))
         if field == "open":   # a close outside the range is the quality gate's `ohlc` finding
             checked = pd.Series(False, index=frame.index)
@@ -242,13 +262,12 @@ def find(frame: pd.DataFrame, series: str, bar: str,
 
 def _describe(frame: pd.DataFrame, series: str, bar: str, field: str, position: int,
               comparisons: dict[str, _Comparison]) -> SuspectPrint:
-    """The finding, naming the reference with the largest residual."""
+    """The finding, naming the reference with the largest disagreement."""
     name, comparison = max(comparisons.items(), key=lambda item: np.nan_to_num(
         item[1].sigmas.where(item[1].usable).iloc[position]))
-    previous_close = frame["close"].iloc[position - 1]
     return SuspectPrint(series, bar, frame.index[position].isoformat(), field,
                         float(frame[field].iloc[position]),
-                        float(previous_close * (1 + comparison.implied.iloc[position])), name,
+                        float(comparison.expected.iloc[position]), name,
                         float(comparison.sigmas.iloc[position]))
 
 
@@ -275,7 +294,7 @@ def suspect_prints(store, series: str, bar: str) -> list[SuspectPrint]:
     wanted = REFERENCES.get((series, bar))
     if wanted is None:
         return []
-    names = tuple(name for name, _ in wanted if store.info(name, bar) is not None)
+    names = tuple(name for name, _, _ in wanted if store.info(name, bar) is not None)
     hashes = tuple(store.info(name, bar).data_sha256 for name in (series,) + names)
     return list(_cached(str(store.root), series, bar, names, hashes))
 
@@ -284,14 +303,10 @@ def suspect_prints(store, series: str, bar: str) -> list[SuspectPrint]:
 def _cached(root: str, series: str, bar: str, names: tuple[str, ...],
             hashes: tuple[str, ...]) -> tuple[SuspectPrint, ...]:
     import feeds
-    from feeds import instruments
 
     del hashes   # the cache key: the same bytes give the same findings
     frame = feeds.load(series, None, None, bar, root, check_quality=False)
-    fields = dict(REFERENCES[(series, bar)])
-    references = {}
-    for name in names:
-        reference = feeds.load(name, None, None, bar, root, check_quality=False)
-        is_yield = instruments.get(name.split("@")[0]).kind == "yield"
-        references[name] = (reference, fields[name], is_yield)
+    wanted = {name: (fields, kind) for name, fields, kind in REFERENCES[(series, bar)]}
+    references = {name: (feeds.load(name, None, None, bar, root, check_quality=False),
+                         *wanted[name]) for name in names}
     return tuple(find(frame, series, bar, references))

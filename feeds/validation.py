@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeds import compare, instruments, quality
+from feeds import compare, crosscheck, instruments, quality
 from feeds.errors import BrokenSeries, DataError
 from feeds.store import Broken, Store, check_series_name
 
@@ -36,11 +36,39 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
         instrument = instruments.get(info.series)
         entry = quality.check(frame, instrument, info.bar, info.close_only, info.series).to_json()
         entry["synthetic"] = info.synthetic
-        if against:
+        if against == AUTO:
+            checked = _suspects(store, info.series, info.bar, entry["first"], entry["last"])
+            finding = checked.pop("finding")
+            if finding:
+                entry["findings"].append(finding)
+            entry.update(checked)
+        elif against:
             entry.update(_against(store, frame, info, instrument, against, against_bar, start,
                                   end, tolerance, clock_scan))
         reports.append(entry)
     return {"ok": all(r["ok"] for r in reports), "series": reports}
+
+
+AUTO = "auto"
+
+
+def _suspects(store: Store, series: str, bar: str, first, last) -> dict:
+    """`--against auto`: the cross-source check of feeds/crosscheck.py inside the window, as
+    `suspect` entries and one `suspect_prints` warning (a suspect open is not filled at; the
+    series stays usable)."""
+    references = crosscheck.REFERENCES.get((series, bar))
+    if references is None:
+        return {"suspect": None, "references": None, "finding": None}
+    found = [s for s in crosscheck.suspect_prints(store, series, bar)
+             if first <= s.time[:len(first)] and s.time[:len(last)] <= last]
+    compared = [name for name, _, _ in references if store.info(name, bar) is not None]
+    finding = quality.Finding(
+        "suspect_prints", quality.WARNING, len(found),
+        f"{len(found)} price(s) contradicted by "
+        f"{', '.join(compared) if compared else 'nothing (no second source: checked alone)'};"
+        " no fill at a suspect open", tuple(s.time for s in found[:5])) if found else None
+    return {"suspect": [s.to_json() for s in found], "references": compared,
+            "finding": finding.to_json() if finding else None}
 
 
 def _broken_entry(broken: Broken) -> dict:

@@ -321,7 +321,7 @@ def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepar
     signal_lines = playbook.prepare(Inputs(ready.bars), seen_by_prepare or parameters)
     return dataclasses.replace(ready, parameters=parameters,
                                frames=_with_signals(ready.engine_frames, signal_lines,
-                                                    ready.union))
+                                                    ready.union, ready.stale))
 
 
 def prepare_like(ready: Prepared, config: RunConfig) -> Prepared:

@@ -265,7 +265,9 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
 @click.argument("symbols", nargs=-1)
 @with_window
 @click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size (default: all).")
-@click.option("--against", help="Compare each series with this one (e.g. USDJPY@fred).")
+@click.option("--against", help="Compare each series with this one (e.g. USDJPY@fred), or "
+              "`auto`: check each traded series against the store's other sources of the same "
+              "exposure and list its suspect prints.")
 @click.option("--against-bar", type=click.Choice(BAR_CHOICES),
               help="Bar size of --against (default: that of each series checked).")
 @click.option("--tolerance", default="0.5%", show_default=True,
@@ -288,8 +290,10 @@ def validate_command(symbols, start, end, bar, against, against_bar, tolerance, 
     _check_window(start, end)
     store = open_store(store_path)
     _require_stored(store, list(symbols), bar)
-    if against:
+    if against and against != "auto":
         _require_stored(store, [against], against_bar or bar)
+    elif clock_scan and against == "auto":
+        raise click.UsageError("--clock-scan needs --against a daily series, not auto")
     report = run_validation(store, list(symbols), start=start, end=end, bar=bar,
                             against=against, against_bar=against_bar,
                             tolerance=_parse_tolerance(tolerance), clock_scan=clock_scan)
@@ -338,6 +342,13 @@ def _print_validation(report: dict) -> None:
                 click.echo(f"       part {parting['first'][:16]}..{parting['last'][:16]} "
                            f"({_count(parting['bars'], 'bar')}, up to "
                            f"{parting['worst_deviation']:.3%})")
+        if series.get("suspect") is not None:
+            references = ", ".join(series["references"]) or "no second source stored"
+            click.echo(f"     against {references}: {_count(len(series['suspect']), 'suspect print')}")
+            for suspect in series["suspect"]:
+                click.echo(f"       suspect {suspect['time'][:16]} {suspect['field']} "
+                           f"{suspect['value']:g}: {suspect['reference']} implies "
+                           f"{suspect['expected']:.6g}")
         scan = series.get("clock_scan")
         if scan:
             click.echo("     clock scan: share of days whose high and low agree, by shift (hours)")

@@ -9,7 +9,6 @@ import click
 from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, echo_store, json_option,
                                 parse_pairs, store_option)
 from unwind.config import DEFAULT_WINDOW, MAX_WARMUP_DAYS
-from unwind.staleness import StaleInput
 
 
 def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
@@ -133,6 +132,8 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     echo_store(store_path)
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
+    from unwind.staleness import StaleInput
+
     for stale in result.execution.get("stale_inputs", []):
         click.echo(f"stale input: {StaleInput(**stale).line()}")
     for skip in result.skips[:5]:
