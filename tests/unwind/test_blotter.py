@@ -20,6 +20,8 @@ RUNS = {
     "bond_hedge": ("2020-01-01", "2025-06-30"),              # NQ and ZN, resized weekly
     "gold_dip_any_session": ("2019-01-01", "2025-06-30"),    # spot gold, hourly
 }
+# Parameters a run needs to trade: the JGB playbooks' default level rule never fired.
+OPTIONS = {"jgb_shock_short_zn": ["-p", "trigger=zscore"]}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,8 @@ def run_dirs(real_store, tmp_path_factory):
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             code = main(["run", playbook, "--start", start, "--end", end, "--store",
-                         str(real_store.root), "--out", str(out), "--json"])
+                         str(real_store.root), "--out", str(out), "--json",
+                         *OPTIONS.get(playbook, [])])
         assert code == 0
         directories[playbook] = json.loads(printed.getvalue())["run_dir"]
     return directories
@@ -115,3 +118,25 @@ def test_an_hsi_short_checked_by_hand(real_store):
     assert trade["gross_pnl_local"] == 18900.0 and trade["fees_local"] == 360.0
     assert trade["pnl_local"] == 18540.0 and trade["fx_rate"] == pytest.approx(7.80)
     assert trade["pnl_usd"] == pytest.approx(18540.0 / 7.80, abs=0.01)
+
+
+def test_a_usdjpy_short_realised_at_the_exit_rate(real_store):
+    # spread_unwind_long_yen's short of 21 lots (2.1M USD) from 2020-02-24 22:00 UTC: sold at
+    # 110.704, bought back at 109.21 on 2020-04-06 21:00 UTC. A broker realises the JPY left,
+    # 2.1e6 x (110.704 - 109.21) = 3,137,400 JPY, at the exit's rate: 3,137,400 / 109.21 =
+    # 28,728.14 USD before fees and financing. (Each bar's move at its own bar's rate booked
+    # 34,249 USD, 19% more.) The trades still add up to the equity curve.
+    from unwind.config import RunConfig
+    from unwind.engine import run
+
+    result = run(RunConfig(playbook="spread_unwind_long_yen", start="2020-02-24",
+                           end="2020-04-07", store=str(real_store.root)))
+    trade = result.trades[result.trades["entry_time"] == "2020-02-24T22:00:00+00:00"].iloc[0]
+    assert (trade["side"], trade["contracts"]) == ("short", 21)
+    assert (trade["entry_price"], trade["exit_price"]) == (110.704, 109.21)
+    assert trade["exit_time"] == "2020-04-06T21:00:00+00:00"
+    before_costs = trade["pnl_usd"] + trade["fees_usd"] - trade["financing_usd"]
+    assert before_costs == pytest.approx(2.1e6 * (110.704 - 109.21) / 109.21, abs=1.0)
+    equity = result.equity
+    assert result.trades["pnl_usd"].sum() == pytest.approx(equity.iloc[-1] - equity.iloc[0],
+                                                           abs=0.01)

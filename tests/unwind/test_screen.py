@@ -26,7 +26,7 @@ DEFAULT_DRAWS = 1
 FULL_DRAWS = 20
 TOLERANCE_USD = 1e-6
 SAME = ["entry_time", "exit_time", "symbol", "side", "contracts", "entry_price", "exit_price",
-        "exit_reason", "status", "bars_held", "rolls", "currency"]
+        "exit_reason", "status", "bars_held", "rolls", "currency", "fill_note"]
 NUMBERS = ["gross_pnl_local", "fees_local", "pnl_local", "pnl_usd", "fees_usd", "mae_usd",
            "mfe_usd", "roll_gap", "roll_cost_usd", "financing_local", "financing_usd"]
 
@@ -138,6 +138,30 @@ def test_margin_calls_and_caps_match(real_store, playbook):
     check_parity(ready, config)
     reasons = engine._result(config, ready, engine.execute(ready, config)).trades["exit_reason"]
     assert (reasons == "margin").any()
+
+
+def test_a_suspect_open_delays_the_fill_in_both_engines(real_store):
+    """spread_unwind_long_yen's USDJPY short of 2020-02-24 (decided at that bar's close, due at
+    the 2020-02-25 bar's open, out at the 2020-04-07 bar's open): with both due bars marked
+    suspect (`tradable` 0), entry and exit fill one bar later, at the next clean opens, and
+    trades.csv says so. The screen and backtrader agree trade for trade."""
+    config = for_episode("spread_unwind_long_yen", "mar-2020-dash-for-cash",
+                         store=str(real_store.root))
+    config = dataclasses.replace(config, start="2020-02-24", end="2020-04-09")
+    ready = engine.prepare(config)
+    frame = ready.frames["USDJPY"]
+    plain = engine._result(config, ready, engine.execute(ready, config)).trades.iloc[0]
+    assert (plain["entry_time"], plain["exit_time"], plain["fill_note"]) == (
+        "2020-02-24T22:00:00+00:00", "2020-04-06T21:00:00+00:00", "")
+    frame.loc[["2020-02-25", "2020-04-07"], "tradable"] = 0.0
+    check_parity(ready, config)
+    moved = engine._result(config, ready, engine.execute(ready, config)).trades.iloc[0]
+    assert moved["entry_time"] == "2020-02-25T22:00:00+00:00"          # the 2020-02-26 bar
+    assert moved["exit_time"] == "2020-04-07T21:00:00+00:00"           # the 2020-04-08 bar
+    filled = frame.loc["2020-02-26"].squeeze()           # sold at its open, less slippage
+    assert moved["entry_price"] == round(filled["open"] - 0.001 * filled["slippage_ticks"], 10)
+    assert moved["fill_note"] == ("entry moved from 2020-02-25 (suspect print) to 2020-02-26; "
+                                  "exit moved from 2020-04-07 (suspect print) to 2020-04-08")
 
 
 def test_the_screen_refuses_what_it_cannot_express():
