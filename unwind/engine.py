@@ -54,9 +54,20 @@ class RunResult:
 
 
 def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
-          allow_defects: bool) -> pd.DataFrame:
-    return feeds.load(symbol, start.date().isoformat(), end, bar, store,
-                      check_quality=not allow_defects)
+          allow_defects: bool, allowed: list[str] | None = None) -> pd.DataFrame:
+    """One series through the quality gate: a blocking defect refuses the run, or, with
+    `allow_defects`, is recorded in `allowed` (the run, the page and the verdict say so)."""
+    from feeds.errors import QualityError
+
+    first = start.date().isoformat()
+    try:
+        return feeds.load(symbol, first, end, bar, store, check_quality=True)
+    except QualityError as error:
+        if not allow_defects:
+            raise QualityError(f"{error}; --allow-defects runs it anyway and says so") from None
+        if allowed is not None:
+            allowed.append(str(error).split("; `unwind data validate")[0])
+        return feeds.load(symbol, first, end, bar, store, check_quality=False)
 
 
 def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tuple[np.ndarray, str]:
@@ -193,7 +204,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     warmup = config.warmup_days if config.warmup_days is not None else playbook.WARMUP_DAYS
     load_start = window_start - pd.Timedelta(days=warmup)
     wanted = [(s, playbook.BAR) for s in traded] + list(signal_series)
-    bars = {key: _load(store, *key, load_start, config.end, config.allow_defects)
+    allowed: list[str] = []   # blocking defects run anyway (--allow-defects)
+    bars = {key: _load(store, *key, load_start, config.end, config.allow_defects, allowed)
             for key in dict.fromkeys(wanted)}
     optional = [("USDHKD", "1d")] + [k for k in REGIME_SERIES if k not in bars]
     for key in optional:
@@ -226,6 +238,9 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                 bars[key] = adjusted
     inputs = Inputs(bars)
     signal_lines = playbook.prepare(inputs, parameters)
+    # what the playbook's own rule did in the window ("the article's rule never fired: ...")
+    rule_notes = playbook.rule_notes(inputs, parameters, config.start, config.end) \
+        if hasattr(playbook, "rule_notes") else []
     reads = list(signal_series) + (list(REGIME_SERIES) if parameters.regime_filter else [])
     stale, stale_runs = {}, []
     for symbol in traded:
@@ -240,7 +255,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
               "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
               "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
               "margin": [], "inputs_missing": extra.missing,
-              "stale_inputs": [run.to_json() for run in stale_runs]}
+              "stale_inputs": [run.to_json() for run in stale_runs],
+              "defects_allowed": allowed, "rule_notes": rule_notes}
     for symbol in traded:
         instrument = instruments.get(symbol)
         frame = bars[(symbol, playbook.BAR)]
@@ -272,7 +288,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
             report["financing"][symbol] = lines.financing
         notes += lines.notes
         report["margin"].append(margins.describe(instrument, dict(config.margins).get(symbol)))
-    notes += [run.line() for run in stale_runs]
+    notes += rule_notes + [run.line() for run in stale_runs]
+    notes += [f"quality gate defect allowed (--allow-defects): {defect}" for defect in allowed]
     notes.append(f"warm-up {warmup} calendar days before {config.start}")
     notes.append(f"costs: {report['slippage']}; gross leverage capped at "
                  f"{config.max_leverage:g}x equity")

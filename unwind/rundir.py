@@ -191,6 +191,7 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
         "notes": result.notes, "execution": result.execution,
         "stale_inputs": result.execution.get("stale_inputs", []),
         "suspect_bars": result.execution.get("suspect_bars", []),
+        "defects_allowed": result.execution.get("defects_allowed", []),
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     (directory / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True)

@@ -98,6 +98,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
         row[f"twin_excess_{key}"] = None if twin is None else \
             _difference(value, twin.metrics[key])
     row["synthetic"] = result.synthetic
+    row["defects_allowed"] = result.execution.get("defects_allowed", [])
     return row
 
 
@@ -147,11 +148,10 @@ def score_full_history(playbook: str, store: str | None, out: str,
     """The playbook and its benchmark over all the data its series share (warm-up excluded),
     written under `<out>/full-history/<playbook>/`: its metrics, evidence, the benchmark's
     metrics and the excess over them (with the interval of the paired daily differences), and
-    the P&L earned inside catalogue episodes. A series failing the quality gate somewhere in
-    that span is allowed, and the row says so, rather than leaving the playbook without a base
-    rate."""
+    the P&L earned inside catalogue episodes. The quality gate is `unwind run`'s: a series
+    failing it somewhere in that span makes the row n/a with the reason, unless the scorecard
+    runs with --allow-defects (then the row lists the defects it ran on)."""
     import strategies
-    from feeds.errors import QualityError
     from unwind import engine, evidence, rundir, tear_sheet
     from unwind.config import RunConfig
 
@@ -161,16 +161,13 @@ def score_full_history(playbook: str, store: str | None, out: str,
         start, end = evidence.full_history_window(playbook, store)
         config = RunConfig(playbook=playbook, start=start, end=end, store=store,
                            allow_defects=allow_defects)
-        try:
-            ready = engine.prepare(config)
-        except QualityError as error:
-            row["reason"] = f"run with quality-gate defects allowed: {error}"
-            config = dataclasses.replace(config, allow_defects=True)
-            ready = engine.prepare(config)
+        ready = engine.prepare(config)
         result = engine.run(config, ready)
         benchmark = engine.run_benchmark(config, ready)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
+    row["defects_allowed"] = result.execution.get("defects_allowed", [])
+    row["rule_notes"] = result.execution.get("rule_notes", [])
     directory = _staged(Path(out) / row["run_dir"])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rundir.write(result, directory, stamp, stamp, benchmark)

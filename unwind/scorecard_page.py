@@ -19,6 +19,7 @@ from unwind import coverage, metrics, verdict
 from unwind.pages import page, read_series
 
 _CELL_STYLE = """
+.warn{border:1px solid #d97706;background:#fff7ed;padding:6px 10px;margin:8px 0}
 .grid td.cell{min-width:92px;text-align:right;vertical-align:top;padding:4px 6px}
 .grid td.cell a{color:inherit;text-decoration:none;display:block}
 .grid .big{font-size:15px;font-weight:600;font-variant-numeric:tabular-nums}
@@ -290,6 +291,12 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str,
                      f"<td>{e.start} .. {e.end}</td><td>{html.escape(e.description)}</td></tr>"
                      for e in episodes)
     na = [r for r in rows if r["status"] != "ok"]
+    histories = [item["full_history"] for item in (summary or {}).values()
+                 if item.get("full_history")]
+    defects = "".join(
+        f"<li>{html.escape(r['playbook'])} {html.escape(r.get('episode', 'full history'))}: "
+        f"{html.escape(defect)}</li>"
+        for r in rows + histories for defect in r.get("defects_allowed") or ())
     reasons = "".join(f"<tr><td>{html.escape(r['playbook'])}</td><td>{html.escape(r['episode'])}"
                       f"</td><td>{html.escape(r['reason'])}</td></tr>" for r in na)
     body = (f"<style>{_CELL_STYLE}</style>"
@@ -302,6 +309,9 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str,
             "'n/a': no data (reason below).</p>"
             + ("" if tear_sheets else "<p class=sub>Scored with --sheets none: each cell links "
                "its run folder; <code>unwind report RUN_DIR</code> writes its tear sheet.</p>")
+            + (f"<div class=warn><b>Run on quality-gate defects (--allow-defects)</b>: these "
+               f"results trade series the gate refuses<ul>{defects}</ul></div>"
+               if defects else "")
             + _verdicts(summary or {})
             + _grid(rows, episodes, twins)
             + "<h2>Summary per playbook</h2>" + _summary_table(rows, summary or {})

@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from feeds.errors import DataError, QualityError, nearest
+from feeds.errors import DataError, nearest
 from unwind import cluster
 from unwind.grid import (Axis, base_values, check_size, check_values, default_index,
                          grid_points, parse_grid)
@@ -326,23 +326,17 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
         groups.setdefault(key, []).append((index, values))
     payloads, series, notes = {}, [], []
     for key, members in groups.items():
-        try:
-            try:
-                payload, used = _payload(config, members[0][1])
-            except QualityError as error:
-                if not config.full_history:
-                    raise
-                # as the scorecard's full history: a defect somewhere in twenty years is allowed
-                # and said, rather than leaving the playbook without a sweep
-                notes.append(f"run with quality-gate defects allowed: {error}")
-                config = dataclasses.replace(config, allow_defects=True)
-                payload, used = _payload(config, members[0][1])
+        try:   # the quality gate is `unwind run`'s: refused, or --allow-defects and said
+            payload, used = _payload(config, members[0][1])
         except DataError as error:
             for index, values in members:
                 trials[index] = Trial(index, values, f"n/a: {error}")
             continue
         payloads[payload.token] = (payload, members)
         series += [s for s in used if s not in series]
+        notes += [f"run with a quality-gate defect allowed (--allow-defects): {defect}"
+                  for defect in payload.ready["execution"].get("defects_allowed", [])
+                  if defect not in " ".join(notes)]
     names: tuple[str, ...] = ()
     tasks = []
     for token, (payload, members) in payloads.items():

@@ -119,9 +119,13 @@ def decide(history: dict | None) -> Verdict:
     reasons = (f"full history {span}",) + tuple(detail for _, _, detail in checks)
     if history.get("reason"):
         reasons += (history["reason"],)
+    reasons += tuple(f"run on a quality-gate defect (--allow-defects): {defect}"
+                     for defect in history.get("defects_allowed") or ())
     if not trades:
-        return Verdict("never traded", f"It never traded over its full history ({span}).",
-                       reasons)
+        fired = " ".join(note[0].upper() + note[1:] + "." for note in
+                         history.get("rule_notes") or ())
+        return Verdict("never traded", f"It never traded over its full history ({span})."
+                       + (f" {fired}" if fired else ""), reasons)
     if trades < MIN_TRADES:
         return Verdict("too few trades", f"{trades} trade{'' if trades == 1 else 's'} over "
                        f"{span}: a verdict needs at least {MIN_TRADES}.", reasons)

@@ -134,6 +134,8 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     click.echo(f"tear sheet: {sheet}")
     from unwind.staleness import StaleInput
 
+    for defect in result.execution.get("defects_allowed", []):
+        click.echo(f"quality gate defect allowed (--allow-defects): {defect}")
     for stale in result.execution.get("stale_inputs", []):
         click.echo(f"stale input: {StaleInput(**stale).line()}")
     for skip in result.skips[:5]:

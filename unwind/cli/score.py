@@ -98,6 +98,9 @@ def _score(config, choice, as_json: bool, full_history: bool = True):
 
     if not as_json:
         click.echo(choice.describe())
+        if config.allow_defects:
+            click.echo("quality gate: --allow-defects: series failing it are traded anyway; every "
+                       "row, page and verdict that ran on a defect names it")
     _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config, full_history))
     if note and not config.scheduler:
         click.echo(f"note: {note}", err=True)

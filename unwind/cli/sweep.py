@@ -61,6 +61,9 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
                    f"{count} trials on {config.engine}, "
                    f"{'dask ' + config.scheduler if config.scheduler else f'{config.jobs} job(s)'}")
         echo_store(store_path)
+        if config.allow_defects:
+            click.echo("quality gate: --allow-defects: series failing it are traded anyway "
+                       "(sweep.json notes name the defects)")
     bar = click.progressbar(length=count, label="trials", file=sys.stderr) if show else None
     seen = [0]
 
