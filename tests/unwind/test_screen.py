@@ -133,7 +133,9 @@ def test_engine_run_is_what_the_screen_is_compared_with(real_store):
 def test_margin_calls_and_caps_match(real_store, playbook):
     """A small account with a loose leverage cap: positions sized to the margin the equity
     carries, and cut at the next open when equity falls below the maintenance margin."""
-    config = window(playbook, "long", real_store, cash_usd=40_000.0, max_leverage=50.0)
+    # the z-score trigger: the default level rule (40Y above 4%) never fired
+    config = window(playbook, "long", real_store, cash_usd=40_000.0, max_leverage=50.0,
+                    parameters=(("trigger", "zscore"),))
     ready = engine.prepare(config)
     check_parity(ready, config)
     reasons = engine._result(config, ready, engine.execute(ready, config)).trades["exit_reason"]
