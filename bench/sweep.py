@@ -78,7 +78,7 @@ def kernel_arguments(ready, config):
             nan, rules, int(ready.playbook.Strategy.SIDE), market.multiplier, market.tick_value,
             market.maintenance_ratio, float(config.cash_usd), parameters.risk_budget_usd,
             float(config.max_leverage), parameters.stop_loss, parameters.take_profit,
-            float(parameters.hold_days))
+            float(parameters.hold_days), market.clean, market.revalued, *market.fill_rates)
 
 
 def per_trial(label: str, ready, config, repeat: int) -> None:

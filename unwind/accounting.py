@@ -57,11 +57,17 @@ def dealt_price(price: float, side: int, ticks: float, tick_size: float) -> floa
     return round(price + side * ticks * tick_size, 10)
 
 
+def is_own_rate(instrument: Instrument) -> bool:
+    """A pair quoting the account currency in its own (USDJPY: yen per dollar) is its own
+    conversion rate: 1 / its price is USD per unit of its currency."""
+    return instrument.symbol == ACCOUNT_CURRENCY + instrument.currency
+
+
 def conversion_rate(instrument: Instrument, price: float, bar_rate: float) -> float:
     """USD per unit of `instrument`'s currency at an instant its price is `price`: a pair quoted
     against USD is its own rate (USDJPY at 109.21: 1 / 109.21 USD per JPY); any other currency
     converts at the bar's rate line."""
-    if instrument.symbol == ACCOUNT_CURRENCY + instrument.currency:
+    if is_own_rate(instrument):
         return 1.0 / price
     return bar_rate
 

@@ -24,7 +24,7 @@ from strategies import regime as regimes
 from strategies import signals
 from strategies.base import CommonParameters, LineRule, backtrader_params
 from strategies.inputs import Inputs, availability
-from unwind import compat, costs, execution, financing, metrics, staleness
+from unwind import accounting, compat, costs, execution, financing, metrics, staleness
 from unwind import margin as margins
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
 from unwind.config import RunConfig, build_parameters
@@ -74,8 +74,8 @@ def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tup
     """USD per unit of the contract currency at each traded bar, and where it came from."""
     if instrument.currency == "USD":
         return np.ones(len(frame)), "USD"
-    if instrument.currency == "JPY" and instrument.symbol == "USDJPY":
-        return 1.0 / frame["close"].to_numpy(), "1 / the traded USDJPY close"
+    if accounting.is_own_rate(instrument):
+        return 1.0 / frame["close"].to_numpy(), f"1 / the traded {instrument.symbol} close"
     if instrument.currency == "HKD":
         if inputs.has("USDHKD", "1d"):
             rate = inputs.aligned(inputs.frame("USDHKD", "1d")["close"], "USDHKD", "1d", onto)

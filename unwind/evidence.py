@@ -54,7 +54,7 @@ def random_entry_p_value(result, frames: dict[str, pd.DataFrame], books: int = R
     for position, (symbol, own) in enumerate(trades.groupby("symbol", sort=True)):
         instrument = instruments.get(symbol)
         prices = null_model.PricePath.from_frame(frames[symbol], window_start, window_end,
-                                                 instrument.tick_value)
+                                                 instrument.tick_value, instrument)
         try:
             drawn = null_model.trades_from_records(own, prices)
         except ValueError as error:

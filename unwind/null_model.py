@@ -17,6 +17,10 @@ Definitions
   Carrying costs, when the frame has them (`financing_long`/`financing_short` in USD, `roll_cost`
   in local currency, per contract), are charged as the broker charges them: for each bar the
   position is held into, e+1..e+h (the exit bar too: they are charged before its fill).
+- Spot in a currency other than USD (USDJPY; unwind/accounting.py `revalued`) is booked as its
+  broker books it: the trade's local P&L between its dealt prices (slippage included) is
+  converted at the exit's rate (USDJPY: 1 / the dealt exit price; open at the end: the last
+  bar's rate), each side's fee at its fill bar's rate.
 - A trade whose exit would fall after the window's last bar (e + h = last + 1) is open at the
   end, as in the engine: marked to the last close, no exit cost.
 - Non-overlap: a book's trades never share a held bar (one may enter on the bar another exits,
@@ -46,6 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from unwind import accounting
+
 DEFAULT_BOOKS = 1000
 # Random books within this much total return of the playbook count as ties ("at least as good"):
 # the engine rounds total_return to 12 significant digits, and sums are not associative.
@@ -74,6 +80,11 @@ class PricePath:
     side_cost_local: np.ndarray | None = None
     carry_long_usd: np.ndarray | None = None
     carry_short_usd: np.ndarray | None = None
+    # spot booked at the exit's rate (module docstring): the price a fill moves by per side,
+    # the fee per contract per side (local), and whether the pair is its own rate (USDJPY)
+    revalued_slippage: np.ndarray | None = None
+    revalued_fee_local: np.ndarray | None = None
+    own_rate: bool = False
 
     def __post_init__(self):
         length = len(self.open)
@@ -101,10 +112,11 @@ class PricePath:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, window_start, window_end,
-                   tick_value: float | None = None) -> "PricePath":
+                   tick_value: float | None = None, instrument=None) -> "PricePath":
         """From an engine frame (`Prepared.frames[symbol]`) and the run's window, with the
         frame's execution lines when it has them (`tick_value`, local currency per tick, turns
-        its `slippage_ticks` into money).
+        its `slippage_ticks` into money); `instrument` (the registry's) books spot in another
+        currency at the exit's rate.
 
         `window_end` is exclusive (the engine's `Prepared.window_end`). The window's first bar
         is left out: the engine decides on it at the earliest and fills on the next bar's open.
@@ -128,9 +140,15 @@ class PricePath:
             roll_usd = (frame["roll_cost"].to_numpy() * rate) if "roll_cost" in frame else 0.0
             carry_long = frame["financing_long"].to_numpy() - roll_usd
             carry_short = frame["financing_short"].to_numpy() - roll_usd
+        slippage = fee = None
+        own_rate = False
+        if instrument is not None and accounting.revalued(instrument) and side_cost is not None:
+            slippage = frame["slippage_ticks"].to_numpy("float64") * instrument.tick_size
+            fee = frame["fee_local"].to_numpy("float64")
+            own_rate = accounting.is_own_rate(instrument)
         return cls(frame["open"].to_numpy("float64"), frame["close"].to_numpy("float64"), rate,
                    window, fill_times.tz_localize(None).to_numpy(), side_cost, carry_long,
-                   carry_short)
+                   carry_short, slippage, fee, own_rate)
 
 
 @dataclass(frozen=True)
@@ -188,6 +206,13 @@ def trades_from_records(records: pd.DataFrame, prices: PricePath) -> list[Trade]
             contracts in zip(bars, held, sides, records["contracts"])]
 
 
+def _values(prices: PricePath, contract: Contract) -> dict:
+    """The per-bar pieces `_pnl_usd` adds up, as the engine books this instrument."""
+    if prices.revalued_slippage is not None:
+        return _revalued_values(prices, contract)
+    return _bar_values(prices, contract)
+
+
 def _bar_values(prices: PricePath, contract: Contract) -> dict[str, np.ndarray]:
     """Per-bar USD pieces per contract: the entry bar's move, the cumulative close-to-close
     move, the exit gap, a side's cost, and the cumulative carry of a long and of a short."""
@@ -208,20 +233,52 @@ def _bar_values(prices: PricePath, contract: Contract) -> dict[str, np.ndarray]:
                                      else np.asarray(prices.carry_short_usd, float))}
 
 
+def _revalued_values(prices: PricePath, contract: Contract) -> dict[str, np.ndarray]:
+    """Per-bar pieces of spot booked at the exit's rate: prices, slippage, a side's fee in USD,
+    the rates, and the cumulative carry of a long and of a short."""
+    rate = np.asarray(prices.usd_per_local, float)
+    zeros = np.zeros(len(rate))
+    return {"revalued": True, "own_rate": prices.own_rate, "point_value": contract.point_value,
+            "open": np.asarray(prices.open, float), "close": np.asarray(prices.close, float),
+            "slippage": np.asarray(prices.revalued_slippage, float), "rate": rate,
+            "fee_usd": np.asarray(prices.revalued_fee_local, float) * rate,
+            "carry_long": np.cumsum(zeros if prices.carry_long_usd is None
+                                    else np.asarray(prices.carry_long_usd, float)),
+            "carry_short": np.cumsum(zeros if prices.carry_short_usd is None
+                                     else np.asarray(prices.carry_short_usd, float))}
+
+
+def _revalued_pnl_usd(pieces: dict, last: int, entries: np.ndarray, exits: np.ndarray,
+                      closed: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Per contract: the local P&L between the dealt prices at the exit's rate, less fees."""
+    exit_bar = np.where(closed, exits, last)
+    entry_dealt = pieces["open"][entries] + sides * pieces["slippage"][entries]
+    exit_dealt = np.where(closed, pieces["open"][exit_bar] - sides * pieces["slippage"][exit_bar],
+                          pieces["close"][last])
+    rate = np.where(closed, 1.0 / exit_dealt if pieces["own_rate"] else pieces["rate"][exit_bar],
+                    pieces["rate"][last])
+    local = sides * (exit_dealt - entry_dealt) * pieces["point_value"]
+    fees = pieces["fee_usd"][entries] + np.where(closed, pieces["fee_usd"][exit_bar], 0.0)
+    return local * rate - fees
+
+
 def _pnl_usd(pieces: dict[str, np.ndarray], last: int, entries: np.ndarray, holds: np.ndarray,
              sides: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     """Net USD P&L of trades given as equal-shaped arrays (any shape)."""
     exits = entries + holds
     closed = exits <= last
     exit_bar = np.where(closed, exits, last)
+    carry = np.where(sides > 0,
+                     pieces["carry_long"][exit_bar] - pieces["carry_long"][entries],
+                     pieces["carry_short"][exit_bar] - pieces["carry_short"][entries])
+    if pieces.get("revalued"):
+        return contracts * (_revalued_pnl_usd(pieces, last, entries, exits, closed, sides)
+                            + carry)
     marked_to = np.where(closed, exits - 1, last)
     cumulative = pieces["cumulative"]
     move = pieces["entry_move"][entries] + cumulative[marked_to] - cumulative[entries] + \
         np.where(closed, pieces["exit_gap"][exit_bar], 0.0)
     cost = pieces["side_cost"][entries] + np.where(closed, pieces["side_cost"][exit_bar], 0.0)
-    carry = np.where(sides > 0,
-                     pieces["carry_long"][exit_bar] - pieces["carry_long"][entries],
-                     pieces["carry_short"][exit_bar] - pieces["carry_short"][entries])
     return contracts * (sides * move - cost + carry)
 
 
@@ -236,7 +293,7 @@ def trade_pnl_usd(prices: PricePath, trades: list[Trade], contract: Contract) ->
     last = prices.last
     if (entries < prices.first).any() or (entries + holds > last + 1).any():
         raise ValueError("a trade lies outside the PricePath window")
-    return _pnl_usd(_bar_values(prices, contract), last, entries, holds, sides, contracts)
+    return _pnl_usd(_values(prices, contract), last, entries, holds, sides, contracts)
 
 
 def _sorted_subsets(rng: np.random.Generator, population: int, size: int,
@@ -300,7 +357,7 @@ def random_book_returns(prices: PricePath, trades: list[Trade], contract: Contra
     holds, sides, contracts = (np.broadcast_to(np.array([getattr(t, name) for t in trades]),
                                                shape)
                                for name in ("bars_held", "side", "contracts"))
-    pnl = _pnl_usd(_bar_values(prices, contract), prices.last, entries, holds, sides, contracts)
+    pnl = _pnl_usd(_values(prices, contract), prices.last, entries, holds, sides, contracts)
     return pnl.sum(axis=1) / starting_equity_usd
 
 

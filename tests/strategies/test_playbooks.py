@@ -118,18 +118,21 @@ def test_bond_hedge_beta_is_the_regression_slope():
 # playbook: (window, entry time, side, contracts, entry, exit, gross local, fees local)
 NEW_TRADES = {
     # 2008-10-10: FRED DGS10 3.89 vs 3.63 on 10-03 (+0.26 pp >= 0.22); USDJPY 100.66 vs 105.32
-    # (-4.4% <= -1.5%). Long 3 lots at Monday's open 765.25 + 0.01; the yen gave back its move
-    # the next day: out at 831.60 - 0.01. Gross 3 x (831.59 - 765.26) x 100 oz = 19,899 USD;
-    # fees 3 lots x 3.50 x 2 sides = 21 USD; one night's financing is charged on top.
-    # Finding: that open, 9% under Friday's close and equal to the day's low, looks like a bad
-    # print in the Pepperstone file; the trade's profit comes from it.
-    "ust_selloff_long_gold": (("2008-09-01", "2008-11-28"), "2008-10-12T22:00:00+00:00", "long",
-                              3, 765.26, 831.59, 19899.0, 21.0),
+    # (-4.4% <= -1.5%). Long 3 lots due at Monday's open, 765.25: 9% under Friday's close, the
+    # day's low, while COMEX gold opened 0.7% up: a suspect print (feeds/crosscheck.py), so the
+    # order waits for Tuesday's clean open, 831.60 + 0.01 (trades.csv fill_note says so). The
+    # exit the yen's reversal called while the order waited is decided at Tuesday's close: out
+    # Wednesday at 835.95 - 0.01. Gross 3 x (835.94 - 831.61) x 100 oz = 1,299 USD (it was
+    # 19,899 from the bad print); fees 3 lots x 3.50 x 2 sides = 21 USD.
+    "ust_selloff_long_gold": (("2008-09-01", "2008-11-28"), "2008-10-13T22:00:00+00:00", "long",
+                              3, 831.61, 835.94, 1299.0, 21.0),
     # A JGB30Y jump in March 2020 (the z-score variant, `-p trigger=zscore`: the default level
-    # rule never fires): short 11 ZN at 139-31/32 + 1/64; covered 137.40625.
-    # 11 x (139.984375 - 137.40625) x 1,000 = 28,359.375; fees 11 x 1.60 x 2 = 35.20.
-    "jgb_shock_short_zn": (("2020-02-20", "2020-04-09"), "2020-03-16T22:00:00+00:00", "short",
-                           11, 139.984375, 137.40625, 28359.375, 35.2),
+    # rule never fires): short 11 ZN due at 2020-03-17's open, 140.00, the day's high while ZB
+    # opened 0.7% down: a suspect print; sold at 03-18's open 135-28/32 - 1/64 = 135.859375;
+    # covered 137.40625. 11 x (135.859375 - 137.40625) x 1,000 = -17,015.625 (it was +28,359.375
+    # from the bad print); fees 11 x 1.60 x 2 = 35.20.
+    "jgb_shock_short_zn": (("2020-02-20", "2020-04-09"), "2020-03-17T22:00:00+00:00", "short",
+                           11, 135.859375, 137.40625, -17015.625, 35.2),
     # After the March 2011 yen burst (G7 intervention) the yen's rise slowed and HSI went quiet:
     # long 5 HSI at 23,135 + 1; held to the window's end at 24,396: 5 x 1,260 x HK$50 =
     # HK$315,000. Fees: the entry, 5 x HK$30 = 150, and the March roll (both legs' fee and

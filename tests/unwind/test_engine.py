@@ -104,7 +104,7 @@ def test_a_rerun_writes_byte_identical_metrics(real_store, tmp_path, run_cli):
         "entry_time", "exit_time", "symbol", "side", "contracts", "entry_price", "exit_price",
         "currency", "gross_pnl_local", "fees_local", "pnl_local", "fx_rate", "pnl_usd",
         "fees_usd", "exit_reason", "bars_held", "mae_usd", "mfe_usd", "status", "rolls",
-        "roll_gap", "roll_cost_usd", "financing_local", "financing_usd"]
+        "roll_gap", "roll_cost_usd", "financing_local", "financing_usd", "fill_note"]
     equity = pd.read_csv(f"{directories[0]}/equity.csv")
     assert list(equity.columns) == ["time", "equity_usd", "gross_notional_usd", "margin_usd"]
     assert equity["time"][0].endswith("+00:00")

@@ -70,7 +70,9 @@ def test_financing_goes_through_the_broker_into_the_trade_and_the_equity():
     # at bar 3's open. The broker credits the carry of the position held into a bar, before
     # that bar's fills: bar 2 (39.48516, a Wednesday) and bar 3 (13.16172): 52.64688 USD.
     # Costs per side: the 3.50 USD fee (525 JPY at 150) and 1 tick of slippage (0.001 x 100,000
-    # = 100 JPY = 0.66667 USD, in the fill prices). Net: 52.64688 - 7 - 1.33333 = 44.31355 USD.
+    # = 100 JPY, in the fill prices). Spot USDJPY's JPY P&L is realised at the exit's rate, the
+    # dealt 149.999: the -200 JPY of slippage is -200 / 149.999 = -1.333342 USD.
+    # Net: 52.64688 - 7 - 1.333342 = 44.313538 USD.
     strategy, change = run_script("USDJPY", [150.0] * 5, {1: +1, 3: -1},
                                   usd_per_local=1 / 150.0, fee_local=3.5 * 150,
                                   financing_long=[0.0, 0.0, 39.48516, 13.16172, 0.0])
@@ -79,7 +81,7 @@ def test_financing_goes_through_the_broker_into_the_trade_and_the_equity():
     assert trade["financing_local"] == pytest.approx(52.64688 * 150)
     assert trade["fees_usd"] == pytest.approx(7.0)
     assert (trade["entry_price"], trade["exit_price"]) == (150.001, 149.999)
-    assert trade["pnl_usd"] == pytest.approx(44.31355, abs=1e-5) == pytest.approx(change)
+    assert trade["pnl_usd"] == pytest.approx(44.313538, abs=1e-6) == pytest.approx(change)
     assert trade["pnl_local"] == pytest.approx(trade["gross_pnl_local"] - trade["fees_local"] +
                                                trade["financing_local"])
 

@@ -157,7 +157,7 @@ def test_real_trades_are_valued_exactly_as_the_engine_booked_them(real_store, pl
     (symbol, frame), = ready.frames.items()
     instrument = instruments.get(symbol)
     prices = PricePath.from_frame(frame, ready.window_start, ready.window_end,
-                                  instrument.tick_value)
+                                  instrument.tick_value, instrument)
     contract = Contract.of(instrument, config.slippage_ticks)
     booked = result.trades
     assert len(booked) >= 10 and set(booked["currency"]) == {currency}
