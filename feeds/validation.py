@@ -22,6 +22,8 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
                         f"{' at ' + bar if bar else ''}; `unwind data list` shows the store")
     if not chosen:
         raise DataError(f"the store {store.root} is empty; import data first")
+    if against and against != AUTO and bar is None and against_bar is None:
+        chosen = _shared_bars(store, chosen, against)
     reports = []
     for info in chosen:
         if isinstance(info, Broken):
@@ -50,6 +52,20 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
 
 
 AUTO = "auto"
+
+
+def _shared_bars(store: Store, chosen: list, against: str) -> list:
+    """With --against and no bar asked for, only the bar sizes both series have: `USDJPY
+    --against USDJPY@fred` compares the daily bars, not the hourly ones FRED has none of."""
+    other = check_series_name(against)
+    other_bars = [s.bar for s in store.survey(check_files=False) if s.series == other]
+    shared = [s for s in chosen if s.bar in other_bars]
+    if not shared:
+        own = sorted({s.bar for s in chosen})
+        raise DataError(f"no bar size in common: {', '.join(sorted({s.series for s in chosen}))} "
+                        f"has {', '.join(own)}, {other} has {', '.join(sorted(other_bars))}; "
+                        f"name them with --bar and --against-bar")
+    return shared
 
 
 def _suspects(store: Store, series: str, bar: str, first, last) -> dict:

@@ -264,7 +264,7 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
 @group.command("validate")
 @click.argument("symbols", nargs=-1)
 @with_window
-@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size (default: all).")
+@click.option("--bar", type=click.Choice(BAR_CHOICES), help="Only this bar size (default: all; with --against, those both series have).")
 @click.option("--against", help="Compare each series with this one (e.g. USDJPY@fred), or "
               "`auto`: check each traded series against the store's other sources of the same "
               "exposure and list its suspect prints.")

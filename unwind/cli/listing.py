@@ -38,10 +38,18 @@ def instruments_command(tradable: bool, as_json: bool) -> None:
     echo_table([{
         "symbol": i.symbol, "kind": i.kind, "tradable": "yes" if i.tradable else "",
         "currency": i.currency if i.tradable else "", "multiplier": i.multiplier if i.tradable
-        else "", "tick": i.tick_size if i.tradable else "", "tick_value": i.tick_value if
+        else "", "tick": _tick(i.tick_size) if i.tradable else "", "tick_value": i.tick_value if
         i.tradable else "", "yahoo": i.yahoo, "name": i.name} for i in chosen],
         ["symbol", "kind", "tradable", "currency", "multiplier", "tick", "tick_value", "yahoo",
          "name"])
+
+
+def _tick(size: float) -> str:
+    """A tick size as written in the contract specs (6J's 0.0000005, ZN's 0.015625): the shortest
+    text that reads back as the same number, never rounded to a column's decimals."""
+    import numpy as np
+
+    return np.format_float_positional(size, trim="-")
 
 
 @group.command("playbooks")
