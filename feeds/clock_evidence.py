@@ -5,17 +5,14 @@ dates: US DST dates (`ny-close`) or EU ones (`Europe/Athens`). The two readings 
 hour only in the mismatch weeks (about three weeks from the second Sunday of March, one week
 from the last Sunday of October), so that is where the data can tell them apart. A scheduled
 release moves prices at a known UTC instant: the FOMC statement at 14:00 New York
-(feeds/fomc_statements.toml). Under the right clock the hour after each statement is the one
+(feeds/calendar_events.toml). Under the right clock the hour after each statement is the one
 with the wide range; under the wrong one the move lands an hour off. Each statement where the
 candidate clocks pick different bars votes for the clock whose release hour moved most.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,22 +20,17 @@ import pandas as pd
 from feeds import clock as clocks
 from feeds.errors import DataError
 
-FOMC_STATEMENTS = Path(__file__).with_name("fomc_statements.toml")
 # A clock is "supported" when it wins at least this share of the statements that can tell.
 MAJORITY = 2 / 3
 _HOUR = pd.Timedelta(hours=1)
 
 
-@lru_cache(maxsize=2)
-def fomc_statements(path: Path = FOMC_STATEMENTS) -> pd.DatetimeIndex:
-    """The UTC instants of the scheduled FOMC statements in the catalogue, oldest first."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))["statement"]
-        stamps = [pd.Timestamp(f"{item['date']} {item.get('time', '14:00')}",
-                               tz="America/New_York").tz_convert("UTC") for item in raw]
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
-        raise DataError(f"{path}: cannot read the FOMC statements: {error}") from None
-    return pd.DatetimeIndex(sorted(stamps))
+def fomc_statements() -> pd.DatetimeIndex:
+    """The UTC instants of the scheduled FOMC statements 2016-2025, oldest first (the event
+    calendar's, feeds/events.py)."""
+    from feeds import events
+
+    return events.fomc_statements()
 
 
 @dataclass(frozen=True)
