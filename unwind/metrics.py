@@ -11,6 +11,16 @@ integers. Edge cases are defined, never NaN by accident:
   Calmar, no left tail for the tail ratio) is null ("undefined"), shown as n/a; so is the
   average win without a winning trade, and the average loss without a losing one;
 - days_to_first_entry is a playbook's measure: benchmarks do not report it.
+
+The distribution and trade statistics traders know from quantstats, pyfolio and backtesting.py
+are defined as those libraries define them, so a number can be compared across tools: skew and
+excess kurtosis of daily returns with the bias-corrected estimators (pandas' Series.skew and
+Series.kurt; null below 3 and 4 returns or without variance), historical daily VaR at 95% (the
+5th percentile of daily returns, linear interpolation) and CVaR (the mean of the returns at or
+below it), both negative fractions like worst_day; profit factor (gross profit over gross loss of
+the trades' net P&L, null without a losing trade), expectancy (mean net P&L per trade, USD) and
+SQN (sqrt(trades) x mean / standard deviation of net P&L per trade, Van Tharp's system quality
+number without his cap at 100 trades, as backtesting.py computes it).
 """
 
 from __future__ import annotations
@@ -95,6 +105,7 @@ class Metric:
     compute: Callable[[RunData], float | None]
     without_trades: float | None = 0.0   # its value in a window without trades
     playbook_only: bool = False          # not reported for benchmarks
+    terminal: bool = True                # in `unwind run`'s table (all are in metrics.json)
 
     @property
     def integer(self) -> bool:
@@ -140,6 +151,75 @@ def _average(run: RunData, winners: bool) -> float | None:
     return float(chosen.mean()) if len(chosen) else None
 
 
+def _central_moments(returns: np.ndarray) -> tuple[int, float, float, float]:
+    """n and the second, third and fourth central moments (population, divided by n)."""
+    deviations = returns - returns.mean()
+    squared = deviations * deviations
+    return (len(returns), float(squared.mean()), float((squared * deviations).mean()),
+            float((squared * squared).mean()))
+
+
+def _skew(run: RunData) -> float | None:
+    """Adjusted Fisher-Pearson skewness of daily returns (pandas' and quantstats' estimator)."""
+    if len(run.daily) < 3:
+        return None
+    count, second, third, _ = _central_moments(run.daily)
+    if second <= 0:
+        return None
+    return third / second ** 1.5 * math.sqrt(count * (count - 1)) / (count - 2)
+
+
+def _kurtosis(run: RunData) -> float | None:
+    """Excess kurtosis of daily returns, bias-corrected (pandas' and quantstats' estimator):
+    0 for a normal distribution."""
+    if len(run.daily) < 4:
+        return None
+    count, second, _, fourth = _central_moments(run.daily)
+    if second <= 0:
+        return None
+    excess = fourth / second ** 2 - 3
+    return ((count + 1) * excess + 6) * (count - 1) / ((count - 2) * (count - 3))
+
+
+VAR_LEVEL = 0.95
+
+
+def _value_at_risk(run: RunData) -> float:
+    """Historical daily VaR: the daily return not undercut on VAR_LEVEL of days (negative)."""
+    return float(np.quantile(run.daily, 1 - VAR_LEVEL)) if len(run.daily) else 0.0
+
+
+def _conditional_value_at_risk(run: RunData) -> float:
+    """The mean daily return on the days at or below the VaR (expected shortfall)."""
+    if not len(run.daily):
+        return 0.0
+    daily = run.daily
+    return float(daily[daily <= np.quantile(daily, 1 - VAR_LEVEL)].mean())
+
+
+def _profit_factor(run: RunData) -> float | None:
+    losses = -run.pnl[run.pnl < 0].sum()
+    return float(run.pnl[run.pnl > 0].sum() / losses) if losses > 0 else None
+
+
+def _system_quality(run: RunData) -> float | None:
+    """SQN: sqrt(trades) x mean / standard deviation (n - 1) of the trades' net P&L."""
+    if len(run.pnl) < 2:
+        return None
+    spread = float(run.pnl.std(ddof=1))
+    return math.sqrt(len(run.pnl)) * float(run.pnl.mean()) / spread if spread > 0 else None
+
+
+def rolling_sharpe(daily: pd.Series, days: int = 126) -> pd.Series:
+    """The Sharpe ratio of each trailing `days` of daily returns, annualised as sharpe_ratio is
+    (mean / standard deviation (n - 1) x sqrt(252)); NaN until `days` returns are in, and where
+    the window has no variance. A series, not a registry metric: pages and notebooks plot it."""
+    window = daily.rolling(days, min_periods=days)
+    spread = window.std(ddof=1)
+    return (window.mean() / spread.where(spread > 0) * math.sqrt(ANNUALISATION)).rename(
+        f"rolling_sharpe_{days}d")
+
+
 def _days_to_first_entry(run: RunData) -> int | None:
     """Whole days from the first trigger's date (00:00 UTC) to the first fill instant; negative
     when the playbook was already in before the trigger."""
@@ -167,12 +247,25 @@ METRICS: tuple[Metric, ...] = (
            _empyrical("tail_ratio"), None),
     Metric("worst_day", "Worst day", "fraction",
            lambda run: float(run.daily.min()) if len(run.daily) else 0.0),
+    Metric("var_95", "Value at risk, daily 95%", "fraction per day",
+           _value_at_risk),
+    Metric("cvar_95", "Expected shortfall, daily 95%", "fraction per day",
+           _conditional_value_at_risk, terminal=False),
+    Metric("skew", "Skew of daily returns", "statistic", _skew, None, terminal=False),
+    Metric("kurtosis", "Excess kurtosis of daily returns", "statistic", _kurtosis, None,
+           terminal=False),
     Metric("trades", "Trades", "count", lambda run: len(run.trades)),
     Metric("hit_rate", "Hit rate", "fraction of trades",
            lambda run: float((run.pnl > 0).mean()), None),
     Metric("avg_win_usd", "Average win", "USD per trade", lambda run: _average(run, True), None),
     Metric("avg_loss_usd", "Average loss", "USD per trade", lambda run: _average(run, False),
            None),
+    Metric("profit_factor", "Profit factor", "ratio (gross profit / gross loss)",
+           _profit_factor, None),
+    Metric("expectancy_usd", "Expectancy", "USD per trade",
+           lambda run: float(run.pnl.mean()), None, terminal=False),
+    Metric("sqn", "System quality number (SQN)", "statistic", _system_quality, None,
+           terminal=False),
     Metric("exposure", "Exposure", "fraction of bars", lambda run: float(run.exposure)),
     Metric("pnl_usd", "Profit and loss", "USD",
            lambda run: float(run.values[-1] - run.values[0])),

@@ -71,11 +71,14 @@ def echo_json(value) -> None:
 def echo_metrics(values: dict, benchmark: dict | None = None,
                  benchmark_name: str = "benchmark") -> None:
     """The metric registry as a table: titles, the playbook's values and the benchmark's, each
-    formatted by its unit (percent, USD with separators, integers, ratios)."""
+    formatted by its unit (percent, USD with separators, integers, ratios). Metrics marked off
+    the terminal (skew, kurtosis, ...) keep the table short: a note on stderr names them, and
+    metrics.json and --json hold every one."""
     from unwind import metrics
 
     rows = []
-    for metric in metrics.METRICS:
+    hidden = [metric.key for metric in metrics.METRICS if not metric.terminal]
+    for metric in (metric for metric in metrics.METRICS if metric.terminal):
         row = {"metric": metric.title, "playbook": metric.display(values.get(metric.key))}
         if benchmark is not None:
             row[benchmark_name] = metric.display(benchmark[metric.key]) \
@@ -88,6 +91,8 @@ def echo_metrics(values: dict, benchmark: dict | None = None,
     for row in rows:
         click.echo("  ".join(row[c].ljust(w) if i == 0 else row[c].rjust(w)
                              for i, (c, w) in enumerate(zip(columns, widths))).rstrip())
+    if hidden:
+        click.echo(f"note: also in metrics.json: {', '.join(hidden)}", err=True)
 
 
 def echo_table(rows: list[dict], columns: list[str]) -> None:
