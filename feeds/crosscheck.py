@@ -76,25 +76,29 @@ REFERENCES: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
 
 @dataclass(frozen=True)
 class SuspectPrint:
-    """One price the references contradict (or a lone spike where there are none)."""
+    """One price the references contradict (or, with none, an open outside its bar's range)."""
 
     series: str
     bar: str
     time: str          # the bar's label (UTC ISO)
     field: str         # "open" or "close"
     value: float
-    expected: float    # the price the reference's move implies (the neighbours', for a spike)
-    reference: str     # the reference series that contradicts it, or "own neighbours"
-    residual_sigmas: float
+    expected: float    # the price the reference implies (the nearer bound, for an open alone)
+    reference: str     # the reference series that contradicts it, or "its own high/low"
+    residual_sigmas: float | None   # in typical disagreements (None when checked alone)
 
     def to_json(self) -> dict:
         return {"series": self.series, "bar": self.bar, "time": self.time, "field": self.field,
                 "value": self.value, "expected": round(self.expected, 6),
-                "reference": self.reference, "residual_sigmas": round(self.residual_sigmas, 1)}
+                "reference": self.reference,
+                "residual_sigmas": None if self.residual_sigmas is None
+                else round(self.residual_sigmas, 1)}
 
     def message(self) -> str:
+        size = "" if self.residual_sigmas is None else \
+            f" ({self.residual_sigmas:.0f} typical disagreements)"
         return (f"{self.time[:16]} {self.field} {self.value:g}: {self.reference} implies "
-                f"{self.expected:.6g} ({self.residual_sigmas:.0f} typical residuals)")
+                f"{self.expected:.6g}{size}")
 
 
 def _gaps(frame: pd.DataFrame) -> pd.DataFrame:
@@ -282,7 +286,7 @@ def _outside_finding(frame: pd.DataFrame, series: str, bar: str, position: int
     value = float(row["open"])
     bound = float(row["high"] if value > row["high"] else row["low"])
     return SuspectPrint(series, bar, frame.index[position].isoformat(), "open", value, bound,
-                        "its own high/low", float("nan"))
+                        "its own high/low", None)
 
 
 def suspect_prints(store, series: str, bar: str) -> list[SuspectPrint]:
