@@ -13,6 +13,8 @@ import contextlib
 import errno
 import fcntl
 import os
+import shutil
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,67 @@ LOCK_WAIT_SECONDS = 300.0
 _POLL_SECONDS = 0.05
 # Locks this process holds: folder -> [file descriptor, depth], so one process can nest them.
 _HELD: dict[Path, list[int]] = {}
+
+
+class Refused(Exception):
+    """A store file that is not read: what it is instead (a FIFO, a device, a link, too big)."""
+
+
+def kind_of(mode: int) -> str | None:
+    """What a file of st_mode `mode` is when it is not a regular file ('a FIFO (named pipe)',
+    'a character device', ...); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return ("a directory" if stat.S_ISDIR(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a character device" if stat.S_ISCHR(mode) else
+            "a block device" if stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file")
+
+
+def read_regular(path: Path, max_bytes: int, expected_bytes: int | None = None) -> bytes:
+    """The bytes of the regular file at `path`, refused (Refused, with why) before anything is
+    read when it is a link (never followed: a store reads only its own files), a FIFO or device
+    (opened without blocking, checked with fstat on the open descriptor), or larger than
+    `max_bytes`, or when `expected_bytes` is given and its size differs. At most its stated
+    size is read, so memory is bounded by the check. OSError for the rest (missing, EACCES)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:   # O_NOFOLLOW met a link (or a loop of them)
+            target = _link_target(path)
+            raise Refused(f"is a symbolic link{target}; the store never follows one") from None
+        raise
+    try:
+        status = os.fstat(descriptor)
+        kind = kind_of(status.st_mode)
+        if kind is not None:
+            raise Refused(f"is {kind}, not a regular file")
+        if expected_bytes is not None and status.st_size != expected_bytes:
+            raise Refused(f"is {status.st_size:,} bytes, the manifest says {expected_bytes:,}")
+        if status.st_size > max_bytes:
+            raise Refused(f"is {status.st_size:,} bytes, over the {max_bytes:,} a store file "
+                          "may hold")
+        chunks, left = [], status.st_size
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if os.read(descriptor, 1):
+            raise Refused("grew while it was read (another process is writing it)")
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return f" to {os.readlink(path)}"
+    except OSError:
+        return ""
 
 
 def describe(error: OSError) -> str:
@@ -141,6 +204,18 @@ def write_temporary(folder: Path, name: str, payload: bytes) -> Path:
         raise
     os.close(descriptor)
     return path
+
+
+def clear_the_way(path: Path) -> None:
+    """Remove a directory standing where a store file is renamed to (damage a rename cannot
+    replace: EISDIR); links, FIFOs and devices are replaced by the rename itself. Call holding
+    the series' lock."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(path)
 
 
 def sync_folder(folder: Path) -> None:

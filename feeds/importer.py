@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from feeds import clock as clocks
-from feeds import clock_evidence, instruments
+from feeds import clock_evidence, instruments, sanity
 from feeds.bars import (BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday,
                         span_problem)
 from feeds.errors import BrokenSeries, DataError
@@ -139,6 +139,8 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
         bar = bars[id(raw)]
         times, conversion, warning = _to_utc(where(raw), raw, bar, options.clock)
         frame = canonical(times, raw.frame)
+        _check_sanity(where(raw), frame, instruments.get(series_name), bar,
+                      pd.Series(raw.frame.index.to_numpy(), index=times))
         notes = list(parsed.notes)
         if raw.missing_rows:
             notes.append(f"{raw.missing_rows} rows without a value skipped (source marks missing)")
@@ -222,9 +224,23 @@ def _check_prices(where: str, raw: RawSeries, instrument: instruments.Instrument
                             f"positive price for {instrument.symbol}")
 
 
-def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrument) -> None:
-    """Refuse a canonical frame with empty, non-finite or (for prices) non-positive values, or a
-    bar outside the span bars can have."""
+def _check_sanity(where: str, frame: pd.DataFrame, instrument: instruments.Instrument,
+                  bar: str, lines: pd.Series | None = None) -> None:
+    """Refuse numbers no market prints (feeds.sanity: the rules and their measured limits),
+    naming the file's row (`lines` maps each UTC bar time to it) and the bar's time."""
+    found = sanity.problems(frame, instrument, bar)
+    if not found:
+        return
+    problem = min(found, key=lambda item: item.position)
+    stamp = frame.index[problem.position]
+    row = f"row {lines.loc[stamp]} " if lines is not None and stamp in lines.index else ""
+    raise DataError(f"{where}: {row}({stamp.isoformat()}): {problem.first}")
+
+
+def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrument,
+                bar: str | None = None) -> None:
+    """Refuse a canonical frame with empty, non-finite or (for prices) non-positive values, a
+    bar outside the span bars can have, or (given its bar size) numbers no market prints."""
     prices = frame[["open", "high", "low", "close"]]
     bad = ~np.isfinite(frame[["open", "high", "low", "close", "volume"]].to_numpy()).all(axis=1)
     if not instrument.allows_non_positive:
@@ -236,6 +252,8 @@ def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrum
     outside = span_problem(pd.Series(frame.index, index=frame.index))
     if outside is not None:
         raise DataError(f"{where}: the bar at {outside[0]} {outside[1]}")
+    if bar is not None:
+        _check_sanity(where, frame, instrument, bar)
 
 
 def _bar(where: str, raw: RawSeries, requested: str | None) -> str:

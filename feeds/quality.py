@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from feeds import calendars
+from feeds import calendars, sanity
 from feeds.bars import BARS, is_intraday
 from feeds.instruments import Instrument
 
@@ -102,6 +102,14 @@ def check(frame: pd.DataFrame, instrument: Instrument, bar: str, close_only: boo
             findings.append(Finding("non_positive", ERROR, int(bad.sum()),
                                     f"{bad.sum()} bars with a zero or negative price",
                                     _stamps(index, bad)))
+    if not (duplicated.any() or backwards.any() or non_finite.any()):
+        # what import refuses (feeds.sanity), re-checked here: a store imported before those
+        # rules, or a download, cannot bring a 1e308 close or a swapped high/low to a run
+        findings += [Finding(problem.check, ERROR, int(problem.rows.sum()),
+                             f"{problem.rows.sum()} bars no market prints; the first at "
+                             f"{index[problem.position].isoformat()}: {problem.first}",
+                             _stamps(index, problem.rows))
+                     for problem in sanity.problems(frame, instrument, bar)]
     if not close_only:
         findings += _ohlc_checks(frame, prices)
     findings += _gap_checks(frame, instrument, bar)

@@ -32,6 +32,7 @@ import json
 import os
 import re
 import shlex
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,11 @@ ENVIRONMENT_VARIABLE = "UNWIND_STORE"
 _TAG = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 # A manifest is a few hundred bytes; anything this large is not one (and is not read whole).
 _MANIFEST_MAX_BYTES = 1 << 20
+# The largest parquet (62,158 hourly bars) is about 2 MB; one without a stated size (a manifest
+# from before file_bytes) is read only under this bound, and no file decodes to more than
+# _DECODED_MAX_BYTES of columns (a small file can hold a vast frame).
+_PARQUET_MAX_BYTES = 1 << 28
+_DECODED_MAX_BYTES = 1 << 30
 
 
 def default_root() -> Path:
@@ -99,8 +105,10 @@ class Store:
         self.root = Path(root).expanduser() if root else default_root()
         origin = f" (from ${ENVIRONMENT_VARIABLE})" if from_environment else ""
         try:
-            is_file = self.root.exists() and not self.root.is_dir()
-        except OSError as error:  # a name too long, a loop of links
+            is_file = not stat.S_ISDIR(os.stat(self.root).st_mode)
+        except (FileNotFoundError, NotADirectoryError):   # made by the first import
+            is_file = False
+        except OSError as error:  # a name too long, a loop of links, a folder not searchable
             raise DataError(f"the store {self.root}{origin} cannot be used: "
                             f"{_filesystem.describe(error)}") from None
         if is_file:
@@ -119,16 +127,14 @@ class Store:
         a valid manifest of this series."""
         path = self._manifest_path(series, bar)
         try:
-            with path.open("rb") as handle:
-                text = handle.read(_MANIFEST_MAX_BYTES + 1)
+            text = _filesystem.read_regular(path, _MANIFEST_MAX_BYTES)
         except FileNotFoundError:
             return None
+        except _filesystem.Refused as refused:
+            raise self._broken(series, bar, f"its manifest {path.name} {refused}") from None
         except OSError as error:
             raise self._broken(series, bar, f"its manifest {path.name} cannot be read "
                                f"({_filesystem.describe(error)})") from None
-        if len(text) > _MANIFEST_MAX_BYTES:
-            raise self._broken(series, bar, f"its manifest {path.name} is over "
-                               f"{_MANIFEST_MAX_BYTES:,} bytes")
         try:
             data = json.loads(text.decode("utf-8"))
         except (ValueError, RecursionError):
@@ -142,10 +148,8 @@ class Store:
     def survey(self, check_files: bool = True) -> list[SeriesInfo | Broken]:
         """Every series in the store, sorted: its manifest, or why it cannot be served. With
         `check_files`, each parquet is read back and checked as `read` does."""
-        if not self.root.is_dir():
-            return []
         found: list[SeriesInfo | Broken] = []
-        for manifest in sorted(self.root.glob("*/*.json")):
+        for manifest in self._manifests(found):
             series, bar = manifest.parent.name, manifest.stem
             try:
                 if bar not in BARS:
@@ -165,6 +169,32 @@ class Store:
             except BrokenSeries as broken:
                 found.append(Broken(series, bar, broken.reason, broken.repair))
         return found
+
+    def _manifests(self, found: list) -> list[Path]:
+        """Every `<series>/<bar>.json` path, sorted; a series folder that cannot be listed is
+        added to `found` as Broken. An unreadable store root is one DataError (it is not an
+        empty store: `run` would blame a series and suggest an import that cannot help)."""
+        try:
+            folders = sorted(entry.name for entry in os.scandir(self.root)
+                             if entry.is_dir() and not entry.name.startswith("."))
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise DataError(f"cannot read the store at {self.root}: "
+                            f"{_filesystem.describe(error)}") from None
+        paths = []
+        for series in folders:
+            folder = self.root / series
+            try:
+                names = sorted(entry.name for entry in os.scandir(folder))
+            except OSError as error:
+                found.append(Broken(series, "*", f"its folder {folder} cannot be listed "
+                                    f"({_filesystem.describe(error)})",
+                                    f"chmod -R u+rwX {shlex.quote(str(folder))}"))
+                continue
+            paths += [folder / name for name in names
+                      if name.endswith(".json") and not name.startswith(".")]
+        return paths
 
     def list(self) -> list[SeriesInfo]:
         """Every series with a readable manifest, sorted by name and bar size (its parquet is
@@ -203,9 +233,13 @@ class Store:
         """The parquet's bytes, checked against the manifest's size and sha256 when it has them."""
         path = self.root / info.series / info.file
         try:
-            data = path.read_bytes()
+            data = _filesystem.read_regular(path, _PARQUET_MAX_BYTES,
+                                            info.file_bytes if info.file_sha256 else None)
         except FileNotFoundError:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} is missing",
+                               info) from None
+        except _filesystem.Refused as refused:
+            raise self._broken(info.series, info.bar, f"its parquet {info.file} {refused}",
                                info) from None
         except OSError as error:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} cannot be read "
@@ -240,12 +274,21 @@ class Store:
 
     def _decode(self, info: SeriesInfo, data: bytes) -> pd.DataFrame:
         import pyarrow as pa
-
+        import pyarrow.parquet as pq
 
         def broken(reason: str) -> BrokenSeries:
             return self._broken(info.series, info.bar, f"its parquet {info.file} {reason}", info)
 
         try:
+            layout = pq.ParquetFile(io.BytesIO(data)).metadata
+            if layout.num_rows != info.rows:
+                raise broken(f"holds {layout.num_rows:,} bars, not the manifest's "
+                             f"{info.rows:,} from {info.first} to {info.last}")
+            unpacked = sum(layout.row_group(number).total_byte_size
+                           for number in range(layout.num_row_groups))
+            if unpacked > _DECODED_MAX_BYTES:
+                raise broken(f"would decode to {unpacked:,} bytes, over the "
+                             f"{_DECODED_MAX_BYTES:,} a series may hold")
             frame = pd.read_parquet(io.BytesIO(data))
         except (OSError, ValueError, TypeError, KeyError, IndexError, pa.ArrowException) as error:
             raise broken(f"is not a readable parquet file ({excerpt(error, 80)})") from None
@@ -323,6 +366,8 @@ class Store:
                 for item in items:
                     staged.append(self._stage(item))
                 for step in staged:
+                    _filesystem.clear_the_way(step.parquet)
+                    _filesystem.clear_the_way(step.manifest)
                     step.parquet_existed = step.parquet.exists()
                     os.replace(step.parquet_temporary, step.parquet)
                     step.parquet_renamed = True

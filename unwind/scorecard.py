@@ -218,15 +218,15 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
         for number, (function, args) in enumerate(tasks, start=1):
             done(number, function(*args))
     else:
-        _run_in_pool(tasks, jobs, done)
+        run_in_pool(tasks, jobs, done)
     rows = [results[cell] for cell in cells]
     histories = {p: results[(p, "full-history")] for p in config.playbooks if full_history}
     return rows, histories
 
 
 def max_jobs() -> int:
-    """The most worker processes a scorecard starts: twice the cores (a cell is CPU-bound, so
-    more only adds memory and start-up time)."""
+    """The most worker processes a pool (scorecard, sweep) starts: twice the cores (a task is
+    CPU-bound, so more only adds memory and start-up time)."""
     return 2 * (os.cpu_count() or 1)
 
 
@@ -247,10 +247,19 @@ def worker_count(requested: int, tasks: int) -> tuple[int, str | None]:
     return cap, f"--jobs {requested} capped at {cap} ({why})"
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int, install: Callable | None = None, payload=None) -> None:
     """Pool worker initializer: end this worker when the process that started the pool dies,
-    even by SIGKILL (which runs no cleanup), so no orphan goes on writing cells. Linux delivers
-    SIGKILL on the parent's death (PR_SET_PDEATHSIG); elsewhere a thread polls the parent."""
+    even by SIGKILL (which runs no cleanup), so no orphan goes on writing cells or holding
+    memory; then `install(payload)` when given (a sweep ships its prepared data once per
+    worker)."""
+    _watch_parent(parent)
+    if install is not None:
+        install(payload)
+
+
+def _watch_parent(parent: int) -> None:
+    """Linux delivers SIGKILL on the parent's death (PR_SET_PDEATHSIG); elsewhere a thread
+    polls the parent."""
     import ctypes
     import signal
     import sys
@@ -275,12 +284,16 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _run_in_pool(tasks: list, jobs: int, done: Callable[[int, dict], None]) -> None:
-    """Run `tasks` ((function, args) pairs) in `jobs` worker processes that die with this one,
-    calling `done(number, row)` as each finishes. On an error (or Ctrl-C) the tasks not started
-    are cancelled and the running ones waited for, so nothing writes after this returns."""
+def run_in_pool(tasks: list, jobs: int, done: Callable, install: Callable | None = None,
+                payload=None) -> None:
+    """Run `tasks` ((function, args) pairs) in at most `jobs` worker processes (worker_count's
+    cap) that die with this one, calling `done(number, result)` as each finishes; `install`
+    runs `install(payload)` once in each worker first. On an error (or Ctrl-C) the tasks not
+    started are cancelled and the running ones waited for, so nothing writes after this
+    returns."""
+    jobs, _ = worker_count(jobs, len(tasks))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+                             initargs=(os.getpid(), install, payload)) as pool:
         futures = [pool.submit(function, *args) for function, args in tasks]
         try:
             for number, future in enumerate(as_completed(futures), start=1):

@@ -26,15 +26,14 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from feeds.errors import DataError, nearest
-from unwind import cluster
+from feeds.errors import DataError, excerpt, nearest
+from unwind import cluster, scorecard
 from unwind.grid import (Axis, base_values, check_size, check_values, default_index,
                          grid_points, parse_grid)
 
@@ -75,7 +74,7 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     """A SweepConfig from the command line's (or a spec's) options, checked before any work:
     the playbook, one window, the engine, the fixed parameters, the grid and its size."""
     import strategies
-    from unwind import episodes, scorecard, screen
+    from unwind import episodes, screen
     from unwind.config import DEFAULT_WINDOW, RunConfig, build_parameters
 
     playbook = strategies.get(str(options["playbook"]))
@@ -119,14 +118,18 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     fixed = {name: getattr(fixed_parameters, name) for name, _ in options.get("parameters")
              or ()}
     axes = parse_grid(playbook_id, list(options.get("grids") or []), fixed)
-    jobs = int(options.get("jobs") or scorecard.default_jobs())
-    check_size(math.prod(len(axis.values) for axis in axes), engine, jobs,
-               bool(options.get("yes")))
-    check_values(playbook_id, axes, fixed)
+    count = math.prod(len(axis.values) for axis in axes)
+    jobs = options.get("jobs") or scorecard.default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise DataError(f"--jobs {excerpt(jobs)}: expected a whole number of processes >= 1")
     scheduler = options.get("scheduler")
-    if scheduler is not None and "://" not in scheduler:
-        raise DataError(f"--scheduler {scheduler!r}: expected an address such as "
-                        "tcp://HOST:8786")
+    jobs, capped = scorecard.worker_count(jobs, count)   # a pool never outgrows the work
+    if capped and scheduler is None:
+        notes.append(capped)
+    check_size(count, engine, jobs, bool(options.get("yes")))
+    check_values(playbook_id, axes, fixed)
+    if scheduler is not None:
+        cluster.check_address(scheduler)
     return SweepConfig(playbook_id, axes, start, end, window, engine, jobs, scheduler,
                        options.get("store"), tuple(fixed.items()), episode, first_trigger,
                        bool(options.get("full_history")), bool(options.get("allow_defects"))
@@ -360,17 +363,14 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
 
     if config.scheduler:
         _run_dask(config.scheduler, tasks, fixed, collect)
-    elif config.jobs <= 1 or len(tasks) <= 1:
+    elif scorecard.worker_count(config.jobs, len(tasks))[0] <= 1:
         for payload, chunk in tasks:
             collect(run_chunk(payload, chunk, fixed))
-    else:
+    else:   # capped at the tasks and twice the cores; workers die with this process
         shipped = {token: payload for token, (payload, _) in payloads.items()}
-        with ProcessPoolExecutor(max_workers=config.jobs, initializer=_install,
-                                 initargs=(shipped,)) as pool:
-            futures = [pool.submit(run_chunk, payload.token, chunk, fixed)
-                       for payload, chunk in tasks]
-            for future in as_completed(futures):
-                collect(future.result())
+        scorecard.run_in_pool([(run_chunk, (payload.token, chunk, fixed))
+                               for payload, chunk in tasks], config.jobs,
+                              lambda number, results: collect(results), _install, shipped)
     signal_sets = len({_signal_group(t.values, fixed, names)
                        for t in trials.values() if t.status == "ok"})
     return SweepResult(config, [trials[i] for i in range(len(points))], series, signal_sets,
