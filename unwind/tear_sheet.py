@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from unwind import event_marks
 from unwind import metrics as metric_registry
 from unwind.charts import (WIDTH, Panel, percent_labels, plain_labels, render, usd_labels)
 from unwind.pages import colour, page, trading_time_ticks
@@ -241,6 +242,10 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
                       np.array([s["value"] for s in suspects]), "o", [SUSPECT] * len(suspects),
                       [_suspect_title(s) for s in suspects], size=5.0, hollow=True)
         panel.mark_legend("suspect print (no fill)", SUSPECT, "o")
+    found = event_marks.inside(run.equity.index)   # the event calendar in the window
+    if found:
+        event_marks.draw(panel, found, run.position([e.instant.isoformat() for e in found]),
+                         float(np.nanmax(mine["close"].to_numpy())))
     for label, tint, shape in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
                                ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
                                ("loss (net)", LOSS, "line")):

@@ -1,4 +1,4 @@
-"""`unwind list ...`: what the project knows about (playbooks, episodes, instruments).
+"""`unwind list ...`: what the project knows about (playbooks, episodes, instruments, events).
 
 None of these needs market data or pandas, so they answer as fast as `unwind --help`, except
 `playbooks`, which imports the playbook modules to read their parameters.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from unwind.cli.data import _day
 from unwind.cli.options import echo_json, echo_table, json_option
 
 
@@ -109,3 +110,30 @@ def episodes_command(as_json: bool) -> None:
                    f"[{', '.join(episode.tags)}]")
         for trigger in episode.triggers:
             click.echo(f"    {trigger.date}  {trigger.label}")
+
+
+@group.command("events")
+@click.option("--kind", type=click.Choice(["boj", "fomc", "mof"]), multiple=True,
+              help="Only these kinds (repeatable): boj, fomc, mof.")
+@click.option("--start", default=None, callback=_day, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--end", default=None, callback=_day, help="Last day (YYYY-MM-DD), inclusive.")
+@json_option
+def events_command(kind: tuple[str, ...], start: str | None, end: str | None,
+                   as_json: bool) -> None:
+    """The event calendar: BOJ decisions, FOMC statements, MOF interventions, each sourced.
+
+    From feeds/calendar_events.toml, the one catalogue playbooks, `unwind now` and every chart
+    read. The last line says where each kind ends.
+    """
+    from feeds import events
+    from unwind.cli.data import _check_window
+
+    _check_window(start, end)
+    found = events.events(kind or events.KINDS, start, end)
+    if as_json:
+        echo_json([event.to_json() for event in found])
+        return
+    echo_table([{"date": e.date, "kind": e.kind, "decision": e.decision or "(not catalogued)",
+                 "source": e.source[:60]} for e in found], ["date", "kind", "decision", "source"])
+    click.echo("calendar ends: " + ", ".join(f"{name} {day}" for name, day in
+                                              events.ends().items()))
