@@ -48,9 +48,9 @@ def instruments_command(tradable: bool, as_json: bool) -> None:
 def _tick(size: float) -> str:
     """A tick size as written in the contract specs (6J's 0.0000005, ZN's 0.015625): the shortest
     text that reads back as the same number, never rounded to a column's decimals."""
-    import numpy as np
+    from decimal import Decimal
 
-    return np.format_float_positional(size, trim="-")
+    return format(Decimal(repr(size)).normalize(), "f")
 
 
 @group.command("playbooks")
