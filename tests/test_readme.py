@@ -67,3 +67,27 @@ def test_make_import_raw_fills_the_store(tmp_path):
 
     listed = {(s.series, s.bar) for s in Store(tmp_path / "store").list()}
     assert {("XAUUSD", "1h"), ("HSI", "1d"), ("JGB40Y", "1d"), ("NQ", "1d")} <= listed
+
+
+def test_the_from_python_example_runs_on_a_real_store(tmp_path, raw):
+    """README "From Python": its Python block, as written, against a store holding the real
+    series it reads (HSI and daily USDJPY), in a folder of its own (runs/out lands there)."""
+    from feeds.importer import ImportOptions, import_files
+    from feeds.store import Store
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## From Python", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    store = Store(tmp_path / "store")
+    import_files([raw / "wsj_clamx4_stockdata/HSI.csv"], ImportOptions(symbol="HSI"), store)
+    import_files([raw / "mt5_pepperstone_daily/USDJPY.csv"], ImportOptions(), store)
+    python = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "python"
+    if not python.exists():
+        python = ROOT / ".venv" / "bin" / "python"
+    env = dict(os.environ, UNWIND_STORE=str(store.root))
+    result = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "sharpe_ratio" in result.stdout and "profit_factor" in result.stdout
+    assert "hsi_short_yen_vol" in result.stdout and result.stderr == ""
+    assert len(list((tmp_path / "runs" / "out").iterdir())) == 2     # the run and the scorecard
