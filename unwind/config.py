@@ -15,6 +15,11 @@ from feeds.errors import DataError, excerpt, nearest
 
 # The longest warm-up a run may load before its window: a century of calendar days.
 MAX_WARMUP_DAYS = 36_525
+# Starting cash a run accepts, USD: a one-contract account to a large fund's book. Above the
+# ceiling float64 P&L loses the cents (at 1e300 a run's trades summed to -16,015 USD and its
+# pnl_usd read 0.0).
+MIN_CASH_USD = 1_000.0
+MAX_CASH_USD = 1e10
 # The summer of 2024 around the August carry unwind: the window a run uses when given none.
 DEFAULT_WINDOW = ("2024-06-01", "2024-09-30")
 
@@ -86,6 +91,7 @@ class RunConfig:
             # parsed as a date, stored in ISO form: 20240601 and 2024-06-01 are one day, and
             # ISO text orders as dates do
             object.__setattr__(self, name, _day(name, getattr(self, name)))
+        check_once(self.parameters)
         if self.start > self.end:
             raise DataError(f"empty window: --start {self.start} is after --end {self.end}")
         for kind, overrides in (("margin", self.margins), ("fee", self.fees)):
@@ -98,9 +104,9 @@ class RunConfig:
                                    or not 0 <= warmup <= MAX_WARMUP_DAYS):
             raise DataError(f"--warmup-days {excerpt(warmup)}: expected whole days from 0 to "
                             f"{MAX_WARMUP_DAYS:,}")
-        if not _amount(self.cash_usd) or not self.cash_usd > 0:
-            raise DataError(f"--cash {excerpt(self.cash_usd)}: expected a finite amount of USD "
-                            "> 0")
+        if not _amount(self.cash_usd) or not MIN_CASH_USD <= self.cash_usd <= MAX_CASH_USD:
+            raise DataError(f"--cash {excerpt(self.cash_usd)}: expected USD from "
+                            f"{MIN_CASH_USD:,.0f} to {MAX_CASH_USD:,.0f}")
         if self.slippage_ticks is not None and not (_amount(self.slippage_ticks)
                                                     and self.slippage_ticks >= 0):
             raise DataError(f"--slippage-ticks {excerpt(self.slippage_ticks)}: expected a "
@@ -131,6 +137,16 @@ class RunConfig:
     def sha256(self) -> str:
         text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_once(pairs, option: str = "-p") -> None:
+    """Refuse a name given twice (`-p dip=0.01 -p dip=0.02`): which one was meant is a guess,
+    and a sweep already refuses a repeated axis."""
+    seen = set()
+    for name, _ in pairs:
+        if name in seen:
+            raise DataError(f"{option} {excerpt(name)} is given twice; give each once")
+        seen.add(name)
 
 
 def build_parameters(parameters_class: type, given: dict[str, typing.Any]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feeds._filesystem import describe
+from feeds._filesystem import Refused, describe, read_regular
 from feeds.errors import DataError, excerpt
 from unwind.engine import RunResult
 
@@ -222,6 +223,8 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
 # objects and their keys, CSV columns, the time column and the columns that must be numbers.
 _JSON_KEYS = {"manifest.json": ("config", "synthetic"), "metrics.json": ()}
 _OPTIONAL_JSON = ("benchmark_metrics.json", "twin_metrics.json")
+# A run's JSON files are a few kB; a larger one is not read (nor a FIFO or device at its name).
+_JSON_MAX_BYTES = 1 << 26
 _CSV_COLUMNS = {
     "equity.csv": (("time",), ("equity_usd", "gross_notional_usd")),
     "trades.csv": (("entry_time", "exit_time"),
@@ -274,8 +277,10 @@ def _damaged(directory: Path, name: str, what: str) -> DataError:
 
 def _check_json(directory: Path, name: str, keys: tuple[str, ...]) -> None:
     try:
-        value = json.loads((directory / name).read_bytes())
-    except (UnicodeDecodeError, ValueError) as error:
+        value = json.loads(read_regular(directory / name, _JSON_MAX_BYTES))
+    except Refused as refused:
+        raise _damaged(directory, name, str(refused)) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise _damaged(directory, name, f"is not valid JSON ({str(error)[:80]})") from None
     except OSError as error:
         raise _damaged(directory, name, f"cannot be read ({describe(error)})") from None
@@ -287,6 +292,30 @@ def _check_json(directory: Path, name: str, keys: tuple[str, ...]) -> None:
     if name == "manifest.json" and not (isinstance(value["config"], dict)
                                         and isinstance(value["config"].get("playbook"), str)):
         raise _damaged(directory, name, "has no config with a playbook")
+    if name in ("metrics.json", "benchmark_metrics.json"):
+        _check_metrics(directory, name, value, required=name == "metrics.json")
+
+
+def _check_metrics(directory: Path, name: str, value: dict, required: bool) -> None:
+    """Every metric of the registry present (in metrics.json) and each a finite number or null
+    (undefined): a string such as "12%" or a NaN is not a metric a page can show."""
+    from unwind import metrics
+
+    keys = [metric.key for metric in metrics.METRICS]
+    if required:
+        missing = [key for key in keys if key not in value]
+        if missing:
+            raise _damaged(directory, name, f"has no {missing[0]!r}"
+                           + (f" (nor {len(missing) - 1} other metrics)" if len(missing) > 1
+                              else ""))
+    for key in keys:
+        number = value.get(key)
+        if number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or \
+                not math.isfinite(number):
+            raise _damaged(directory, name, f"holds {key} = {excerpt(json.dumps(number))}, "
+                           "not a finite number or null")
 
 
 def _check_csv(directory: Path, name: str, times: tuple[str, ...],

@@ -75,7 +75,7 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     the playbook, one window, the engine, the fixed parameters, the grid and its size."""
     import strategies
     from unwind import episodes, screen
-    from unwind.config import DEFAULT_WINDOW, RunConfig, build_parameters
+    from unwind.config import DEFAULT_WINDOW, RunConfig, build_parameters, check_once
 
     playbook = strategies.get(str(options["playbook"]))
     playbook_id = playbook.ID
@@ -113,6 +113,7 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
     if engine not in ENGINES:
         raise DataError(f"--engine {engine!r}{nearest(engine, ENGINES)}; expected one of "
                         f"{', '.join(ENGINES)}")
+    check_once(options.get("parameters") or ())
     fixed_parameters = build_parameters(playbook.Parameters, dict(options.get("parameters")
                                                                   or ()))
     fixed = {name: getattr(fixed_parameters, name) for name, _ in options.get("parameters")

@@ -8,7 +8,7 @@ import click
 
 from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, echo_store, json_option,
                                 parse_pairs, store_option)
-from unwind.config import DEFAULT_WINDOW, MAX_WARMUP_DAYS
+from unwind.config import DEFAULT_WINDOW, MAX_CASH_USD, MAX_WARMUP_DAYS, MIN_CASH_USD
 
 
 def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
@@ -28,6 +28,20 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
     return tuple(amounts)
 
 
+def _check_finite(metrics: dict, whose: str) -> None:
+    """Refuse a run whose metrics hold NaN or infinity (an undefined ratio is None, never
+    NaN): a number no market prints reached the books, and `nan USD` with exit 0 would pass
+    for a result."""
+    from feeds.errors import DataError
+
+    broken = [key for key, value in metrics.items()
+              if isinstance(value, float) and not math.isfinite(value)]
+    if broken:
+        raise DataError(f"the run of {whose} came out {metrics[broken[0]]} for "
+                        f"{', '.join(broken)}: a price in the window is not usable; "
+                        "`unwind data validate` names it; nothing was written")
+
+
 @click.command("run")
 @click.argument("playbook")
 @click.option("--episode", help="Run over an episode's window (`unwind list episodes`).")
@@ -39,8 +53,8 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
               help="Playbook parameter (repeatable); `unwind list playbooks` shows them.")
 @click.option("--warmup-days", type=click.IntRange(min=0, max=MAX_WARMUP_DAYS), default=None,
               help="Calendar days of data before --start (default: the playbook's own).")
-@click.option("--cash", type=FiniteFloat(1), default=1_000_000.0, show_default=True,
-              help="Starting cash in USD.")
+@click.option("--cash", type=FiniteFloat(MIN_CASH_USD, MAX_CASH_USD), default=1_000_000.0,
+              show_default=True, help="Starting cash in USD.")
 @click.option("--slippage-model", type=click.Choice(["fixed", "volatility"]),
               default="volatility", show_default=True,
               help="fixed: the same ticks on every fill; volatility: the ticks widen with recent "
@@ -108,6 +122,8 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
         ready = engine.prepare(config)
         result = engine.run(config, ready)
         benchmark = engine.run_benchmark(config, ready)
+        _check_finite(result.metrics, playbook)
+        _check_finite(benchmark.metrics, f"its benchmark ({strategies.get(playbook).BENCHMARK})")
         try:
             rundir.write(result, staged, started,
                          dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

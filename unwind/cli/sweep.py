@@ -44,8 +44,10 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
     2024-06-01..2024-09-30, as for `unwind run`.
     """
     from unwind import grid, rundir, sweep
+    from unwind.config import check_once
     from unwind.runspec import sweep_options
 
+    check_once(parse_pairs(parameters))   # a spec's table merges them; a repeat is lost there
     options = sweep_options(target, grids=list(grids), parameters=parse_pairs(parameters),
                             episode=episode, start=start, end=end, full_history=full_history,
                             engine=engine, jobs=jobs, scheduler=scheduler, store=store_path,

@@ -1,0 +1,218 @@
+"""Hostile input, round two (issue 23), for the data layer through the real CLI: store files that
+are not files (a FIFO, a device, a link, a sparse giant), store roots that cannot be read, and
+numbers no market prints, refused at import and blocked by the quality gate on read.
+
+Every failing case asserts one `error:` line naming the file and row (or series), the exit code,
+and the store: byte-identical, or damaged by the case and then repaired by the command named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feeds import instruments, quality, sanity
+from tests.conftest import tree_digest
+from tests.feeds.test_hostile_input import Env, env, hourly, no_default_store, one_error_line  # noqa: F401
+
+
+def _daily(closes: list[float], start: str = "2024-07-01", volume: float = 5.0) -> str:
+    days = pd.bdate_range(start, periods=len(closes))
+    rows = [f"{day.date()},{close},{close * 1.01},{close * 0.99},{close},{volume}"
+            for day, close in zip(days, closes)]
+    return "Date,Open,High,Low,Close,Volume\n" + "\n".join(rows) + "\n"
+
+
+def _replace_row(text: str, row: int, line: str) -> str:
+    """`text` with its data row number `row` (the header is row 1) replaced by `line`."""
+    lines = text.splitlines()
+    lines[row - 1] = line
+    return "\n".join(lines) + "\n"
+
+
+GOLD = [2400.0 + day for day in range(30)]
+SWAPPED = "\n".join(",".join([fields[0], fields[1], fields[3], fields[2], *fields[4:]])
+                    for fields in (line.split(",") for line in _daily(GOLD).splitlines()[1:]))
+
+# (name, file text, import flags, text of the error line): `unwind data import FILE --symbol GC`
+GARBAGE_CASES = [
+    ("one close of 1e308", _replace_row(_daily(GOLD), 5, "2024-07-04,2403,2430,2380,1e308,5"),
+     [], "row 5 (2024-07-04T00:00:00+00:00): close 1e+308 is above 1e+07"),
+    ("every price 1e300", _daily([1e300] * 30), [], "row 2 (2024-07-01T00:00:00+00:00): open "
+                                                    "1e+300 is above 1e+07"),
+    ("one bar at 1e-300", _replace_row(_daily(GOLD), 7, "2024-07-08,1e-300,1e-300,1e-300,"
+                                                         "1e-300,5"), [],
+     "row 7 (2024-07-08T00:00:00+00:00): open 1e-300 is below 1e-06"),
+    ("one bar x1000", _replace_row(_daily(GOLD), 9, "2024-07-10,2407000,2431070,2382930,"
+                                                     "2407000,5"), [],
+     "row 9 (2024-07-10T00:00:00+00:00): open 2.407e+06 is 999 times the median close 2409.5"),
+    ("high and low swapped in every row", "Date,Open,High,Low,Close,Volume\n" + SWAPPED + "\n",
+     [], "row 2 (2024-07-01T00:00:00+00:00): high 2376 is below low 2424"),
+    ("one high 100 below its low", _replace_row(_daily(GOLD), 4, "2024-07-03,2402,2352,2452,"
+                                                                  "2402,5"), [],
+     "row 4 (2024-07-03T00:00:00+00:00): high 2352 is below low 2452"),
+    ("negative volume", _daily(GOLD, volume=-5), [], "row 2 (2024-07-01T00:00:00+00:00): "
+                                                     "volume -5 is below zero"),
+    ("volume 1e300", _daily(GOLD, volume=1e300), [], "volume 1e+300 is above 1e+12"),
+    ("daily bars imported as --bar 1w", _daily(GOLD), ["--bar", "1w"],
+     "row 3 (2024-07-02T00:00:00+00:00): follows the bar before it by 1 day, less than the "
+     "bar size 1w"),
+    ("an hourly file with a :30 row", hourly(2400, 6).replace("T03:00", "T03:30"), [],
+     "row 5 (2024-08-01T03:30:00+00:00): is off the file's 1h grid (its other bars open at :00"),
+    ("three 15-minute rows in an hourly file",
+     hourly(2400, 6).replace("T04:00", "T03:15").replace("T05:00", "T03:45"), ["--bar", "1h"],
+     "row 6 (2024-08-01T03:15:00+00:00): follows the bar before it by 15 minutes, less than "
+     "the bar size 1h"),
+]
+
+
+@pytest.mark.parametrize("name, text, flags, message", GARBAGE_CASES,
+                         ids=[case[0] for case in GARBAGE_CASES])
+def test_numbers_no_market_prints_are_refused_at_import_naming_the_row(name, text, flags, message,
+                                                                      env, run_cli):
+    path = env.file("garbage.csv", text)
+    before = tree_digest(env.store)
+    result = run_cli("data", "import", str(path), "--symbol", "GC@x", *flags)
+    assert result.code == 1
+    line = one_error_line(result)
+    assert line.startswith(f"error: {path}: ") and message in line, line
+    assert tree_digest(env.store) == before
+
+
+def test_the_quality_gate_blocks_garbage_in_a_store_imported_before_the_rules(env, run_cli):
+    """`unwind data validate GC` said ok on a GC with one close of 1e308 (issue 23)."""
+    frame = pd.read_parquet(env.parquet("GC", "1d"))
+    frame.iloc[1, frame.columns.get_loc("close")] = 1e308
+    env.rewrite_parquet("GC", "1d", frame)
+    result = run_cli("data", "validate", "GC")
+    assert result.code == 1
+    assert "FAIL GC 1d" in result.out and "implausible_price" in result.out, result.out
+
+
+def test_the_sanity_limits_on_a_hand_made_frame():
+    index = pd.date_range("2024-07-01", periods=5, freq="D", tz="UTC")
+    frame = pd.DataFrame({"open": 10.0, "high": 11.0, "low": 9.0, "close": 10.5, "volume": 1.0},
+                         index=index)
+    gold = instruments.get("GC")
+    assert sanity.problems(frame, gold, "1d") == []
+    frame.iloc[2, 0] = 10.5 * sanity.NEIGHBOUR_MULTIPLE * 1.01   # just past 100x its neighbours
+    (problem,) = sanity.problems(frame, gold, "1d")
+    assert problem.check == "implausible_price" and problem.position == 2
+    frame.iloc[2, 0] = 10.5 * sanity.NEIGHBOUR_MULTIPLE * 0.99   # just inside
+    assert sanity.problems(frame, gold, "1d") == []
+    frame.iloc[2, 0] = 10.0
+    report = quality.check(frame.assign(volume=-1.0), gold, "1d", False)
+    assert [f.check for f in report.errors] == ["implausible_volume"]
+    assert report.errors[0].count == 5 and "volume -1 is below zero" in report.errors[0].message
+
+
+def test_a_rare_high_below_low_by_a_hair_passes_as_real_exports_have_it():
+    """The real store: GC 2009-11-23 high 1163.0, low 1164.3 (0.11%), 1 row in 6,395."""
+    index = pd.date_range("2000-01-03", periods=1500, freq="D", tz="UTC")
+    close = np.full(1500, 1164.3)
+    frame = pd.DataFrame({"open": close, "high": close + 1, "low": close - 1, "close": close,
+                          "volume": 1.0}, index=index)
+    frame.iloc[100, 1] = 1163.0
+    assert sanity.problems(frame, instruments.get("GC"), "1d") == []
+    frame.iloc[200, 1] = 1163.0      # two in 1,500: more than one in 1,000
+    (problem,) = sanity.problems(frame, instruments.get("GC"), "1d")
+    assert problem.check == "high_below_low" and "on 2 of 1,500 rows" in problem.first
+
+
+# ------------------------------------------------------------------ store files that are not
+def _fifo(env: Env) -> None:
+    path = env.parquet("USDJPY", "1h")
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _link_to_dev_zero(env: Env) -> None:
+    path = env.parquet("USDJPY", "1h")
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _sparse_4_gib(env: Env) -> None:
+    with env.parquet("USDJPY", "1h").open("r+b") as handle:
+        handle.truncate(4 << 30)
+
+
+def _directory_in_the_way(env: Env) -> None:
+    path = env.parquet("USDJPY", "1h")
+    path.unlink()
+    path.mkdir()
+    (path / "inside").write_text("x")
+
+
+def _link_loop(env: Env) -> None:
+    path = env.parquet("USDJPY", "1h")
+    path.unlink()
+    path.symlink_to(path.name)
+
+
+def _flipped_byte(env: Env) -> None:
+    path = env.parquet("USDJPY", "1h")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _manifest_fifo(env: Env) -> None:
+    path = env.manifest("USDJPY", "1h")
+    path.unlink()
+    os.mkfifo(path)
+
+
+# (name, damage, text of the error line): `unwind data show USDJPY`, then list and repair
+READ_CASES = [
+    ("a FIFO at the parquet's path", _fifo, "is a FIFO (named pipe), not a regular file"),
+    ("a link to /dev/zero", _link_to_dev_zero, "is a symbolic link to /dev/zero; the store "
+                                               "never follows one"),
+    ("a 4 GiB sparse parquet", _sparse_4_gib, "is 4,294,967,296 bytes, the manifest says"),
+    ("a directory at the parquet's path", _directory_in_the_way, "is a directory, not a "
+                                                                  "regular file"),
+    ("a link loop at the parquet's path", _link_loop, "is a symbolic link to 1h-"),
+    ("a flipped byte", _flipped_byte, "does not match the manifest's sha256"),
+    ("a FIFO at the manifest's path", _manifest_fifo, "its manifest 1h.json is a FIFO"),
+]
+
+
+@pytest.mark.parametrize("name, damage, message", READ_CASES, ids=[c[0] for c in READ_CASES])
+def test_store_reads_refuse_what_is_not_a_stored_file_and_the_named_repair_works(
+        name, damage, message, env, run_cli):
+    damage(env)
+    result = run_cli("data", "show", "USDJPY")
+    assert result.code == 1
+    line = one_error_line(result)
+    assert line.startswith("error: USDJPY 1h in the store is broken: ") and message in line, line
+    listed = run_cli("data", "list")      # the diagnosis lists the others, marks this one
+    assert listed.code == 0 and listed.err == ""
+    assert re.search(r"^XAUUSD\s+1h\s+6\s", listed.out, re.M)
+    assert re.search(r"^USDJPY\s+1h\s+BROKEN", listed.out, re.M)
+    assert "BROKEN USDJPY 1h: " in listed.out
+    repair = re.search(r"rebuild it with `([^`]+)`", line).group(1)
+    words = shlex.split(repair)
+    if "FILE" in words:
+        words[words.index("FILE")] = str(env.files["USDJPY"])
+    repaired = run_cli(*words[1:])
+    assert repaired.code == 0, repaired.err
+    shown = json.loads(run_cli("data", "show", "USDJPY", "--json").out)
+    assert [bar["close"] for bar in shown["bars"]] == [146.5] * 6
+
+
+def test_a_store_root_that_is_a_link_loop_is_an_error_not_an_empty_store(tmp_path, monkeypatch,
+                                                                       run_cli):
+    root = tmp_path / "loop"
+    root.symlink_to(root.name)
+    monkeypatch.setenv("UNWIND_STORE", str(root))
+    for command in (["data", "list"], ["run", "gold_asia_dip"]):
+        result = run_cli(*command)
+        assert result.code == 1, command
+        assert "cannot be used: Too many levels of symbolic links (ELOOP)" in \
+            one_error_line(result)
