@@ -20,6 +20,8 @@ from unwind.pages import page, read_series
 
 _CELL_STYLE = """
 .warn{border:1px solid #d97706;background:#fff7ed;padding:6px 10px;margin:8px 0}
+.gridbox{overflow-x:auto;max-width:100%}
+.grid th:first-child{position:sticky;left:0;background:#fff;z-index:1}
 .grid td.cell{min-width:92px;text-align:right;vertical-align:top;padding:4px 6px}
 .grid td.cell a{color:inherit;text-decoration:none;display:block}
 .grid .big{font-size:15px;font-weight:600;font-variant-numeric:tabular-nums}
@@ -104,8 +106,8 @@ def _verdicts(summary: dict[str, dict]) -> str:
     if not summary:
         return ""
     items = "".join(
-        f"<li>{badge_html(s['badge'])}<b>{html.escape(p)}</b>: {html.escape(s['sentence'])}"
-        "<details><summary>why</summary><ul>"
+        f"<li>{badge_html(s['badge'])}<b>{html.escape(p)}</b>{_sharpe_beside(s)}: "
+        f"{html.escape(s['sentence'])}<details><summary>why</summary><ul>"
         + "".join(f"<li>{html.escape(reason)}</li>" for reason in s["reasons"])
         + "</ul></details></li>" for p, s in summary.items())
     return (f"<h2>Verdicts</h2><ul class=verdicts>{items}</ul><p class=sub>"
@@ -116,6 +118,18 @@ def _verdicts(summary: dict[str, dict]) -> str:
             f"above zero; and at least {verdict.MIN_TRADES} trades (the reasons are in "
             "unwind/verdict.py). Intervals are stationary block bootstrap ones, "
             f"{coverage.label(None)} on episode windows (unwind/coverage.py).</p>")
+
+
+def _sharpe_beside(item: dict) -> str:
+    """The one number beside a badge: the full-history Sharpe with its interval."""
+    history = item.get("full_history") or {}
+    sharpe = history.get("sharpe_ratio")
+    if history.get("status") != "ok" or sharpe is None or not history.get("trades"):
+        return ""
+    low, high = history.get("ci_low_sharpe_ratio"), history.get("ci_high_sharpe_ratio")
+    interval = f" [{low:+.2f}, {high:+.2f}]" if low is not None and high is not None else ""
+    return f" <span class=num title='full-history Sharpe ratio, interval'>Sharpe {sharpe:+.2f}" \
+        f"{interval}</span>"
 
 
 def _full_history_table(summary: dict[str, dict]) -> str:
@@ -179,7 +193,10 @@ def _grid(rows: list[dict], episodes: list, twins: dict[str, str | None]) -> str
                                          if twin else "")
         tds = "".join(_cell(cells[(playbook, e.id)], scale, twin is not None) for e in episodes)
         body.append(f"<tr><th>{label}</th>{tds}</tr>")
-    return (f"<table class=grid><tr><th>playbook</th>{header}</tr>{''.join(body)}</table>")
+    # 13 episodes of ~95 px do not fit a 1400 px window beside the names: the grid scrolls
+    # sideways inside its box and the playbook column stays put, so every row keeps its name
+    return (f"<div class=gridbox><table class=grid><tr><th>playbook</th>{header}</tr>"
+            f"{''.join(body)}</table></div>")
 
 
 def summary_of_cells(rows: list[dict]) -> dict[str, dict]:

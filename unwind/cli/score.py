@@ -122,17 +122,32 @@ def _score(config, choice, as_json: bool, full_history: bool = True):
 
 
 def _print_matrix(rows: list[dict], config) -> None:
-    """Total return per playbook (rows) and episode (columns, by short label)."""
+    """Total return per playbook (rows) and episode (columns, by short label). Columns where
+    every cell is n/a are left out and counted; what still passes the terminal's width is
+    printed in blocks of columns, each with the playbook names."""
+    import shutil
+
     from unwind import scorecard
 
-    labels = [scorecard.episode(config, e).label for e in config.episodes]
-    width = max(9, *(len(label) for label in labels))
-    name_width = max(len(p) for p in config.playbooks) + 2
     by_cell = {(r["playbook"], r["episode"]): r for r in rows}
+    episodes = [e for e in config.episodes
+                if any(by_cell[(p, e)]["status"] == "ok" for p in config.playbooks)]
+    dropped = len(config.episodes) - len(episodes)
+    labels = {e: scorecard.episode(config, e).label for e in episodes}
+    width = max(9, *(len(label) for label in labels.values())) if labels else 9
+    name_width = max(len(p) for p in config.playbooks) + 2
     click.echo("total return by episode; 'no signal' = no trade in the window, 'n/a' = no data "
-               "(reason in scorecard.csv)")
-    click.echo("playbook".ljust(name_width) + " ".join(label.rjust(width) for label in labels))
-    for playbook in config.playbooks:
-        cells = [scorecard.cell_text(by_cell[(playbook, e)]).rjust(width)
-                 for e in config.episodes]
-        click.echo(playbook.ljust(name_width) + " ".join(cells))
+               "(reason in scorecard.csv)"
+               + (f"; {dropped} episode(s) with no data for any playbook left out" if dropped
+                  else ""))
+    per_block = max(1, (shutil.get_terminal_size((120, 24)).columns - name_width) // (width + 1))
+    for first in range(0, len(episodes), per_block):
+        block = episodes[first:first + per_block]
+        if first:
+            click.echo("")
+        click.echo("playbook".ljust(name_width) + " ".join(labels[e].rjust(width) for e in block))
+        for playbook in config.playbooks:
+            cells = [scorecard.cell_text(by_cell[(playbook, e)]).rjust(width) for e in block]
+            click.echo(playbook.ljust(name_width) + " ".join(cells))
+
+
