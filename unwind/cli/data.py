@@ -104,7 +104,9 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, date_form
 
 
 @group.command("fetch")
-@click.argument("symbols", nargs=-1, required=True)
+@click.argument("symbols", nargs=-1)
+@click.option("--update", is_flag=True, help="Refresh every Yahoo series the playbooks read, "
+              "from its last stored day to today, in one call.")
 @with_window
 @click.option("--bar", type=click.Choice(["1m", "5m", "15m", "30m", "1h", "1d", "1w"]),
               default="1d", show_default=True, help="Bar size (Yahoo serves no 4h bars).")
@@ -112,14 +114,21 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, date_form
               help="Give up on one download after this many seconds.")
 @store_option
 @json_option
-def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> None:
+def fetch_command(symbols, update, start, end, bar, deadline, store_path, as_json) -> None:
     """Download bars from Yahoo Finance into the store.
 
     Downloads are cached in the store: a rerun over a range already fetched needs no network.
+    `--update` refreshes every Yahoo series the playbooks read (offline: one line naming what
+    it could not refresh; nothing is changed).
     """
     from feeds.sources.yahoo import fetch
 
     store = open_store(store_path)
+    if update:
+        _update(store, symbols, deadline, as_json)
+        return
+    if not symbols:
+        raise click.UsageError("name the SYMBOLS to fetch, or --update")
     outcomes = [fetch(symbol, store, start=start, end=end, bar=bar, deadline=deadline)
                 for symbol in symbols]
     if as_json:
@@ -129,6 +138,28 @@ def fetch_command(symbols, start, end, bar, deadline, store_path, as_json) -> No
         click.echo(f"{outcome.status:8s} {outcome.series} {outcome.bar}: "
                    f"{_count(outcome.rows, 'bar')} "
                    f"{outcome.first[:16]} .. {outcome.last[:16]} UTC")
+
+
+def _update(store, symbols: tuple[str, ...], deadline: float, as_json: bool) -> None:
+    """`fetch --update`: the playbooks' Yahoo series, refreshed in one call."""
+    import strategies
+    from feeds import refresh
+
+    if symbols:
+        raise click.UsageError("--update refreshes the playbooks' series; name no SYMBOLS")
+    done = refresh.refresh(store, refresh.yahoo_series(strategies.ids()), deadline=deadline)
+    if as_json:
+        echo_json({"refreshed": [o.to_json() for o in done.fetched], "offline": done.offline,
+                   "not_refreshed": [{"series": s, "bar": b, "reason": why}
+                                     for s, b, why in done.skipped]})
+        return
+    for outcome in done.fetched:
+        click.echo(f"{outcome.status:8s} {outcome.series} {outcome.bar}: "
+                   f"{_count(outcome.rows, 'bar')} {outcome.first[:16]} .. {outcome.last[:16]} UTC")
+    for series, bar, why in ([] if done.offline else done.skipped):
+        click.echo(f"skipped  {series} {bar}: {why}")
+    if done.summary():
+        click.echo(done.summary(), err=True)
 
 
 @group.command("list")
