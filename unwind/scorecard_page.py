@@ -323,7 +323,8 @@ def write(rows: list[dict], out: Path, episodes: list, store_line: str,
             "below it trades, Sharpe, maximum drawdown, and the excess over the playbook's "
             "benchmark and over its plain twin (the same rule without its filter). Hover for "
             "every metric; click for the tear sheet. 'no signal': the playbook did not trade; "
-            "'n/a': no data (reason below).</p>"
+            "'n/a': no data (reason below). A column label with * is a window found by the "
+            "episode rule (`unwind episodes find`), not a catalogue episode.</p>"
             + ("" if tear_sheets else "<p class=sub>Scored with --sheets none: each cell links "
                "its run folder; <code>unwind report RUN_DIR</code> writes its tear sheet.</p>")
             + (f"<div class=warn><b>Run on quality-gate defects (--allow-defects)</b>: these "

@@ -139,7 +139,9 @@ def _print_matrix(rows: list[dict], config) -> None:
     click.echo("total return by episode; 'no signal' = no trade in the window, 'n/a' = no data "
                "(reason in scorecard.csv)"
                + (f"; {dropped} episode(s) with no data for any playbook left out" if dropped
-                  else ""))
+                  else "")
+               + ("; * a window found by the episode rule (`unwind episodes find`)"
+                  if any(label.endswith("*") for label in labels.values()) else ""))
     per_block = max(1, (shutil.get_terminal_size((120, 24)).columns - name_width) // (width + 1))
     for first in range(0, len(episodes), per_block):
         block = episodes[first:first + per_block]
