@@ -10,11 +10,17 @@ default is an article's number or a stated convention), a frozen `Parameters` da
 `Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
 depend on a parameter, and `panels(parameters)`: the decision lines the tear sheet draws, with
 their thresholds (strategies.base.Panel).
+
+Playbooks written as specs (one TOML file each, strategies/spec.py) join them: every `*.toml` in
+the folder `$UNWIND_PLAYBOOKS`, and any spec `register(path)` was given (`unwind check SPEC`).
+`get()` returns the module strategies/spec_playbook.py builds from a spec, with the same names.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 from types import ModuleType
 
 PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "hsi_bottom_long",
@@ -22,17 +28,81 @@ PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "h
                 "jgb_shock_short_zn", "spread_unwind_long_yen", "boj_hike_long_yen")
 
 
+# The folder of a user's playbook specs.
+FOLDER_VARIABLE = "UNWIND_PLAYBOOKS"
+# Specs built in this process: resolved path -> (file's mtime and size, module).
+_BUILT: dict[Path, tuple[tuple[int, int], ModuleType]] = {}
+# Specs registered by path (`unwind check SPEC`), in order.
+_REGISTERED: list[Path] = []
+
+
+def _spec(path: Path) -> ModuleType:
+    """The playbook built from the spec at `path` (rebuilt when the file changed)."""
+    from strategies import spec, spec_playbook
+
+    status = path.stat()
+    stamp = (status.st_mtime_ns, status.st_size)
+    built = _BUILT.get(path)
+    if built is None or built[0] != stamp:
+        built = (stamp, spec_playbook.build(spec.read(path)))
+        _BUILT[path] = built
+    return built[1]
+
+
+def _specs() -> dict[str, ModuleType]:
+    """The spec playbooks by id: the folder's, then the registered ones; an id used twice
+    (or a package playbook's id) is an error naming both."""
+    from feeds.errors import DataError
+
+    folder = os.environ.get(FOLDER_VARIABLE)
+    paths = []
+    if folder:
+        if not Path(folder).is_dir():
+            raise DataError(f"${FOLDER_VARIABLE}={folder}: not a folder of playbook specs")
+        paths = sorted(Path(folder).resolve().glob("*.toml"))
+    paths += [p for p in _REGISTERED if p not in paths]
+    found: dict[str, ModuleType] = {}
+    for path in paths:
+        module = _spec(path)
+        clash = module.ID in PLAYBOOK_IDS and f"the package's strategies/{module.ID}.py" or \
+            module.ID in found and found[module.ID].__file__
+        if clash:
+            raise DataError(f"{path}: id {module.ID!r} is already {clash}'s; give one of them "
+                            "another id")
+        found[module.ID] = module
+    return found
+
+
+def register(path: str | Path) -> str:
+    """Add the spec at `path` to this process's playbooks; its id."""
+    resolved = Path(path).resolve()
+    module = _spec(resolved)
+    if resolved not in _REGISTERED:
+        _REGISTERED.append(resolved)
+    try:
+        _specs()
+    except Exception:
+        _REGISTERED.remove(resolved)
+        raise
+    return module.ID
+
+
 def ids() -> tuple[str, ...]:
-    return PLAYBOOK_IDS
+    """The package's playbooks, then the specs' ($UNWIND_PLAYBOOKS, registered)."""
+    return PLAYBOOK_IDS + tuple(_specs())
 
 
 def get(playbook_id: str) -> ModuleType:
     from feeds.errors import DataError, nearest
 
-    if playbook_id not in PLAYBOOK_IDS:
-        raise DataError(f"unknown playbook {playbook_id!r}{nearest(playbook_id, PLAYBOOK_IDS)}; "
+    if playbook_id in PLAYBOOK_IDS:
+        return importlib.import_module(f"strategies.{playbook_id}")
+    specs = _specs()
+    if playbook_id not in specs:
+        known = PLAYBOOK_IDS + tuple(specs)
+        raise DataError(f"unknown playbook {playbook_id!r}{nearest(playbook_id, known)}; "
                         "`unwind list playbooks` shows them")
-    return importlib.import_module(f"strategies.{playbook_id}")
+    return specs[playbook_id]
 
 
 def defaults(playbook: ModuleType) -> dict:

@@ -1,0 +1,460 @@
+"""A playbook as one TOML file: read, validated, and turned into a playbook the engine runs.
+
+The file says what a trader says about an idea: the thesis and its article, what it trades,
+what it reads, its benchmark and plain twin, the window its defaults were measured on, each
+parameter as a typed record (default, unit, bounds, search range, the reason for the default),
+its lines in the expression language (strategies/expressions.py), its entry and exit rule, and
+the exits the thesis names (a stop, a target, a holding period, a stop or target at a line's
+value captured at the entry decision). strategies/examples/ holds specs to start from; the
+README's "Write a playbook" walks through one.
+
+Every problem is one line naming the file, the line and key, and what is expected
+(`SpecError`, a DataError: the command line prints it as `error: ...`).
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from feeds.errors import DataError, nearest
+from strategies import expressions
+
+# The closed vocabulary of units: name -> (the Python types a value may have, what 1 means).
+# Parameters and panels name one; pages format a value from it (format_value).
+UNITS: dict[str, tuple[tuple[str, ...], str]] = {
+    "fraction": (("float",), "1.0 = 100% (0.015 = 1.5%)"),
+    "annualised fraction": (("float",), "a fraction a year (0.12 = 12% a year)"),
+    "percent": (("float",), "1.0 = 1% (a yield in percent)"),
+    "percentage points": (("float",), "a difference of percents (0.25 = 25 bp)"),
+    "z-score": (("float",), "standard deviations from a rolling mean"),
+    "ratio": (("float",), "one quantity over another of the same unit"),
+    "price": (("float",), "the instrument's quote"),
+    "usd": (("float",), "US dollars"),
+    "bars": (("int",), "bars of the series it applies to (sessions, for daily bars)"),
+    "days": (("int", "float"), "calendar days"),
+    "hours": (("int", "float"), "hours"),
+    "count": (("int",), "a number of events"),
+    "flag": (("bool",), "true or false"),
+    "choice": (("str",), "one of the record's `choices`"),
+}
+
+
+def format_value(value: Any, unit: str) -> str:
+    """`value` as a page shows it in `unit` (one of UNITS)."""
+    if isinstance(value, bool) or unit in ("flag", "choice"):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if unit in ("fraction", "annualised fraction"):
+        return f"{value:.2%}" + (" a year" if unit == "annualised fraction" else "")
+    if unit == "percent":
+        return f"{value:.2f}%"
+    if unit == "percentage points":
+        return f"{value:.2f} pp"
+    if unit == "z-score":
+        return f"{value:+.2f} sigma"
+    if unit == "usd":
+        return f"{value:,.0f} USD"
+    if unit in ("bars", "days", "hours"):
+        return f"{value:g} {unit}"
+    return f"{value:g}"
+
+
+TOP_KEYS = {"id": True, "thesis": True, "article": True, "section": True, "benchmark": True,
+            "plain_twin": True, "calibrated_on": True, "warmup_days": True, "trades": True,
+            "reads": True, "rule": True, "parameters": False, "lines": False, "exits": False,
+            "panels": False, "constraints": False}
+RECORD_KEYS = ("default", "unit", "bounds", "search", "reason", "choices")
+TRADES_KEYS = ("symbol", "bar", "side")
+RULE_KEYS = ("entry", "exit")
+# Exits the thesis names: the parameter each becomes (the name backtrader and the screen read)
+# and the units it may be in; `stop_below` / `target_at` name a line captured at the entry.
+EXIT_PARAMETERS = {"stop": ("stop_loss", ("fraction",)), "target": ("take_profit", ("fraction",)),
+                   "hold": ("hold_days", ("bars", "days"))}
+EXIT_LINES = ("stop_below", "target_at")
+PANEL_KEYS = ("title", "lines", "unit", "thresholds")
+COMMON_PARAMETERS = ("risk_budget_usd", "regime_filter")   # strategies.base.CommonParameters
+RESERVED_LINES = ("entry", "exit", *expressions.FIELDS)
+
+
+class SpecError(DataError):
+    """A spec problem: one line naming the file, line and key, and what is expected."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str               # "int", "float", "bool", "str"
+    default: Any
+    unit: str
+    bounds: tuple | None    # (low, high), inclusive; None for a flag or a choice
+    search: tuple           # (low, high) for numbers, the values otherwise
+    reason: str
+    choices: tuple = ()     # the values a choice may take
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec: everything the playbook built from it needs (spec_playbook.build)."""
+
+    path: Path
+    id: str
+    thesis: str
+    seed: str
+    symbol: str
+    bar: str
+    side: int
+    reads: dict[str, tuple[str, str]]
+    benchmark: str
+    plain_twin: dict | None
+    calibrated_on: tuple[str, str] | None
+    warmup_days: int
+    parameters: tuple[Parameter, ...]
+    lines: dict[str, Any]           # name -> parsed expression, in order
+    entry: Any
+    exit: Any
+    exits: tuple[str, ...]          # the screen's exit names, in the order both engines read
+    hold_unit: str | None
+    constraints: tuple[tuple[str, Any], ...]
+    panels: tuple[dict, ...]
+
+
+class _Reader:
+    """Errors located in the file: `fail(keys, message)` names the line where the key path
+    `keys` is written (its table's header when the key is inline)."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.lines = path, text.splitlines()
+
+    def _header(self, keys: tuple) -> int | None:
+        pattern = re.compile(r"\s*\[\[?\s*" + r"\s*\.\s*".join(re.escape(str(k)) for k in keys)
+                             + r"\s*\]\]?\s*(#.*)?$")
+        return next((n for n, line in enumerate(self.lines) if pattern.match(line)), None)
+
+    def line_of(self, keys: tuple) -> int | None:
+        depth, start = 0, -1
+        for size in range(len(keys), 0, -1):
+            found = self._header(keys[:size])
+            if found is not None:
+                depth, start = size, found
+                break
+        if depth == len(keys):
+            return start + 1
+        pattern = re.compile(r"\s*[\"']?" + re.escape(str(keys[depth])) + r"[\"']?\s*[=.]")
+        for number in range(start + 1, len(self.lines)):
+            if self.lines[number].lstrip().startswith("["):
+                break
+            if pattern.match(self.lines[number]):
+                return number + 1
+        return start + 1 if start >= 0 else None
+
+    def fail(self, keys: tuple, message: str) -> SpecError:
+        number = self.line_of(keys)
+        where = f" line {number}" if number else ""
+        return SpecError(f"{self.path}{where}: {'.'.join(map(str, keys))}: {message}")
+
+
+def _type_of(value: Any) -> str | None:
+    return {bool: "bool", int: "int", float: "float", str: "str"}.get(type(value))
+
+
+def _table(reader: _Reader, keys: tuple, value: Any, allowed: tuple, required: tuple = ()
+           ) -> dict:
+    if not isinstance(value, dict):
+        raise reader.fail(keys, f"expected a table with {', '.join(allowed)}")
+    for key in value:
+        if key not in allowed:
+            raise reader.fail(keys + (key,), f"unknown key{nearest(key, allowed)}; expected "
+                                             f"{', '.join(allowed)}")
+    for key in required:
+        if key not in value:
+            raise reader.fail(keys, f"missing {key}")
+    return value
+
+
+def _text(reader: _Reader, keys: tuple, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise reader.fail(keys, "expected text")
+    return value.strip()
+
+
+def _record(reader: _Reader, keys: tuple, name: str, raw: Any, units: tuple = tuple(UNITS)
+            ) -> Parameter:
+    """One parameter record, checked: its type from the default, a unit of `units` that type
+    may have, bounds holding the default, a search range inside the bounds, a reason."""
+    record = _table(reader, keys, raw, RECORD_KEYS, ("default", "unit", "reason"))
+    default, unit = record["default"], record["unit"]
+    kind = _type_of(default)
+    if kind is None:
+        raise reader.fail(keys + ("default",), "expected a number, true/false or text")
+    if unit not in units:
+        raise reader.fail(keys + ("unit",), f"{unit!r} is not a unit here"
+                          f"{nearest(str(unit), units)}; expected one of {', '.join(units)}")
+    types = UNITS[unit][0]
+    if kind == "int" and "float" in types and "int" not in types:
+        kind, default = "float", float(default)
+    if kind not in types:
+        raise reader.fail(keys + ("default",), f"{default!r} is a {kind}; a {unit} is a "
+                                               f"{' or '.join(types)}")
+    reason = _text(reader, keys + ("reason",), record["reason"])
+    if kind in ("bool", "str"):
+        for key in ("bounds",):
+            if key in record:
+                raise reader.fail(keys + (key,), f"a {unit} has no bounds")
+        choices = (False, True) if kind == "bool" else tuple(record.get("choices", ()))
+        if kind == "str" and (not choices or default not in choices
+                              or not all(isinstance(c, str) for c in choices)):
+            raise reader.fail(keys + ("choices",), "expected the list of texts the choice may "
+                                                   "take, the default among them")
+        search = tuple(record.get("search", choices))
+        if not set(search) <= set(choices):
+            raise reader.fail(keys + ("search",), f"expected values among {list(choices)}")
+        return Parameter(name, kind, default, unit, None, search, reason,
+                         choices if kind == "str" else ())
+    if "choices" in record:
+        raise reader.fail(keys + ("choices",), "only a choice has choices")
+    for key in ("bounds", "search"):
+        if key not in record:
+            raise reader.fail(keys, f"missing {key} ([low, high], both included)")
+    bounds, search = (_pair(reader, keys + (key,), record[key], kind)
+                      for key in ("bounds", "search"))
+    if not bounds[0] <= default <= bounds[1]:
+        raise reader.fail(keys + ("default",), f"{default} is outside the bounds "
+                                               f"[{bounds[0]}, {bounds[1]}]")
+    if not (bounds[0] <= search[0] and search[1] <= bounds[1]):
+        raise reader.fail(keys + ("search",), f"the search range [{search[0]}, {search[1]}] "
+                          f"goes outside the bounds [{bounds[0]}, {bounds[1]}]")
+    return Parameter(name, kind, default, unit, bounds, search, reason)
+
+
+def _pair(reader: _Reader, keys: tuple, value: Any, kind: str) -> tuple:
+    numbers = isinstance(value, list) and len(value) == 2 and all(
+        _type_of(v) in ("int", "float") for v in value)
+    if not numbers or math.isnan(value[0]) or math.isnan(value[1]) or value[0] > value[1]:
+        raise reader.fail(keys, "expected [low, high], two numbers with low <= high")
+    if kind == "int" and not all(_type_of(v) == "int" or math.isinf(v) for v in value):
+        raise reader.fail(keys, "a whole-number parameter takes whole-number bounds")
+    return tuple(value)
+
+
+def _name(reader: _Reader, keys: tuple, name: str, taken: dict) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name) or name in expressions.FUNCTIONS:
+        raise reader.fail(keys, "expected a name of letters, digits and _ that is not a "
+                                "keyword or a library function")
+    if name in RESERVED_LINES or name in COMMON_PARAMETERS:
+        raise reader.fail(keys, f"{name} is reserved (entry, exit, the bar fields and every "
+                                "playbook's risk_budget_usd and regime_filter)")
+    if name in taken:
+        raise reader.fail(keys, f"{name} is already the name of a {taken[name]}")
+    return name
+
+
+def read(path: str | Path) -> Spec:
+    """The spec at `path`, validated, or SpecError naming what to fix."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read the spec ({error.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path}: not TOML: {error}") from None
+    reader = _Reader(path, text)
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise reader.fail((key,), f"unknown key{nearest(key, TOP_KEYS)}; expected one of "
+                                      f"{', '.join(TOP_KEYS)}")
+    for key, required in TOP_KEYS.items():
+        if required and key not in raw:
+            raise SpecError(f"{path}: missing {key}")
+    return _assemble(reader, raw, path)
+
+
+def _expression(reader: _Reader, keys: tuple, text: Any, scope: expressions.Scope,
+                wanted: str, series: bool = True):
+    """`text` parsed and checked in `scope`: (tree, Kind); `wanted` NUMBER or CONDITION, a
+    series unless `series` is false (then parameters only)."""
+    try:
+        tree = expressions.parse(text)
+        kind = expressions.check(tree, scope)
+    except expressions.ExpressionError as error:
+        raise reader.fail(keys, f"{error} in {text!r}") from None
+    if wanted and kind.kind != wanted:
+        raise reader.fail(keys, f"expected {'a condition' if wanted == 'condition' else 'a number'}"
+                                f", got a {kind.kind}: {text!r}")
+    if series and kind.calendar is None:
+        raise reader.fail(keys, f"expected a line that depends on a series read: {text!r}")
+    return tree, kind
+
+
+def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
+    from feeds.bars import BARS
+    from feeds.store import check_series_name
+
+    playbook_id = _text(reader, ("id",), raw["id"])
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", playbook_id):
+        raise reader.fail(("id",), "expected lower-case letters, digits and _ (a name for the "
+                                   "command line), at most 64 characters")
+    trades = _table(reader, ("trades",), raw["trades"], TRADES_KEYS, TRADES_KEYS)
+    try:
+        symbol = check_series_name(str(trades["symbol"]))
+    except DataError as error:
+        raise reader.fail(("trades", "symbol"), str(error)) from None
+    if trades["bar"] not in BARS:
+        raise reader.fail(("trades", "bar"), f"expected one of {', '.join(BARS)}")
+    if trades["side"] not in ("long", "short"):
+        raise reader.fail(("trades", "side"), "expected long or short")
+    traded = (symbol, trades["bar"])
+    taken: dict[str, str] = {}
+    reads = {}
+    for name, value in _mapping(reader, ("reads",), raw["reads"]).items():
+        _name(reader, ("reads", name), name, taken)
+        parts = value.split() if isinstance(value, str) else []
+        if len(parts) != 2 or parts[1] not in BARS:
+            raise reader.fail(("reads", name), f"expected \"SERIES BAR\" (a bar of "
+                                               f"{', '.join(BARS)}), e.g. \"USDJPY 1d\"")
+        try:
+            reads[name] = (check_series_name(parts[0]), parts[1])
+        except DataError as error:
+            raise reader.fail(("reads", name), str(error)) from None
+        taken[name] = "series read"
+    parameters = []
+    for name, record in _mapping(reader, ("parameters",), raw.get("parameters", {})).items():
+        _name(reader, ("parameters", name), name, taken)
+        if name in {p for p, _ in EXIT_PARAMETERS.values()}:
+            raise reader.fail(("parameters", name), f"{name} is an exit's parameter: declare "
+                                                    "it under [exits]")
+        parameters.append(_record(reader, ("parameters", name), name, record))
+        taken[name] = "parameter"
+    exits_raw = _table(reader, ("exits",), raw.get("exits", {}),
+                       (*EXIT_PARAMETERS, *EXIT_LINES))
+    hold_unit = None
+    for key, (name, units) in EXIT_PARAMETERS.items():
+        if key in exits_raw:
+            parameters.append(_record(reader, ("exits", key), name, exits_raw[key], units))
+            taken[name] = "parameter"
+            hold_unit = parameters[-1].unit if key == "hold" else hold_unit
+    scope = expressions.Scope(reads, {}, {p.name: (p.type, p.bounds[0] if p.bounds else None)
+                                          for p in parameters}, traded)
+    lines: dict[str, Any] = {}
+    for name, text in _mapping(reader, ("lines",), raw.get("lines", {})).items():
+        _name(reader, ("lines", name), name, taken)
+        tree, kind = _expression(reader, ("lines", name), text, scope, "")
+        lines[name] = tree
+        scope.lines[name] = kind
+        taken[name] = "line"
+    rule = _table(reader, ("rule",), raw["rule"], RULE_KEYS, ("entry",))
+    entry = _expression(reader, ("rule", "entry"), rule["entry"], scope, "condition")[0]
+    exit_line = _expression(reader, ("rule", "exit"), rule["exit"], scope, "condition")[0] \
+        if "exit" in rule else None
+    for key in EXIT_LINES:
+        if key in exits_raw and exits_raw[key] not in lines:
+            raise reader.fail(("exits", key), f"expected one of the lines"
+                                              f"{nearest(str(exits_raw[key]), lines)}: "
+                                              f"{', '.join(lines) or 'none defined'}")
+    exits = tuple(name for key, name in (("target", "take_profit"), ("stop", "stop_loss"))
+                  if key in exits_raw) + \
+        tuple(f"{key}:{exits_raw[key]}" for key in EXIT_LINES if key in exits_raw) + \
+        ("exit_line",) + (() if hold_unit is None else
+                          ("hold_calendar_days",) if hold_unit == "days" else ("hold_bars",))
+    constants = expressions.Scope({}, {}, scope.parameters, traded)
+    constraints = []
+    for number, text in enumerate(_list(reader, ("constraints",), raw.get("constraints", []))):
+        tree = _expression(reader, ("constraints",), text, constants, "condition", False)[0]
+        constraints.append((text, tree))
+    panels = tuple(_panel(reader, number, panel, lines, constants)
+                   for number, panel in enumerate(_list(reader, ("panels",),
+                                                        raw.get("panels", []))))
+    return Spec(path, playbook_id, _text(reader, ("thesis",), raw["thesis"]),
+                f"{_text(reader, ('article',), raw['article'])} "
+                f"(section {str(raw['section']).strip()})", symbol, trades["bar"],
+                1 if trades["side"] == "long" else -1, reads,
+                _benchmark(reader, raw["benchmark"]),
+                _twin(reader, raw["plain_twin"], parameters),
+                _calibrated(reader, raw["calibrated_on"]), _warmup(reader, raw["warmup_days"]),
+                tuple(parameters), lines, entry, exit_line, exits, hold_unit,
+                tuple(constraints), panels)
+
+
+def _mapping(reader: _Reader, keys: tuple, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise reader.fail(keys, "expected a table of names")
+    return value
+
+
+def _list(reader: _Reader, keys: tuple, value: Any) -> list:
+    if not isinstance(value, list):
+        raise reader.fail(keys, "expected a list")
+    return value
+
+
+def _panel(reader: _Reader, number: int, raw: Any, lines: dict, constants) -> dict:
+    keys = ("panels",)
+    panel = _table(reader, keys, raw, PANEL_KEYS, ("title", "lines", "unit"))
+    shown = panel["lines"]
+    if not isinstance(shown, list) or not shown or any(line not in lines for line in shown):
+        raise reader.fail(keys, f"panel {number + 1}: lines: expected a list of the spec's "
+                                f"lines ({', '.join(lines) or 'none defined'})")
+    if panel["unit"] not in UNITS:
+        raise reader.fail(keys, f"panel {number + 1}: unit {panel['unit']!r}"
+                                f"{nearest(str(panel['unit']), UNITS)}; expected one of "
+                                f"{', '.join(UNITS)}")
+    thresholds = []
+    for label, text in _mapping(reader, keys, panel.get("thresholds", {})).items():
+        thresholds.append((label, _expression(reader, keys, text, constants, "number",
+                                              False)[0]))
+    return {"title": _text(reader, keys, panel["title"]), "lines": tuple(shown),
+            "unit": panel["unit"], "thresholds": tuple(thresholds)}
+
+
+def _benchmark(reader: _Reader, value: Any) -> str:
+    if value not in ("flat", "hold"):
+        raise reader.fail(("benchmark",), "expected \"flat\" (no position) or \"hold\" "
+                                          "(risk-budgeted buy and hold of what it trades)")
+    return value
+
+
+def _twin(reader: _Reader, value: Any, parameters: list[Parameter]) -> dict | None:
+    if value == "none":
+        return None
+    known = {p.name: p for p in parameters}
+    if not isinstance(value, dict) or not value:
+        raise reader.fail(("plain_twin",), "expected the parameter values that drop the thesis'"
+                                           " filter, e.g. { require_rising = false }, or \"none\"")
+    for name, override in value.items():
+        if name not in known:
+            raise reader.fail(("plain_twin",), f"unknown parameter {name!r}"
+                                               f"{nearest(name, known)}")
+        kind = _type_of(override)
+        if not (kind == known[name].type or kind == "int" and known[name].type == "float"):
+            raise reader.fail(("plain_twin",), f"{name} is a {known[name].type}")
+    return dict(value)
+
+
+def _calibrated(reader: _Reader, value: Any) -> tuple[str, str] | None:
+    import datetime as dt
+
+    if value == "none":
+        return None
+    try:
+        first, last = (dt.date.fromisoformat(day) for day in value)
+        if first > last:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise reader.fail(("calibrated_on",), "expected [\"YYYY-MM-DD\", \"YYYY-MM-DD\"], "
+                                              "the window the data-derived defaults were measured"
+                                              " on, or \"none\" (every default is an article's "
+                                              "number or a stated convention)") from None
+    return first.isoformat(), last.isoformat()
+
+
+def _warmup(reader: _Reader, value: Any) -> int:
+    if _type_of(value) != "int" or not 0 <= value <= 36_525:
+        raise reader.fail(("warmup_days",), "expected whole calendar days of data loaded "
+                                            "before the window (0 to 36525)")
+    return value
