@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unwind.cli import data, episodes, listing, now, report, run, score, sweep
+from unwind.cli import check, data, episodes, listing, now, report, run, score, sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,6 +24,7 @@ cli.add_command(data.group)
 cli.add_command(episodes.group)
 cli.add_command(listing.group)
 cli.add_command(now.command)
+cli.add_command(check.command)
 cli.add_command(run.command)
 cli.add_command(score.command)
 cli.add_command(report.command)
