@@ -219,11 +219,11 @@ def _exits(playbook, parameters, frame: pd.DataFrame, decided: int, side: int) -
     return found
 
 
-def _position(result, ready, playbook) -> dict | None:
-    """The position the rule holds at the last bar of its one-year run, or None."""
+def _position(trades: pd.DataFrame, ready, playbook) -> dict | None:
+    """The position the rule holds at the last bar of its one-year run (its trade records),
+    or None."""
     from unwind.datafeed import EPOCH_ORDINAL
 
-    trades = result.trades
     held = trades[trades["status"] == "open at end"] if len(trades) else trades
     if not len(held):
         return None
@@ -247,7 +247,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     import strategies
     from feeds.store import Store
     from strategies.inputs import Inputs
-    from unwind import engine
+    from unwind import engine, metrics
     from unwind.config import RunConfig
 
     try:
@@ -258,7 +258,8 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
         start = (pd.Timestamp(end) - YEAR).date().isoformat()
         config = RunConfig(playbook_id, start, end, store=store)
         ready = engine.prepare(config, known_by=known_by(as_of) if as_of else None)
-        result = engine.run(config, ready)
+        # the rule run over the year for its position: backtrader alone, no metrics
+        records = engine.execute(ready, config).trade_records
     except (DataError, ValueError) as error:
         return PlaybookNow(playbook_id, "error", error=str(error).splitlines()[0])
     onto = (traded[0], playbook.BAR)
@@ -276,7 +277,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     panels = strategies.panels(playbook, strategies.defaults(playbook))
     own = [c for c in frame.columns if c not in engine.ENGINE_LINES]
     entry = bool("entry" in frame and frame["entry"].iloc[-1] > 0)
-    position = _position(result, ready, playbook)
+    position = _position(pd.DataFrame(records, columns=metrics.TRADE_COLUMNS), ready, playbook)
     status = "stale" if stale else "in_position" if position else "fires" if entry else "quiet"
     stale_lines = [run.line() for run in ready_runs(ready, frame.index[-1])]
     stale_lines += [f"{age.series} {age.bar}: last bar {age.last}, {age.age_sessions} sessions "
