@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from feeds import clock as clocks
-from feeds.errors import DataError
 
 # A clock is "supported" when it wins at least this share of the statements that can tell.
 MAJORITY = 2 / 3
