@@ -12,7 +12,7 @@ from unwind.cli.options import (echo_json, echo_store, echo_table, json_option, 
 
 BAR_CHOICES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"]
 FORMAT_CHOICES = ["auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc",
-                  "dates", "generic"]
+                  "tradingview", "ninjatrader", "dates", "generic"]
 # Window days the data commands accept: bars start in 1900 (feeds.bars.EARLIEST_BAR), and pandas'
 # nanosecond timestamps end in 2262.
 FIRST_DAY, LAST_DAY = "1900-01-01", "2261-12-31"
@@ -71,20 +71,34 @@ def group() -> None:
 @click.option("--clock", help="Clock of naive intraday times: ny-close (MT5 default: US DST "
               "dates), Europe/Athens (EU DST dates), utc, +02:00, or another IANA zone.")
 @click.option("--map", "column_map", help="Generic CSV columns: time=COL,close=COL[,open=..,"
-              "high=..,low=..,volume=..].")
-@click.option("--date-format", help="strftime format of the time column (generic CSV).")
+              "high=..,low=..,volume=..,date=..] (date= and time= join a date and a time "
+              "column; #N is column N of a file without a header).")
+@click.option("--columns", help="A file without a header: its columns in order, from time (or "
+              "date), open, high, low, close, volume, skip; e.g. time,open,high,low,close,volume.")
+@click.option("--date-format", help="strftime format of the time column (ohlc and generic CSV), "
+              "or epoch-s / epoch-ms for Unix times (both detected, as are yyyyMMdd and dd.MM.yyyy).")
 @click.option("--replace", is_flag=True, help="Overwrite a stored series holding other data, or "
               "rebuild a broken one.")
 @store_option
 @json_option
-def import_command(paths, symbol, bar, file_format, clock, column_map, date_format, replace,
-                   store_path, as_json) -> None:
+def import_command(paths, symbol, bar, file_format, clock, column_map, columns, date_format,
+                   replace, store_path, as_json) -> None:
     """Import CSV exports into the store.
 
-    Formats: Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, NBP, plain OHLC, or generic with
-    --map. Intraday times are converted to UTC; each line says which clock was assumed.
+    Formats: Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, NBP, TradingView, NinjaTrader,
+    plain OHLC (comma, semicolon, tab or | separated, decimal commas, epoch or day-first times,
+    date and time columns), or generic with --map. Intraday times are converted to UTC; each
+    line says which clock was assumed.
     """
+    from feeds.errors import DataError
     from feeds.importer import ImportOptions, import_files
+    from feeds.sources.layouts import columns_map
+
+    if columns:
+        if column_map:
+            raise DataError("--columns names a file's columns by position, --map by header: "
+                            "give one")
+        column_map = columns_map(columns)
 
     options = ImportOptions(symbol=symbol, bar=bar, format=file_format, clock=clock,
                             map=column_map, date_format=date_format, replace=replace)
