@@ -1,0 +1,240 @@
+"""Playbook specs: every field validated with one line naming the file, line and key; the
+expression language on series small enough to check by hand; specs found in a folder; and a
+spec that re-expresses hsi_short_yen_vol making its trades on real data."""
+
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import strategies
+from feeds.errors import DataError
+from strategies import expressions, spec, spec_playbook
+from strategies.inputs import Inputs
+
+EXAMPLES = Path(strategies.__file__).parent / "examples"
+MINIMAL = '''id = "tiny"
+thesis = """
+Buy gold when the yen jumps."""
+article = "004_e916c81bec55fe39.txt"
+section = "3"
+benchmark = "hold"
+plain_twin = "none"
+calibrated_on = "none"
+warmup_days = 30
+
+[trades]
+symbol = "XAUUSD"
+bar = "1d"
+side = "long"
+
+[reads]
+yen = "USDJPY 1d"
+
+[parameters.jump_days]
+default = 3
+unit = "bars"
+bounds = [1, 20]
+search = [2, 10]
+reason = "Half a week."
+
+[lines]
+yen_change = "relative_change(yen, jump_days)"
+
+[rule]
+entry = "yen_change < -0.02"
+'''
+
+
+@pytest.fixture(autouse=True)
+def own_registry(monkeypatch):
+    """Specs registered by a test stay in that test."""
+    monkeypatch.setattr(strategies, "_REGISTERED", [])
+    monkeypatch.delenv(strategies.FOLDER_VARIABLE, raising=False)
+
+
+def written(tmp_path: Path, text: str, name: str = "tiny.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(spec.SpecError) as caught:
+        spec.read(written(tmp_path, text))
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(str(tmp_path / "tiny.toml"))
+    return message
+
+
+def test_the_minimal_spec_is_a_playbook_with_every_name_the_engine_reads(tmp_path):
+    module = spec_playbook.build(spec.read(written(tmp_path, MINIMAL)))
+    assert (module.ID, module.TRADED, module.BAR, module.SIGNALS) == \
+        ("tiny", ("XAUUSD",), "1d", (("USDJPY", "1d"),))
+    assert (module.BENCHMARK, module.BENCHMARK_KIND, module.PLAIN_TWIN, module.CALIBRATED_ON,
+            module.WARMUP_DAYS) == ("buy and hold XAUUSD", "hold", None, None, 30)
+    assert module.Parameters().jump_days == 3 and module.Strategy.SIDE == 1
+    assert not hasattr(module, "SCREEN_EXITS")       # LineRule's own exits: entry and exit line
+    assert module.__doc__.startswith("tiny: Buy gold when the yen jumps.")
+
+
+@pytest.mark.parametrize("change, expected", [
+    (('benchmark = "hold"', 'benchmrk = "hold"'),
+     r"line 6: benchmrk: unknown key \(did you mean benchmark\?\)"),
+    (('reason = "Half a week."', ''), r"line 19: parameters.jump_days: missing reason"),
+    (('search = [2, 10]', 'search = [2, 30]'),
+     r"line 23: parameters.jump_days.search: the search range \[2, 30\] goes outside the "
+     r"bounds \[1, 20\]"),
+    (('unit = "bars"', 'unit = "bar"'),
+     r"line 21: parameters.jump_days.unit: 'bar' is not a unit here \(did you mean bars\?\)"),
+    (('unit = "bars"', 'unit = "fraction"'),
+     r"parameters.jump_days.default: 3.0 is a float; a fraction|"
+     r"lines.yen_change: relative_change\(...jump_days...\): jump_days is a float"),
+    (('relative_change(yen, jump_days)', 'relative_change(yne, jump_days)'),
+     r"line 27: lines.yen_change: unknown name 'yne' \(did you mean yen\?\)"),
+    (('relative_change(yen, jump_days)', 'relative_chang(yen, jump_days)'),
+     r"unknown function 'relative_chang' \(did you mean relative_change\?\)"),
+    (('relative_change(yen, jump_days)', 'relative_change(yen, -1)'),
+     r"bars must be a whole number >= 1.*a negative lag would read the future"),
+    (('bounds = [1, 20]', 'bounds = [0, 20]'),
+     r"the bounds of jump_days allow 0; bars must be >= 1"),
+    (('relative_change(yen, jump_days)', 'yen.__class__'), r"unknown field .__class__"),
+    (('relative_change(yen, jump_days)', "__import__('os')"), r"unknown function '__import__'"),
+    (('relative_change(yen, jump_days)', 'yen[-1]'), r"indexing \(\[...\]\) is not part of"),
+    (('yen_change < -0.02', 'yen_change'), r"rule.entry: expected a condition, got a number"),
+    (('yen = "USDJPY 1d"', 'yen = "USDJPY daily"'), r'reads.yen: expected "SERIES BAR"'),
+    (('symbol = "XAUUSD"', 'symbol = "XAUUSX"'), r"trades.symbol: unknown symbol 'XAUUSX'"),
+    (('benchmark = "hold"', 'benchmark = "cash"'), r'benchmark: expected "flat"'),
+    (('plain_twin = "none"', 'plain_twin = { jump_dayz = 2 }'),
+     r"plain_twin: unknown parameter 'jump_dayz' \(did you mean jump_days\?\)"),
+])
+def test_each_field_is_validated_with_one_line_naming_its_key(tmp_path, change, expected):
+    old, new = change
+    assert old in MINIMAL
+    assert re.search(expected, error_of(tmp_path, MINIMAL.replace(old, new)))
+
+
+def test_a_spec_that_is_not_toml_says_where(tmp_path):
+    assert "not TOML" in error_of(tmp_path, MINIMAL.replace('side = "long"', 'side = long'))
+
+
+def test_the_parameters_refuse_values_outside_their_bounds_and_constraints(tmp_path):
+    from unwind.config import build_parameters
+
+    text = MINIMAL.replace('warmup_days = 30', 'warmup_days = 30\nconstraints = '
+                           '["jump_days != 7"]')
+    module = spec_playbook.build(spec.read(written(tmp_path, text)))
+    with pytest.raises(DataError, match=r"jump_days must be in \[1, 20\] \(bars\), got 21"):
+        build_parameters(module.Parameters, {"jump_days": "21"})
+    with pytest.raises(DataError, match="need jump_days != 7"):
+        build_parameters(module.Parameters, {"jump_days": 7})
+    assert build_parameters(module.Parameters, {"jump_days": "4"}).jump_days == 4
+
+
+def test_parameters_travel_to_another_process_by_their_spec(tmp_path):
+    path = written(tmp_path, MINIMAL)
+    strategies.register(path)
+    parameters = strategies.get("tiny").Parameters(jump_days=5)
+    assert pickle.loads(pickle.dumps(parameters)) == parameters
+
+
+# ------------------------------------------------------------ the language on hand-made series
+def evaluate(text: str, reads: dict, parameters: dict | None = None,
+             traded: tuple = ("XAUUSD", "1h")) -> pd.Series:
+    """`text` evaluated on `reads` (name -> ((series, bar), frame)) onto the traded series."""
+    keys = {name: key for name, (key, _) in reads.items()}
+    inputs = Inputs({key: frame for key, frame in reads.values()})
+    scope = expressions.Scope(keys, {}, {n: (type(v).__name__, 1) for n, v in
+                                         (parameters or {}).items()}, traded)
+    tree = expressions.parse(text)
+    expressions.check(tree, scope)
+    evaluator = expressions.Evaluator(
+        keys, traded, lambda key: inputs.frame(*key),
+        lambda series, key: inputs.aligned(series, *key, traded).iloc[:, 0],
+        (parameters or {}).get)
+    return evaluator.traded_values(evaluator.evaluate(tree))
+
+
+def hourly(closes, start="2024-08-05 00:00", step="1h") -> pd.DataFrame:
+    index = pd.date_range(start, periods=len(closes), freq=step, tz="UTC")
+    closes = np.asarray(closes, dtype=float)
+    return pd.DataFrame({"open": closes, "high": closes + 1, "low": closes - 1,
+                         "close": closes, "volume": 0.0}, index=index)
+
+
+def test_functions_on_a_series_checked_by_hand():
+    gold = hourly([100, 102, 101, 105, 104])
+    reads = {"gold": (("XAUUSD", "1h"), gold)}
+    assert evaluate("relative_change(gold, 2)", reads).round(6).tolist()[2:] == \
+        [0.01, round(105 / 102 - 1, 6), round(104 / 101 - 1, 6)]
+    assert evaluate("rising(gold, 1)", reads).tolist() == [False, True, False, True, False]
+    assert evaluate("crosses_above(gold, 101.5)", reads).tolist() == \
+        [False, True, False, True, False]
+    assert evaluate("any_within(gold > 103, 2)", reads).tolist() == \
+        [False, False, False, True, True]
+    assert evaluate("rolling_low(gold.low, 2)", reads).tolist() == [99, 99, 100, 100, 103]
+    assert evaluate("lag(gold, 2) * 2 - gold", reads).tolist()[2:] == [99, 99, 98]
+    assert evaluate("0 < relative_change(gold, n) < 0.03", reads, {"n": 1}).tolist() == \
+        [False, True, False, False, False]
+
+
+def test_two_calendars_meet_on_the_traded_bars_as_known_there():
+    """A 4-hour USDJPY bar opened 00:00 is known at 04:00: the 1-hour gold bar opened 03:00
+    (decided at 04:00) is the first to see it; the 04:00 yen bar is seen from 07:00 on."""
+    gold = hourly([100] * 9)
+    yen = hourly([150, 140, 130], step="4h")
+    reads = {"gold": (("XAUUSD", "1h"), gold), "yen": (("USDJPY", "4h"), yen)}
+    seen = evaluate("yen + 0 * gold", reads)
+    assert seen.tolist()[:3] == [] or np.isnan(seen.iloc[:3]).all()
+    assert seen.tolist()[3:] == [150, 150, 150, 150, 140, 140]
+    assert evaluate("change(yen, 1) < 0 and gold > 99", reads).tolist() == \
+        [False] * 7 + [True, True]
+
+
+# ----------------------------------------------------------------------------- discovery
+def test_a_folder_of_specs_joins_the_playbooks_and_a_clash_names_both(tmp_path, monkeypatch):
+    written(tmp_path, MINIMAL)
+    monkeypatch.setenv(strategies.FOLDER_VARIABLE, str(tmp_path))
+    assert strategies.ids()[-1] == "tiny" and strategies.ids()[:-1] == strategies.PLAYBOOK_IDS
+    assert strategies.get("tiny").TRADED == ("XAUUSD",)
+    written(tmp_path, MINIMAL, "copy.toml")
+    with pytest.raises(DataError, match=r"tiny.toml: id 'tiny' is already .*copy.toml's"):
+        strategies.ids()
+    (tmp_path / "copy.toml").write_text(MINIMAL.replace('id = "tiny"',
+                                                        'id = "hsi_short_yen_vol"'))
+    with pytest.raises(DataError, match="already the package's strategies/hsi_short_yen_vol.py"):
+        strategies.get("tiny")
+
+
+def test_the_examples_validate():
+    for path in sorted(EXAMPLES.glob("*.toml")):
+        module = spec_playbook.build(spec.read(path))
+        assert path.read_text().count("reason = ") == len(module.SPEC.parameters)
+    audjpy = spec_playbook.build(spec.read(EXAMPLES / "audjpy_crash_long_gold.toml"))
+    assert audjpy.SCREEN_EXITS == ("stop_below:gold_low", "exit_line", "hold_bars")
+
+
+def test_the_hsi_spec_makes_the_python_playbooks_trades_on_real_data(real_store):
+    """hsi_short_yen_vol written as a spec: the same decision lines (where its inputs are
+    known) and the same trades, at the defaults and with the plain twin's filter dropped."""
+    from unwind import engine
+    from unwind.config import RunConfig
+
+    strategies.register(EXAMPLES / "hsi_short_yen_vol_spec.toml")
+    for parameters, least in (((), 15), ((("require_rising", False),), 20)):
+        runs = {}
+        for playbook in ("hsi_short_yen_vol", "hsi_short_yen_vol_spec"):
+            config = RunConfig(playbook=playbook, start="2008-06-01", end="2011-12-31",
+                               parameters=parameters, store=str(real_store.root))
+            ready = engine.prepare(config)
+            runs[playbook] = ready.frames["HSI"], engine.run(config, ready).trades
+        (module_lines, module_trades), (spec_lines, spec_trades) = runs.values()
+        assert len(module_trades) >= least
+        pd.testing.assert_frame_equal(spec_trades, module_trades)
+        known = module_lines["yen_volatility"].notna() & module_lines["yen_slope"].notna()
+        columns = ["yen_volatility", "yen_volatility_rising", "yen_slope", "entry", "exit"]
+        pd.testing.assert_frame_equal(spec_lines.loc[known, columns],
+                                      module_lines.loc[known, columns])
