@@ -176,3 +176,18 @@ def test_the_german_file_prints_nothing_on_stderr_from_the_command_line(referenc
                              "--store", str(tmp_path / "store"), *options],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_columns_skip_a_column_and_the_store_records_the_map(tmp_path, run_cli):
+    path = tmp_path / "export.csv"
+    path.write_text("XAU,2024-08-01 00:00:00,2400.5,2410.0,2390.0,2405.25\n"
+                    "XAU,2024-08-01 01:00:00,2405.25,2412.0,2401.0,2409.0\n")
+    result = run_cli("data", "import", str(path), "--symbol", "XAUUSD@x", "--store",
+                     str(tmp_path / "store"), "--columns", "skip,time,open,high,low,close",
+                     "--clock", "utc")
+    assert result.code == 0, result.err
+    store = Store(tmp_path / "store")
+    stored = feeds.load("XAUUSD@x", None, None, "1h", store, check_quality=False)
+    assert stored["close"].tolist() == [2405.25, 2409.0] and stored["volume"].tolist() == [0, 0]
+    assert store.info("XAUUSD@x", "1h").import_flags == (
+        "--clock", "utc", "--map", "time=#2,open=#3,high=#4,low=#5,close=#6")
