@@ -4,7 +4,7 @@ Thesis (seed 002_4e8dedbcd39c4e3c.txt, sections 1-2): the Fed "goes first" (cuts
 "follows" with a hike; the policies point in opposite directions, the spread narrows faster,
 and yen carry money is pulled home ("a BOJ hike while the Fed cuts ... accelerates the return
 of overseas funds").
-Signal: a BOJ meeting raised the policy rate (feeds/boj_decisions.toml, known at the
+Signal: a BOJ meeting raised the policy rate (feeds/calendar_events.toml, known at the
 statement's release, about 12:00 Tokyo), while the effective Fed funds rate (FRED DFF, stored
 as EFFR) is at least `fed_cut` percentage points below its level `fed_days` days earlier.
 The catalogue's dates are checked against the stored meeting dates (the BOJMPM event series,

@@ -120,7 +120,7 @@ def episodes_command(as_json: bool) -> None:
 @json_option
 def events_command(kind: tuple[str, ...], start: str | None, end: str | None,
                    as_json: bool) -> None:
-    """The event calendar: BOJ decisions, FOMC statements, MOF interventions, each sourced.
+    """BOJ, FOMC and MOF events of the sourced calendar.
 
     From feeds/calendar_events.toml, the one catalogue playbooks, `unwind now` and every chart
     read. The last line says where each kind ends.
