@@ -139,8 +139,8 @@ class Scorecard:
 
     cells: scorecard.csv, one row per playbook and episode (status, evidence, every metric,
     benchmark_/excess_/twin_excess_ columns); verdicts: one row per playbook (badge, sentence,
-    reasons, and the whole verdict line); summary: summary.json as a dict. `run(playbook, episode)` and
-    `full_history(playbook)` load a cell's run folder."""
+    reasons, and the whole verdict line); summary: summary.json as a dict.
+    `run(playbook, episode)` and `full_history(playbook)` load a cell's run folder."""
 
     path: Path
     cells: pd.DataFrame
