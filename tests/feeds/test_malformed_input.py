@@ -10,8 +10,9 @@ GOOD_YAHOO = "Date,Close,High,Low,Open,Volume\n2024-08-01,10,11,9,10,5\n2024-08-
 CASES = [
     ("truncated row", "Date,Open,High,Low,Close\n2024-08-01,1,2,0.5,1.5\n2024-08-02,1,2\n",
      ["--symbol", "VIX"], "row 3: low is empty"),
-    ("wrong delimiter", "Date;Open;High;Low;Close\n2024-08-01;1;2;0.5;1.5\n", ["--symbol", "VIX"],
-     "separated by ';'"),
+    # ';' with decimal commas is a layout traders have (feeds/sources/layouts.py); spaces are not
+    ("wrong delimiter", "Date Open High Low Close\n2024-08-01 1 2 0.5 1.5\n", ["--symbol", "VIX"],
+     "unknown format (header 'Date Open High Low Close')"),
     ("unknown format", "when,price\nyesterday,3\n", ["--symbol", "VIX"], "unknown format"),
     ("garbage date", "observation_date,DGS10\n2024-08-01,3.9\nnot-a-day,3.8\n", [],
      "row 3: 'not-a-day' is not a date/time (expected YYYY-MM-DD)"),

@@ -43,7 +43,8 @@ def test_a_window_without_trades_is_defined():
                            "2024-08-01")
     values = metrics.compute(flat)
     undefined = {"sharpe_ratio", "sortino_ratio", "calmar_ratio", "tail_ratio", "hit_rate",
-                 "avg_win_usd", "avg_loss_usd", "days_to_first_entry"}
+                 "avg_win_usd", "avg_loss_usd", "days_to_first_entry", "skew", "kurtosis",
+                 "profit_factor", "expectancy_usd", "sqn"}
     assert {key for key, value in values.items() if value is None} == undefined
     assert all(value == 0 for key, value in values.items() if key not in undefined)
     assert values["trades"] == 0 and isinstance(values["trades"], int)
