@@ -52,11 +52,10 @@ def check_scheduler(address: str) -> None:
                 connection.sendall(_PROBE)
             except OSError:
                 pass
-            answer = _receive(connection, 64, HANDSHAKE_SECONDS)
-            what = "it answered HTTP" if answer.startswith(b"HTTP/") else \
-                f"it answered {answer[:24]!r}" if answer else \
-                f"it sent nothing in {2 * HANDSHAKE_SECONDS:g} s"
-            raise DataError(f"--scheduler {address}: not a Dask scheduler ({what})")
+            first = _receive(connection, 8, HANDSHAKE_SECONDS)
+        if not first:
+            raise DataError(f"--scheduler {address}: not a Dask scheduler (it sent nothing in "
+                            f"{2 * HANDSHAKE_SECONDS:g} s)")
         if first.startswith(b"HTTP/"):
             raise DataError(f"--scheduler {address}: not a Dask scheduler (it answered HTTP)")
         length = struct.unpack("<Q", first.ljust(8, b"\0"))[0]

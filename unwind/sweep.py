@@ -129,8 +129,8 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
         notes.append(capped)
     check_size(count, engine, jobs, bool(options.get("yes")))
     check_values(playbook_id, axes, fixed)
-    if scheduler is not None:
-        cluster.check_address(scheduler)
+    if scheduler is not None:   # before the store is read: a wrong address fails in seconds
+        cluster.check_scheduler(scheduler)
     return SweepConfig(playbook_id, axes, start, end, window, engine, jobs, scheduler,
                        options.get("store"), tuple(fixed.items()), episode, first_trigger,
                        bool(options.get("full_history")), bool(options.get("allow_defects"))
