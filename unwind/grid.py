@@ -241,8 +241,12 @@ def search_space(playbook_id: str) -> dict[str, Any]:
     """Every parameter of `playbook_id` with the range draws come from."""
     import strategies
 
-    defaults = strategies.defaults(strategies.get(playbook_id))
-    declared = SHARED_SPACE | SEARCH_SPACE.get(playbook_id, {})
+    playbook = strategies.get(playbook_id)
+    defaults = strategies.defaults(playbook)
+    # a spec playbook declares each parameter's search range in its TOML (strategies/spec.py)
+    own = getattr(playbook, "SEARCH_SPACE", None) or SEARCH_SPACE.get(playbook_id, {})
+    declared = SHARED_SPACE | {name: tuple(space) for name, space in own.items()
+                               if space is not None}
     return {name: declared.get(name, derived_range(value)) for name, value in defaults.items()}
 
 
