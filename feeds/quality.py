@@ -106,7 +106,8 @@ def check(frame: pd.DataFrame, instrument: Instrument, bar: str, close_only: boo
         # what import refuses (feeds.sanity), re-checked here: a store imported before those
         # rules, or a download, cannot bring a 1e308 close or a swapped high/low to a run
         findings += [Finding(problem.check, ERROR, int(problem.rows.sum()),
-                             f"{problem.rows.sum()} bars no market prints; the first at "
+                             f"{_count(int(problem.rows.sum()), 'bar')} that no market prints; "
+                             "the first at "
                              f"{index[problem.position].isoformat()}: {problem.first}",
                              _stamps(index, problem.rows))
                      for problem in sanity.problems(frame, instrument, bar)]

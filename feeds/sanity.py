@@ -58,8 +58,14 @@ def problems(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[Prob
     """Every rule `frame` (canonical columns, sorted UTC index, finite values) breaks."""
     if frame.empty:
         return []
-    found = [_price_bounds(frame, instrument), _neighbours(frame, instrument),
-             _high_below_low(frame), _volume(frame), _spacing(frame, bar), _phase(frame, bar)]
+    bounds, neighbours = _price_bounds(frame, instrument), _neighbours(frame, instrument)
+    if bounds is not None and neighbours is not None:   # one finding: the rows either rule flags
+        bounds = Problem(bounds.check, bounds.rows | neighbours.rows, bounds.first) \
+            if bounds.position <= neighbours.position else \
+            Problem(neighbours.check, bounds.rows | neighbours.rows, neighbours.first)
+        neighbours = None
+    found = [bounds, neighbours, _high_below_low(frame), _volume(frame), _spacing(frame, bar),
+             _phase(frame, bar)]
     return [problem for problem in found if problem is not None]
 
 
