@@ -12,8 +12,10 @@ def test_the_terminal_table_formats_each_metric_by_its_unit(real_store, tmp_path
                          str(tmp_path))
         assert result.code == 0, result.err
         outputs.append([line for line in result.out.splitlines()
-                        if not line.startswith(("hsi_short_yen_vol over", "tear sheet", "store:"))])
+                        if not line.startswith(("hsi_short_yen_vol over", "tear sheet", "store:",
+                                                "also in metrics.json:"))])
     assert outputs[0] == outputs[1]                      # aligned the same way every run
+    assert "also in metrics.json: cvar_95" in result.out and not result.err   # stderr: errors
     first, second = result.out.splitlines()[:2]
     assert first.startswith("hsi_short_yen_vol over 2024-06-01..2024-09-30 (default for --start "
                             "and --end)")

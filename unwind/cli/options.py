@@ -72,8 +72,8 @@ def echo_metrics(values: dict, benchmark: dict | None = None,
                  benchmark_name: str = "benchmark") -> None:
     """The metric registry as a table: titles, the playbook's values and the benchmark's, each
     formatted by its unit (percent, USD with separators, integers, ratios). Metrics marked off
-    the terminal (skew, kurtosis, ...) keep the table short: a note on stderr names them, and
-    metrics.json and --json hold every one."""
+    the terminal (skew, kurtosis, ...) keep the table short: its last line names them (stderr
+    stays for errors), and metrics.json and --json hold every one."""
     from unwind import metrics
 
     rows = []
@@ -92,7 +92,7 @@ def echo_metrics(values: dict, benchmark: dict | None = None,
         click.echo("  ".join(row[c].ljust(w) if i == 0 else row[c].rjust(w)
                              for i, (c, w) in enumerate(zip(columns, widths))).rstrip())
     if hidden:
-        click.echo(f"note: also in metrics.json: {', '.join(hidden)}", err=True)
+        click.echo(f"also in metrics.json: {', '.join(hidden)}")
 
 
 def echo_table(rows: list[dict], columns: list[str]) -> None:
