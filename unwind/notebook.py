@@ -15,7 +15,6 @@ The objects are frozen: their frames are the files' contents, not views into the
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,31 +259,9 @@ def run(playbook: str, *, episode: str | None = None, full_history: bool = False
     else:
         config = RunConfig(playbook=playbook, start=start or DEFAULT_WINDOW[0],
                            end=end or DEFAULT_WINDOW[1], **options)
-    return load_run(write_run(config, out))
+    from unwind import rundir
 
-
-def write_run(config, out: str | Path | None = None) -> Path:
-    """Backtest `config` (a RunConfig) with its benchmark and write its run folder and tear
-    sheet: what `unwind run` does after reading its flags. Returns the finished folder."""
-    from unwind import engine, rundir, tear_sheet
-
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    staged = rundir.new_run_dir(out, config.playbook)
-    try:
-        ready = engine.prepare(config)
-        result = engine.run(config, ready)
-        benchmark = engine.run_benchmark(config, ready)
-        try:
-            rundir.write(result, staged, started,
-                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                         benchmark)
-            tear_sheet.write(staged)
-            return rundir.finish(staged)
-        except OSError as error:
-            raise rundir.writing_error(error, staged) from None
-    except BaseException:
-        rundir.discard(staged)
-        raise
+    return load_run(rundir.run_and_write(config, out).directory)
 
 
 def score(spec: str | Path | None = None, *, playbooks: tuple[str, ...] | list[str] = (),
@@ -295,7 +272,7 @@ def score(spec: str | Path | None = None, *, playbooks: tuple[str, ...] | list[s
     """`unwind score [SPEC]` from Python: the same options as keywords (a run spec's values
     read by unwind.runspec, keywords winning), the same scorecard folder, returned loaded.
     Prints nothing; the CLI's progress lines are its own."""
-    from unwind import rundir, scorecard
+    from unwind import scorecard
     from unwind.runspec import score_config
 
     if sheets not in ("all", "none"):
@@ -304,18 +281,6 @@ def score(spec: str | Path | None = None, *, playbooks: tuple[str, ...] | list[s
                           episodes=tuple(episodes), jobs=jobs, allow_defects=allow_defects,
                           out=None if out is None else str(out),
                           store=None if store is None else str(store))
-    staged = Path(config.out)
-    try:
-        choice = scorecard.choose_store(config)
-        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler,
-                                     tear_sheets=sheets == "all")
-        rows, histories = scorecard.run_scorecard(config, None, full_history)
-        scorecard.write(rows, config, choice.describe(), scorecard.summarise(rows, histories))
-        final = rundir.finish(staged)
-    except OSError as error:
-        rundir.discard(staged)
-        raise rundir.writing_error(error, staged) from None
-    except BaseException:
-        rundir.discard(staged)
-        raise
-    return load_scorecard(final)
+    scored = scorecard.score_into_folder(config, scheduler=scheduler,
+                                         tear_sheets=sheets == "all", full_history=full_history)
+    return load_scorecard(scored.directory)

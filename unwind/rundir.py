@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -169,6 +170,58 @@ def _write_csv(path: Path, columns: dict[str, object], float_format: str) -> Non
         return   # a field that needs quoting: pandas' writer knows the rules
     rows = [",".join(columns), *map(",".join, zip(*fields))]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A finished run folder and what was run to write it."""
+
+    directory: Path
+    tear_sheet: Path
+    result: RunResult
+    benchmark: object   # engine.BenchmarkResult
+
+
+def check_finite(metrics: dict, whose: str) -> None:
+    """Refuse a run whose metrics hold NaN or infinity (an undefined ratio is None, never
+    NaN): a number no market prints reached the books, and `nan USD` with exit 0 would pass
+    for a result."""
+    broken = [key for key, value in metrics.items()
+              if isinstance(value, float) and not math.isfinite(value)]
+    if broken:
+        raise DataError(f"the run of {whose} came out {metrics[broken[0]]} for "
+                        f"{', '.join(broken)}: a price in the window is not usable; "
+                        "`unwind data validate` names it; nothing was written")
+
+
+def run_and_write(config, out: Path | str | None = None) -> Written:
+    """Back-test `config` (a RunConfig) and its benchmark and write the run folder with its
+    tear sheet: what `unwind run` and `unwind.run` do after reading their options. The folder
+    is made first (an unusable `out` fails before the backtest), written as `<name>.partial`
+    and renamed when complete, removed on any failure."""
+    import strategies
+    from unwind import engine, tear_sheet
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    staged = new_run_dir(out, config.playbook)
+    try:
+        ready = engine.prepare(config)
+        result = engine.run(config, ready)
+        benchmark = engine.run_benchmark(config, ready)
+        check_finite(result.metrics, config.playbook)
+        check_finite(benchmark.metrics,
+                     f"its benchmark ({strategies.get(config.playbook).BENCHMARK})")
+        try:
+            write(result, staged, started,
+                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), benchmark)
+            sheet = tear_sheet.write(staged)
+            directory = finish(staged)
+        except OSError as error:
+            raise writing_error(error, staged) from None
+    except BaseException:
+        discard(staged)
+        raise
+    return Written(directory, directory / sheet.name, result, benchmark)
 
 
 def write(result: RunResult, directory: Path, started: str, finished: str,

@@ -343,6 +343,53 @@ def write(rows: list[dict], config: ScoreConfig, store_line: str,
 
 
 @dataclass(frozen=True)
+class Scored:
+    """A finished scorecard folder and what went into it."""
+
+    directory: Path
+    config: "ScoreConfig"
+    choice: "StoreChoice"
+    rows: list
+    histories: dict
+    summary: dict
+    paths: dict
+
+
+def score_into_folder(config: "ScoreConfig", *, scheduler: str | None = None,
+                      tear_sheets: bool = True, full_history: bool = True,
+                      progress: Callable[[int, int, dict], None] | None = None,
+                      starting: Callable[["ScoreConfig", "StoreChoice"], None] | None = None
+                      ) -> Scored:
+    """`unwind score` and `unwind.score` after reading their options: choose the store, run
+    every cell (and each full history), write the files into `config.out` (made as
+    `<name>.partial`, renamed when complete, removed on any failure). `starting` is called
+    once the store is chosen (the CLI prints it there); `progress` after each run."""
+    import dataclasses
+
+    from unwind import rundir
+
+    staged = Path(config.out)
+    try:
+        choice = choose_store(config)
+        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler,
+                                     tear_sheets=tear_sheets)
+        if starting is not None:
+            starting(config, choice)
+        rows, histories = run_scorecard(config, progress, full_history)
+        summary = summarise(rows, histories)
+        paths = write(rows, config, choice.describe(), summary)
+        final = rundir.finish(staged)
+    except OSError as error:
+        rundir.discard(staged)
+        raise rundir.writing_error(error, staged) from None
+    except BaseException:
+        rundir.discard(staged)
+        raise
+    return Scored(final, dataclasses.replace(config, out=str(final)), choice, rows, histories,
+                  summary, {name: final / path.name for name, path in paths.items()})
+
+
+@dataclass(frozen=True)
 class StoreChoice:
     """Which store a scorecard reads, and why: the user's store (--store, else $UNWIND_STORE,
     else the default location), or the SYNTHETIC demo store beside it when the user's store

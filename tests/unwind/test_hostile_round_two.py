@@ -208,11 +208,11 @@ def test_report_refuses_an_empty_metrics_json(finished_run, tmp_path, run_cli):
 
 def test_a_nan_result_is_an_error_never_printed_with_exit_0():
     """A GC store with one close of 1e308 printed benchmark `+nan%` and `nan USD`, exit 0."""
-    from unwind.cli.run import _check_finite
+    from unwind.rundir import check_finite
 
-    _check_finite({"total_return": 0.01, "sharpe_ratio": None, "trades": 2}, "gold_haven_turn")
+    check_finite({"total_return": 0.01, "sharpe_ratio": None, "trades": 2}, "gold_haven_turn")
     with pytest.raises(DataError, match="came out nan for total_return, pnl_usd"):
-        _check_finite({"total_return": float("nan"), "pnl_usd": float("nan")}, "its benchmark")
+        check_finite({"total_return": float("nan"), "pnl_usd": float("nan")}, "its benchmark")
 
 
 # -------------------------------------------------------------------- repeated parameters

@@ -28,20 +28,6 @@ def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, floa
     return tuple(amounts)
 
 
-def _check_finite(metrics: dict, whose: str) -> None:
-    """Refuse a run whose metrics hold NaN or infinity (an undefined ratio is None, never
-    NaN): a number no market prints reached the books, and `nan USD` with exit 0 would pass
-    for a result."""
-    from feeds.errors import DataError
-
-    broken = [key for key, value in metrics.items()
-              if isinstance(value, float) and not math.isfinite(value)]
-    if broken:
-        raise DataError(f"the run of {whose} came out {metrics[broken[0]]} for "
-                        f"{', '.join(broken)}: a price in the window is not usable; "
-                        "`unwind data validate` names it; nothing was written")
-
-
 @click.command("run")
 @click.argument("playbook")
 @click.option("--episode", help="Run over an episode's window (`unwind list episodes`).")
@@ -83,13 +69,12 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
             slippage_ticks, max_leverage, financing_markup, margins, fees, allow_defects, out,
             store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
-    import datetime as dt
-
     import strategies
     from feeds.errors import DataError
-    from unwind import engine, rundir, tear_sheet
-    from unwind.metrics import trades_text
+    from unwind import rundir
     from unwind.config import RunConfig, check_id, for_episode
+    from unwind.metrics import trades_text
+    from unwind.staleness import StaleInput
 
     if sum(map(bool, (episode, full_history, start or end))) > 1:
         raise DataError("choose one window: --episode, --full-history or --start/--end")
@@ -114,28 +99,9 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
                  if not episode and not given]
     chosen = f"episode {episode}" if episode else "full history" if full_history else \
         f"default for {' and '.join(defaulted)}" if defaulted else ""
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    # made before the backtest, so an unusable --out fails now; written as <name>.partial and
-    # renamed when complete, removed on any failure
-    staged = rundir.new_run_dir(out, playbook)
-    try:
-        ready = engine.prepare(config)
-        result = engine.run(config, ready)
-        benchmark = engine.run_benchmark(config, ready)
-        _check_finite(result.metrics, playbook)
-        _check_finite(benchmark.metrics, f"its benchmark ({strategies.get(playbook).BENCHMARK})")
-        try:
-            rundir.write(result, staged, started,
-                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                         benchmark)
-            sheet = tear_sheet.write(staged)
-            directory = rundir.finish(staged)
-        except OSError as error:
-            raise rundir.writing_error(error, staged) from None
-    except BaseException:
-        rundir.discard(staged)
-        raise
-    sheet = directory / sheet.name
+    written = rundir.run_and_write(config, out)
+    directory, sheet, result, benchmark = (written.directory, written.tear_sheet,
+                                           written.result, written.benchmark)
     if as_json:
         echo_json({"run_dir": str(directory), "metrics": result.metrics,
                    "benchmark_metrics": benchmark.metrics, "tear_sheet": str(sheet),
@@ -148,8 +114,6 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
     echo_store(store_path)
     echo_metrics(result.metrics, benchmark.metrics, strategies.get(playbook).BENCHMARK)
     click.echo(f"tear sheet: {sheet}")
-    from unwind.staleness import StaleInput
-
     for defect in result.execution.get("defects_allowed", []):
         click.echo(f"quality gate defect allowed (--allow-defects): {defect}")
     for stale in result.execution.get("stale_inputs", []):

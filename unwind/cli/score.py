@@ -37,37 +37,25 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, f
     ~/.local/share/carry-unwind/store) and says which on its first line; only when that store
     holds none of the series the playbooks read does it score the SYNTHETIC demo scenario.
     """
-    import dataclasses
-    from pathlib import Path
-
-    from unwind import rundir, scorecard
+    from unwind import scorecard
     from unwind.runspec import score_config
 
     config = score_config(spec, playbooks=playbooks, episodes=episodes, jobs=jobs,
                           allow_defects=allow_defects, out=out, store=store_path)
-    staged = Path(config.out)  # <out>/<time>-scorecard.partial until everything is written
-    try:
-        choice = scorecard.choose_store(config)
-        config = dataclasses.replace(config, store=choice.root, scheduler=scheduler,
-                                     tear_sheets=sheets == "all")
-        rows, histories, summary, paths = _score(config, choice, as_json, full_history)
-        final = rundir.finish(staged)
-    except OSError as error:
-        rundir.discard(staged)
-        raise rundir.writing_error(error, staged) from None
-    except BaseException:
-        rundir.discard(staged)
-        raise
-    config = dataclasses.replace(config, out=str(final))
+    scored = scorecard.score_into_folder(
+        config, scheduler=scheduler, tear_sheets=sheets == "all", full_history=full_history,
+        progress=None if as_json else _progress(sheets == "all"),
+        starting=_starting(full_history, as_json))
+    config, rows, summary = scored.config, scored.rows, scored.summary
     if as_json:
-        echo_json({"out_dir": str(config.out), "store": choice.root,
-                   "synthetic": choice.synthetic,
+        echo_json({"out_dir": str(config.out), "store": scored.choice.root,
+                   "synthetic": scored.choice.synthetic,
                    "rows": [{c: r.get(c) for c in scorecard.columns()} for r in rows],
                    "summary": summary})
         return
     _print_matrix(rows, config)
     total = len(config.playbooks) * len(config.episodes)
-    _print_verdicts(summary, f"{total} cells; scorecard: {final / paths['html'].name}")
+    _print_verdicts(summary, f"{total} cells; scorecard: {scored.paths['html']}")
 
 
 def _print_verdicts(summary: dict[str, dict], scorecard_line: str) -> None:
@@ -92,33 +80,36 @@ def _print_verdicts(summary: dict[str, dict], scorecard_line: str) -> None:
                    f"{item['sentence']}")
 
 
-def _score(config, choice, as_json: bool, full_history: bool = True):
-    """Run the cells and write the scorecard's files into config.out."""
-    from unwind import scorecard
+def _starting(full_history: bool, as_json: bool):
+    """What the terminal shows once the store is chosen: which store and the quality-gate
+    policy (not with --json), and on stderr a note when --jobs is capped."""
+    def starting(config, choice) -> None:
+        from unwind import scorecard
 
-    if not as_json:
-        click.echo(choice.describe())
-        if config.allow_defects:
+        if not as_json:
+            click.echo(choice.describe())
+        if config.allow_defects and not as_json:
             click.echo("quality gate: --allow-defects: series failing it are traded anyway; every "
                        "row, page and verdict that ran on a defect names it")
-    _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config, full_history))
-    if note and not config.scheduler:
-        click.echo(f"note: {note}", err=True)
+        _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config, full_history))
+        if note and not config.scheduler:
+            click.echo(f"note: {note}", err=True)
+    return starting
 
+
+def _progress(tear_sheets: bool):
+    """A progress line on stderr per run, counting runs and tear sheets."""
     sheets = 0
 
     def progress(done: int, count: int, row: dict) -> None:
-        nonlocal sheets
-        sheets += config.tear_sheets and row["status"] == "ok"
-        if not as_json:
-            where = row.get("episode", "full history")
-            click.echo(f"[{done:3d}/{count} runs, {sheets:3d} tear sheets] "
-                       f"{row['playbook']:24s} {where:34s} {scorecard.cell_text(row)}", err=True)
+        from unwind import scorecard
 
-    rows, histories = scorecard.run_scorecard(config, progress, full_history)
-    summary = scorecard.summarise(rows, histories)
-    paths = scorecard.write(rows, config, choice.describe(), summary)
-    return rows, histories, summary, paths
+        nonlocal sheets
+        sheets += tear_sheets and row["status"] == "ok"
+        where = row.get("episode", "full history")
+        click.echo(f"[{done:3d}/{count} runs, {sheets:3d} tear sheets] "
+                   f"{row['playbook']:24s} {where:34s} {scorecard.cell_text(row)}", err=True)
+    return progress
 
 
 def _print_matrix(rows: list[dict], config) -> None:
