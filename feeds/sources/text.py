@@ -10,9 +10,9 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 from pathlib import Path
 
+from feeds._filesystem import kind_of
 from feeds.errors import DataError, excerpt
 
 # MOF's own downloads are Shift_JIS (cp932); everything else we have seen is UTF-8. UTF-16 (with
@@ -81,13 +81,10 @@ def check_regular_file(path: Path) -> None:
         raise DataError(f"{path}: no such file") from None
     except OSError as error:
         raise DataError(f"{path}: cannot read: {error.strerror}") from None
-    if stat.S_ISDIR(mode):
+    kind = kind_of(mode)
+    if kind == "a directory":
         raise DataError(f"{path}: is a directory; pass CSV files")
-    if not stat.S_ISREG(mode):
-        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
-                "a character device" if stat.S_ISCHR(mode) else
-                "a block device" if stat.S_ISBLK(mode) else
-                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    if kind is not None:
         raise DataError(f"{path}: is {kind}, not a regular file; save the data to a CSV file "
                         "and import that")
 
@@ -100,8 +97,9 @@ def _read_bytes(path: Path) -> bytes:
     except OSError as error:
         raise DataError(f"{path}: cannot read: {error.strerror}") from None
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise DataError(f"{path}: is not a regular file; pass CSV files")
+        kind = kind_of(os.fstat(handle.fileno()).st_mode)
+        if kind is not None:   # replaced since the check
+            raise DataError(f"{path}: is {kind}, not a regular file; pass CSV files")
         lines = _LineLengths(path)
         chunks = []
         total = 0

@@ -242,7 +242,7 @@ def _fetch_locked(series: str, instrument: instruments.Instrument, store: Store,
     raw = download(transport, instrument.yahoo, start, end, interval, deadline=deadline,
                    sleep=sleep)
     frame = normalise(raw, bar, what)
-    check_frame(what, frame, instrument)
+    check_frame(what, frame, instrument, bar)   # the sanity rules, as an import has them
     sources = [SourceFile(f"yahoo:{instrument.yahoo}?start={start}&end={end}&interval={interval}",
                           "", "yahoo (yfinance)", len(frame))]
     if existing is not None:
