@@ -20,7 +20,9 @@ over the spec.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -45,15 +47,38 @@ def _refuse_unknown(where: str, given, allowed: set[str]) -> None:
 
 
 def _read_toml(path: Path) -> dict:
-    """A run spec's TOML, or one line saying why it cannot be read."""
+    """A run spec's TOML, or one line saying why it cannot be read. A UTF-8 byte-order mark
+    (what Windows editors put first) is read as the start of the text; a FIFO or device is
+    refused without being opened (reading it could block or never end)."""
+    from feeds._filesystem import describe, kind_of
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        kind = kind_of(os.stat(path).st_mode)
+        if kind is not None:
+            raise DataError(f"{path}: is {kind}; expected a TOML run spec")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: no such run spec") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read the run spec: {describe(error)}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{path}: UTF-16 text; save the run spec as UTF-8")
+    try:
+        return tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise DataError(f"{path}: not a text file; expected a TOML run spec") from None
     except tomllib.TOMLDecodeError as error:
         raise DataError(f"{path}: malformed TOML: {error}") from None
+
+
+def _table(path: Path, raw: dict, verb: str) -> dict:
+    """The spec's [VERB] table; a spec without it is refused, naming the tables it has (a
+    [sweep] spec given to `score` ran the whole scorecard)."""
+    if verb in raw:
+        return raw[verb]
+    other = [name for name in sorted(_SECTIONS) if name in raw]
+    held = f"it holds [{other[0]}], for `unwind {other[0]} {path}`" if other else "it holds no table"
+    raise DataError(f"{path}: no [{verb}] table, which `unwind {verb}` reads; {held}")
 
 
 def load(path: str | Path) -> dict:
@@ -61,7 +86,7 @@ def load(path: str | Path) -> dict:
     path = Path(path)
     raw = _read_toml(path)
     _refuse_unknown(str(path), raw, _SECTIONS)
-    spec = raw.get("score", {})
+    spec = _table(path, raw, "score")
     if not isinstance(spec, dict):
         raise DataError(f"{path}: score = {_shown(spec)}: expected a [score] table")
     _refuse_unknown(f"{path} [score]", spec, _SCORE_KEYS)
@@ -263,10 +288,10 @@ def sweep_spec(path: str | Path) -> dict:
     START:STOP:STEP strings, at most one window."""
     path = Path(path)
     raw = _read_toml(path)
-    _refuse_unknown(str(path), raw, {"score", "sweep"})
-    if "sweep" not in raw:
-        raise DataError(f"{path}: no [sweep] table")
-    spec = raw["sweep"]
+    _refuse_unknown(str(path), raw, _SECTIONS)
+    spec = _table(path, raw, "sweep")
+    if not isinstance(spec, dict):
+        raise DataError(f"{path}: sweep = {_shown(spec)}: expected a [sweep] table")
     _refuse_unknown(f"{path} [sweep]", spec, _SWEEP_KEYS)
     for key, value in spec.items():
         kind = _SWEEP_TYPES[key]

@@ -31,15 +31,61 @@ cli.add_command(report.command)
 cli.add_command(sweep.command)
 
 
+# Exit codes besides 0, 1 (a refused input) and click's 2 (a usage error): a closed pipe as a
+# shell reports a process ended by SIGPIPE, any other failed write of standard output as
+# sysexits' EX_IOERR, and an interrupt as one ended by SIGINT.
+EXIT_PIPE_CLOSED = 141
+EXIT_OUTPUT_FAILED = 74
+EXIT_INTERRUPTED = 130
+
+
+class _OutputLost(Exception):
+    """A write to standard output failed (a full disk, a closed pipe). Not an OSError, so that
+    click passes it through (it would end the process on a closed pipe without a word)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error
+
+
+class _Output:
+    """Standard output for the command's lifetime: tells its failures from any other OS error."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise _OutputLost(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _OutputLost(error) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one line and an exit code."""
     from feeds.errors import DataError
 
+    stream = sys.stdout
+    if stream is not None:
+        sys.stdout = _Output(stream)
     try:
         code = cli.main(args=argv, prog_name="unwind", standalone_mode=False)
+        if stream is not None:
+            sys.stdout.flush()   # a full disk under a redirect shows here, not at exit
+    except _OutputLost as lost:
+        return _output_lost(lost.error, stream)
     except click.exceptions.Abort:
         click.echo("error: interrupted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
     except click.ClickException as error:
         hint = ""
         if isinstance(error, click.UsageError) and error.ctx is not None:
@@ -49,7 +95,49 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as error:
         click.echo(f"error: {error}", err=True)
         return 1
+    except MemoryError:
+        click.echo(f"error: out of memory while running `{_command_line(argv)}` (peak "
+                   f"{_peak_megabytes()} MB); try a shorter window or a smaller file, fewer "
+                   "--jobs, or more memory", err=True)
+        return 1
+    finally:
+        if isinstance(sys.stdout, _Output):
+            sys.stdout = stream
     return code if isinstance(code, int) else 0
+
+
+def _output_lost(error: OSError, stream) -> int:
+    """One line on stderr for a failed write of standard output; its buffered rest is sent to
+    /dev/null so that Python's own flush at exit cannot print a second message."""
+    import errno
+    import os
+
+    from feeds._filesystem import describe
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (AttributeError, OSError, ValueError):   # not a real file (a test's capture)
+        pass
+    if error.errno == errno.EPIPE:
+        click.echo("error: standard output was closed before everything was written (broken "
+                   "pipe); the rest of the output is lost", err=True)
+        return EXIT_PIPE_CLOSED
+    click.echo(f"error: cannot write standard output: {describe(error)}; the rest of the "
+               "output is lost", err=True)
+    return EXIT_OUTPUT_FAILED
+
+
+def _command_line(argv: list[str] | None) -> str:
+    words = sys.argv[1:] if argv is None else argv
+    text = " ".join(["unwind", *words])
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _peak_megabytes() -> int:
+    """The process's peak resident memory in MB (ru_maxrss is in KB on Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, f
     from unwind import scorecard
     from unwind.runspec import score_config
 
+    if scheduler is not None:   # before the spec, the store and the output folder are read
+        from unwind.cluster import check_scheduler
+
+        check_scheduler(scheduler)
     config = score_config(spec, playbooks=playbooks, episodes=episodes, jobs=jobs,
                           allow_defects=allow_defects, out=out, store=store_path)
     scored = scorecard.score_into_folder(
