@@ -60,6 +60,7 @@ class Rule:
     parameters: Mapping[str, Parameter]
     calibration: str      # what was measured to choose the parameters, on which data
     hits: Callable[..., pd.DataFrame]   # (close, **values) -> frame of hit days (see below)
+    instrument: str = "USDJPY"   # whose daily closes it reads (the series USDJPY or USDJPY@TAG)
 
     def values(self, overrides: Mapping[str, float]) -> dict[str, float]:
         unknown = [name for name in overrides if name not in self.parameters]
@@ -157,6 +158,7 @@ RULES: dict[str, Rule] = {
                     "3-year upper quarter after 2008-2010); the pepperstone daily closes have "
                     "Mar 2011",
         hits=_carry_unwind_hits,
+        instrument="USDJPY",
     ),
 }
 
@@ -256,6 +258,8 @@ def find_in_store(rule_name: str, store=None, series: str | None = None,
     from feeds.store import Store
 
     store = store if isinstance(store, Store) else Store(store)
+    if series:
+        _check_series(rule_name, series)
     candidates = (series,) if series else USDJPY_SERIES
     for name in candidates:
         if store.info(name, "1d") is not None:
@@ -264,6 +268,24 @@ def find_in_store(rule_name: str, store=None, series: str | None = None,
             return name, find(rule_name, close, **overrides)
     raise DataError(f"no daily USDJPY series in the store {store.root} (looked for "
                     f"{', '.join(candidates)}); `unwind data import` one first")
+
+
+def _check_series(rule_name: str, series: str) -> None:
+    """Refuse a series of another instrument than the rule's (`--series XAUUSD` applied the
+    USDJPY thresholds to gold and found 24 windows)."""
+    from feeds.store import check_series_name
+
+    rule = RULES.get(rule_name)
+    if rule is None:
+        return   # `find` names the unknown rule
+    try:
+        base = check_series_name(series).split("@", 1)[0]
+    except DataError as error:
+        raise DataError(f"--series: {error}") from None
+    if base != rule.instrument:
+        raise DataError(f"--series {series}: rule {rule_name} reads {rule.instrument} daily closes "
+                        f"(its thresholds were set on them); give {rule.instrument} or a tagged "
+                        f"{rule.instrument}@SOURCE series")
 
 
 def to_episode(found: FoundEpisode, rule_name: str):
