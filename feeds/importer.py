@@ -14,6 +14,7 @@ from.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -122,7 +123,12 @@ def _flags(options: ImportOptions) -> tuple[str, ...]:
 
 
 def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> list[_Prepared]:
+    before = _identity(path)
     text = read_text(path)
+    if _identity(path) != before:
+        raise DataError(f"{path}: changed while it was read (its size or modification time "
+                        "differs before and after); import it once whatever writes it is done")
+    _check_leap_second(path, text)
     parsed = parse(path, text, options.format, mapping, options.date_format)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     def where(raw: RawSeries) -> str:
@@ -150,6 +156,28 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
             sources=[SourceFile(str(path.resolve()), sha256, parsed.format, len(frame))],
             warnings=[f"{where(raw)}: {warning}"] if warning else []))
     return prepared
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    """What changes when a file is written or replaced: device, inode, size, mtime in ns."""
+    status = path.stat()
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
+# A clock time whose second is 60 (or 61, which strptime also allows): a leap second, which
+# some parsers roll into the next minute, making a bar out of order or a day late.
+_LEAP_SECOND = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3]):[0-5]\d:6[01](?![\d:])")
+
+
+def _check_leap_second(path: Path, text: str) -> None:
+    """Refuse a time such as 23:59:60, naming its row (the header is row 1)."""
+    found = _LEAP_SECOND.search(text)
+    if found is None:
+        return
+    row = text.count("\n", 0, found.start()) + 1
+    raise DataError(f"{path}: row {row}: {found.group()} is a leap second; bars have no 60th "
+                    "second (it would roll into the next minute); write it as :59 or drop the "
+                    "row")
 
 
 def _choose_series(path: Path, series: list[RawSeries], symbol: str | None

@@ -77,7 +77,8 @@ def _table(path: Path, raw: dict, verb: str) -> dict:
     if verb in raw:
         return raw[verb]
     other = [name for name in sorted(_SECTIONS) if name in raw]
-    held = f"it holds [{other[0]}], for `unwind {other[0]} {path}`" if other else "it holds no table"
+    held = (f"it holds [{other[0]}], for `unwind {other[0]} {path}`" if other
+            else "it holds no table")
     raise DataError(f"{path}: no [{verb}] table, which `unwind {verb}` reads; {held}")
 
 

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unwind.cli import check, data, episodes, listing, now, report, run, score, sweep
+from unwind.cli import check, clean, data, episodes, listing, now, report, run, score, sweep
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,6 +29,7 @@ cli.add_command(run.command)
 cli.add_command(score.command)
 cli.add_command(report.command)
 cli.add_command(sweep.command)
+cli.add_command(clean.command)
 
 
 # Exit codes besides 0, 1 (a refused input) and click's 2 (a usage error): a closed pipe as a
