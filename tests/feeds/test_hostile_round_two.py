@@ -216,3 +216,133 @@ def test_a_store_root_that_is_a_link_loop_is_an_error_not_an_empty_store(tmp_pat
         assert result.code == 1, command
         assert "cannot be used: Too many levels of symbolic links (ELOOP)" in \
             one_error_line(result)
+
+
+# ------------------------------------------------------------------- leap seconds, changing files
+LEAP_CASES = [
+    ("MT5 dotted times (rolled into the next day and imported)",
+     "DateTime,Open,High,Low,Close,TickVolume,Spread\n2016.12.30 22:00:00,117,118,116,117,5,0\n"
+     "2016.12.30 23:00:00,117,118,116,117,5,0\n2016.12.31 23:59:60,117,118,116,117,5,0\n"
+     "2017.01.02 00:00:00,117,118,116,117,5,0\n", "row 4: 23:59:60 is a leap second"),
+    ("ISO times", "time,open,high,low,close,volume\n2016-12-31T22:00:00Z,117,118,116,117,5\n"
+                  "2016-12-31T23:59:60Z,117,118,116,117,5\n", "row 3: 23:59:60 is a leap second"),
+    ("a date and a time column", "Date,Time,Open,High,Low,Close,Volume\n"
+                                 "2016-12-31,22:00,117,118,116,117,5\n"
+                                 "2016-12-31,23:59:60,117,118,116,117,5\n",
+     "row 3: 23:59:60 is a leap second"),
+]
+
+
+@pytest.mark.parametrize("name, text, message", LEAP_CASES, ids=[c[0] for c in LEAP_CASES])
+def test_a_leap_second_is_refused_naming_its_row(name, text, message, env, run_cli):
+    """`23:59:60` rolled to the next midnight and was then reported as out of order (or, in an
+    MT5 file, imported a day late). Command: `unwind data import leap.csv --symbol USDJPY@x`."""
+    path = env.file("leap.csv", text)
+    before = tree_digest(env.store)
+    result = run_cli("data", "import", str(path), "--symbol", "USDJPY@x")
+    assert result.code == 1
+    line = one_error_line(result)
+    assert line.startswith(f"error: {path}: {message}; bars have no 60th second"), line
+    assert tree_digest(env.store) == before
+
+
+def _append(path) -> None:
+    with path.open("a") as handle:
+        handle.write("2024-08-01T06:00:00+00:00,2400,2401,2399,2400.5,7\n")
+
+
+def _same_size(path) -> None:
+    text = path.read_text()
+    path.write_text(text.replace("2400,", "2500,", 1))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+
+
+def _replaced(path) -> None:
+    staged = path.with_name("staged.csv")
+    staged.write_text(path.read_text())
+    staged.replace(path)
+
+
+@pytest.mark.parametrize("change", [_append, _same_size, _replaced],
+                         ids=["rows appended", "rewritten at the same size", "replaced by rename"])
+def test_a_file_that_changes_while_it_is_read_is_refused(change, env, run_cli, monkeypatch):
+    """A file rewritten during its import was stored as a mix (its hash matched the bytes read).
+    Command: `unwind data import xauusd.csv --symbol XAUUSD@x` while a writer changes the file;
+    the change is made right after the read, where the race lands."""
+    from feeds import importer
+
+    path = env.file("moving.csv", hourly(2400))
+    real_read = importer.read_text
+
+    def read_then_change(target):
+        text = real_read(target)
+        change(target)
+        return text
+
+    monkeypatch.setattr(importer, "read_text", read_then_change)
+    before = tree_digest(env.store)
+    result = run_cli("data", "import", str(path), "--symbol", "XAUUSD@x")
+    assert result.code == 1
+    assert one_error_line(result) == (
+        f"error: {path}: changed while it was read (its size or modification time differs "
+        "before and after); import it once whatever writes it is done")
+    assert tree_digest(env.store) == before
+
+
+# ------------------------------------------------------------------- warnings, odd file kinds
+def test_format_dates_on_a_yahoo_file_is_one_line_and_no_library_warning(env, run_cli):
+    """`--format dates` on a Yahoo file leaked a pandas warning. Command: `unwind data import
+    AUDUSD_X.csv --symbol AUDUSD --format dates`."""
+    path = env.file("AUDUSD_X.csv", "Date,Close,High,Low,Open,Volume\n"
+                                    "2006-05-16,0.767,0.769,0.760,0.762,0\n"
+                                    "2006-05-17,0.759,0.772,0.757,0.766,0\n")
+    before = tree_digest(env.store)
+    result = run_cli("data", "import", str(path), "--symbol", "AUDUSD", "--format", "dates")
+    assert result.code == 1
+    assert one_error_line(result).startswith(f"error: {path}: ")
+    assert "Warning" not in result.err
+    assert tree_digest(env.store) == before
+
+
+_WARNING_LOAD = """
+import sys, warnings
+import feeds
+real_load = feeds.load
+def warning_load(*args, **kwargs):
+    warnings.warn("Series.values returning an array is deprecated", FutureWarning)
+    return real_load(*args, **kwargs)
+feeds.load = warning_load
+from unwind.cli import main
+sys.exit(main())
+"""
+
+
+def test_no_library_warning_reaches_the_terminal(env):
+    """Whatever a library warns of inside a command stays off stderr; `python -W default`
+    shows it again (the control: the warning is really raised). A subprocess, because pytest
+    records warnings itself. Command: `unwind data show GC`, pandas warning on the way."""
+    import subprocess
+    import sys
+
+    def show(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *flags, "-c", _WARNING_LOAD, "data", "show", "GC"],
+                              capture_output=True, text=True, timeout=60,
+                              env=os.environ | {"UNWIND_STORE": str(env.store)})
+
+    quiet = show()
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    assert "FutureWarning: Series.values" in show("-W", "default").stderr
+
+
+def test_a_socket_given_as_a_file_is_refused_by_kind(env, run_cli):
+    """The file-type check is feeds._filesystem.kind_of, one definition for store and input.
+    Command: `unwind data import SOCKET --symbol GC@x`."""
+    import socket
+
+    path = env.tmp / "feed.sock"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        result = run_cli("data", "import", str(path), "--symbol", "GC@x")
+    assert result.code == 1
+    assert one_error_line(result) == (f"error: {path}: is a socket, not a regular file; save "
+                                      "the data to a CSV file and import that")

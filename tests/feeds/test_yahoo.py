@@ -1,6 +1,7 @@
 """Yahoo fetching with a fake transport: never the network."""
 
 import datetime as dt
+import re
 import threading
 import time
 
@@ -132,3 +133,28 @@ def test_a_broken_download_is_fetched_again_and_a_broken_import_is_not_overwritt
     with pytest.raises(DataError, match="manifest 1d.json is not valid JSON"):
         yahoo.fetch("GC", store, start="2024-08-01", end="2024-08-05",
                     transport=FakeTransport([recorded_frame()]), today=TODAY)
+
+
+def _garbage(price: float, columns=("Adj Close", "Close", "Open", "High", "Low")):
+    """The recorded answer with `price` in `columns` of its second day."""
+    frame = recorded_frame()
+    for column in columns:
+        frame.loc[frame.index[1], (column, "GC=F")] = price
+    return frame
+
+
+@pytest.mark.parametrize("answer, bar, message", [
+    (lambda: _garbage(1e308, ("Close",)), "1d", "(2024-08-02T00:00:00+00:00): close 1e+308 "
+                                               "is above 1e+07"),
+    (lambda: _garbage(2451.0 * 1000), "1d", "times the median close"),
+    (lambda: recorded_frame(), "1w", "follows the bar before it by 1 day, less than the bar "
+                                     "size 1w"),
+], ids=["a close of 1e308", "one bar x1000", "daily rows answered for --bar 1w"])
+def test_a_download_gets_the_import_sanity_rules_at_fetch_time(answer, bar, message, tmp_path):
+    """Garbage from Yahoo is refused before the store is written, as an import refuses it."""
+    store = Store(tmp_path / "store")
+    with pytest.raises(DataError, match=re.escape(message)) as raised:
+        yahoo.fetch("GC", store, start="2024-08-01", end="2024-08-05", bar=bar,
+                    transport=FakeTransport([answer()]), today=TODAY)
+    assert str(raised.value).startswith("GC (GC=F) 2024-08-01..2024-08-06 " + bar)
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").rglob("*.json"))
