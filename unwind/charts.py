@@ -11,7 +11,12 @@ legend are HTML above its SVG; the SVG holds the plot area, grid, ticks and mark
 A panel collects marks in data coordinates, then scales y to the marks (5% margins, thresholds
 and the zero of fills and bars included, as matplotlib would) and picks round ticks. A line of
 more points than pixels is reduced per pixel column to its first, lowest, highest and last
-point: the same picture from a few thousand points instead of 59,000.
+point: the same picture from a few thousand points instead of 59,000. A price panel may read
+on a log axis (`Panel.log`): equal percentage moves take equal heights.
+
+The static SVG is what a reader without JavaScript, a test and a screenshot see; `unwind.zoom`
+draws the same panels again in the browser, at full resolution, with zoom, pan and a cursor
+read-out, and hides the SVG when it does.
 """
 
 from __future__ import annotations
@@ -56,6 +61,29 @@ def percent_labels(ticks: np.ndarray) -> list[str]:
 def plain_labels(ticks: np.ndarray) -> list[str]:
     decimals = _decimals(ticks)
     return [f"{v:,.{decimals}f}" for v in ticks]
+
+
+def times_labels(ticks: np.ndarray) -> list[str]:
+    """A multiple such as leverage: '0.25x', '0.5x', '1x' (the decimals each tick needs)."""
+    return [f"{v:,.{_decimals(np.array([v]))}f}x" for v in ticks]
+
+
+def count_ticks(high: float, most: int = 6) -> np.ndarray:
+    """Whole-number ticks from 0 for a count (days, trades): never 0.5 of one."""
+    ticks = nice_ticks(0.0, max(float(high), 1.0), most)
+    return ticks[np.isclose(ticks, np.round(ticks))]
+
+
+def log_ticks(low: float, high: float, most: int) -> np.ndarray:
+    """Ticks of a log axis over [low, high] (both > 0): 1, 2 and 5 times powers of ten, or
+    powers of ten alone when those are too many; linear round ticks inside one decade."""
+    powers = np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+    for multiples in ((1, 2, 5), (1,)):
+        ticks = np.array([m * 10.0 ** k for k in powers for m in multiples])
+        ticks = ticks[(ticks >= low * (1 - 1e-9)) & (ticks <= high * (1 + 1e-9))]
+        if 2 <= len(ticks) <= most:
+            return ticks
+    return nice_ticks(low, high, most)
 
 
 def nice_ticks(low: float, high: float, most: int) -> np.ndarray:
@@ -125,6 +153,8 @@ class Panel:
     left: int = LEFT
     y_limits: tuple[float, float] | None = None
     y_ticks: Sequence[float] | None = None
+    log: bool = False         # a log y axis (prices spanning more than LOG_RATIO)
+    value_format: str = "plain"   # the zoom view's read-out: usd, percent, times, price, plain
     marks: list[Mark] = field(default_factory=list)
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # label, colour, symbol
 
@@ -132,19 +162,19 @@ class Panel:
     def line(self, x, y, colour: str, width: float = 1.0, label: str | None = None,
              dash: str = "", step: bool = False) -> None:
         """`dash`: an SVG dash array ('4 3' dashed, '1 2' dotted), empty for a solid line."""
-        self._add("line", x, y, colour=colour, width=width, dash=dash, step=step)
+        self._add("line", x, y, colour=colour, width=width, dash=dash, step=step, label=label)
         if label:
             self.legend.append((label, colour, "line"))
 
     def fill(self, x, y, colour: str, opacity: float, step: bool = False,
              label: str | None = None) -> None:
         """The area between y and zero."""
-        self._add("fill", x, y, colour=colour, opacity=opacity, step=step)
+        self._add("fill", x, y, colour=colour, opacity=opacity, step=step, label=label)
         if label:
             self.legend.append((label, colour, "fill"))
 
     def dots(self, x, y, colour: str, label: str | None = None) -> None:
-        self._add("dots", x, y, colour=colour)
+        self._add("dots", x, y, colour=colour, label=label)
         if label:
             self.legend.append((label, colour, "dot"))
 
@@ -153,7 +183,7 @@ class Panel:
 
     def markers(self, x, y, shape: str, colours: Sequence[str], titles: Sequence[str],
                 size: float = 5.0, hollow: bool = False) -> None:
-        """Trade markers ('^', 'v' or 'o'), each with its tooltip."""
+        """Markers ('^', 'v', 'o' or 'd' a diamond), each with its tooltip."""
         self._add("markers", x, y, shape=shape, colours=list(colours), titles=list(titles),
                   size=size, hollow=hollow)
 
@@ -167,7 +197,8 @@ class Panel:
         self._add("whiskers", np.c_[x, x], np.c_[low, high], colour=colour)
 
     def labels(self, x, y, texts: Sequence[str], offsets: Sequence[float]) -> None:
-        """Small text at data points, `offsets` px above (negative: below)."""
+        """Small text at data points, `offsets` px above (negative: below) where it fits: a
+        label that would leave the plot area or cover an earlier one moves (see `_place`)."""
         self._add("labels", x, y, texts=list(texts), offsets=list(offsets))
 
     def spans(self, starts, stops, colour: str, opacity: float) -> None:
@@ -205,6 +236,8 @@ class Panel:
         values += [np.zeros(1) for m in self.marks if m.kind in ("fill", "bars")]
         values = np.concatenate(values) if values else np.zeros(0)
         values = values[np.isfinite(values)]
+        if self.log:
+            values = np.log10(values[values > 0])
         if values.size == 0:
             return -0.055, 0.055
         low, high = float(values.min()), float(values.max())
@@ -219,6 +252,9 @@ def _marker_path(shape: str, x: float, y: float, size: float) -> str:
     if shape == "v":
         return f"M{x:.1f},{y + size:.1f}L{x + size:.1f},{y - size * 0.8:.1f}" \
                f"L{x - size:.1f},{y - size * 0.8:.1f}Z"
+    if shape == "d":
+        return (f"M{x:.1f},{y - size:.1f}L{x + size:.1f},{y:.1f}L{x:.1f},{y + size:.1f}"
+                f"L{x - size:.1f},{y:.1f}Z")
     return (f"M{x - size:.1f},{y:.1f}a{size:.1f},{size:.1f} 0 1,0 {2 * size:.1f},0"
             f"a{size:.1f},{size:.1f} 0 1,0 {-2 * size:.1f},0")
 
@@ -240,8 +276,19 @@ class Canvas:
         return self.left + share * self.plot_width
 
     def py(self, y) -> np.ndarray:
+        """Pixels of data values (on a log panel the limits are log10 of values)."""
         span = self.high - self.low or 1.0
-        return self.top + (self.high - np.asarray(y, dtype=float)) / span * self.panel.height
+        y = np.asarray(y, dtype=float)
+        if self.panel.log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.log10(np.where(y > 0, y, np.nan))
+        return self.top + (self.high - y) / span * self.panel.height
+
+    def tick_range(self) -> tuple[float, float]:
+        """The y limits as values (undoing the log of a log panel)."""
+        if self.panel.log:
+            return 10.0 ** self.low, 10.0 ** self.high
+        return self.low, self.high
 
     def add(self, element: str) -> None:
         self.parts.append(element)
@@ -308,12 +355,10 @@ def _draw(canvas: Canvas, mark: Mark) -> None:
                         for i in chosen)
             canvas.add(f"<path d='{d}' fill='{colour}'/>")
     elif kind == "labels":
-        px, py = canvas.px(mark.x), canvas.py(mark.y)
-        for a, b, text, offset in zip(px.tolist(), py.tolist(), style["texts"],
-                                      style["offsets"]):
-            canvas.add(f"<text x='{a:.1f}' y='{b - offset:.1f}' text-anchor='middle' "
-                       f"dominant-baseline='middle' font-size='{FONT - 1}'>"
-                       f"{escape(text)}</text>")
+        for a, b, text in _place(canvas, mark):
+            canvas.add(f"<text class=mark x='{a:.1f}' y='{b:.1f}' text-anchor='middle' "
+                       f"dominant-baseline='middle' font-size='{FONT}' font-weight='bold' stroke='white' "
+                       f"stroke-width='3' paint-order='stroke'>{escape(text)}</text>")
     elif kind == "verticals":
         d = "".join(f"M{x:.1f},{canvas.top}V{canvas.top + canvas.panel.height}"
                     for x in canvas.px(mark.x).tolist())
@@ -344,30 +389,67 @@ def _draw(canvas: Canvas, mark: Mark) -> None:
                 canvas.add(f"<path d='{d}' fill='{colour}'/>")
 
 
+def _spread(centres: list[float], room: float) -> list[float]:
+    """Box centres moved right, where needed, so boxes `room` px wide do not overlap (two
+    triggers a day apart on a ten-year axis share a pixel)."""
+    spread: list[float] = []
+    for x in centres:
+        spread.append(max(x, spread[-1] + room) if spread else x)
+    return spread
+
+
+def _place(canvas: Canvas, mark: Mark) -> list[tuple[float, float, str]]:
+    """Label centres in px: at the asked offset if the box stays inside the plot area and off
+    every label placed before it, else the other side, then further out, else the nearest free
+    height inside the plot area. Boxes are estimated (0.62 em a character, 1.2 em tall)."""
+    size = FONT
+    left, right = canvas.left, canvas.left + canvas.plot_width
+    top, bottom = canvas.top, canvas.top + canvas.panel.height
+    placed: list[tuple[float, float, float, float]] = []
+    found = []
+    for a, b, text, offset in zip(canvas.px(mark.x).tolist(), canvas.py(mark.y).tolist(),
+                                  mark.style["texts"], mark.style["offsets"]):
+        half_width, half_height = 0.31 * size * len(text) + 1, 0.6 * size + 1
+        a = min(max(a, left + half_width), right - half_width)
+        tries = [b - offset, b + offset, b - 2 * offset, b + 2 * offset]
+        tries += list(np.arange(top + half_height, bottom - half_height, half_height))
+        for y in tries:
+            box = (a - half_width, y - half_height, a + half_width, y + half_height)
+            inside = box[1] >= top and box[3] <= bottom
+            if inside and not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3]
+                                  and o[1] < box[3] for o in placed):
+                placed.append(box)
+                found.append((a, y, text))
+                break
+    return found
+
+
 def legend_html(legend: list[tuple[str, str, str]]) -> str:
-    """Legend entries (label, colour, symbol: line, fill, dot, ^, v, o) as HTML spans."""
+    """Legend entries (label, colour, symbol: line, fill, dot, ^, v, o, d) as HTML spans."""
     symbols = {"line": "&#9644;", "fill": "&#9632;", "dot": "&#9679;", "^": "&#9650;",
-               "v": "&#9660;", "o": "&#9675;"}
+               "v": "&#9660;", "o": "&#9675;", "d": "&#9670;"}
     return " ".join(f"<span><b style='color:{colour}'>{symbols[symbol]}</b> {escape(label)}</span>"
                     for label, colour, symbol in legend)   # spaces: a long legend wraps
 
 
 def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None = None,
            x_labels: Labels | None = None, grid_x: Sequence[float] = (),
-           triggers: Sequence[float] = (), trigger_numbers: bool = False,
-           alt: str = "chart") -> str:
+           triggers: Sequence[float] = (), trigger_names: Sequence[str] = (),
+           alt: str = "chart", zoom: int | None = None) -> str:
     """The panel as HTML: heading and legend, then its SVG. `x_ticks` (positions, labels) or
     `x_labels` (round ticks over the x range) label the x axis; without either, `grid_x` draws
     vertical grid lines only (a panel above the one with the dates). `triggers` are dashed
-    vertical lines, numbered on this panel when `trigger_numbers`."""
+    vertical lines, named in boxes on this panel by `trigger_names` (letters: trades carry
+    the numbers). `zoom`: the panel's number in the page's zoom data (`unwind.zoom`)."""
     if x_labels is not None:
         positions = nice_ticks(*panel.x_range, most=max(4, panel.width // 80))
         x_ticks = (positions, x_labels(positions))
-    top = 12 if trigger_numbers else 4
+    top = 12 if trigger_names else 4
     canvas = Canvas(panel, top, 20 if x_ticks else 4)
     right, bottom = panel.width - RIGHT, top + panel.height
-    ticks = panel.y_ticks if panel.y_ticks is not None else nice_ticks(
-        canvas.low, canvas.high, most=max(4, min(9, panel.height // 14)))
+    most = max(4, min(9, panel.height // 14))
+    ticks = panel.y_ticks if panel.y_ticks is not None else (log_ticks if panel.log else
+                                                             nice_ticks)(*canvas.tick_range(), most)
     ticks = np.asarray(ticks, dtype=float)
     grid = [f"M{panel.left},{y:.1f}H{right}" for y in canvas.py(ticks).tolist()]
     vertical = x_ticks[0] if x_ticks else grid_x
@@ -379,8 +461,8 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
         _draw(canvas, mark)
     numbers = [f"<rect x='{x - 6:.1f}' y='0' width='12' height='12' fill='{TRIGGER}'/><text "
                f"x='{x:.1f}' y='10' text-anchor='middle' font-size='9' font-weight='bold' "
-               f"fill='white'>{number}</text>" for number, x in
-               enumerate(canvas.px(triggers).tolist(), start=1)] if trigger_numbers else []
+               f"fill='white'>{escape(name)}</text>" for name, x in
+               zip(trigger_names, _spread(canvas.px(triggers).tolist(), 13.0))]
     labels = panel.y_labels(ticks)
     text = [f"<text x='{panel.left - 5}' y='{y:.1f}' text-anchor='end' dominant-baseline='middle'>"
             f"{escape(label)}</text>" for y, label in zip(canvas.py(ticks).tolist(), labels)]
@@ -390,7 +472,8 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
     frame = (f"<rect x='{panel.left}' y='{top}' width='{canvas.plot_width}' "
              f"height='{panel.height}' fill='none' stroke='#1d2330' stroke-width='0.8'/>")
     plot_area = f"{panel.left} {top} {canvas.plot_width} {panel.height}"  # a nested svg clips
-    return (f"<div class=panel style='max-width:{panel.width}px'><div class=head "
+    zoomable = "" if zoom is None else f" data-zoom='{zoom}'"
+    return (f"<div class=panel{zoomable} style='max-width:{panel.width}px'><div class=head "
             f"style='padding-left:{panel.left}px'><span>{escape(panel.heading)}</span>"
             f"<span class=legend>{legend_html(panel.legend)}</span></div>"
             f"<svg class=\"chart\" role=img aria-label=\"{escape(alt)}\" width='{panel.width}' "

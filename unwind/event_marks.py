@@ -1,7 +1,8 @@
 """The event calendar on a chart: BOJ, FOMC and MOF decisions inside a panel's window, drawn
-as thin dotted verticals in the kind's colour with a small dot on the panel's top edge whose
-tooltip is the decision. Distinct from an episode's triggers (red dashed, numbered boxes) and
-from trades (triangles and hollow circles on the price, numbered)."""
+as thin dotted verticals in the kind's colour with a diamond at the panel's highest close whose
+tooltip is the decision; never numbered. Distinct in glyph from an episode's triggers (red
+dashed lines, lettered boxes A, B, ...) and from trades (triangles in, hollow circles out, the
+only marks with numbers, as in the blotter)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def inside(times: pd.DatetimeIndex) -> list:
 
 def draw(panel: Panel, found: list, positions: np.ndarray, top: float) -> None:
     """Mark `found` events at x `positions` (bar positions) on `panel`; `top` is the y of the
-    dots (the panel's highest value)."""
+    diamonds (the panel's highest value)."""
     positions = np.asarray(positions, dtype=float)
     for kind, colour in COLOURS.items():
         chosen = [i for i, event in enumerate(found) if event.kind == kind]
@@ -36,6 +37,6 @@ def draw(panel: Panel, found: list, positions: np.ndarray, top: float) -> None:
             continue
         x = positions[chosen]
         panel.verticals(x, colour, 0.9, "2 2")
-        panel.markers(x, np.full(len(x), top), "o", [colour] * len(x),
-                      [found[i].label() for i in chosen], size=3.0)
-        panel.mark_legend(NAMES[kind], colour, "dot")
+        panel.markers(x, np.full(len(x), top), "d", [colour] * len(x),
+                      [found[i].label() for i in chosen], size=3.5)
+        panel.mark_legend(NAMES[kind], colour, "d")

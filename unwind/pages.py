@@ -1,8 +1,9 @@
 """What every page shares: one self-contained HTML shell, inline styles, charts as inline SVG.
 
 Charts are drawn by `unwind.charts` as inline SVG; styles are inline, there are no external
-scripts, fonts or images, so a page opens offline. A short inline script counts the charts the
-browser laid out (`data-charts-loaded` on <body>) for the rendering test.
+scripts, fonts or images, so a page opens offline (a tear sheet's zoomable charts inline their
+script too: `unwind.zoom`). A short inline script counts the charts the browser laid out, as
+SVG or as a zoomable chart in its place (`data-charts-loaded` on <body>), for the rendering test.
 Everything made from demo data carries a SYNTHETIC banner.
 
 Time axes are in trading time: charts plot against bar position (0..n-1) and label positions
@@ -44,10 +45,16 @@ font-size:12px;padding-right:17px} .legend{font-size:11px;color:#3a4152}
 .multiples{display:flex;flex-wrap:wrap;gap:4px 12px} .multiples .head{font-size:11px}
 table.heat td.default{outline:2.5px solid #1d2330;outline-offset:-2px} table.sweep{margin-bottom:16px}
 .legend span{margin-left:10px;white-space:nowrap}
+details>summary{cursor:pointer;font-size:13px;margin:6px 0}
+.zoombar{position:sticky;top:0;z-index:5;background:#fff;padding:4px 0;font-size:12px;
+border-bottom:1px solid #d5d9e2} .zoombar .readout{font-variant-numeric:tabular-nums;margin-left:12px}
+.zoombar button{font-size:12px;margin-right:4px} .zoombar .caption{margin:2px 0 0}
+body.zoomed .panel[data-zoom] svg.chart{display:none} .zoomchart .u-legend{font-size:11px;text-align:left}
 """
 COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
                  "document.querySelectorAll('svg.chart').forEach(function(s){"
-                 "var r=s.getBoundingClientRect();if(r.width>0&&r.height>0){n++;}});"
+                 "var c=s.closest('.panel').querySelector('.uplot')||s;"
+                 "var r=c.getBoundingClientRect();if(r.width>0&&r.height>0){n++;}});"
                  "document.body.setAttribute('data-charts-loaded',n);});</script>")
 
 

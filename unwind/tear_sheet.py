@@ -1,15 +1,24 @@
 """The tear sheet: one self-contained HTML page per run directory, made from its files only.
 
-For a futures trader reviewing a playbook in an episode (issue 7, section 4). Stacked SVG
-panels (`unwind.charts`) on one trading-time axis (bar positions, date labels): equity against
-the benchmark, underwater, each traded price with sessions, triggers and trades (hover a marker
-for its blotter line), the playbook's signal panels with thresholds, the regime band, gross
-leverage and rolling volatility; so a trigger sits at the same x everywhere. Then the metrics,
-the trade blotter, returns by day (an episode window) or by month, the worst drawdowns, every
-parameter used and the configuration.
+For a futures trader reviewing a playbook in an episode (issue 7, section 4; issue 22). In the
+order a reader asks: the headline, equity (against the benchmark when one was run) and
+underwater, returns by day (an episode window) or by month and the worst drawdowns, the
+metrics; then the details: each traded price with sessions, the episode's triggers (lettered
+A, B, ...), the event calendar (diamonds) and trades (triangles in, circles out, numbered as
+in the blotter), the playbook's signal panels with thresholds, the regime band, gross
+leverage, rolling volatility and rolling Sharpe; the return and trade distributions, the
+blotter, every parameter used and the configuration. All time panels share one trading-time
+axis (bar positions, date labels), so a trigger sits at the same x everywhere, and zoom,
+pan and read out together in a browser (`unwind.zoom`); the SVG stays for readers without
+JavaScript.
 
-Drawdowns: the underwater panel is bar level; the metric and the worst-drawdowns table use
-daily closes (the last equity of each UTC day), and the page names both depths.
+Drawdowns: the metric (and the worst-drawdowns table) uses daily closes, the last equity of
+each UTC day; the underwater panel draws every bar, so its deepest point can be lower. The
+headline and the panel name the metric first and the bar-level depth as the second number.
+
+A price panel reads on a log axis when its highest close is more than LOG_RATIO times its
+lowest: a 10% move at the top of NQ's 1,500 to 25,000 would otherwise be drawn 16 times
+taller than one at the bottom.
 """
 
 from __future__ import annotations
@@ -23,16 +32,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from unwind import event_marks
+from unwind import event_marks, zoom
 from unwind import metrics as metric_registry
-from unwind.charts import (WIDTH, Panel, percent_labels, plain_labels, render, usd_labels)
-from unwind.pages import colour, page, trading_time_ticks
+from unwind.charts import (WIDTH, Panel, count_ticks, percent_labels, plain_labels, render,
+                           times_labels, usd_labels)
+from unwind.pages import page, trading_time_ticks
+from unwind.tear_sheet_tables import (blotter, configuration, display, drawdown_table,
+                                      drawdowns, metrics_table, parameters_table, price_text,
+                                      returns_by_day, returns_by_month, underwater, unit_text,
+                                      when_text)
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
 SUSPECT = "#d97706"   # amber: a price the second source contradicts
 REGIME_COLOURS = ("#dfe3ea", "#d9534f", "#e8a33d")  # neutral, deleveraging, fiscal_risk
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 ANNUALISATION = metric_registry.ANNUALISATION
+LOG_RATIO = 3.0   # a price panel reads on a log axis above this ratio of highest to lowest
+__all__ = ["Run", "read", "write", "drawdowns"]
 
 
 @dataclass(frozen=True)
@@ -115,28 +131,6 @@ def read(directory: Path) -> Run:
         tuple(_triggers(manifest)))
 
 
-# ----------------------------------------------------------------------------- formatting
-def _display(key: str, value) -> str:
-    return metric_registry.BY_KEY[key].display(value)
-
-
-def _price(value: float) -> str:
-    """A price as quoted: thousands separators, no trailing zeros (ZN's 1/64ths survive)."""
-    if not np.isfinite(value):
-        return "n/a"
-    return format(value, ",.5f").rstrip("0").rstrip(".")
-
-
-def _when(value: str) -> str:
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
-
-
-def _signed(value: float, kind: str) -> str:
-    css = "pos" if value > 0 else "neg" if value < 0 else ""
-    return f"<td class='num {css}'>{value:+,.0f}</td>" if kind == "usd" else \
-        f"<td class='num {css}'>{value:+.2%}</td>"
-
-
 # ----------------------------------------------------------------------------- the charts
 def _unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
     """A panel whose y axis reads in `unit` (as the playbook's signal panels declare it)."""
@@ -146,8 +140,9 @@ def _unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
     labels = {"fraction": percent_labels, "annualised fraction": percent_labels,
               "percentage points": lambda ticks: [f"{v:.2f} pp" for v in ticks],
               "z-score": lambda ticks: [f"{v:+.1f}" for v in ticks]}
+    formats = {"fraction": "percent", "annualised fraction": "percent", "price": "price"}
     return Panel(heading, height, x_range, labels.get(unit, lambda ticks: [
-        _price(v) for v in ticks]))
+        price_text(v) for v in ticks]), value_format=formats.get(unit, "plain"))
 
 
 def _threshold_text(value: float, unit: str) -> str:
@@ -161,34 +156,33 @@ def _threshold_text(value: float, unit: str) -> str:
 
 
 def _equity_panel(run: Run, x_range: tuple) -> Panel:
-    panel = Panel("Equity (USD), playbook against its benchmark", 200, x_range, usd_labels)
-    total = _display("total_return", run.metrics.get("total_return"))
+    against = "playbook against its benchmark" if run.benchmark is not None else \
+        "playbook (no benchmark was run with it)"
+    panel = Panel(f"Equity (USD), {against}", 200, x_range, usd_labels, value_format="usd")
+    total = display("total_return", run.metrics.get("total_return"))
     panel.line(np.arange(len(run.equity)), run.equity["equity_usd"].to_numpy(), PLAYBOOK, 1.3,
                label=f"playbook ({total})")
     if run.benchmark is not None:
-        other = _display("total_return", (run.benchmark_metrics or {}).get("total_return"))
+        other = display("total_return", (run.benchmark_metrics or {}).get("total_return"))
         panel.line(run.position(run.benchmark.index), run.benchmark.to_numpy(), BENCHMARK, 1.0,
                    label=f"benchmark: {run.manifest.get('benchmark', '')} ({other})")
     return panel
 
 
-def _underwater(equity: pd.Series) -> pd.Series:
-    return equity / equity.cummax() - 1
-
-
 def _underwater_panel(run: Run, x_range: tuple) -> Panel:
-    drawdown = _underwater(run.equity["equity_usd"]).to_numpy()
+    drawdown = underwater(run.equity["equity_usd"]).to_numpy()
     deepest = int(np.argmin(drawdown))
     daily = run.metrics.get("max_drawdown")
-    panel = Panel(f"Underwater (bar level): deepest {drawdown[deepest]:.2%}; dotted: daily-close "
-                  f"max drawdown {_display('max_drawdown', daily)} (the metric)", 100, x_range,
-                  percent_labels)
+    panel = Panel(f"Underwater: max drawdown {display('max_drawdown', daily)} on daily closes "
+                  f"(the metric, dashed); drawn per bar, deepest bar {drawdown[deepest]:.2%}",
+                  100, x_range, percent_labels, value_format="percent")
     panel.fill(np.arange(len(drawdown)), drawdown, LOSS, 0.35, label="playbook")
     if run.benchmark is not None:
-        panel.line(run.position(run.benchmark.index), _underwater(run.benchmark).to_numpy(),
+        panel.line(run.position(run.benchmark.index), underwater(run.benchmark).to_numpy(),
                    BENCHMARK, 0.8, label="benchmark")
     if daily:
-        panel.line(list(x_range), [daily, daily], "#1d2330", 0.8, dash="1 2")
+        panel.threshold(daily, f"max drawdown (metric) {display('max_drawdown', daily)}",
+                        "#1d2330", above=False)
     if drawdown[deepest] < 0:
         when = run.equity.index[deepest].strftime("%Y-%m-%d %H:%M")
         panel.markers([deepest], [drawdown[deepest]], "o", [LOSS],
@@ -206,8 +200,8 @@ def _session_spans(mine: pd.DataFrame, x: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _trade_title(number: int, trade) -> str:
     return (f"trade {number}: {trade.side} {int(trade.contracts):,d} {trade.symbol}, entry "
-            f"{_when(trade.entry_time)} at {_price(trade.entry_price)}, exit "
-            f"{_when(trade.exit_time)} at {_price(trade.exit_price)} ({trade.exit_reason}), net "
+            f"{when_text(trade.entry_time)} at {price_text(trade.entry_price)}, exit "
+            f"{when_text(trade.exit_time)} at {price_text(trade.exit_price)} ({trade.exit_reason}), net "
             f"{trade.pnl_usd:+,.0f} USD")
 
 
@@ -215,8 +209,13 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
     shaded = run.intraday and run.short
     shading = "; shaded: Asian session (00-09 UTC)" if shaded else ""
     numbered = "; trades numbered as in the blotter" if run.short else ""
-    panel = _unit_panel("price", f"{symbol} close{shading}{numbered}", 210, x_range)
     mine = run.prices[run.prices["symbol"] == symbol]
+    closes = mine["close"].to_numpy(dtype=float)
+    positive = closes[np.isfinite(closes) & (closes > 0)]
+    log = bool(len(positive) and positive.max() > LOG_RATIO * positive.min())
+    scale = f"; log scale (highest close over {LOG_RATIO:g}x the lowest)" if log else ""
+    panel = _unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
+    panel.log = log
     x = run.position(mine.index)
     if shaded:
         panel.spans(*_session_spans(mine, x), "#f2c14e", 0.2)
@@ -254,9 +253,9 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
 
 
 def _suspect_title(suspect: dict) -> str:
-    return (f"suspect print {_when(suspect['time'])}: {suspect['field']} "
-            f"{_price(suspect['value'])}, {suspect['reference']} implies "
-            f"{_price(suspect['expected'])}" + ("; no fill at it" if suspect["field"] == "open"
+    return (f"suspect print {when_text(suspect['time'])}: {suspect['field']} "
+            f"{price_text(suspect['value'])}, {suspect['reference']} implies "
+            f"{price_text(suspect['expected'])}" + ("; no fill at it" if suspect["field"] == "open"
                                                   else ""))
 
 
@@ -272,7 +271,7 @@ def _signal_line(run: Run, column: str) -> pd.Series | None:
 
 def _signal_panel(run: Run, declared: dict, x_range: tuple) -> Panel:
     unit = declared.get("unit", "")
-    panel = _unit_panel(unit, f"{declared.get('title', '')} ({unit})", 100, x_range)
+    panel = _unit_panel(unit, f"{declared.get('title', '')} ({unit_text(unit)})", 100, x_range)
     named = len(declared.get("lines", [])) > 1
     for number, column in enumerate(declared.get("lines", [])):
         values = _signal_line(run, column)
@@ -313,9 +312,9 @@ def _regime_panel(run: Run, x_range: tuple) -> Panel:
 def _leverage_panel(run: Run, x_range: tuple) -> Panel:
     leverage = (run.equity["gross_notional_usd"] / run.equity["equity_usd"]).to_numpy()
     panel = Panel("Gross leverage (notional of open contracts / equity); exposure "
-                  f"{_display('exposure', run.metrics.get('exposure'))} of bars", 80, x_range,
-                  lambda ticks: [f"{v:.1f}x" for v in ticks],
-                  y_limits=(0.0, max(float(np.nanmax(leverage)) * 1.15, 0.5)))
+                  f"{display('exposure', run.metrics.get('exposure'))} of bars", 80, x_range,
+                  times_labels, y_limits=(0.0, max(float(np.nanmax(leverage)) * 1.15, 0.5)),
+                  value_format="times")
     x = np.arange(len(leverage), dtype=float)
     panel.fill(x, leverage, "#2a9d8f", 0.35, step=True)
     panel.line(x, leverage, "#2a9d8f", 0.8, step=True)
@@ -326,38 +325,75 @@ def _rolling_days(run: Run) -> int:
     return 10 if run.short else 63
 
 
+def _sharpe_days(run: Run) -> int:
+    """Six months of days over a long window (metrics.rolling_sharpe's default); a month in
+    an episode of weeks."""
+    return 21 if run.short else 126
+
+
+def _closes(equity: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Daily closes and the instant of each day's last bar (where a daily value is drawn)."""
+    days = equity.index.normalize()
+    return equity.groupby(days).last(), equity.index.to_series().groupby(days).last().to_numpy()
+
+
+def _curves(run: Run) -> list[tuple[str, pd.Series, str]]:
+    curves = [("playbook", run.equity["equity_usd"], PLAYBOOK)]
+    if run.benchmark is not None:
+        curves.append(("benchmark", run.benchmark, BENCHMARK))
+    return curves
+
+
+def _rolling_sharpe_panel(run: Run, x_range: tuple) -> Panel:
+    days = _sharpe_days(run)
+    panel = Panel(f"Sharpe ratio of the last {days} daily returns, annualised (x sqrt "
+                  f"{ANNUALISATION}); gaps: not enough days yet, or no variance", 80, x_range,
+                  plain_labels)
+    for label, equity, tint in _curves(run):
+        closes, last_bar = _closes(equity)
+        sharpe = metric_registry.rolling_sharpe(closes.pct_change(), days)
+        panel.line(run.position(last_bar), sharpe.to_numpy(), tint, 1.0, label=label)
+    return panel
+
+
 def _rolling_panel(run: Run, x_range: tuple) -> Panel:
     days = _rolling_days(run)
     panel = Panel(f"Volatility of daily returns over the last {days} days, annualised "
                   f"(x{ANNUALISATION})", 80, x_range, percent_labels)
-    curves = [("playbook", run.equity["equity_usd"], PLAYBOOK)]
-    if run.benchmark is not None:
-        curves.append(("benchmark", run.benchmark, BENCHMARK))
-    for label, equity, tint in curves:
-        closes = equity.groupby(equity.index.normalize()).last()
-        last_bar = equity.index.to_series().groupby(equity.index.normalize()).last()
+    panel.value_format = "percent"
+    for label, equity, tint in _curves(run):
+        closes, last_bar = _closes(equity)
         volatility = closes.pct_change().rolling(days).std() * np.sqrt(ANNUALISATION)
-        panel.line(run.position(last_bar.to_numpy()), volatility.to_numpy(), tint, 1.0,
-                   label=label)
+        panel.line(run.position(last_bar), volatility.to_numpy(), tint, 1.0, label=label)
     return panel
 
 
-def _timeline(run: Run, numbers: dict) -> str:
-    """Every panel on one trading-time axis: the dates under the last, the episode's triggers
-    through all of them, numbered on the first."""
+TRIGGER_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"   # letters: the numbers are the trades'
+
+
+def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
+    """(equity and underwater, the detail panels, the zoom script): two stacks on one
+    trading-time axis, each with its dates under its last panel and the episode's triggers
+    through every panel, lettered on the first of each."""
     x_range = (-0.5, len(run.equity) - 0.5)
-    panels = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)]
-              + [_price_panel(run, s, numbers, x_range) for s in run.prices["symbol"].unique()]
+    stacks = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)],
+              [_price_panel(run, s, numbers, x_range) for s in run.prices["symbol"].unique()]
               + [_signal_panel(run, p, x_range) for p in run.manifest.get("signal_panels") or []]
               + [_regime_panel(run, x_range), _leverage_panel(run, x_range),
-                 _rolling_panel(run, x_range)])
+                 _rolling_panel(run, x_range), _rolling_sharpe_panel(run, x_range)])
     ticks = trading_time_ticks(run.equity.index)
     triggers = run.position([f"{t.date}T00:00:00+00:00" for t in run.triggers]) \
-        if run.triggers else []
-    return "".join(render(panel, x_ticks=ticks if panel is panels[-1] else None,
-                          grid_x=ticks[0], triggers=triggers,
-                          trigger_numbers=panel is panels[0], alt=panel.heading)
-                   for panel in panels)
+        if run.triggers else np.array([])
+    names = TRIGGER_NAMES[:len(triggers)]
+    drawn, every = [], []
+    for stack in stacks:
+        drawn.append("".join(
+            render(panel, x_ticks=ticks if panel is stack[-1] else None, grid_x=ticks[0],
+                   triggers=triggers, trigger_names=names if panel is stack[0] else (),
+                   alt=panel.heading, zoom=len(every) + number)
+            for number, panel in enumerate(stack)))
+        every += stack
+    return drawn[0], drawn[1], zoom.timeline(every, run.equity.index, triggers)
 
 
 def _distribution(run: Run) -> str:
@@ -374,12 +410,15 @@ def _distribution(run: Run) -> str:
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
     width = WIDTH if trades.empty else WIDTH // 2 - 8
     margin = (edges[-1] - edges[0]) * 0.05
-    worst = _display("worst_day", run.metrics.get("worst_day"))
+    worst = display("worst_day", run.metrics.get("worst_day"))
+    counted = [np.histogram(returns[returns != 0].to_numpy(), bins=edges)[0].astype(float)
+               for _, returns, _ in series]
+    most = max(float(c.max()) for c in counted) if counted else 1.0
     histogram = Panel(f"Daily returns (worst day {worst}); y: days", 190,
-                      (edges[0] - margin, edges[-1] + margin), plain_labels, width=width)
-    for label, returns, tint in series:
+                      (edges[0] - margin, edges[-1] + margin), plain_labels, width=width,
+                      y_limits=(0.0, max(most, 1.0) * 1.08), y_ticks=count_ticks(most))
+    for (label, returns, tint), counts in zip(series, counted):
         moved = returns[returns != 0]
-        counts = np.histogram(moved.to_numpy(), bins=edges)[0].astype(float)
         flat = f"; {len(returns) - len(moved):,d} flat days not drawn" if len(moved) < len(
             returns) else ""
         said = f"{label} ({len(moved):,d} days{flat})"
@@ -404,201 +443,6 @@ def _distribution(run: Run) -> str:
     return f"<div class=pair>{''.join(charts)}</div>"
 
 
-# ----------------------------------------------------------------------------- the tables
-def _metrics_table(run: Run) -> str:
-    rows = []
-    for metric in metric_registry.METRICS:
-        mine = run.metrics.get(metric.key)
-        if metric.playbook_only or run.benchmark_metrics is None:
-            theirs_cell = excess_cell = "<td class='num muted'>-</td>"
-        else:
-            theirs = run.benchmark_metrics.get(metric.key)
-            excess = mine - theirs if mine is not None and theirs is not None else None
-            theirs_cell = f"<td class=num>{escape(metric.display(theirs))}</td>"
-            excess_cell = f"<td class=num>{escape(metric.display(excess))}</td>"
-        rows.append(f"<tr><th>{escape(metric.title)} <span class=muted>"
-                    f"({escape(metric.unit)})</span></th><td class=num>"
-                    f"{escape(metric.display(mine))}</td>{theirs_cell}{excess_cell}</tr>")
-    return ("<table><tr><th>metric</th><th>playbook</th><th>benchmark</th>"
-            f"<th>playbook - benchmark</th></tr>{''.join(rows)}</table>")
-
-
-def _blotter(run: Run) -> str:
-    from strategies.base import EXIT_REASONS
-
-    trades = run.trades
-    if trades.empty:
-        skipped = len(run.manifest.get("skipped_trades") or [])
-        more = f" {skipped} entries were skipped; see the configuration below." if skipped else ""
-        return (f"<p class=lead><b>No trades</b>: the playbook took no position in this window; "
-                f"its P&amp;L is 0 USD.{more}</p>")
-    header = ("#", "symbol", "side", "contracts", "entry (UTC)", "exit (UTC)", "entry price",
-              "exit price", "exit reason", "net P&L USD", "fees USD", "MAE USD", "MFE USD",
-              "bars held")
-    rows = []
-    for number, trade in enumerate(trades.itertuples(index=False), start=1):
-        reason = str(trade.exit_reason)
-        status = "" if trade.status == "closed" else \
-            f" <span class=muted>({escape(trade.status)})</span>"
-        outcome = "win" if trade.pnl_usd > 0 else "loss"
-        rows.append(
-            f"<tr class='trade {outcome}'><td class=num>{number}</td>"
-            f"<td>{escape(trade.symbol)}</td><td>{escape(trade.side)}</td>"
-            f"<td class=num>{int(trade.contracts):,d}</td><td>{_when(trade.entry_time)}</td>"
-            f"<td>{_when(trade.exit_time)}</td><td class=num>{_price(trade.entry_price)}</td>"
-            f"<td class=num>{_price(trade.exit_price)}</td>"
-            f"<td title='{escape(EXIT_REASONS.get(reason, ''))}'>{escape(reason)}{status}</td>"
-            f"{_signed(trade.pnl_usd, 'usd')}<td class=num>{trade.fees_usd:,.0f}</td>"
-            f"{_signed(trade.mae_usd, 'usd')}{_signed(trade.mfe_usd, 'usd')}"
-            f"<td class=num>{int(trade.bars_held):,d}</td></tr>")
-    total = (f"<tr class=total><td colspan=9>{metric_registry.trades_text(len(trades))}, "
-             f"{(trades['pnl_usd'] > 0).sum()} winning</td>{_signed(trades['pnl_usd'].sum(), 'usd')}"
-             f"<td class=num>{trades['fees_usd'].sum():,.0f}</td><td colspan=3></td></tr>")
-    currencies = sorted(set(trades["currency"]) - {"USD"})
-    converted = (f"<p class=caption>P&amp;L in {', '.join(currencies)} converted to USD at each "
-                 "trade's rate (fx_rate in trades.csv).</p>") if currencies else ""
-    return (f"<table class=blotter><tr>{''.join(f'<th>{escape(h)}</th>' for h in header)}</tr>"
-            f"{''.join(rows)}{total}</table><p class=caption>MAE/MFE: worst and best open P&amp;L "
-            "while held (USD). Hover an exit reason for its meaning.</p>" + converted)
-
-
-def _heat_cell(value: float | None, scale: float, title: str = "") -> str:
-    if value is None or not np.isfinite(value):
-        return "<td class=na></td>"
-    if value == 0:
-        return f"<td class=zero title='{escape(title)}'>0.00%</td>"
-    return (f"<td style='background:{colour(value, scale)}' title='{escape(title)}'>"
-            f"{value:+.2%}</td>")
-
-
-def _returns_by_day(run: Run) -> str:
-    closes = run.daily_closes
-    returns = closes / closes.shift(1, fill_value=run.equity["equity_usd"].iloc[0]) - 1
-    weeks = returns.index - pd.to_timedelta(returns.index.day_of_week, unit="D")
-    weekdays = sorted(set(returns.index.day_of_week))
-    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    scale = float(returns.abs().max())
-    rows = []
-    for week, days in returns.groupby(weeks):
-        by_day = dict(zip(days.index.day_of_week, zip(days.index, days.to_numpy())))
-        cells = "".join(_heat_cell(by_day[d][1], scale, by_day[d][0].strftime("%a %d %b %Y"))
-                        if d in by_day else "<td></td>" for d in weekdays)
-        weekly = float(np.prod(1 + days.to_numpy()) - 1)
-        rows.append(f"<tr><th>week of {week:%d %b}</th>{cells}"
-                    f"<td class=num><b>{weekly:+.2%}</b></td></tr>")
-    header = "".join(f"<th>{names[d]}</th>" for d in weekdays)
-    return ("<h2>Returns by day</h2><p class=caption>Change of the USD equity from one UTC day's "
-            "last bar to the next (the first day from the starting cash).</p><table class=heat>"
-            f"<tr><th></th>{header}<th>week</th></tr>{''.join(rows)}</table>")
-
-
-def _returns_by_month(run: Run) -> str:
-    equity = run.equity["equity_usd"]
-    closes = equity.groupby(equity.index.tz_convert(None).to_period("M")).last()
-    returns = closes / closes.shift(1, fill_value=equity.iloc[0]) - 1
-    yearly = closes.groupby(closes.index.year).last()
-    yearly = yearly / yearly.shift(1, fill_value=equity.iloc[0]) - 1
-    scale = float(returns.abs().max())
-    rows = []
-    for year in sorted(set(returns.index.year)):
-        cells = "".join(_heat_cell(returns.get(pd.Period(year=year, month=m, freq="M")), scale)
-                        for m in range(1, 13))
-        rows.append(f"<tr><th>{year}</th>{cells}<td class=num><b>{yearly[year]:+.2%}</b></td></tr>")
-    header = "".join(f"<th>{pd.Timestamp(2000, m, 1):%b}</th>" for m in range(1, 13))
-    return ("<h2>Returns by month</h2><p class=caption>Change of the USD equity between month-end "
-            "closes (the first month from the starting cash); blank: outside the window.</p>"
-            f"<table class=heat><tr><th></th>{header}<th>year</th></tr>{''.join(rows)}</table>")
-
-
-def drawdowns(closes: pd.Series, top: int = 5) -> list[dict]:
-    """The `top` deepest drawdowns of an equity series: peak, trough, recovery (None when not
-    recovered), depth (fraction, negative) and calendar days from peak to recovery or the end."""
-    values = closes.to_numpy(dtype=float)
-    underwater = values / np.maximum.accumulate(values) - 1
-    below = underwater < 0
-    starts = np.flatnonzero(below & ~np.r_[False, below[:-1]])
-    ends = np.flatnonzero(below & ~np.r_[below[1:], False])
-    found = []
-    for first, last in zip(starts, ends):
-        trough = first + int(np.argmin(underwater[first:last + 1]))
-        recovered = last + 1 < len(values)
-        peak = closes.index[max(first - 1, 0)]
-        finish = closes.index[last + 1] if recovered else closes.index[-1]
-        found.append({"peak": peak, "trough": closes.index[trough],
-                      "recovery": closes.index[last + 1] if recovered else None,
-                      "depth": float(underwater[trough]), "days": (finish - peak).days})
-    return sorted(found, key=lambda d: d["depth"])[:top]
-
-
-def _drawdown_table(run: Run) -> str:
-    found = drawdowns(run.daily_closes)
-    bar_level = float(_underwater(run.equity["equity_usd"]).min())
-    said = (f"<p class=caption>On daily closes, as the metric: deepest "
-            f"{_display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
-            f"metrics.json). The underwater chart is bar level: deepest {bar_level:.2%}.</p>")
-    if not found:
-        return ("<h2>Worst drawdowns</h2><p class=lead>No drawdown: the equity never closed a day "
-                f"below an earlier high.</p>{said}")
-    rows = "".join(
-        f"<tr class=drawdown><td class=num>{n}</td><td>{d['peak']:%Y-%m-%d}</td>"
-        f"<td>{d['trough']:%Y-%m-%d}</td><td>"
-        f"{'not recovered' if d['recovery'] is None else format(d['recovery'], '%Y-%m-%d')}</td>"
-        f"<td class='num neg' data-depth='{d['depth']:.12g}'>{d['depth']:.2%}</td>"
-        f"<td class=num>{d['days']:,d}</td></tr>" for n, d in enumerate(found, start=1))
-    return ("<h2>Worst drawdowns (daily closes)</h2><table><tr><th>#</th><th>peak</th>"
-            "<th>trough</th><th>recovery</th><th>depth</th><th>calendar days (peak to recovery "
-            f"or the window's end)</th></tr>{rows}</table>{said}")
-
-
-def _value(value) -> str:
-    """A configuration or parameter value as a person reads it."""
-    if value is None or value == "" or value == {} or value == []:
-        return "none"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer() and abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
-
-
-def _parameters_table(run: Run) -> str:
-    used = run.manifest.get("parameters") or {}
-    defaults = run.manifest.get("parameter_defaults") or {}
-    rows = []
-    for name in dict.fromkeys([*used, *defaults]):
-        value, default = used.get(name, defaults.get(name)), defaults.get(name, "(none)")
-        changed = name not in defaults or value != default
-        rows.append(f"<tr class='parameter{' changed' if changed else ''}'><th>{escape(name)}</th>"
-                    f"<td class=num>{escape(_value(value))}</td>"
-                    f"<td class=num>{escape(_value(default))}</td>"
-                    f"<td class=marker>{'changed' if changed else ''}</td></tr>")
-    return ("<h2>Parameters</h2><p class=caption>Every parameter the run used; highlighted and "
-            "marked <b>changed</b> where it differs from the playbook's default.</p><table>"
-            "<tr><th>parameter</th><th>value used</th><th>default</th><th></th></tr>"
-            f"{''.join(rows)}</table>")
-
-
-def _configuration(run: Run) -> str:
-    config = {k: v for k, v in run.config.items() if k != "parameters"}
-    rows = {**config, "bar": run.manifest.get("bar"), "benchmark": run.manifest.get("benchmark"),
-            "config_sha256": run.manifest.get("config_sha256"),
-            "git_commit": run.manifest.get("git_commit")}
-    cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(_value(v))}</td></tr>"
-                    for k, v in rows.items())
-    data = "".join(f"<tr><td>{escape(d.get('series', ''))}</td><td>{escape(d.get('bar', ''))}</td>"
-                   f"<td><code>{escape(str(d.get('data_sha256', ''))[:16])}</code></td></tr>"
-                   for d in run.manifest.get("data") or [])
-    notes = "".join(f"<li>{escape(str(n))}</li>" for n in run.manifest.get("notes") or [])
-    skipped = "".join(f"<tr><td>{escape(_when(s['time']))}</td><td>{escape(s['symbol'])}</td>"
-                      f"<td>{escape(s['reason'])}</td></tr>"
-                      for s in run.manifest.get("skipped_trades") or [])
-    return ("<h2>Run configuration</h2><div class=pair><table>" + cells + "</table>"
-            "<table><tr><th>data series</th><th>bar</th><th>sha256</th></tr>" + data + "</table>"
-            "</div>" + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
-            + ("<h2>Skipped entries</h2><table><tr><th>time (UTC)</th><th>symbol</th>"
-               f"<th>reason</th></tr>{skipped}</table>" if skipped else ""))
-
-
 def _proxies(run: Run) -> str:
     """A caption for each traded price that is a stand-in (the registry's `proxy`)."""
     from feeds import instruments
@@ -619,16 +463,18 @@ def _proxies(run: Run) -> str:
 
 def _headline(run: Run) -> str:
     def mine(key: str) -> str:
-        return escape(_display(key, run.metrics.get(key)))
+        return escape(display(key, run.metrics.get(key)))
 
     if run.benchmark_metrics is None:   # a scorecard's full-history run has none
         against = "; no benchmark was run with it"
     else:
         name = run.manifest.get("benchmark") or "benchmark"
-        theirs = _display("total_return", run.benchmark_metrics.get("total_return"))
+        theirs = display("total_return", run.benchmark_metrics.get("total_return"))
         against = f" against {escape(name)} {escape(theirs)}"
+    bar_level = float(underwater(run.equity["equity_usd"]).min())
     return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')})"
-            f"{against}; max drawdown (daily closes) {mine('max_drawdown')}; "
+            f"{against}; max drawdown <b>{mine('max_drawdown')}</b> (daily closes, the metric; "
+            f"the deepest bar {bar_level:.2%}); "
             f"{metric_registry.trades_text(run.metrics.get('trades'))}, hit "
             f"rate {mine('hit_rate')}; fees {mine('fees_usd')}.</p>")
 
@@ -650,17 +496,19 @@ def write(directory: Path) -> Path:
     """Write `tear_sheet.html` for the run in `directory` from its files; returns its path."""
     run = read(directory)
     numbers = {row: n for n, row in enumerate(run.trades.index, start=1)}
-    triggers = "".join(f"<li><b>{n}</b>. {escape(t.date)}: {escape(t.label)}</li>"
-                       for n, t in enumerate(run.triggers, start=1))
-    body = (_title(run) + _headline(run) + _proxies(run) + _timeline(run, numbers)
+    triggers = "".join(f"<li><b>{name}</b>. {escape(t.date)}: {escape(t.label)}</li>"
+                       for name, t in zip(TRIGGER_NAMES, run.triggers))
+    overview, details, script = _timelines(run, numbers)
+    body = (_title(run) + _headline(run) + _proxies(run) + zoom.toolbar() + overview
             + (f"<p class=caption>Dashed red lines: the episode's triggers (00:00 UTC of the "
-               f"day).</p><ol class=caption style='list-style:none;padding:0;margin:0'>"
-               f"{triggers}</ol>" if triggers else "")
-            + f"<h2>Metrics</h2>{_metrics_table(run)}"
-            + f"<h2>Trades</h2>{_blotter(run)}"
-            + (_returns_by_day(run) if run.short else _returns_by_month(run))
+               f"day), lettered; numbers are trades.</p><ol class=caption "
+               f"style='list-style:none;padding:0;margin:0'>{triggers}</ol>" if triggers else "")
+            + (returns_by_day(run) if run.short else returns_by_month(run))
+            + drawdown_table(run) + f"<h2>Metrics</h2>{metrics_table(run)}"
+            + "<h2>Prices, decisions and exposure</h2>" + details
             + "<h2>Daily returns and trade outcomes</h2>" + _distribution(run)
-            + _drawdown_table(run) + _parameters_table(run) + _configuration(run))
+            + f"<h2>Trades</h2>{blotter(run)}" + parameters_table(run) + configuration(run)
+            + script)
     path = run.directory / "tear_sheet.html"
     staged = path.with_name(f".{path.name}.partial")  # a rewrite never leaves half a page
     try:

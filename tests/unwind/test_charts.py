@@ -79,11 +79,11 @@ def test_a_panel_renders_its_heading_legend_ticks_and_breaks_lines_at_gaps():
     panel.line(np.arange(6), [1e6, 1.01e6, np.nan, 1.02e6, 1.03e6, 1.04e6], "#1f4e9c",
                label="playbook")
     html = charts.render(panel, x_ticks=([0, 3], ["Mon", "Thu"]), triggers=[2.0],
-                         trigger_numbers=True, alt="equity")
+                         trigger_names=["A"], alt="equity")
     svg = Svg(html)
     assert [t for t, a in svg.tags if a.get("class") == "chart"] == ["svg"]
     assert svg.text[:2] == ["Equity (USD)", "▬"] and "playbook" in svg.text
-    assert {"Mon", "Thu", "1"} <= set(svg.text)            # x labels, the trigger's number
+    assert {"Mon", "Thu", "A"} <= set(svg.text)            # x labels, the trigger's letter
     assert "1.00M" in svg.text and "1.04M" in svg.text      # y ticks span the data
     lines = [a["d"] for t, a in svg.tags if t == "path" and a.get("stroke") == "#1f4e9c"]
     assert len(lines) == 2                                   # the NaN splits the line in two
