@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ from feeds.errors import DataError
 from tests.unwind.test_hostile_cli import (EPISODE, ROOT, UNWIND, _children, _running,  # noqa: F401
                                            demo, finished_run, leftovers, no_default_store,
                                            one_error_line, store)
-from unwind import cluster, scorecard
+from unwind import cluster, rundir, scorecard
 
 # 3 trials (the default added) over a fortnight
 SWEEP = ["hsi_short_yen_vol", "--grid", "high_volatility=0.08,0.14", "--start", "2024-08-01",
@@ -224,3 +226,291 @@ def test_a_parameter_given_twice_is_refused(command, store, tmp_path, run_cli):
     assert result.code == 1
     assert "-p 'dip' is given twice; give each once" in one_error_line(result)
     assert not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------- stdout, memory and interrupts
+def _cli_process(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([*UNWIND, *args], cwd=ROOT, text=True, timeout=120,
+                          stderr=subprocess.PIPE, **options)
+
+
+@pytest.mark.parametrize("command", [["list", "playbooks"], ["run", "spread_unwind_long_yen",
+                                                              *EPISODE]],
+                         ids=["unwind list playbooks", "unwind run"])
+def test_a_full_stdout_is_one_line_and_exit_74(command, demo, tmp_path):
+    """`unwind run ... > /dev/full` ended in a traceback (ENOSPC from click's echo) with exit 1
+    after the run folder was complete; the folder still stands."""
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        result = _cli_process(*command, "--store", str(demo), "--out", str(out), stdout=full) \
+            if command[0] == "run" else _cli_process(*command, stdout=full)
+    assert result.returncode == 74
+    assert result.stderr.strip() == ("error: cannot write standard output: No space left on "
+                                     "device (ENOSPC); the rest of the output is lost")
+    if command[0] == "run":
+        (folder,) = out.iterdir()
+        assert rundir.is_complete(folder)
+
+
+def test_a_closed_pipe_is_one_line_and_exit_141():
+    """`unwind list events | head -1`: the reader is gone before the listing is written."""
+    process = subprocess.Popen([*UNWIND, "list", "events"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    error = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert error.strip() == ("error: standard output was closed before everything was "
+                             "written (broken pipe); the rest of the output is lost")
+
+
+_UNDER_A_MEMORY_LIMIT = """
+import resource, sys
+import numpy, pandas  # the command's own imports, loaded before the limit
+import feeds.importer, unwind.cli
+with open("/proc/self/statm") as statm:
+    size = int(statm.read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (size + 32 * 2**20, size + 32 * 2**20))
+sys.exit(unwind.cli.main())
+"""
+
+
+def test_out_of_memory_is_one_line(tmp_path):
+    """`ulimit -v 600000; unwind run gold_asia_dip --full-history` ended in a numpy memory
+    traceback. Here the process's address space is capped (RLIMIT_AS, as prlimit does) at 32 MB
+    above what its imports take, and it is given a 60 MB file to import."""
+    if not Path("/proc/self/statm").exists():
+        pytest.skip("the limit is set from /proc/self/statm")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"Date,Open,High,Low,Close,Volume\n" + b"2024-07-01,1,2,0.5,1,5\n" * 2_600_000)
+    store = tmp_path / "store"
+    result = subprocess.run([sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, "data", "import",
+                             str(big), "--symbol", "GC"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env=os.environ | {"UNWIND_STORE": str(store)})
+    assert result.returncode == 1
+    assert re.fullmatch(r"error: out of memory while running `unwind data import` \(peak \d+ "
+                        r"MB\); try a shorter window or a smaller file, "
+                        r"fewer --jobs, or more memory", result.stderr.strip()), result.stderr
+    assert not store.exists()
+
+
+def test_a_memory_error_inside_a_run_is_one_line_and_leaves_no_folder(store, tmp_path, run_cli,
+                                                                      monkeypatch):
+    """The same line from anywhere in a command (here the backtest), and no .partial left."""
+    from unwind import engine
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(engine, "run", exhausted)
+    out = tmp_path / "out"
+    result = run_cli("run", "spread_unwind_long_yen", *EPISODE, "--out", str(out))
+    assert result.code == 1
+    assert one_error_line(result).startswith("error: out of memory while running `unwind run` "
+                                             "(peak ")
+    assert leftovers(out) == []
+
+
+def test_sigint_is_error_interrupted_and_exit_130(tmp_path):
+    """Ctrl-C while `unwind score --scheduler` waits for a silent listener's handshake."""
+    connected = threading.Event()
+
+    def hold(connection) -> None:
+        connected.set()
+        time.sleep(15)
+
+    listener = _Listener(hold)
+    process = subprocess.Popen([*UNWIND, "score", "--scheduler", listener.address, "--out",
+                                str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert connected.wait(60)
+        process.send_signal(signal.SIGINT)
+        _, error = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+        listener.close()
+    assert process.returncode == 130
+    assert error.strip() == "error: interrupted"
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------- run specs
+BOM = "\ufeff"
+SPEC_CASES = [
+    ("score: a UTF-8 BOM is read", "score", BOM + '[score]\nplaybooks = ["gold_asia_dipp"]\n',
+     "[score] playbooks: unknown playbook 'gold_asia_dipp' (did you mean gold_asia_dip?)"),
+    ("sweep: a UTF-8 BOM is read", "sweep", BOM + '[sweep]\nplaybok = "gold_asia_dip"\n',
+     "[sweep]: unknown key 'playbok' (did you mean playbook?)"),
+    ("a UTF-16 spec", "score", b"\xff\xfe" + "[score]\n".encode("utf-16-le"),
+     "UTF-16 text; save the run spec as UTF-8"),
+    ("score given a [sweep] spec", "score", '[sweep]\nplaybook = "gold_asia_dip"\n',
+     "no [score] table, which `unwind score` reads; it holds [sweep], for `unwind sweep"),
+    ("sweep given a [score] spec", "sweep", "[score]\n",
+     "no [sweep] table, which `unwind sweep` reads; it holds [score], for `unwind score"),
+    ("score given an empty spec", "score", "# nothing yet\n",
+     "no [score] table, which `unwind score` reads; it holds no table"),
+    ("sweep = 5", "sweep", "sweep = 5\n", "sweep = 5: expected a [sweep] table"),
+]
+
+
+@pytest.mark.parametrize("name, verb, text, message", SPEC_CASES,
+                         ids=[case[0] for case in SPEC_CASES])
+def test_run_specs_a_bom_is_read_and_a_missing_table_is_named(name, verb, text, message, store,
+                                                             tmp_path, run_cli):
+    """A BOM gave an obscure TOML error; a spec holding only [sweep] given to `score` ran the
+    whole scorecard. Command: `unwind VERB spec.toml`."""
+    spec = tmp_path / "spec.toml"
+    spec.write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = run_cli(verb, str(spec), "--out", str(tmp_path / "out"))
+    assert result.code == 1
+    assert one_error_line(result).startswith(f"error: {spec}") and message in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["a FIFO", "a directory"])
+@pytest.mark.parametrize("verb", ["score", "sweep"])
+def test_a_spec_that_is_not_a_file_is_refused_without_opening_it(kind, verb, tmp_path, run_cli):
+    """A FIFO named as the spec blocked the command; a directory gave IsADirectoryError.
+    (An unreadable spec cannot be tested as root, who reads any file.)"""
+    spec = tmp_path / "spec.toml"
+    if kind == "a FIFO":
+        os.mkfifo(spec)
+    else:
+        spec.mkdir()
+    result = run_cli(verb, str(spec), "--out", str(tmp_path / "out"))
+    if verb == "score" and kind == "a directory":   # click's Path(dir_okay=False) says it
+        assert result.code == 2 and "is a directory" in one_error_line(result)
+        return
+    assert result.code == 1
+    what = "a FIFO (named pipe)" if kind == "a FIFO" else "a directory"
+    assert one_error_line(result) == f"error: {spec}: is {what}; expected a TOML run spec"
+
+
+# ---------------------------------------------------------- score checks --scheduler up front
+@pytest.mark.parametrize("address, message", [
+    ("tcp://127.0.0.1", "expected an address such as tcp://HOST:8786"),
+    (None, "cannot reach a Dask scheduler"),
+], ids=["no port", "a closed port"])
+def test_score_checks_the_scheduler_before_any_work(address, message, tmp_path, run_cli):
+    """score made its output folder and read the store before it tried the address; now the
+    address is checked first, as sweep does (the store given here does not even exist)."""
+    address = address or _closed_port()
+    out = tmp_path / "out"
+    started = time.monotonic()
+    result = run_cli("score", "--scheduler", address, "--store", str(tmp_path / "no-store"),
+                     "--out", str(out))
+    assert result.code == 1
+    assert message in one_error_line(result) and "--scheduler" in result.err
+    assert not out.exists() and time.monotonic() - started < 5
+
+
+# ------------------------------------------------------------------- episodes find --series
+@pytest.mark.parametrize("series, message", [
+    ("XAUUSD", "--series XAUUSD: rule carry-unwind reads USDJPY daily closes"),
+    ("GC@yahoo", "--series GC@yahoo: rule carry-unwind reads USDJPY daily closes"),
+    ("US DJPY", "--series: unknown symbol 'US DJPY' (did you mean USDJPY?)"),
+], ids=["XAUUSD", "a tagged GC", "a misspelt symbol"])
+def test_episodes_find_refuses_a_series_outside_the_rule(series, message, store, run_cli):
+    """`episodes find --series XAUUSD` applied the USDJPY rule to gold (24 windows)."""
+    result = run_cli("episodes", "find", "--series", series)
+    assert result.code == 1
+    assert one_error_line(result).startswith(f"error: {message}")
+    assert result.out == ""
+
+
+def test_episodes_find_takes_a_tagged_usdjpy(store, run_cli):
+    result = run_cli("episodes", "find", "--series", "USDJPY@nowhere")
+    assert result.code == 1
+    assert "no daily USDJPY series in the store" in one_error_line(result)
+
+
+# --------------------------------------------------------------------------------- unwind clean
+OLD = "20000101T000000Z"   # no process on the machine started before it
+
+
+def _left_behind(out: Path, name: str, age_hours: float = 48.0) -> Path:
+    """A `.partial` folder as a killed writer leaves it, last changed `age_hours` ago."""
+    folder = out / f"{name}{rundir.PARTIAL}"
+    (folder / "cells").mkdir(parents=True)
+    # 12 + 200 x 13 = 2,612 bytes: "2.6 kB"
+    (folder / "cells" / "equity.csv").write_text("time,equity\n" + "2024-08-01,1\n" * 200)
+    then = time.time() - age_hours * 3600
+    for path in (folder / "cells" / "equity.csv", folder / "cells", folder):
+        os.utime(path, (then, then))
+    return folder
+
+
+def test_clean_lists_dead_partial_folders_and_removes_them_only_with_yes(tmp_path, run_cli):
+    """kill -9 or SIGTERM left about 21 `.partial` folders in the round; no command cleaned
+    them. Command: `unwind clean --out OUT`, then `unwind clean --out OUT --yes`."""
+    out = tmp_path / "out"
+    dead = _left_behind(out, f"{OLD}-sweep-gold_asia_dip")
+    complete = out / f"{OLD}-gold_asia_dip"
+    complete.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / f"{OLD}-link{rundir.PARTIAL}").symlink_to(elsewhere)
+    (out / f"{OLD}-file{rundir.PARTIAL}").write_text("not a folder")
+    listed = run_cli("clean", "--out", str(out))
+    assert listed.code == 0 and listed.err == ""
+    assert listed.out.splitlines() == [
+        f"{out}: 1 interrupted folder (.partial), 1 with no live writer",
+        f"  {dead.name}  2.0 days     2.6 kB  dead",
+        "pass --yes to remove the 1 dead folder (2.6 kB)"]
+    assert dead.is_dir()
+    removed = run_cli("clean", "--out", str(out), "--yes")
+    assert removed.code == 0 and f"removed {dead} (2.6 kB)" in removed.out
+    assert sorted(entry.name for entry in out.iterdir()) == [
+        f"{OLD}-file{rundir.PARTIAL}", complete.name, f"{OLD}-link{rundir.PARTIAL}"]
+    assert elsewhere.is_dir()
+
+
+def test_clean_keeps_a_folder_changed_within_the_stated_age(tmp_path, run_cli):
+    out = tmp_path / "out"
+    young = _left_behind(out, f"{OLD}-scorecard", age_hours=2)
+    result = run_cli("clean", "--out", str(out), "--yes")
+    assert result.code == 0
+    assert "kept: changed within 24.0 h" in result.out and young.is_dir()
+    result = run_cli("clean", "--out", str(out), "--older-than", "1", "--yes")
+    assert f"removed {young}" in result.out and not young.exists()
+
+
+def test_clean_keeps_a_folder_a_live_process_is_in(tmp_path, run_cli):
+    """A live process with its working directory (or an open file) inside: never touched."""
+    out = tmp_path / "out"
+    busy = _left_behind(out, f"{OLD}-scorecard")
+    process = subprocess.Popen(["sleep", "30"], cwd=busy)
+    try:
+        result = run_cli("clean", "--out", str(out), "--yes")
+    finally:
+        process.kill()
+        process.wait()
+    assert result.code == 0
+    assert f"kept: pid {process.pid} (sleep 30) may be writing it" in result.out
+    assert busy.is_dir()
+
+
+def test_clean_keeps_a_folder_made_after_a_live_unwind_command_started(tmp_path, run_cli):
+    """A sweep writes its trials at the end: a live unwind command older than the folder may
+    be its writer, whatever the folder's age. The command here waits on a silent listener."""
+    listener = _Listener(lambda connection: time.sleep(15))
+    process = subprocess.Popen([*UNWIND, "score", "--scheduler", listener.address], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.2)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 2))
+        out = tmp_path / "out"
+        folder = _left_behind(out, f"{stamp}-sweep-gold_asia_dip")
+        result = run_cli("clean", "--out", str(out), "--older-than", "0", "--yes")
+    finally:
+        process.kill()
+        process.wait()
+        listener.close()
+    assert result.code == 0 and "may be writing it" in result.out and folder.is_dir()
+
+
+def test_clean_of_a_missing_folder_is_one_line(tmp_path, run_cli):
+    result = run_cli("clean", "--out", str(tmp_path / "nowhere"))
+    assert result.code == 1
+    assert one_error_line(result) == f"error: --out {tmp_path / 'nowhere'}: no such folder"

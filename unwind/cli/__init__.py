@@ -2,12 +2,14 @@
 
 Heavy modules (pandas, backtrader, yfinance) are imported inside the commands that need them, so
 `unwind --help` and `unwind list instruments` start fast. A user error is one line on stderr
-starting with `error:` and a non-zero exit; only bugs show a traceback.
+starting with `error:` and a non-zero exit; only bugs show a traceback. Library warnings never
+reach the terminal (what they would warn of is checked: non-finite results are errors).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -79,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     if stream is not None:
         sys.stdout = _Output(stream)
     try:
-        code = cli.main(args=argv, prog_name="unwind", standalone_mode=False)
+        with warnings.catch_warnings():
+            if not sys.warnoptions:   # `python -W default` (or PYTHONWARNINGS) shows them again
+                warnings.simplefilter("ignore")   # a library's warning is not a user's error
+            code = cli.main(args=argv, prog_name="unwind", standalone_mode=False)
         if stream is not None:
             sys.stdout.flush()   # a full disk under a redirect shows here, not at exit
     except _OutputLost as lost:
@@ -129,9 +134,14 @@ def _output_lost(error: OSError, stream) -> int:
 
 
 def _command_line(argv: list[str] | None) -> str:
-    words = sys.argv[1:] if argv is None else argv
-    text = " ".join(["unwind", *words])
-    return text if len(text) <= 80 else text[:77] + "..."
+    """`unwind data import` for `unwind data import FILE --symbol GC`: the command's name."""
+    words, command = ["unwind"], cli
+    for word in sys.argv[1:] if argv is None else argv:
+        if not isinstance(command, click.Group) or word not in command.commands:
+            break
+        words.append(word)
+        command = command.commands[word]
+    return " ".join(words)
 
 
 def _peak_megabytes() -> int:
