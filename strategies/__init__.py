@@ -1,6 +1,9 @@
-"""The playbooks, one module per playbook (named by its id), and the signals they share.
+"""The playbooks, one spec or module per playbook (named by its id), and the signals they share.
 
-`get(id)` imports a playbook module; `ids()` lists them. Each module has: ID, SEED, TRADED, BAR,
+`get(id)` gives a playbook module; `ids()` lists them, the package's in PLAYBOOK_IDS order (the
+scorecard's row order). A package playbook is a spec, strategies/specs/ID.toml (built by
+strategies/spec_playbook.py), or, where the spec language cannot say its rule, a module
+strategies/ID.py. Each has: ID, SEED, TRADED, BAR,
 SIGNALS, WARMUP_DAYS, BENCHMARK (its name) and BENCHMARK_KIND ('hold': risk-budgeted buy
 and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with),
 PLAIN_TWIN (the parameter overrides that drop the one filter the thesis is about, or None),
@@ -28,6 +31,8 @@ PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "h
                 "jgb_shock_short_zn", "spread_unwind_long_yen", "boj_hike_long_yen")
 
 
+# The package's playbooks written as specs.
+SPECS = Path(__file__).parent / "specs"
 # The folder of a user's playbook specs.
 FOLDER_VARIABLE = "UNWIND_PLAYBOOKS"
 # Specs built in this process: resolved path -> (file's mtime and size, module).
@@ -64,7 +69,7 @@ def _specs() -> dict[str, ModuleType]:
     found: dict[str, ModuleType] = {}
     for path in paths:
         module = _spec(path)
-        clash = module.ID in PLAYBOOK_IDS and f"the package's strategies/{module.ID}.py" or \
+        clash = module.ID in PLAYBOOK_IDS and f"the package's playbook {module.ID}" or \
             module.ID in found and found[module.ID].__file__
         if clash:
             raise DataError(f"{path}: id {module.ID!r} is already {clash}'s; give one of them "
@@ -77,6 +82,8 @@ def register(path: str | Path) -> str:
     """Add the spec at `path` to this process's playbooks; its id."""
     resolved = Path(path).resolve()
     module = _spec(resolved)
+    if resolved.parent == SPECS.resolve() and module.ID in PLAYBOOK_IDS:
+        return module.ID            # a package spec (a pickled sweep payload's parameters)
     if resolved not in _REGISTERED:
         _REGISTERED.append(resolved)
     try:
@@ -96,6 +103,9 @@ def get(playbook_id: str) -> ModuleType:
     from feeds.errors import DataError, nearest
 
     if playbook_id in PLAYBOOK_IDS:
+        spec_path = SPECS / f"{playbook_id}.toml"
+        if spec_path.is_file():
+            return _spec(spec_path.resolve())
         return importlib.import_module(f"strategies.{playbook_id}")
     specs = _specs()
     if playbook_id not in specs:

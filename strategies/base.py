@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import backtrader as bt
 
 from feeds import instruments
+from strategies import exits
 from unwind.accounting import conversion_rate, dealt_price, revalued
 
 REGIMES = ("", "deleveraging", "fiscal_risk")
@@ -423,19 +424,24 @@ def target_contracts(strategy: bt.Strategy, data, contracts: int,
 
 class LineRule(Playbook):
     """The rule shape most playbooks share, read entirely from precomputed lines: when flat,
-    take `SIDE` on a bar whose `entry` line is 1; when in, leave on the first of: the profit
-    target or the stop (fractions of the entry bar's close, judged on bar closes; 0 = none),
-    the `exit` line (reason "signal"), the holding limit (reason "time"). Entry and exit lines
-    are computed once in the module's `prepare()`, so the same decisions can be replayed
-    outside backtrader."""
+    take `SIDE` on a bar whose `entry` line is 1; when in, leave on the first of the exits it
+    declares in `EXITS`, in that order (strategies/exits.py): the profit target or the stop
+    (fractions of the entry bar's close, judged on bar closes; 0 = none; reasons "target",
+    "stop"), a stop or target at a line's value captured at the entry decision, the `exit`
+    line (reason "signal"), the holding limit in bars or calendar days (reason "time"). Entry
+    and exit lines are computed once in the module's `prepare()`, so the same decisions can be
+    replayed outside backtrader (unwind/screen.py reads the same EXITS)."""
 
     SIDE = +1
+    EXITS: tuple[str, ...] = ()
 
     def __init__(self):
         super().__init__()
         self.entry_bar = None
         self.entry_close = None
         self.entry_time = None
+        self.levels: dict[str, float] = {}
+        self.limits = exits.levels(self.p, self.EXITS, type(self).__module__)
 
     def decide(self):
         data = self.data
@@ -448,22 +454,37 @@ class LineRule(Playbook):
             target_size(self, data, self.SIDE)
             self.entry_bar, self.entry_close = len(self), data.close[0]
             self.entry_time = data.close_time[0]
+            self.levels = {rule: getattr(data.lines, rule.partition(":")[2])[0]
+                           for rule in self.EXITS if ":" in rule}
 
     def exit_reason(self, data) -> str | None:
-        move = self.SIDE * (data.close[0] / self.entry_close - 1)
-        target = getattr(self.p, "take_profit", 0.0)
-        stop = getattr(self.p, "stop_loss", 0.0)
-        if target and move >= target:
-            return "target"
-        if stop and move <= -stop:
-            return "stop"
-        if data.exit[0] > 0:
-            return "signal"
-        if self.holding_limit_reached(data):
-            return "time"
+        close = data.close[0]
+        move = self.SIDE * (close / self.entry_close - 1)
+        limits = self.limits
+        for rule in self.EXITS:
+            name = rule.partition(":")[0]
+            if name == "take_profit" and limits["take_profit"] and \
+                    move >= limits["take_profit"]:
+                return "target"
+            if name == "stop_loss" and limits["stop_loss"] and move <= -limits["stop_loss"]:
+                return "stop"
+            if name == "stop_below" and close < self.levels[rule]:
+                return "stop"
+            if name == "target_at" and close >= self.levels[rule]:
+                return "target"
+            if name == "exit_line" and data.exit[0] > 0:
+                return "signal"
+            if name.startswith("hold") and self.holding_limit_reached(data, name):
+                return "time"
         return None
 
-    def holding_limit_reached(self, data) -> bool:
-        """`hold_days` bars of a daily playbook since the entry decision (0 = no limit)."""
-        limit = getattr(self.p, "hold_days", 0)
-        return bool(limit) and len(self) - self.entry_bar >= limit
+    def holding_limit_reached(self, data, rule: str) -> bool:
+        """`hold_days` since the entry decision, in the unit the exit `rule` declares: bars of
+        the traded series (hold_bars) or calendar days (hold_calendar_days; date numbers count
+        days); 0 = no limit."""
+        limit = self.limits["hold_days"]
+        if not limit:
+            return False
+        if rule == "hold_calendar_days":
+            return data.close_time[0] - self.entry_time >= limit
+        return len(self) - self.entry_bar >= limit

@@ -130,4 +130,5 @@ def panels(parameters: Parameters) -> tuple[Panel, ...]:
 
 class Strategy(LineRule):
     params = backtrader_params(Parameters)
+    EXITS = ("exit_line", "hold_bars")
     SIDE = -1

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from feeds import calendars, instruments
-from strategies import hsi_short_yen_vol, signals
+import strategies
+from strategies import signals
 from strategies.base import (CommonParameters, Panel, Playbook, backtrader_params, require,
                              target_contracts)
 from strategies.inputs import Inputs
@@ -44,7 +45,11 @@ WARMUP_DAYS = 120
 BENCHMARK = "the equity leg alone (hedge=false)"
 BENCHMARK_KIND = {"hedge": False}
 PLAIN_TWIN = None
-CALIBRATED_ON = hsi_short_yen_vol.CALIBRATED_ON
+# The stress signal is hsi_short_yen_vol's (strategies/specs/hsi_short_yen_vol.toml): its
+# window and its defaults, with its reasons.
+_STRESS = strategies.get("hsi_short_yen_vol")
+_YEN = strategies.defaults(_STRESS)
+CALIBRATED_ON = _STRESS.CALIBRATED_ON
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,9 @@ class Parameters(CommonParameters):
     # Weekly: often enough to follow the risk budget, rarely enough to keep costs small.
     rebalance_days: int = 5
     # The stress signal is hsi_short_yen_vol's, with its defaults and reasons.
-    volatility_days: int = hsi_short_yen_vol.Parameters.volatility_days
-    high_volatility: float = hsi_short_yen_vol.Parameters.high_volatility
-    rising_days: int = hsi_short_yen_vol.Parameters.rising_days
+    volatility_days: int = _YEN["volatility_days"]
+    high_volatility: float = _YEN["high_volatility"]
+    rising_days: int = _YEN["rising_days"]
 
     def __post_init__(self):
         super().__post_init__()
@@ -90,6 +95,20 @@ def hedge_beta(equity_close: pd.Series, bond_close: pd.Series, days: int) -> pd.
     return covariance / returns["bond"].rolling(days).var()
 
 
+def yen_stress(inputs: Inputs, onto: tuple[str, str], parameters: Parameters) -> pd.Series:
+    """1 while USDJPY realised volatility is above high_volatility and above its value
+    rising_days earlier (hsi_short_yen_vol's lines), as known at each bar of `onto`."""
+    yen = inputs.frame("USDJPY", "1d")["close"]
+    volatility = signals.realised_volatility(yen, parameters.volatility_days, 252)
+    computed = pd.DataFrame({
+        "yen_volatility": volatility,
+        "yen_volatility_rising": (volatility > volatility.shift(parameters.rising_days)
+                                  ).astype(float)})
+    lines = inputs.aligned(computed, "USDJPY", "1d", onto)
+    return ((lines["yen_volatility"] > parameters.high_volatility)
+            & (lines["yen_volatility_rising"] > 0)).astype(float)
+
+
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     equity = parameters.equity
     beta = hedge_beta(inputs.frame(equity, BAR)["close"], inputs.frame("ZN", BAR)["close"],
@@ -101,13 +120,11 @@ def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     lines = {}
     for symbol in traded(parameters):
         onto = (symbol, BAR)
-        yen = hsi_short_yen_vol.yen_signals(inputs, onto, parameters.volatility_days,
-                                            parameters.rising_days, parameters.rising_days)
+        stress = yen_stress(inputs, onto, parameters)
         lines[symbol] = pd.DataFrame({
-            "stress": ((yen["yen_volatility"] > parameters.high_volatility)
-                       & (yen["yen_volatility_rising"] > 0)).astype(float),
+            "stress": stress,
             "hedge_beta": signals.align(beta, known, inputs.decision_times(*onto)).iloc[:, 0]
-            .to_numpy()}, index=yen.index)
+            .to_numpy()}, index=stress.index)
     return lines
 
 

@@ -86,6 +86,9 @@ FUNCTIONS: dict[str, Function] = {
                                                        frame["close"], bars),
         "mean true range of a read series over `bars`, in price units"),
     "abs": Function(("series",), NUMBER, lambda x: x.abs(), "absolute value"),
+    "on_traded": Function(("any",), "any", lambda x: x,
+                          "the value as known at each traded bar (so a window after it counts "
+                          "traded bars, not the source's)"),
     "rising": Function(("series", "bars"), CONDITION, lambda x, bars: x > x.shift(bars),
                        "above its value `bars` bars earlier"),
     "falling": Function(("series", "bars"), CONDITION, lambda x, bars: x < x.shift(bars),
@@ -278,6 +281,8 @@ def _check_call(node: ast.Call, visit, scope: Scope, combine) -> Kind:
                                   f", got a {kind.kind}")
         kinds.append(kind)
     result = kinds[0].kind if function.result == "any" else function.result
+    if name == "on_traded":
+        return Kind(result, scope.traded)
     return combine(kinds, result)
 
 
@@ -395,6 +400,8 @@ class Evaluator:
                                if wanted == "bars" else self.evaluate(argument).data)
             else:
                 series.append(self.evaluate(argument))
+        if node.func.id == "on_traded":
+            return Value(self.traded_values(series[0]), self.traded)
         data, calendar = self._together(series)
         return Value(function.compute(*data, *scalars), calendar)
 

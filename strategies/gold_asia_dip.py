@@ -140,14 +140,7 @@ def panels(parameters: Parameters) -> tuple[Panel, ...]:
                   "fraction", (("-yen_move", -parameters.yen_move),)))
 
 
-# The exits Strategy reads, in its order, for the screen (unwind/screen.py): LineRule's, with
-# the holding limit in calendar days.
-SCREEN_EXITS = ("take_profit", "stop_loss", "exit_line", "hold_calendar_days")
-
-
 class Strategy(LineRule):
     params = backtrader_params(Parameters)
-
-    def holding_limit_reached(self, data) -> bool:
-        """`hold_days` calendar days since the entry decision (date numbers count days)."""
-        return data.close_time[0] - self.entry_time >= self.p.hold_days
+    # LineRule's exits, the holding limit in calendar days.
+    EXITS = ("take_profit", "stop_loss", "exit_line", "hold_calendar_days")

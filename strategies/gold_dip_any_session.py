@@ -24,7 +24,6 @@ BENCHMARK = gold_asia_dip.BENCHMARK
 BENCHMARK_KIND = gold_asia_dip.BENCHMARK_KIND
 PLAIN_TWIN = None
 CALIBRATED_ON = gold_asia_dip.CALIBRATED_ON
-SCREEN_EXITS = gold_asia_dip.SCREEN_EXITS
 
 
 @dataclass(frozen=True)

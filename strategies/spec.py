@@ -67,8 +67,10 @@ def format_value(value: Any, unit: str) -> str:
 TOP_KEYS = {"id": True, "thesis": True, "article": True, "section": True, "benchmark": True,
             "plain_twin": True, "calibrated_on": True, "warmup_days": True, "trades": True,
             "reads": True, "rule": True, "parameters": False, "lines": False, "exits": False,
-            "panels": False, "constraints": False}
-RECORD_KEYS = ("default", "unit", "bounds", "search", "reason", "choices")
+            "panels": False, "constraints": False, "columns": False, "prepare": False,
+            "rule_notes": False, "variants": False}
+RECORD_KEYS = ("default", "unit", "bounds", "search", "reason", "choices", "says")
+CONSTRAINT_KEYS = ("check", "says")
 TRADES_KEYS = ("symbol", "bar", "side")
 RULE_KEYS = ("entry", "exit")
 # Exits the thesis names: the parameter each becomes (the name backtrader and the screen read)
@@ -76,7 +78,9 @@ RULE_KEYS = ("entry", "exit")
 EXIT_PARAMETERS = {"stop": ("stop_loss", ("fraction",)), "target": ("take_profit", ("fraction",)),
                    "hold": ("hold_days", ("bars", "days"))}
 EXIT_LINES = ("stop_below", "target_at")
-PANEL_KEYS = ("title", "lines", "unit", "thresholds")
+PANEL_KEYS = ("title", "lines", "unit", "thresholds", "when")
+PREPARE_KEYS = ("function", "lines")
+VARIANT_KEYS = ("parameters", "calibrated_on", "reason")
 COMMON_PARAMETERS = ("risk_budget_usd", "regime_filter")   # strategies.base.CommonParameters
 RESERVED_LINES = ("entry", "exit", *expressions.FIELDS)
 
@@ -95,6 +99,7 @@ class Parameter:
     search: tuple           # (low, high) for numbers, the values otherwise
     reason: str
     choices: tuple = ()     # the values a choice may take
+    says: str = ""          # the error a value outside the bounds gets ("" = a generic one)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,12 @@ class Spec:
     hold_unit: str | None
     constraints: tuple[tuple[str, Any], ...]
     panels: tuple[dict, ...]
+    # signals.csv's columns in order: (column, line); the lines left out are working lines
+    columns: tuple[tuple[str, str], ...] = ()
+    # the escape hatch: ("module:function", the lines it computes on the traded bars)
+    prepare: tuple[str, tuple[str, ...]] | None = None
+    rule_notes: str | None = None         # "module:function" saying what a window's rule did
+    variants: dict | None = None          # readings chosen after seeing data, with windows
 
 
 class _Reader:
@@ -214,7 +225,7 @@ def _record(reader: _Reader, keys: tuple, name: str, raw: Any, units: tuple = tu
         if not set(search) <= set(choices):
             raise reader.fail(keys + ("search",), f"expected values among {list(choices)}")
         return Parameter(name, kind, default, unit, None, search, reason,
-                         choices if kind == "str" else ())
+                         choices if kind == "str" else (), _says(reader, keys, record))
     if "choices" in record:
         raise reader.fail(keys + ("choices",), "only a choice has choices")
     for key in ("bounds", "search"):
@@ -228,7 +239,12 @@ def _record(reader: _Reader, keys: tuple, name: str, raw: Any, units: tuple = tu
     if not (bounds[0] <= search[0] and search[1] <= bounds[1]):
         raise reader.fail(keys + ("search",), f"the search range [{search[0]}, {search[1]}] "
                           f"goes outside the bounds [{bounds[0]}, {bounds[1]}]")
-    return Parameter(name, kind, default, unit, bounds, search, reason)
+    return Parameter(name, kind, default, unit, bounds, search, reason, (),
+                     _says(reader, keys, record))
+
+
+def _says(reader: _Reader, keys: tuple, record: dict) -> str:
+    return _text(reader, keys + ("says",), record["says"]) if "says" in record else ""
 
 
 def _pair(reader: _Reader, keys: tuple, value: Any, kind: str) -> tuple:
@@ -334,13 +350,22 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
     exits_raw = _table(reader, ("exits",), raw.get("exits", {}),
                        (*EXIT_PARAMETERS, *EXIT_LINES))
     hold_unit = None
+    exit_names = {}
     for key, (name, units) in EXIT_PARAMETERS.items():
         if key in exits_raw:
             parameters.append(_record(reader, ("exits", key), name, exits_raw[key], units))
             taken[name] = "parameter"
+            exit_names[name] = key
             hold_unit = parameters[-1].unit if key == "hold" else hold_unit
+    # the Parameters fields in the order the file writes them, exits' records included
+    written = {p.name: reader.line_of(("parameters", p.name)) if p.name not in exit_names
+               else reader.line_of(("exits", exit_names[p.name])) for p in parameters}
+    parameters.sort(key=lambda p: written[p.name] or 0)
     scope = expressions.Scope(reads, {}, {p.name: (p.type, p.bounds[0] if p.bounds else None)
                                           for p in parameters}, traded)
+    prepare = _prepare(reader, raw.get("prepare"), taken)
+    for name in prepare[1] if prepare else ():
+        scope.lines[name] = expressions.Kind(expressions.NUMBER, traded)
     lines: dict[str, Any] = {}
     for name, text in _mapping(reader, ("lines",), raw.get("lines", {})).items():
         _name(reader, ("lines", name), name, taken)
@@ -360,25 +385,116 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
     exits = tuple(name for key, name in (("target", "take_profit"), ("stop", "stop_loss"))
                   if key in exits_raw) + \
         tuple(f"{key}:{exits_raw[key]}" for key in EXIT_LINES if key in exits_raw) + \
-        ("exit_line",) + (() if hold_unit is None else
+        (("exit_line",) if exit_line is not None else ()) + (() if hold_unit is None else
                           ("hold_calendar_days",) if hold_unit == "days" else ("hold_bars",))
     constants = expressions.Scope({}, {}, scope.parameters, traded)
     constraints = []
-    for number, text in enumerate(_list(reader, ("constraints",), raw.get("constraints", []))):
-        tree = _expression(reader, ("constraints",), text, constants, "condition", False)[0]
-        constraints.append((text, tree))
-    panels = tuple(_panel(reader, number, panel, lines, constants)
+    for item in _list(reader, ("constraints",), raw.get("constraints", [])):
+        # "CHECK", or { check = "CHECK", says = "the error when it fails" }
+        record = _table(reader, ("constraints",), item, CONSTRAINT_KEYS, CONSTRAINT_KEYS) \
+            if isinstance(item, dict) else {"check": item, "says": f"need {item}"}
+        tree = _expression(reader, ("constraints",), record["check"], constants, "condition",
+                           False)[0]
+        constraints.append((_text(reader, ("constraints",), record["says"]), tree))
+    shown = (*(prepare[1] if prepare else ()), *lines)
+    panels = tuple(_panel(reader, number, panel, shown, constants)
                    for number, panel in enumerate(_list(reader, ("panels",),
                                                         raw.get("panels", []))))
     return Spec(path, playbook_id, _text(reader, ("thesis",), raw["thesis"]),
-                f"{_text(reader, ('article',), raw['article'])} "
-                f"(section {str(raw['section']).strip()})", symbol, trades["bar"],
+                _seed(reader, raw), symbol, trades["bar"],
                 1 if trades["side"] == "long" else -1, reads,
                 _benchmark(reader, raw["benchmark"]),
                 _twin(reader, raw["plain_twin"], parameters),
                 _calibrated(reader, raw["calibrated_on"]), _warmup(reader, raw["warmup_days"]),
                 tuple(parameters), lines, entry, exit_line, exits, hold_unit,
-                tuple(constraints), panels)
+                tuple(constraints), panels, _columns(reader, raw.get("columns"), shown),
+                prepare, _function(reader, ("rule_notes",), raw["rule_notes"])
+                if "rule_notes" in raw else None,
+                _variants(reader, raw.get("variants"), parameters))
+
+
+def _seed(reader: _Reader, raw: dict) -> str:
+    """"ARTICLE (section 6)", "(sections 3, 6)", "(mechanisms 1-2)" as written when it starts
+    with a word; the article alone when the section is ""."""
+    article, section = _text(reader, ("article",), raw["article"]), str(raw["section"]).strip()
+    if not section:
+        return article
+    if section[0].isdigit():
+        section = ("sections " if any(c in section for c in ",-") else "section ") + section
+    return f"{article} ({section})"
+
+
+def _function(reader: _Reader, keys: tuple, value: Any) -> str:
+    """A "module:function" a spec names, checked importable."""
+    import importlib
+
+    if not isinstance(value, str) or value.count(":") != 1:
+        raise reader.fail(keys, "expected \"module:function\", e.g. "
+                                "\"strategies.sessions:metals_session_lines\"")
+    module, name = value.split(":")
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as error:
+        raise reader.fail(keys, f"cannot import {value}: {error}") from None
+    if not callable(found):
+        raise reader.fail(keys, f"{value} is not a function")
+    return value
+
+
+def _prepare(reader: _Reader, raw: Any, taken: dict) -> tuple[str, tuple[str, ...]] | None:
+    """The escape hatch: a named Python function computing lines the language cannot say
+    (called as function(inputs, parameters, traded) -> a frame of those lines on the traded
+    bars); the rest of the spec reads them as lines."""
+    if raw is None:
+        return None
+    record = _table(reader, ("prepare",), raw, PREPARE_KEYS, PREPARE_KEYS)
+    function = _function(reader, ("prepare", "function"), record["function"])
+    names = _list(reader, ("prepare", "lines"), record["lines"])
+    if not names:
+        raise reader.fail(("prepare", "lines"), "expected the names of the lines it computes")
+    for name in names:
+        _name(reader, ("prepare", "lines"), str(name), taken)
+        taken[name] = "line"
+    return function, tuple(names)
+
+
+def _columns(reader: _Reader, raw: Any, lines: tuple) -> tuple[tuple[str, str], ...]:
+    """signals.csv's columns: by default every line, then entry and exit; else the list
+    written, each a line's name or { COLUMN = "line" } (a column named as a parameter)."""
+    known = (*lines, "entry", "exit")
+    if raw is None:
+        return tuple((name, name) for name in known)
+    columns = []
+    for item in _list(reader, ("columns",), raw):
+        pair = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else \
+            (item, item)
+        if not all(isinstance(part, str) for part in pair) or pair[1] not in known:
+            raise reader.fail(("columns",), f"{item!r}: expected one of the lines "
+                                            f"({', '.join(known)}) or {{ COLUMN = \"line\" }}")
+        columns.append(pair)
+    named = [column for column, _ in columns]
+    if len(set(named)) < len(named) or not {"entry", "exit"} <= set(named):
+        raise reader.fail(("columns",), "expected each column once, entry and exit among them")
+    return tuple(columns)
+
+
+def _variants(reader: _Reader, raw: Any, parameters: list[Parameter]) -> dict | None:
+    """Readings chosen after seeing data: name -> parameters, the window that prompted it
+    (calibrated_on) and the reason."""
+    if raw is None:
+        return None
+    found = {}
+    for name, record in _mapping(reader, ("variants",), raw).items():
+        keys = ("variants", name)
+        record = _table(reader, keys, record, VARIANT_KEYS, VARIANT_KEYS)
+        window = _calibrated(reader, record["calibrated_on"])
+        if window is None:
+            raise reader.fail(keys + ("calibrated_on",), "a variant names the window of the "
+                                                         "data that prompted it")
+        found[name] = {"parameters": _twin(reader, record["parameters"], parameters),
+                       "calibrated_on": window,
+                       "reason": _text(reader, keys + ("reason",), record["reason"])}
+    return found
 
 
 def _mapping(reader: _Reader, keys: tuple, value: Any) -> dict:
@@ -393,7 +509,7 @@ def _list(reader: _Reader, keys: tuple, value: Any) -> list:
     return value
 
 
-def _panel(reader: _Reader, number: int, raw: Any, lines: dict, constants) -> dict:
+def _panel(reader: _Reader, number: int, raw: Any, lines: tuple, constants) -> dict:
     keys = ("panels",)
     panel = _table(reader, keys, raw, PANEL_KEYS, ("title", "lines", "unit"))
     shown = panel["lines"]
@@ -408,8 +524,10 @@ def _panel(reader: _Reader, number: int, raw: Any, lines: dict, constants) -> di
     for label, text in _mapping(reader, keys, panel.get("thresholds", {})).items():
         thresholds.append((label, _expression(reader, keys, text, constants, "number",
                                               False)[0]))
+    when = _expression(reader, keys, panel["when"], constants, "condition", False)[0] \
+        if "when" in panel else None
     return {"title": _text(reader, keys, panel["title"]), "lines": tuple(shown),
-            "unit": panel["unit"], "thresholds": tuple(thresholds)}
+            "unit": panel["unit"], "thresholds": tuple(thresholds), "when": when}
 
 
 def _benchmark(reader: _Reader, value: Any) -> str:

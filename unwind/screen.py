@@ -28,13 +28,14 @@ as backtrader's; trade records (fill prices rounded to the tick as Playbook._rec
 them, marks, fees, carry) are rebuilt from the kernel's path. tests/unwind/test_screen.py holds
 the two engines to the same trades and P&L within 1e-6 USD for every playbook the screen runs.
 
-Exits. A LineRule reads, in this order: the profit target and the stop (fractions of the
-entry decision's close, parameters `take_profit` and `stop_loss`, 0 = none), the `exit` line,
-and `hold_days` bars. A playbook whose Strategy reads other exits declares them in its module
-as SCREEN_EXITS, a tuple of the names below in its Strategy's order; `stop_below:LINE` and
-`target_at:LINE` compare the close with LINE's value captured at the entry decision.
-A playbook whose rule needs per-bar state the kernel does not hold is run on backtrader
-(BACKTRADER_ONLY says why).
+Exits. A LineRule's Strategy declares the exits it reads, in its order, as EXITS
+(strategies/exits.py: the profit target and the stop as fractions of the entry decision's
+close, `stop_below:LINE` / `target_at:LINE` against LINE's value captured at the entry
+decision, the `exit` line, the holding limit in bars or in calendar days); the screen reads that
+same tuple, and each exit's parameter by its declared name (a declared exit without its
+parameter is an error, an undeclared one is not read). A Strategy that overrides the hooks
+reads what the screen cannot see and is run on backtrader, as is a playbook whose rule needs
+per-bar state the kernel does not hold (BACKTRADER_ONLY says why).
 """
 
 from __future__ import annotations
@@ -48,14 +49,13 @@ import numpy as np
 import pandas as pd
 
 from feeds.errors import DataError
+from strategies import exits as exits_module
 from unwind import metrics
 from unwind.accounting import dealt_price
 
-EXIT_RULES = ("take_profit", "stop_loss", "exit_line", "hold_bars", "hold_calendar_days",
-              "stop_below", "target_at")
-# LineRule.exit_reason and holding_limit_reached, in their order.
-LINE_RULE_EXITS = ("take_profit", "stop_loss", "exit_line", "hold_bars")
-# The hooks a LineRule subclass may override only when its module states SCREEN_EXITS.
+# The kernel's rule codes: strategies/exits.py's RULES, in their order.
+EXIT_RULES = tuple(exits_module.RULES)
+# The hooks a LineRule subclass may not override to run on the screen.
 _HOOKS = ("decide", "exit_reason", "holding_limit_reached")
 _NEVER = ("next", "notify_order", "stop", "_record_fill", "_close_trade", "_margin_call")
 BACKTRADER_ONLY = {
@@ -92,19 +92,11 @@ def exits_of(playbook) -> tuple[str, ...]:
     if overridden & set(_NEVER):
         raise DataError(f"{playbook_id}: its Strategy overrides {', '.join(sorted(overridden))}"
                         "; run it with --engine backtrader")
-    declared = getattr(playbook, "SCREEN_EXITS", None)
-    if declared is None:
-        if overridden:
-            raise DataError(f"{playbook_id}: its Strategy overrides "
-                            f"{', '.join(sorted(overridden))} and its module states no "
-                            "SCREEN_EXITS; run it with --engine backtrader")
-        return LINE_RULE_EXITS
-    for rule in declared:
-        name, _, line = rule.partition(":")
-        if name not in EXIT_RULES or bool(line) != (name in ("stop_below", "target_at")):
-            raise DataError(f"{playbook_id}: SCREEN_EXITS has {rule!r}; expected one of "
-                            f"{', '.join(EXIT_RULES)} (stop_below/target_at with :LINE)")
-    return tuple(declared)
+    if overridden:
+        raise DataError(f"{playbook_id}: its Strategy overrides {', '.join(sorted(overridden))}"
+                        ": the screen reads only the exits it declares (EXITS); run it with "
+                        "--engine backtrader")
+    return exits_module.checked(tuple(strategy.EXITS), playbook_id)
 
 
 def supported(playbook_id: str) -> tuple[bool, str]:
@@ -528,6 +520,8 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
     market = market or Market.of(ready)
     frame = ready.frames[market.symbol]
     rules, stop_line, target_line = _rules(exits)
+    # only the declared exits' parameters, by name (the kernel reads no other)
+    limits = exits_module.levels(parameters, exits, playbook.ID)
     nan = np.full(len(frame), np.nan)
     entry = frame["entry"].to_numpy("float64") > 0
     can_enter = entry & market.tradable
@@ -545,9 +539,8 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         _array(frame[target_line]) if target_line else nan,
         rules, side, market.multiplier, market.tick_value, market.maintenance_ratio,
         float(config.cash_usd), float(parameters.risk_budget_usd), float(config.max_leverage),
-        float(getattr(parameters, "stop_loss", 0.0)),
-        float(getattr(parameters, "take_profit", 0.0)),
-        float(getattr(parameters, "hold_days", 0.0)), market.clean, market.revalued,
+        limits.get("stop_loss", 0.0), limits.get("take_profit", 0.0),
+        limits.get("hold_days", 0.0), market.clean, market.revalued,
         *market.fill_rates)
     trades = _trade_records(market, path, side,
                             None if records else metrics.trade_columns_read(config.first_trigger))

@@ -46,6 +46,10 @@ def test_every_calibration_window_ends_before_every_episode_scored_holdout(real_
 
 
 def _reason_years(module) -> dict[str, list[int]]:
+    if hasattr(module, "SPEC"):          # a spec: each parameter's reason is its record's
+        cited = {p.name: sorted({int(y) for y in YEAR.findall(QUOTED.sub("", p.reason))})
+                 for p in module.SPEC.parameters}
+        return {name: years for name, years in cited.items() if years}
     return _years_cited(inspect.getsource(module.Parameters),
                         [field.name for field in dataclasses.fields(module.Parameters)])
 

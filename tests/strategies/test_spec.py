@@ -77,7 +77,7 @@ def test_the_minimal_spec_is_a_playbook_with_every_name_the_engine_reads(tmp_pat
     assert (module.BENCHMARK, module.BENCHMARK_KIND, module.PLAIN_TWIN, module.CALIBRATED_ON,
             module.WARMUP_DAYS) == ("buy and hold XAUUSD", "hold", None, None, 30)
     assert module.Parameters().jump_days == 3 and module.Strategy.SIDE == 1
-    assert not hasattr(module, "SCREEN_EXITS")       # LineRule's own exits: entry and exit line
+    assert module.EXITS == module.Strategy.EXITS == ()   # no exit declared: held to the end
     assert module.__doc__.startswith("tiny: Buy gold when the yen jumps.")
 
 
@@ -205,7 +205,7 @@ def test_a_folder_of_specs_joins_the_playbooks_and_a_clash_names_both(tmp_path, 
         strategies.ids()
     (tmp_path / "copy.toml").write_text(MINIMAL.replace('id = "tiny"',
                                                         'id = "hsi_short_yen_vol"'))
-    with pytest.raises(DataError, match="already the package's strategies/hsi_short_yen_vol.py"):
+    with pytest.raises(DataError, match="already the package's playbook hsi_short_yen_vol"):
         strategies.get("tiny")
 
 
@@ -214,12 +214,14 @@ def test_the_examples_validate():
         module = spec_playbook.build(spec.read(path))
         assert path.read_text().count("reason = ") == len(module.SPEC.parameters)
     audjpy = spec_playbook.build(spec.read(EXAMPLES / "audjpy_crash_long_gold.toml"))
-    assert audjpy.SCREEN_EXITS == ("stop_below:gold_low", "exit_line", "hold_bars")
+    assert audjpy.EXITS == audjpy.Strategy.EXITS == ("stop_below:gold_low", "hold_bars")
 
 
 def test_the_hsi_spec_makes_the_python_playbooks_trades_on_real_data(real_store):
-    """hsi_short_yen_vol written as a spec: the same decision lines (where its inputs are
-    known) and the same trades, at the defaults and with the plain twin's filter dropped."""
+    """The example spec makes the package's hsi_short_yen_vol (itself a spec since its
+    Python module was migrated, with byte-identical cells: the golden test): the same decision
+    lines (where its inputs are known) and the same trades, at the defaults and with the plain
+    twin's filter dropped."""
     from unwind import engine
     from unwind.config import RunConfig
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import check, engine
+from unwind import check, engine, screen
 from unwind.config import RunConfig
 
 SPEC = '''id = "yen_jump_long_gold"
@@ -75,8 +75,8 @@ def prepared(tmp_path, monkeypatch, real_store):
 
 def test_a_sound_spec_passes_look_ahead_and_parity_with_its_declared_exits(prepared):
     playbook, config, ready = prepared
-    assert playbook.SCREEN_EXITS == ("take_profit", "stop_below:gold_low", "exit_line",
-                                     "hold_calendar_days")
+    assert playbook.EXITS == playbook.Strategy.EXITS == (
+        "take_profit", "stop_below:gold_low", "hold_calendar_days")
     assert "values compared" in check.look_ahead(config, ready)
     said = check.parity(config, ready)
     trades = engine.run(config, ready).trades
@@ -102,7 +102,8 @@ def test_the_look_ahead_check_catches_a_line_that_reads_tomorrow(prepared, monke
 
 def test_the_parity_check_catches_exits_the_screen_reads_differently(prepared, monkeypatch):
     playbook, config, ready = prepared
-    monkeypatch.setattr(playbook, "SCREEN_EXITS", ("exit_line", "hold_calendar_days"))
+    # the screen alone reads other exits than the Strategy declares
+    monkeypatch.setattr(screen, "exits_of", lambda _: ("exit_line", "hold_calendar_days"))
     with pytest.raises(AssertionError, match="trade|trades|P&L"):
         check.parity(config, ready)
 

@@ -175,7 +175,7 @@ def test_the_screen_refuses_what_it_cannot_express():
             return None
 
     module = type("Module", (), {"ID": "custom", "Strategy": Custom})
-    with pytest.raises(DataError, match="states no SCREEN_EXITS"):
+    with pytest.raises(DataError, match="the screen reads only the exits it declares"):
         screen.exits_of(module)
     assert screen.exits_of(strategies.get("gold_haven_turn"))[0] == "stop_below:setup_low"
 
