@@ -1,23 +1,28 @@
 """Benchmark: what a user waits for, against a bare backtrader process over the same bars.
 
-    .venv/bin/python bench/whole_process.py [--store DIR] [--repeat 3] [--no-score]
-                                            [--phases-only]
+    .venv/bin/python bench/whole_process.py [--store DIR] [--repeat 3] [--no-score] [--phases]
+                                            [--phases-only] [--per-loop]
 
-Three whole processes, each the best of N wall-clock times, side by side in one run:
-- baseline: bench/bare_backtrader.py, which loads gold_asia_dip's hourly XAUUSD bars (its full
+Whole processes, each the best of N wall-clock times, interleaved (round 1 runs every command
+once, then round 2, ...) so a slow phase of the machine falls on all of them alike, in one run:
+- the unit: bench/bare_backtrader.py, which loads gold_asia_dip's hourly XAUUSD bars (its full
   history window and warm-up) from the store, quality gate included, and makes one pass with
   backtrader's stock PandasData and an empty strategy;
 - `unwind run gold_asia_dip --full-history` (playbook and benchmark simulations, the run
   directory, the tear sheet);
 - `unwind score runs/all-episodes.toml --jobs 2` (every cell with its benchmark, twin, null
   model and tear sheet, every playbook over full history, the scorecard page), and the same
-  with `--sheets none` (the tear sheets left to `unwind report`).
-It prints each as a ratio to the baseline (issue 12's targets: run <= 1.2x, score <= 5x), then
-where the time of one run and of the scorecard (in one process, --jobs 1) goes: timers around
-the library's phases, exclusive of nested ones, the remainder being start-up, imports and the
-CLI. The last line is the old per-loop figure of bench/playbooks.py (backtrader's loop alone,
-playbook against an empty strategy on the same prepared feed), labelled for what it is.
-Needs the real data in the store (`make import-raw`).
+  with `--sheets none` (the tear sheets left to `unwind report`);
+- `unwind now` over every playbook, against `python -c "import pandas"` and against
+  bench/read_tails.py (import pandas, read each tail `now` reads: its budget's unit);
+- `unwind check` on the example spec of hsi_short_yen_vol, against `unwind run
+  hsi_short_yen_vol --full-history` (one full-history run of the same rule).
+It prints each goal of issue 24 as a ratio with its target. With --phases, where the time of
+one run and of the scorecard (in one process, --jobs 1) goes: timers around the library's
+phases, exclusive of nested ones, the remainder being start-up, imports and the CLI. With
+--per-loop, the old per-loop figure of bench/playbooks.py (backtrader's loop alone). Children
+run this tree's code (PYTHONPATH is its root). Needs the real data in the store (`make
+import-raw`). Linear cost is bench/linearity.py.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import argparse
 import contextlib
 import importlib
 import io
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,8 +44,18 @@ from timing import best_of
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(1, str(ROOT))   # this tree's packages, in this process as in its children
 PLAYBOOK = "gold_asia_dip"
-RUN_TARGET, SCORE_TARGET = 1.2, 5.0
+SPEC = "strategies/examples/hsi_short_yen_vol_spec.toml"
+SPEC_PLAYBOOK = "hsi_short_yen_vol"
+# issue 24's goals: (label, command measured, command it is a ratio to, target)
+GOALS = [("unwind run, full history", "run", "bare", 1.2),
+         ("scorecard, every tear sheet", "score", "bare", 2.5),
+         ("scorecard, --sheets none", "score_bare", "bare", 1.5),
+         ("unwind now, every playbook / import pandas + tails", "now", "tails", 1.5),
+         ("unwind now, every playbook / import pandas", "now", "pandas", None),
+         ("unwind check SPEC / one full-history run", "check", "spec_run", 3.0),
+         ("unwind check SPEC / bare", "check", "bare", None)]
 # (module, function, label): the phases a run and a scorecard are made of
 PHASES = [
     ("unwind.engine", "prepare", "prepare: store reads, quality gate, lines"),
@@ -71,10 +88,80 @@ def unwind_args(store: str | None, out: str, *args: str) -> list[str]:
     return [*args, "--out", out] + (["--store", store] if store else [])
 
 
+def child_environment() -> dict:
+    """Children import this tree's packages, whatever the venv's editable install points at."""
+    return os.environ | {"PYTHONPATH": str(ROOT)}
+
+
 def run_once(argv: list[str]) -> None:
     """One whole process; a failing command stops the benchmark rather than timing an error."""
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                   cwd=ROOT)
+    child = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                           env=child_environment(), text=True)
+    if child.returncode:
+        sys.exit(f"{' '.join(argv)} failed ({child.returncode}):\n{child.stderr[-2000:]}")
+
+
+def tails_argv(store: str | None) -> list[str]:
+    """bench/read_tails.py over the series and windows `unwind now` reads for every playbook."""
+    import strategies
+    from feeds.store import Store
+    from unwind import engine, now
+
+    import pandas as pd
+
+    found = Store(store)
+    tails = {}
+    for playbook_id in strategies.ids():
+        playbook = strategies.get(playbook_id)
+        traded, signal_series = strategies.series_of(playbook, playbook.Parameters())
+        end = now._last_day(found, playbook, traded)
+        start = (pd.Timestamp(end) - now.YEAR - pd.Timedelta(days=playbook.WARMUP_DAYS))
+        keys = [(s, playbook.BAR) for s in traded] + list(signal_series) + \
+            [("USDHKD", "1d")] + list(engine.REGIME_SERIES)
+        for series, bar in keys:
+            if found.info(series, bar) is not None:
+                tails[f"{series}:{bar}:{start.date()}:{end}"] = None
+    return [sys.executable, str(ROOT / "bench" / "read_tails.py"), *tails] + \
+        (["--store", store] if store else [])
+
+
+def commands(store: str | None, scratch: str, score: bool) -> dict[str, list[str]]:
+    """The whole processes timed, by key; each writes into its own fresh folder."""
+    unwind = str(BIN / "unwind")
+    options = ["--store", store] if store else []
+    found = {"bare": baseline_argv(store),
+             "run": [unwind, "run", PLAYBOOK, "--full-history", "--out", f"{scratch}/run",
+                     *options]}
+    if score:
+        found["score"] = [unwind, "score", "runs/all-episodes.toml", "--jobs", "2", "--out",
+                          f"{scratch}/score", *options]
+        found["score_bare"] = [unwind, "score", "runs/all-episodes.toml", "--jobs", "2",
+                               "--sheets", "none", "--out", f"{scratch}/score-bare", *options]
+    found |= {"pandas": [sys.executable, "-c", "import pandas"],
+              "tails": tails_argv(store),
+              "now": [unwind, "now", "--json", "--html", f"{scratch}/now.html", *options],
+              "check": [unwind, "check", SPEC, *options],
+              "spec_run": [unwind, "run", SPEC_PLAYBOOK, "--full-history", "--out",
+                           f"{scratch}/spec-run", *options]}
+    return found
+
+
+def interleaved(argvs: dict[str, list[str]], repeat: int, scratch: str) -> dict[str, float]:
+    """Best wall time of each command over `repeat` rounds, each round running every command
+    once in turn (output folders emptied before each run)."""
+    best: dict[str, float] = {}
+    for round_number in range(repeat):
+        for key, argv in argvs.items():
+            for name in os.listdir(scratch):
+                path = Path(scratch) / name
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            started = time.perf_counter()
+            run_once(argv)
+            elapsed = time.perf_counter() - started
+            best[key] = min(best.get(key, elapsed), elapsed)
+            print(f"  round {round_number + 1}: {key:10s} {elapsed:7.2f} s", file=sys.stderr,
+                  flush=True)
+    return best
 
 
 class PhaseTimer:
@@ -111,7 +198,8 @@ def phase_breakdown(argv: list[str]) -> None:
     """Run `unwind ARGV` in this process with the phases timed, and print the table."""
     started = time.perf_counter()
     child = subprocess.run([sys.executable, __file__, "--_phases", *argv], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=child_environment())
     if child.returncode:
         sys.exit(f"unwind {' '.join(argv)} failed:\n{child.stderr[-2000:]}")
     print(child.stdout, end="")
@@ -155,49 +243,60 @@ def per_loop_line(store: str | None, repeat: int) -> str:
             f"strategy on PandasData {empty:.2f} s, {ours / empty:.2f}x")
 
 
+LABELS = {"bare": "bare backtrader (the unit: same bars, PandasData, empty strategy)",
+          "run": f"unwind run {PLAYBOOK} --full-history",
+          "score": "unwind score runs/all-episodes.toml --jobs 2",
+          "score_bare": "  the same with --sheets none",
+          "pandas": 'python -c "import pandas"',
+          "tails": "bench/read_tails.py (import pandas, read now's tails)",
+          "now": "unwind now (every playbook) --json",
+          "check": f"unwind check {SPEC}",
+          "spec_run": f"unwind run {SPEC_PLAYBOOK} --full-history"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-score", action="store_true", help="leave out the scorecard")
+    parser.add_argument("--phases", action="store_true", help="add the phase breakdowns")
     parser.add_argument("--phases-only", action="store_true",
                         help="only the phase breakdowns, no whole-process timing")
+    parser.add_argument("--per-loop", action="store_true", help="add the per-loop figure")
     parser.add_argument("--_phases", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._phases is not None:
         return _phases_child(args._phases)
 
     with tempfile.TemporaryDirectory() as scratch:
+        outputs = Path(scratch) / "out"
+        outputs.mkdir()
+        if not args.phases_only:
+            timed = interleaved(commands(args.store, str(outputs), not args.no_score),
+                                args.repeat, str(outputs))
+            print(f"whole processes, best of {args.repeat}, interleaved (wall seconds):")
+            for key, seconds in timed.items():
+                print(f"  {LABELS[key]:62s} {seconds:7.2f} s")
+            print("goals (issue 24):")
+            for label, measured, unit, target in GOALS:
+                if measured not in timed:
+                    continue
+                ratio = timed[measured] / timed[unit]
+                verdict = "" if target is None else \
+                    f"  target <= {target:g}x: {'met' if ratio <= target else 'NOT met'}"
+                print(f"  {label:52s} {ratio:6.2f}x{verdict}")
         run_args = ("run", PLAYBOOK, "--full-history")
         score_args = ("score", "runs/all-episodes.toml")
-        if not args.phases_only:
-            timed = {"bare backtrader (same bars, PandasData, empty strategy)":
-                     best_of(args.repeat, lambda: run_once(baseline_argv(args.store)))}
-            timed[f"unwind run {PLAYBOOK} --full-history"] = best_of(
-                args.repeat, lambda: run_once([str(BIN / "unwind"), *unwind_args(
-                    args.store, f"{scratch}/run", *run_args)]))
+        if args.phases or args.phases_only:
+            print(f"\nwhere `unwind run {PLAYBOOK} --full-history` spends its time (one "
+                  "process):")
+            phase_breakdown(unwind_args(args.store, f"{scratch}/phases-run", *run_args))
             if not args.no_score:
-                timed["unwind score runs/all-episodes.toml --jobs 2"] = best_of(
-                    args.repeat, lambda: run_once([str(BIN / "unwind"), *unwind_args(
-                        args.store, f"{scratch}/score", *score_args, "--jobs", "2")]))
-                timed["  the same with --sheets none"] = best_of(
-                    args.repeat, lambda: run_once([str(BIN / "unwind"), *unwind_args(
-                        args.store, f"{scratch}/score", *score_args, "--jobs", "2",
-                        "--sheets", "none")]))
-            baseline = next(iter(timed.values()))
-            targets = [None, RUN_TARGET, SCORE_TARGET, SCORE_TARGET]
-            print(f"whole processes, best of {args.repeat} (wall seconds, ratio to the "
-                  "baseline):")
-            for (label, seconds), target in zip(timed.items(), targets):
-                goal = f"  (target <= {target:g}x)" if target else ""
-                print(f"  {label:58s} {seconds:7.2f} s {seconds / baseline:6.2f}x{goal}")
-        print(f"\nwhere `unwind run {PLAYBOOK} --full-history` spends its time (one process):")
-        phase_breakdown(unwind_args(args.store, f"{scratch}/phases-run", *run_args))
-        if not args.no_score:
-            print("\nwhere `unwind score runs/all-episodes.toml --jobs 1` spends its time:")
-            phase_breakdown(unwind_args(args.store, f"{scratch}/phases-score", *score_args,
-                                        "--jobs", "1"))
-        print(f"\n{per_loop_line(args.store, args.repeat)}")
+                print("\nwhere `unwind score runs/all-episodes.toml --jobs 1` spends its time:")
+                phase_breakdown(unwind_args(args.store, f"{scratch}/phases-score", *score_args,
+                                            "--jobs", "1"))
+        if args.per_loop:
+            print(f"\n{per_loop_line(args.store, args.repeat)}")
     return 0
 
 

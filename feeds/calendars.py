@@ -9,8 +9,11 @@ to the next date (so a bar stamped in the daily break counts with the session th
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from feeds.instruments import Instrument
@@ -51,16 +54,63 @@ def _calendar(name: str):
     return xcals.get_calendar(name, start=start, end=pd.Timestamp(_LATEST))
 
 
+def cache_folder() -> Path:
+    """Where the session lists of built calendars are kept between processes (the user's cache
+    directory: $XDG_CACHE_HOME, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "carry-unwind" / "calendars"
+
+
+def _cache_file(name: str) -> Path:
+    """The cached session list of calendar `name`, named by everything its dates depend on:
+    the calendar, the span built, and the exchange_calendars and pandas versions (their holiday
+    rules)."""
+    from importlib import metadata
+
+    versions = f"xcals{metadata.version('exchange_calendars')}-pandas{pd.__version__}"
+    safe = "".join(c if c.isalnum() else "_" for c in name)
+    return cache_folder() / f"{safe}-{_EARLIEST}-{_LATEST}-{versions}.npy"
+
+
+@lru_cache(maxsize=None)
+def _all_sessions(name: str) -> np.ndarray:
+    """Every session date of calendar `name` (int64 nanoseconds of naive midnights, sorted).
+    Building an exchange calendar costs 0.1-0.6 s (its holiday rules over 70 years), so the
+    list is read from the cache folder when an earlier process wrote it, else built and
+    written there (a folder that cannot be written only costs the build)."""
+    path = _cache_file(name)
+    try:
+        cached = np.load(path, allow_pickle=False)
+        if cached.dtype == np.int64 and cached.ndim == 1 and len(cached) and \
+                bool(np.all(np.diff(cached) > 0)):
+            return cached
+    except (OSError, ValueError):
+        pass
+    days = pd.DatetimeIndex(_calendar(name).sessions).tz_localize(None)
+    found = days.as_unit("ns").asi8.copy()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(staged, "wb") as handle:
+            np.save(handle, found, allow_pickle=False)
+        os.replace(staged, path)
+    except OSError:
+        pass
+    return found
+
+
 def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
     """Session dates (naive) of calendar `name` from `first` to `last` inclusive."""
     if name == "24/7":
         return pd.date_range(first.normalize(), last.normalize(), freq="D")
-    calendar = _calendar(name)
-    start = max(first.normalize(), calendar.first_session)
-    end = min(last.normalize(), calendar.last_session)
+    every = _all_sessions(name)
+    start = max(first.normalize().as_unit("ns").value, int(every[0]))
+    end = min(last.normalize().as_unit("ns").value, int(every[-1]))
     if start > end:
         return pd.DatetimeIndex([])
-    return pd.DatetimeIndex(calendar.sessions_in_range(start, end)).tz_localize(None)
+    inside = every[np.searchsorted(every, start, side="left"):
+                   np.searchsorted(every, end, side="right")]
+    return pd.DatetimeIndex(inside.copy().view("datetime64[ns]"))
 
 
 def known_at(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:

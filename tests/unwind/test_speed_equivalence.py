@@ -1,0 +1,67 @@
+"""What the speed-ups of issue 24 must not change: each cached or shared computation gives exactly
+what the plain computation gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feeds import calendars
+
+
+@pytest.fixture
+def calendar_cache(tmp_path, monkeypatch):
+    """An empty cache folder, and no session list remembered by this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calendars._all_sessions.cache_clear()
+    yield tmp_path / "carry-unwind" / "calendars"
+    calendars._all_sessions.cache_clear()
+
+
+def _from_exchange_calendars(name: str, first: pd.Timestamp, last: pd.Timestamp):
+    calendar = calendars._calendar(name)
+    start, end = max(first.normalize(), calendar.first_session), \
+        min(last.normalize(), calendar.last_session)
+    if start > end:
+        return pd.DatetimeIndex([])
+    return pd.DatetimeIndex(calendar.sessions_in_range(start, end)).tz_localize(None)
+
+
+@pytest.mark.parametrize("first, last", [("2024-07-29", "2024-08-09 15:00"),   # a fortnight
+                                         ("1959-06-01", "1960-01-20"),   # before the calendar
+                                         ("2030-12-20", "2031-02-01"),   # past its end
+                                         ("2024-08-10", "2024-08-11")])  # a weekend: none
+def test_cached_sessions_equal_the_calendar_s_own(calendar_cache, first, last):
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    built = calendars.sessions("XHKG", first, last)          # built, then written
+    assert list(calendar_cache.glob("XHKG-*.npy"))
+    calendars._all_sessions.cache_clear()
+    read = calendars.sessions("XHKG", first, last)           # read back from the file
+    expected = _from_exchange_calendars("XHKG", first, last)
+    for found in (built, read):
+        assert found.equals(expected) and found.dtype == expected.dtype
+
+
+def test_a_damaged_cache_file_is_rebuilt(calendar_cache):
+    calendars.sessions("XTKS", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-10"))
+    (path,) = calendar_cache.glob("XTKS-*.npy")
+    path.write_bytes(b"not an array")
+    calendars._all_sessions.cache_clear()
+    found = calendars.sessions("XTKS", pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-10"))
+    # Tokyo is closed 1-3 January; the 8th is Coming of Age Day
+    assert [d.day for d in found] == [4, 5, 9, 10]
+    assert np.load(path).dtype == np.int64
+
+
+def test_an_unwritable_cache_folder_only_costs_the_build(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    calendars._all_sessions.cache_clear()
+    try:
+        found = calendars.sessions("XNYS", pd.Timestamp("2024-07-01"),
+                                   pd.Timestamp("2024-07-05"))
+    finally:
+        calendars._all_sessions.cache_clear()
+    assert [d.day for d in found] == [1, 2, 3, 5]   # 4 July closed
