@@ -482,6 +482,10 @@ def test_clean_keeps_a_folder_a_live_process_is_in(tmp_path, run_cli):
     busy = _left_behind(out, f"{OLD}-scorecard")
     process = subprocess.Popen(["sleep", "30"], cwd=busy)
     try:
+        command = Path(f"/proc/{process.pid}/cmdline")
+        deadline = time.monotonic() + 10
+        while command.read_bytes() != b"sleep\x0030\x00" and time.monotonic() < deadline:
+            time.sleep(0.01)   # until the child has exec'd
         result = run_cli("clean", "--out", str(out), "--yes")
     finally:
         process.kill()

@@ -149,11 +149,12 @@ def _process_using(path: Path, made_at: float) -> str | None:
         with contextlib.suppress(OSError):
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
                 "utf-8", "replace").strip()
+            named = f"pid {entry.name}" + (f" ({_short(command)})" if command else "")
             if _points_inside(entry, inside):
-                return f"pid {entry.name} ({_short(command)})"
+                return named
             unwind = any(mark in command + " " for mark in _UNWIND_MARKS)
             if unwind and booted is not None and _started(entry, booted) <= made_at + 1:
-                return f"pid {entry.name} ({_short(command)})"
+                return named
     return None
 
 
