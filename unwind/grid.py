@@ -187,10 +187,6 @@ def check_size(count: int, engine: str, jobs: int, yes: bool) -> None:
 # across the values where a rule starts or stops trading: (low, high) for numbers, a tuple of
 # choices otherwise. A playbook or parameter missing here gets `derived_range`.
 SEARCH_SPACE: dict[str, dict[str, Any]] = {
-    "gold_asia_dip": {"dip": (0.003, 0.015), "session": ("asia", "any"),
-                      "yen_move": (0.0, 0.035), "yen_lookback_hours": (24, 240),
-                      "hold_days": (0.5, 120.0), "stop_loss": (0.0, 0.05),
-                      "take_profit": (0.0, 0.08)},
     "jgb_shock_short_nq": {"trigger": ("zscore", "level"),
                            "jgb_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
                            "change_days": (1, 10), "zscore_days": (20, 250),

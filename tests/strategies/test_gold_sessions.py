@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from strategies.gold_asia_dip import session_moves
+from strategies.gold_sessions import session_moves
 
 FRIDAY_ASIA = pd.date_range("2024-11-28 23:00", "2024-11-29 08:00", freq="h", tz="UTC")
 FRIDAY_WEST_EARLY_CLOSE = pd.date_range("2024-11-29 09:00", "2024-11-29 18:00", freq="h", tz="UTC")
