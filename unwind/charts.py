@@ -323,7 +323,12 @@ def _draw(canvas: Canvas, mark: Mark) -> None:
         right = canvas.panel.width - RIGHT
         canvas.add(f"<path d='M{canvas.left},{y:.1f}H{right}' stroke='{style['colour']}' "
                    f"stroke-width='0.8'{_dash('4 3')}/>")
-        shift, baseline = (-3, "auto") if style["above"] else (3, "hanging")
+        above = style["above"]          # the asked side, unless the text would leave the plot
+        if above and y - 3 - FONT < canvas.top:
+            above = False
+        elif not above and y + 3 + FONT > canvas.top + canvas.panel.height:
+            above = True
+        shift, baseline = (-3, "auto") if above else (3, "hanging")
         canvas.add(f"<text x='{right - 4}' y='{y + shift:.1f}' text-anchor='end' "
                    f"dominant-baseline='{baseline}' font-size='{FONT - 1}' "
                    f"fill='{style['colour']}' stroke='white' stroke-width='3' "
@@ -444,8 +449,8 @@ def render(panel: Panel, x_ticks: tuple[Sequence[float], Sequence[str]] | None =
     if x_labels is not None:
         positions = nice_ticks(*panel.x_range, most=max(4, panel.width // 80))
         x_ticks = (positions, x_labels(positions))
-    top = 12 if trigger_names else 4
-    canvas = Canvas(panel, top, 20 if x_ticks else 4)
+    top = 12 if trigger_names else FONT // 2 + 2     # room for half the top tick's label
+    canvas = Canvas(panel, top, 20 if x_ticks else FONT // 2 + 2)
     right, bottom = panel.width - RIGHT, top + panel.height
     most = max(4, min(9, panel.height // 14))
     ticks = panel.y_ticks if panel.y_ticks is not None else (log_ticks if panel.log else

@@ -14,6 +14,7 @@ import html
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from unwind import coverage, metrics, verdict
 from unwind.pages import page, read_series
@@ -247,9 +248,9 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 
 def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
-    """Equity of every playbook in each episode with data; episodes where no cell has data are
-    left out (no empty panels). Each playbook's bars span the panel's width, so an hourly and
-    a daily playbook cover the same window."""
+    """Equity of every playbook in each episode with data, on the episode's calendar (dates on
+    x, so an hourly and a daily playbook line up by date); a colour per playbook from a
+    12-colour qualitative palette. Episodes where no cell has data are left out."""
     from unwind.charts import Panel, legend_html, percent_labels, render
 
     shown = [e for e in episodes
@@ -260,20 +261,24 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
     colours = {playbook: PALETTE[n % len(PALETTE)] for n, playbook in enumerate(playbooks)}
     panels = []
     for episode in shown:
-        panel = Panel(f"{episode.label} ({episode.start} .. {episode.end})", 140, (0.0, 1.0),
-                      percent_labels, width=270, left=44)
+        first = pd.Timestamp(episode.start, tz="UTC")
+        last = pd.Timestamp(episode.end, tz="UTC") + pd.Timedelta(days=1)
+        days = (last - first) / pd.Timedelta(days=1)
+        panel = Panel(f"{episode.label}", 140, (0.0, days), percent_labels, width=270, left=44)
         for playbook in playbooks:
             row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
             if row["status"] != "ok":
                 continue
-            equity = read_series(out / row["run_dir"] / "equity.csv").to_numpy()
-            panel.line(np.linspace(0.0, 1.0, len(equity)), equity / equity[0] - 1,
+            equity = read_series(out / row["run_dir"] / "equity.csv")
+            values = equity.to_numpy()
+            panel.line((equity.index - first) / pd.Timedelta(days=1), values / values[0] - 1,
                        colours[playbook], 0.9)
-        panels.append(render(panel, alt=f"equity in {episode.label}"))
+        ticks = np.floor(days * np.array([1, 3, 5]) / 6)  # whole days, clear of the edges
+        labels = [(first + pd.Timedelta(days=t)).strftime("%d %b %y") for t in ticks]
+        panels.append(render(panel, x_ticks=(ticks, labels), alt=f"equity in {episode.label}"))
     legend = legend_html([(playbook, colour, "line") for playbook, colour in colours.items()])
-    return ("<h2>Equity in each episode (% from the window's start; each playbook's bars in "
-            f"trading time across the window)</h2><p class=legend>{legend}</p>"
-            f"<div class=multiples>{''.join(panels)}</div>")
+    return ("<h2>Equity in each episode (% from the window's start; x: calendar dates, 00:00 "
+            f"UTC)</h2><p class=legend>{legend}</p><div class=multiples>{''.join(panels)}</div>")
 
 
 def _flag_incomplete(row: dict, out: Path, tear_sheets: bool) -> dict:

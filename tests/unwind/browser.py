@@ -37,7 +37,7 @@ class Browser:
                 raise RuntimeError("chromium did not open its DevTools port")
             time.sleep(0.05)
         port, path = port_file.read_text().split()
-        self.socket = connect(f"ws://127.0.0.1:{port}{path}", max_size=None)
+        self.socket = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, legacy=True)
         self.counter = 0
         self.events: list[dict] = []
 

@@ -241,6 +241,7 @@
       setRange(0, bars - 1);
     });
   }
+  window.unwindCharts = charts;   // for the console (and the rendering test): the uPlot charts
   document.body.classList.add("zoomed");
   told(0, bars - 1);
 })();
