@@ -73,9 +73,8 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
         result = engine.run(config, ready)
         benchmark = engine.run_benchmark(config, ready)
         twin_parameters = strategies.twin_parameters(playbook, config.parameters)
-        twin_config = dataclasses.replace(config, parameters=twin_parameters or ())
         twin = None if twin_parameters is None else \
-            engine.run(twin_config, engine.prepare_like(ready, twin_config))
+            run_twin(dataclasses.replace(config, parameters=twin_parameters), ready)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
     directory = _staged(Path(out) / row["run_dir"])
@@ -100,6 +99,18 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
     row["synthetic"] = result.synthetic
     row["defects_allowed"] = result.execution.get("defects_allowed", [])
     return row
+
+
+def run_twin(config, ready):
+    """The plain twin's run (what has `.metrics`) from the playbook's prepared run `ready`: on
+    the screen when it runs the playbook's rule on one instrument (its metrics equal
+    backtrader's exactly: tests/unwind/test_speed_equivalence.py), else on backtrader."""
+    from unwind import engine, screen
+
+    prepared = engine.prepare_like(ready, config)
+    if len(prepared.engine_frames) == 1 and screen.supported(config.playbook)[0]:
+        return screen.run(prepared, config, records=False)
+    return engine.run(config, prepared)
 
 
 def _staged(directory: Path) -> Path:

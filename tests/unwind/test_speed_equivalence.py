@@ -3,11 +3,19 @@ what the plain computation gives."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import strategies
 from feeds import calendars
+from feeds.errors import DataError
+from unwind import engine, scorecard, screen
+from unwind import episodes as catalogue
+from unwind.config import RunConfig
 
 
 @pytest.fixture
@@ -65,3 +73,27 @@ def test_an_unwritable_cache_folder_only_costs_the_build(tmp_path, monkeypatch):
     finally:
         calendars._all_sessions.cache_clear()
     assert [d.day for d in found] == [1, 2, 3, 5]   # 4 July closed
+
+
+TWINNED = [p for p in strategies.ids() if strategies.get(p).PLAIN_TWIN]
+
+
+@pytest.mark.parametrize("playbook", TWINNED)
+def test_the_plain_twin_s_metrics_are_backtrader_s(real_store, playbook):
+    """The scorecard runs the plain twin on the screen where it can (scorecard.run_twin): its
+    metrics must be backtrader's, value for value, in an episode where both trade."""
+    episode = catalogue.get("aug-2024-carry-unwind")
+    config = RunConfig(playbook=playbook, start=episode.start, end=episode.end,
+                       episode=episode.id, first_trigger=episode.first_trigger,
+                       store=str(real_store.root))
+    try:
+        ready = engine.prepare(config)
+    except DataError as error:
+        pytest.skip(f"not in the test store: {error}")
+    twin = dataclasses.replace(config, parameters=strategies.twin_parameters(playbook))
+    chosen = scorecard.run_twin(twin, ready)
+    reference = engine.run(twin, engine.prepare_like(ready, twin))
+    assert json.dumps(chosen.metrics, sort_keys=True) == \
+        json.dumps(reference.metrics, sort_keys=True)
+    if screen.supported(playbook)[0] and len(ready.engine_frames) == 1:
+        assert not isinstance(chosen, engine.RunResult)   # the screen ran it
