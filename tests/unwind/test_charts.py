@@ -99,3 +99,43 @@ def test_each_marker_carries_its_tooltip_and_is_drawn_where_its_data_is():
     assert float(canvas.px(5.0)) == pytest.approx(charts.LEFT + canvas.plot_width / 2)
     assert float(canvas.py(5.0)) == pytest.approx(4 + 50)
     assert "<title>trade 1: long</title>" in charts.render(panel)
+
+
+def test_multiples_and_counts_tick_as_they_read():
+    """Leverage ticks read 0.25x, never '0.2x' for 0.25; a count of days ticks whole days."""
+    assert charts.times_labels(np.array([0.0, 0.25, 0.5, 0.75, 1.0])) == [
+        "0x", "0.25x", "0.5x", "0.75x", "1x"]
+    assert list(charts.count_ticks(3.2)) == [0, 1, 2, 3]
+    assert list(charts.count_ticks(1.0)) == [0, 1]
+    assert list(charts.count_ticks(40.0)) == [0, 10, 20, 30, 40]
+
+
+def test_a_log_panel_gives_equal_ratios_equal_heights():
+    assert list(charts.log_ticks(1_500, 25_000, 9)) == [2_000, 5_000, 10_000, 20_000]
+    # inside one decade: round linear ticks
+    assert list(charts.log_ticks(1_500, 2_500, 9)) == [1_600, 1_800, 2_000, 2_200, 2_400]
+    panel = Panel("NQ", 100, (0, 2), log=True)
+    panel.line([0, 1, 2], [1_500, 6_000, 24_000], "#000")
+    canvas = charts.Canvas(panel, 0, 0)
+    first, second = np.diff(canvas.py([1_500, 6_000, 24_000]))
+    assert first == pytest.approx(second)              # x4 and x4: the same height
+    assert canvas.tick_range() == pytest.approx((1_500 / 24_000 ** 0.05 * 1_500 ** 0.05,
+                                                 24_000 * (24_000 / 1_500) ** 0.05))
+
+
+def test_point_labels_stay_inside_the_plot_and_off_each_other():
+    panel = Panel("price", 100, (0, 10), y_limits=(0.0, 1.0))
+    # two labels on one point at the top edge, one at the right edge
+    panel.labels([5, 5, 10], [1.0, 1.0, 0.5], ["12", "13", "14"], [13.0, 13.0, 13.0])
+    canvas = charts.Canvas(panel, 7, 7)
+    placed = charts._place(canvas, panel.marks[0])
+    assert [text for _, _, text in placed] == ["12", "13", "14"]
+    half_height = 0.6 * charts.FONT + 1
+    boxes = []
+    for x, y, text in placed:
+        half_width = 0.31 * charts.FONT * len(text) + 1
+        assert canvas.top <= y - half_height and y + half_height <= canvas.top + 100
+        assert canvas.left <= x - half_width and x + half_width <= canvas.left + canvas.plot_width
+        boxes.append((x - half_width, y - half_height, x + half_width, y + half_height))
+    first, second = boxes[:2]
+    assert first[3] <= second[1] or second[3] <= first[1]   # stacked, not on top of each other

@@ -1,6 +1,7 @@
 """The tear sheet read as a trader reads it: blotter, parameters, drawdowns, proxy note, no-trade
 runs; its numbers checked against the run directory's files by hand."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -149,6 +150,13 @@ def test_the_headline_names_the_benchmark_only_when_one_was_run(runs, tmp_path):
     tear_sheet.write(alone)
     assert "; no benchmark was run with it;" in sheet(alone) and " against " not in \
         sheet(alone).split("<p class=lead>")[1].split("</p>")[0]
+    # nor anywhere else: no "against its benchmark", no benchmark columns of dashes
+    assert "against its benchmark" in sheet(runs["gold"])
+    assert "against its benchmark" not in sheet(alone) and "no benchmark was run" in sheet(alone)
+    metric_rows = Rows(sheet(alone)).having("metric")
+    assert len(metric_rows) == len(metrics.METRICS)
+    assert {len(cells) for _, cells, _ in metric_rows} == {2}
+    assert "<th>playbook - benchmark</th>" not in sheet(alone)
 
 
 def test_hsi_carries_the_proxy_caption_and_gold_does_not(runs):
@@ -231,3 +239,99 @@ def test_every_trade_marker_carries_its_blotter_line_as_a_tooltip(runs):
                 f"{trade.entry_time[:16].replace('T', ' ')}")
         assert text.count(f"<title>{said}") == 2  # the entry marker and the exit marker
         assert f"net {trade.pnl_usd:+,.0f} USD</title>" in text
+
+
+def test_units_are_named_as_the_values_are_printed(runs):
+    """'Total return (fraction)' printed +1.23%: the unit now says %; the new statistics are
+    rows of the table in their registry format."""
+    text = sheet(runs["gold"])
+    titles = [cells[0] for _, cells, _ in Rows(text).having("metric")]
+    assert not any("fraction" in title for title in titles)
+    assert "Total return (%)" in titles and "Annualised return (% per year)" in titles
+    assert "Value at risk, daily 95% (% per day)" in titles
+    for key in ("skew", "kurtosis", "var_95", "cvar_95", "profit_factor", "expectancy_usd",
+                "sqn"):
+        assert f"data-key='{key}'" in text
+
+
+def test_triggers_are_lettered_trades_numbered_and_events_are_diamonds(runs):
+    """Trade 1 and trigger 1 used to share a number on the same panel."""
+    text = sheet(runs["hsi"])
+    assert "<li><b>A</b>. 2024-07-11: soft US CPI" in text and "<li><b>1</b>." not in text
+    boxes = re.findall(r"fill='white'>([^<]+)</text>", text)
+    assert boxes and set(boxes) <= set("ABCDE")
+    trade_labels = re.findall(r"<text class=mark [^>]*>([^<]+)</text>", text)
+    assert trade_labels and all(label.isdigit() for label in trade_labels)
+    assert "&#9670;</b> BOJ decision" in text     # events: diamonds, never numbered
+
+
+def test_the_histogram_counts_whole_days_and_leverage_ticks_read_as_multiples(runs):
+    text = sheet(runs["gold"])
+    histogram = text.split('aria-label="daily return distribution"')[1].split("</svg></div>")[0]
+    counts = re.findall(r"text-anchor='end' dominant-baseline='middle'>([^<]+)</text>", histogram)
+    assert counts and all(count.replace(",", "").isdigit() for count in counts)
+    leverage = text.split('aria-label="Gross leverage')[1].split("</svg></div>")[0]
+    ticks = re.findall(r"text-anchor='end' dominant-baseline='middle'>([^<]+)</text>", leverage)
+    assert ticks[0] == "0x" and all(re.fullmatch(r"\d+(\.\d*[1-9])?x", t) for t in ticks)
+
+
+def test_the_warm_up_is_the_one_the_run_loaded(runs):
+    rows = {cells[0]: cells for _, cells, _ in Rows(sheet(runs["gold"])).rows if len(cells) == 2}
+    assert rows["warmup_days"][1].endswith("calendar days (the playbook's default)")
+    assert rows["warmup_days"][1] != "none"
+
+
+def test_a_price_spanning_more_than_the_stated_ratio_reads_on_a_log_axis(runs, tmp_path):
+    import shutil
+
+    assert "log scale" not in sheet(runs["gold"])         # gold moved far less than 3x
+    ramped = shutil.copytree(runs["gold"], tmp_path / "ramped")
+    prices = pd.read_csv(ramped / "prices.csv")
+    prices["close"] *= np.linspace(1.0, 5.0, len(prices))  # 1x to 5x over the window
+    prices.to_csv(ramped / "prices.csv", index=False)
+    tear_sheet.write(ramped)
+    assert f"XAUUSD close; log scale (highest close over {tear_sheet.LOG_RATIO:g}x the lowest)" \
+        in sheet(ramped)
+
+
+def test_the_page_reads_in_order_headline_equity_underwater_returns_drawdowns_then_details(runs):
+    text = sheet(runs["hsi"])
+    order = ["<p class=lead>", "Equity (USD)", "Underwater:", "<h2>Returns by day",
+             "<h2>Worst drawdowns", "<h2>Metrics", "<h2>Prices, decisions",
+             "<h2>Daily returns and trade outcomes", "<h2>Trades", "<h2>Parameters",
+             "<h2>Run configuration"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "<details" not in text      # 20 trades or fewer: one table, nothing hidden
+
+
+def test_the_zoom_data_holds_every_bar_at_full_resolution(runs):
+    """The browser's copy of each line: one value per bar, as equity.csv has it to 8
+    significant digits; the uPlot script inlined once, nothing fetched."""
+    import json
+
+    text = sheet(runs["gold"])
+    data = json.loads(re.search(r"id=zoom-data>(.*?)</script>", text).group(1))
+    equity = pd.read_csv(runs["gold"] / "equity.csv")
+    times = _decode(data["times"], 1.0)
+    assert len(times) == data["bars"] == len(equity)
+    assert [pd.Timestamp(t, unit="s", tz="UTC") for t in times] == list(
+        pd.to_datetime(equity["time"], utc=True, format="ISO8601"))
+    [line] = data["panels"][0]["series"][:1]
+    values = np.array(_decode(line["values"], line["scale"]), dtype=float)
+    assert values == pytest.approx(equity["equity_usd"].to_numpy(), rel=1e-7)
+    assert text.count("var uPlot=") == 1 and text.count("id=zoom-data") == 1
+
+
+def _decode(text: str, scale: float) -> list:
+    """unwind-zoom.js's decode, in Python: differences, '' for none, 'field*count' a run."""
+    out, last = [], 0
+    for field in text.split(","):
+        value, _, count = field.partition("*")
+        for _ in range(int(count or 1)):
+            if value == "":
+                out.append(None)
+            else:
+                last += int(value)
+                out.append(last * scale)
+    return out
