@@ -150,6 +150,18 @@ def _directory_in_the_way(env: Env) -> None:
     (path / "inside").write_text("x")
 
 
+def _character_device(env: Env) -> None:
+    """/dev/zero's device node at the parquet's path (mknod needs CAP_MKNOD: root here)."""
+    import stat
+
+    path = env.parquet("USDJPY", "1h")
+    path.unlink()
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs CAP_MKNOD")
+
+
 def _link_loop(env: Env) -> None:
     path = env.parquet("USDJPY", "1h")
     path.unlink()
@@ -177,6 +189,8 @@ READ_CASES = [
     ("a 4 GiB sparse parquet", _sparse_4_gib, "is 4,294,967,296 bytes, the manifest says"),
     ("a directory at the parquet's path", _directory_in_the_way, "is a directory, not a "
                                                                   "regular file"),
+    ("a device at the parquet's path", _character_device, "is a character device, not a "
+                                                          "regular file"),
     ("a link loop at the parquet's path", _link_loop, "is a symbolic link to 1h-"),
     ("a flipped byte", _flipped_byte, "does not match the manifest's sha256"),
     ("a FIFO at the manifest's path", _manifest_fifo, "its manifest 1h.json is a FIFO"),

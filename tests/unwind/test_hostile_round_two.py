@@ -80,6 +80,58 @@ def test_sweep_workers_die_with_their_parent(how, demo, tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
+def _marked(mark: str) -> list[int]:
+    """Live processes whose environment holds UNWIND_KILL_TEST=`mark` (a killed parent's
+    orphans included: they are reparented, so they cannot be found as its children)."""
+    found, needle = [], f"UNWIND_KILL_TEST={mark}\0".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if needle in environ.read_bytes() and _running(int(environ.parent.name)):
+                found.append(int(environ.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path):
+    """Issue 23's acceptance: `unwind sweep --jobs 2` killed with -9 at 10 moments (seeded)
+    leaves no process behind: 3 during start-up, 7 while its pool runs (0-0.8 s after both
+    workers exist). Each sweep's environment carries a mark its workers inherit, so an orphan
+    is found wherever it was reparented. About 2.5 s a moment (the sweep's start-up)."""
+    import random
+
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("processes are found through /proc")
+    chance = random.Random(23)
+    moments = [("start-up", chance.uniform(0.1, 1.0)) for _ in range(3)] + \
+        [("pool", chance.uniform(0.0, 0.8)) for _ in range(7)]
+    for number, (phase, moment) in enumerate(moments):
+        mark = f"{os.getpid()}-{number}"
+        sweep = subprocess.Popen(
+            [*UNWIND, "sweep", "hsi_short_yen_vol", "--grid", "high_volatility=0.06:0.2:0.01",
+             "--jobs", "2", "--store", str(demo), "--out", str(tmp_path / f"out{number}")],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=os.environ | {"XDG_DATA_HOME": str(tmp_path / "data-home"),
+                              "UNWIND_KILL_TEST": mark})
+        try:
+            deadline = time.monotonic() + 60
+            while phase == "pool" and len(_marked(mark)) < 3 and sweep.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert phase == "start-up" or len(_marked(mark)) >= 3, "the pool did not start"
+            time.sleep(moment)
+        finally:
+            sweep.kill()
+            sweep.wait()
+        deadline = time.monotonic() + 5
+        while _marked(mark) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = _marked(mark)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert left == [], f"kill -9 {moment:.2f} s into its {phase} left {len(left)} process(es)"
+
+
 # ------------------------------------------------------------------ --scheduler, loopback only
 class _Listener:
     """A loopback TCP listener that answers each connection with `reply(connection)`."""
