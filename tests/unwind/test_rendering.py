@@ -67,7 +67,16 @@ def long_run(real_store, tmp_path_factory) -> Path:
     return next(out.iterdir())
 
 
-def check_page(browser: Browser, page: Path, shot: Path) -> str:
+def check_page(page: Path, tmp_path: Path) -> str:
+    """`check_in` for another module's test: a browser of its own for one page."""
+    browser = Browser(tmp_path / "chromium")
+    try:
+        return check_in(browser, page, tmp_path / f"{page.stem}.png")
+    finally:
+        browser.close()
+
+
+def check_in(browser: Browser, page: Path, shot: Path) -> str:
     """The page's DOM after load: every chart laid out, a screenshot far from blank, nothing
     asked of the network."""
     from PIL import Image
@@ -89,11 +98,11 @@ def check_page(browser: Browser, page: Path, shot: Path) -> str:
 def test_tear_sheets_and_scorecard_render(scorecard, browser, tmp_path):
     for cell in sorted((scorecard / "cells").glob("*/*")):
         if (cell / "tear_sheet.html").exists():
-            dom = check_page(browser, cell / "tear_sheet.html", tmp_path / f"{cell.name}.png")
+            dom = check_in(browser, cell / "tear_sheet.html", tmp_path / f"{cell.name}.png")
             trades = pd.read_csv(cell / "trades.csv")
             assert len(re.findall(r'<tr class="trade\b', dom)) == len(trades)
             assert ("No trades" in dom) == trades.empty
-    check_page(browser, scorecard / "scorecard.html", tmp_path / "scorecard.png")
+    check_in(browser, scorecard / "scorecard.html", tmp_path / "scorecard.png")
     assert scorecard.joinpath("scorecard.html").read_text().count('class="chart"') == 2
     sheet = (scorecard / "cells/gold_asia_dip/aug-2024-carry-unwind/tear_sheet.html").read_text()
     assert "the episode's triggers" in sheet and "priced from a proxy" not in sheet
