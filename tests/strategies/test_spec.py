@@ -240,3 +240,19 @@ def test_the_hsi_spec_makes_the_python_playbooks_trades_on_real_data(real_store)
         columns = ["yen_volatility", "yen_volatility_rising", "yen_slope", "entry", "exit"]
         pd.testing.assert_frame_equal(spec_lines.loc[known, columns],
                                       module_lines.loc[known, columns])
+
+
+def test_an_exit_reads_its_declared_parameter_and_a_renamed_one_is_an_error():
+    """A renamed hold parameter no longer disables the exit silently: the executor stops; an
+    exit the playbook does not declare is not read at all (its stop_loss is ignored)."""
+    from types import SimpleNamespace
+
+    from strategies import exits
+
+    with pytest.raises(DataError, match="declares the exit hold_bars but has no parameter "
+                                        "hold_days"):
+        exits.levels(SimpleNamespace(holding_days=10), ("exit_line", "hold_bars"), "renamed")
+    assert exits.levels(SimpleNamespace(hold_days=10, stop_loss=0.02),
+                        ("hold_calendar_days",), "gold") == {"hold_days": 10.0}
+    with pytest.raises(DataError, match="EXITS has 'hold_weeks'"):
+        exits.checked(("hold_weeks",), "typo")
