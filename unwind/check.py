@@ -12,8 +12,8 @@ Four checks, one line each, over the playbook's full history (every series it re
   builds (unwind/scorecard.py score_full_history).
 
 A failure of the first three is a defect of the playbook (exit 1); the verdict is the answer.
-Cost: two full-history preparations, one backtrader run, one screen run and the scorecard's
-full-history row (about twice `unwind run ID --full-history`).
+Cost: one full-history preparation, three cut ones, one backtrader run (parity's reference
+and the verdict row's run alike), one screen run and the benchmark of the full-history row.
 """
 
 from __future__ import annotations
@@ -110,13 +110,13 @@ def look_ahead(config, ready) -> str:
            f"({compared:,} values compared)"
 
 
-def parity(config, ready) -> str:
-    """The screen against backtrader on the same prepared lines; AssertionError naming the
-    first difference."""
+def parity(config, ready, reference=None) -> str:
+    """The screen against backtrader on the same prepared lines (`reference`: backtrader's run
+    of them, when already made); AssertionError naming the first difference."""
     from unwind import engine, screen
 
     screened = screen.run(ready, config)
-    reference = engine.run(config, ready)
+    reference = reference or engine.run(config, ready)
     ours = screened.trades.reset_index(drop=True)
     theirs = reference.trades.reset_index(drop=True)
     same = list(SAME_COLUMNS)
@@ -175,17 +175,23 @@ def run(target: str, store: str | None, allow_defects: bool,
         return outcome
     for defect in ready.execution.get("defects_allowed", []):
         say("warn", "data", f"ran on a quality-gate defect (--allow-defects): {defect}")
+    # backtrader's full-history run: parity's reference and the verdict row's run (one run)
+    try:
+        reference = engine.run(config, ready)
+    except DataError:
+        reference = None   # parity and the verdict row meet the error themselves, as before
     for name, test in (("look-ahead", look_ahead), ("parity", parity)):
         if name == "parity" and not screen.supported(playbook_id)[0]:
             say("skip", name, screen.supported(playbook_id)[1])
             continue
         try:
-            say("ok", name, f"{test(config, ready)} over {start}..{end}")
+            found = test(config, ready, reference) if name == "parity" else test(config, ready)
+            say("ok", name, f"{found} over {start}..{end}")
         except AssertionError as error:
             say("FAIL", name, str(error))
     with tempfile.TemporaryDirectory(prefix="unwind-check-") as out:
         row = scorecard.score_full_history(playbook_id, store, out, allow_defects,
-                                           tear_sheets=False)
+                                           tear_sheets=False, ready=ready, result=reference)
     if row["status"] != "ok":
         say("FAIL", "verdict", f"no full-history row: {row['reason']}")
     else:

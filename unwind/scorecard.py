@@ -155,13 +155,16 @@ def cell_text(row: dict) -> str:
 
 
 def score_full_history(playbook: str, store: str | None, out: str,
-                       allow_defects: bool, tear_sheets: bool = True) -> dict:
+                       allow_defects: bool, tear_sheets: bool = True, ready=None,
+                       result=None) -> dict:
     """The playbook and its benchmark over all the data its series share (warm-up excluded),
     written under `<out>/full-history/<playbook>/`: its metrics, evidence, the benchmark's
     metrics and the excess over them (with the interval of the paired daily differences), and
     the P&L earned inside catalogue episodes. The quality gate is `unwind run`'s: a series
     failing it somewhere in that span makes the row n/a with the reason, unless the scorecard
-    runs with --allow-defects (then the row lists the defects it ran on)."""
+    runs with --allow-defects (then the row lists the defects it ran on). `ready` and
+    `result`, when given, are this run already prepared (engine.prepare) and run (engine.run)
+    over the same full-history window and options (`unwind check` has them)."""
     import strategies
     from unwind import engine, evidence, rundir, tear_sheet
     from unwind.config import RunConfig
@@ -172,8 +175,8 @@ def score_full_history(playbook: str, store: str | None, out: str,
         start, end = evidence.full_history_window(playbook, store)
         config = RunConfig(playbook=playbook, start=start, end=end, store=store,
                            allow_defects=allow_defects)
-        ready = engine.prepare(config)
-        result = engine.run(config, ready)
+        ready = ready or engine.prepare(config)
+        result = result or engine.run(config, ready)
         benchmark = engine.run_benchmark(config, ready)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
