@@ -13,6 +13,7 @@ from unwind.charts import Panel
 
 COLOURS = {"boj": "#7b2cbf", "fomc": "#0077b6", "mof": "#8d6e63"}
 NAMES = {"boj": "BOJ decision", "fomc": "FOMC statement", "mof": "MOF intervention"}
+MOST_LINES = 40
 
 
 def inside(times: pd.DatetimeIndex) -> list:
@@ -29,14 +30,17 @@ def inside(times: pd.DatetimeIndex) -> list:
 
 def draw(panel: Panel, found: list, positions: np.ndarray, top: float) -> None:
     """Mark `found` events at x `positions` (bar positions) on `panel`; `top` is the y of the
-    diamonds (the panel's highest value)."""
+    diamonds (the panel's highest value). More than MOST_LINES events (a window of years: 25
+    years hold about 400) get the diamonds only: their lines would hide the price."""
     positions = np.asarray(positions, dtype=float)
+    lines = len(found) <= MOST_LINES
     for kind, colour in COLOURS.items():
         chosen = [i for i, event in enumerate(found) if event.kind == kind]
         if not chosen:
             continue
         x = positions[chosen]
-        panel.verticals(x, colour, 0.9, "2 2")
+        if lines:
+            panel.verticals(x, colour, 0.9, "2 2")
         panel.markers(x, np.full(len(x), top), "d", [colour] * len(x),
                       [found[i].label() for i in chosen], size=3.5)
         panel.mark_legend(NAMES[kind], colour, "d")

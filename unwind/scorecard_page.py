@@ -264,7 +264,8 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
         first = pd.Timestamp(episode.start, tz="UTC")
         last = pd.Timestamp(episode.end, tz="UTC") + pd.Timedelta(days=1)
         days = (last - first) / pd.Timedelta(days=1)
-        panel = Panel(f"{episode.label}", 140, (0.0, days), percent_labels, width=270, left=44)
+        panel = Panel(f"{episode.label} ({episode.start} .. {episode.end})", 140, (0.0, days),
+                      percent_labels, width=270, left=44)
         for playbook in playbooks:
             row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
             if row["status"] != "ok":

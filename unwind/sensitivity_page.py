@@ -50,10 +50,11 @@ def _numeric(values: tuple) -> bool:
 def _units(playbook_id: str) -> dict[str, str]:
     """Parameter name -> unit where the playbook is a spec that declares them (else empty)."""
     import strategies
+    from feeds.errors import DataError
 
     try:
         spec = getattr(strategies.get(playbook_id), "SPEC", None)
-    except Exception:   # an unknown playbook in a hand-made result: no units to read
+    except DataError:   # a playbook no longer registered (a sweep read back): no units known
         return {}
     return {parameter.name: parameter.unit for parameter in spec.parameters} if spec else {}
 
