@@ -232,10 +232,26 @@ def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None
         for number, (function, args) in enumerate(tasks, start=1):
             done(number, function(*args))
     else:
-        run_in_pool(tasks, jobs, done)
+        run_in_pool(longest_first(tasks), jobs, done)
     rows = [results[cell] for cell in cells]
     histories = {p: results[(p, "full-history")] for p in config.playbooks if full_history}
     return rows, histories
+
+
+def longest_first(tasks: list) -> list:
+    """`tasks` with the full-history runs first, intraday playbooks' before daily ones: they
+    are the longest tasks, and a pool that starts them last leaves its other workers idle
+    while one finishes them (rows are put back in order, so the files do not change)."""
+    import strategies
+    from feeds.bars import is_intraday
+
+    def weight(task) -> int:
+        function, args = task
+        if function is not score_full_history:
+            return 2
+        return 0 if is_intraday(strategies.get(args[0]).BAR) else 1
+
+    return sorted(tasks, key=weight)
 
 
 def max_jobs() -> int:
