@@ -134,8 +134,14 @@ def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.Datetime
     opens = pd.Series(pd.NaT, index=naive, dtype="datetime64[ns]")
     if not instrument.sessions:
         return pd.DatetimeIndex(naive).tz_localize("UTC")
+    days = pd.DatetimeIndex(naive).normalize()
     for session in reversed(instrument.sessions):
-        active = [session.active_on(day.date()) for day in naive]
+        # Session.active_on for every date at once (since/until are inclusive dates)
+        active = np.ones(len(naive), dtype=bool)
+        if session.since is not None:
+            active &= days >= pd.Timestamp(session.since)
+        if session.until is not None:
+            active &= days <= pd.Timestamp(session.until)
         if session.open >= session.close:
             offset = pd.Timedelta(hours=session.open.hour - 24, minutes=session.open.minute)
         else:

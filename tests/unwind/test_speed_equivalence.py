@@ -97,3 +97,27 @@ def test_the_plain_twin_s_metrics_are_backtrader_s(real_store, playbook):
         json.dumps(reference.metrics, sort_keys=True)
     if screen.supported(playbook)[0] and len(ready.engine_frames) == 1:
         assert not isinstance(chosen, engine.RunResult)   # the screen ran it
+
+
+def test_session_open_reads_each_session_s_dates_inclusively():
+    """calendars.session_open on whole arrays: a session counts from its `since` date and
+    through its `until` date; the later-listed session loses to the first one where both are
+    active (the first session is the instrument's own)."""
+    import datetime as dt
+
+    from feeds.instruments import Instrument, Session
+
+    instrument = dataclasses.replace(
+        _any_instrument(), timezone="UTC",
+        sessions=(Session("new", dt.time(1), dt.time(9), since=dt.date(2024, 3, 5)),
+                  Session("old", dt.time(2), dt.time(9), until=dt.date(2024, 3, 5))))
+    assert isinstance(instrument, Instrument)
+    days = pd.DatetimeIndex(["2024-03-04", "2024-03-05", "2024-03-06"])
+    opens = calendars.session_open(days, instrument)
+    assert [stamp.hour for stamp in opens] == [2, 1, 1]
+
+
+def _any_instrument():
+    from feeds import instruments
+
+    return instruments.get("XAUUSD")
