@@ -393,7 +393,8 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
                    alt=panel.heading, zoom=len(every) + number)
             for number, panel in enumerate(stack)))
         every += stack
-    return drawn[0], drawn[1], zoom.timeline(every, run.equity.index, triggers)
+    return drawn[0], drawn[1], zoom.timeline(every, run.equity.index, triggers, names,
+                                             lettered=(0, len(stacks[0])))
 
 
 def _distribution(run: Run) -> str:

@@ -145,10 +145,11 @@ def series_labels(panel: Panel) -> list[str]:
             for m in panel.marks if m.kind in SERIES_KINDS]
 
 
-def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=()) -> str:
+def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=(), names: str = "",
+             lettered: tuple[int, ...] = ()) -> str:
     """The page's zoom data, uPlot and the glue, once: put it at the end of the body. Panel k
     of `panels` is the one rendered with `render(..., zoom=k)`; `triggers` (bar positions)
-    are drawn through every panel as on the SVG."""
+    are drawn through every panel as on the SVG, named by `names` on the panels `lettered`."""
     from unwind.charts import TRIGGER
 
     bars = len(times)
@@ -157,9 +158,10 @@ def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=()) -> str:
     data = {"bars": bars, "times": time_text,
             "panels": [panel_data(panel, bars, series_labels(panel)) for panel in panels]}
     if len(triggers):
-        for drawn in data["panels"]:
+        for number, drawn in enumerate(data["panels"]):
             drawn["overlays"].append({"kind": "verticals", "colour": TRIGGER, "dash": "4 3",
-                                      "x": np.round(np.asarray(triggers, float), 3).tolist()})
+                                      "x": np.round(np.asarray(triggers, float), 3).tolist(),
+                                      "names": names if number in lettered else ""})
     script, style, glue = _vendored()
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return (f"<style>{style}</style><script type='application/json' id=zoom-data>{payload}"

@@ -88,6 +88,21 @@
         ctx.beginPath();
         o.x.forEach(function (v) { ctx.moveTo(X(v), box.top); ctx.lineTo(X(v), box.top + box.height); });
         ctx.stroke();
+        if (o.names) {   // the triggers' letters, in red boxes along the top, as on the SVG
+          ctx.setLineDash([]);
+          ctx.font = "bold " + (9 * ratio) + "px sans-serif";
+          ctx.textAlign = "center";
+          ctx.textBaseline = "middle";
+          var room = 0;
+          o.x.forEach(function (v, k) {
+            var at = Math.max(X(v), room);
+            room = at + 13 * ratio;
+            ctx.fillStyle = o.colour;
+            ctx.fillRect(at - 6 * ratio, box.top, 12 * ratio, 12 * ratio);
+            ctx.fillStyle = "#fff";
+            ctx.fillText(o.names.charAt(k), at, box.top + 6 * ratio);
+          });
+        }
       } else if (o.kind === "threshold") {
         var y = Y(o.y);
         ctx.strokeStyle = o.colour;
