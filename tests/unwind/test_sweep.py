@@ -126,42 +126,6 @@ def test_bond_hedge_sweeps_on_backtrader(run_cli, real_store, tmp_path):
     assert screened.code == 1 and "bond_hedge runs on backtrader" in screened.err
 
 
-def _result(values_and_returns: dict, axes, default_values) -> sweep.SweepResult:
-    config = sweep.SweepConfig("gold_asia_dip", axes, "2024-01-01", "2024-02-01", "test")
-    trials = []
-    for index, values in enumerate(grid.grid_points(axes)):
-        key = tuple(values[a.name] for a in axes)
-        trials.append(sweep.Trial(index, values, "ok",
-                                  {"total_return": values_and_returns[key], "trades": 1,
-                                   "sharpe_ratio": values_and_returns[key]}))
-    return sweep.SweepResult(config, trials, [], 1)
-
-
-def test_plateau_and_edge_by_hand():
-    axes = (grid.Axis("dip", (0.005, 0.0075, 0.01)), grid.Axis("hold_days", (30.0, 90.0)))
-    # the default is dip=0.0075, hold_days=90; its neighbours: dip 0.005 and 0.01 at 90 days,
-    # hold_days 30 at dip 0.0075. Band: max(1 pp, 25% of 2%) = 1 pp.
-    flat = {(0.005, 30.0): 0.05, (0.0075, 30.0): 0.025, (0.01, 30.0): -0.3,
-            (0.005, 90.0): 0.015, (0.0075, 90.0): 0.02, (0.01, 90.0): 0.029}
-    read = sensitivity_page.read(_result(flat, axes, None))
-    assert read["verdict"] == "plateau" and read["band"] == 0.01
-    assert len(read["neighbours"]) == 3
-    edge = {**flat, (0.01, 90.0): 0.031}
-    read = sensitivity_page.read(_result(edge, axes, None))
-    assert read["verdict"] == "edge" and "dip=0.01 makes +3.10%" in read["sentence"]
-    # a large result widens the band to a quarter of itself: 40% +- 10 pp
-    large = {key: 0.4 if key == (0.0075, 90.0) else 0.31 for key in flat}
-    assert sensitivity_page.read(_result(large, axes, None))["verdict"] == "plateau"
-    # a neighbour whose values break a bound together is listed, not judged an edge
-    invalid = _result(edge, axes, None)
-    invalid.trials[5].status = "invalid: need dip < 0.01"   # dip=0.01, hold_days=90
-    invalid.trials[5].metrics = {}
-    read = sensitivity_page.read(invalid)
-    assert read["verdict"] == "plateau"
-    assert "Not scored: dip=0.01 (invalid: need dip < 0.01)." in read["sentence"]
-    assert len(read["neighbours"]) == 3
-
-
 def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(real_store,
                                                                             monkeypatch):
     """3 x 3 x 2 trials over high_volatility (read by prepare()), risk_budget_usd (read by
