@@ -2,7 +2,8 @@
 
 Nothing here decides: each playbook's lines, thresholds and staleness come from the engine
 (`engine.prepare` with `known_by`, the playbook's `panels()`, unwind/staleness.py), and the
-position the rule would hold comes from running it (`engine.run`) over the last year. So `now`
+position the rule would hold comes from running it over the last year (on the screen where it
+runs the rule, held fill for fill to backtrader by tests; on backtrader otherwise). So `now`
 and a backtest cannot disagree about a rule.
 
 Reads only the tail each line needs: the window is the year before the decision bar (the
@@ -19,7 +20,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from feeds import calendars, instruments
@@ -240,6 +240,22 @@ def _position(trades: pd.DataFrame, ready, playbook) -> dict | None:
             "exits": _exits(playbook, ready.parameters, frame, decided, side)}
 
 
+def _year_trades(ready, config) -> pd.DataFrame:
+    """The rule's trades over the year (trades.csv rows), no metrics: on the screen when it
+    runs the rule on one instrument (the same trades, fill for fill, as backtrader's:
+    tests/unwind/test_screen.py), else, or where the screen finds no bar in the window, on
+    backtrader."""
+    from unwind import engine, metrics, screen
+
+    if len(ready.engine_frames) == 1 and screen.supported(config.playbook)[0]:
+        try:
+            return screen.run(ready, config, compute_metrics=False).trades
+        except DataError:
+            pass
+    records = engine.execute(ready, config).trade_records
+    return pd.DataFrame(records, columns=metrics.TRADE_COLUMNS)
+
+
 def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = None
              ) -> PlaybookNow:
     """`playbook_id` at its default parameters on its latest bar, or on the last bar known by
@@ -247,7 +263,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     import strategies
     from feeds.store import Store
     from strategies.inputs import Inputs
-    from unwind import engine, metrics
+    from unwind import engine
     from unwind.config import RunConfig
 
     try:
@@ -258,8 +274,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
         start = (pd.Timestamp(end) - YEAR).date().isoformat()
         config = RunConfig(playbook_id, start, end, store=store)
         ready = engine.prepare(config, known_by=known_by(as_of) if as_of else None)
-        # the rule run over the year for its position: backtrader alone, no metrics
-        records = engine.execute(ready, config).trade_records
+        trades = _year_trades(ready, config)
     except (DataError, ValueError) as error:
         return PlaybookNow(playbook_id, "error", error=str(error).splitlines()[0])
     onto = (traded[0], playbook.BAR)
@@ -277,7 +292,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     panels = strategies.panels(playbook, strategies.defaults(playbook))
     own = [c for c in frame.columns if c not in engine.ENGINE_LINES]
     entry = bool("entry" in frame and frame["entry"].iloc[-1] > 0)
-    position = _position(pd.DataFrame(records, columns=metrics.TRADE_COLUMNS), ready, playbook)
+    position = _position(trades, ready, playbook)
     status = "stale" if stale else "in_position" if position else "fires" if entry else "quiet"
     stale_lines = [run.line() for run in ready_runs(ready, frame.index[-1])]
     stale_lines += [f"{age.series} {age.bar}: last bar {age.last}, {age.age_sessions} sessions "
