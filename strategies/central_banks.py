@@ -31,7 +31,7 @@ def boj_lines(inputs: Inputs, parameters, traded: tuple[str, str]) -> pd.DataFra
                          "boj_hike": event_line(events.boj_hikes().index, inputs, traded)})
 
 
-def rule_notes(inputs: Inputs, parameters: Parameters, start: str, end: str) -> list[str]:
+def rule_notes(inputs: Inputs, parameters, start: str, end: str) -> list[str]:
     """One line per BOJ hike in start..end saying whether the rule fired and what the Fed
     change read then, so a page can say why a window has no signal (or what it traded on)."""
     import strategies

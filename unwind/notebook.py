@@ -14,7 +14,6 @@ The objects are frozen: their frames are the files' contents, not views into the
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path

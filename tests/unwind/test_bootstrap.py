@@ -1,7 +1,6 @@
 """Bootstrap intervals: coverage in a simulation with a known mean, the block-length rule
 against arch's, determinism, and the degenerate cases."""
 
-import math
 
 import numpy as np
 import pytest

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from unwind import engine, grid, metrics, sensitivity_page, sweep
+from unwind import engine, grid, metrics, sweep
 from unwind.config import for_episode
 
 
