@@ -29,6 +29,11 @@ bench: $(BIN)/unwind
 	$(BIN)/python bench/playbooks.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/linearity.py
+	$(BIN)/python bench/now.py
+	$(BIN)/python bench/suspect_prints.py
+	$(BIN)/python bench/staleness_allowance.py
+	$(BIN)/python bench/bootstrap_coverage.py
 
 clean:
 	rm -rf $(VENV) runs/out
