@@ -60,9 +60,10 @@ def _playbook(target: str) -> tuple[str, str]:
     if target.endswith(".toml") or Path(target).is_file():
         playbook_id = strategies.register(target)
         return playbook_id, f"{target} is playbook {playbook_id}"
-    strategies.get(target)
-    return target, f"{target} is a playbook of the package" \
-        if target in strategies.PLAYBOOK_IDS else f"{target} is a spec playbook"
+    playbook = strategies.get(target)
+    where = "the package's" if target in strategies.PLAYBOOK_IDS else "a user's"
+    kind = "spec" if getattr(playbook, "SPEC", None) is not None else "Python playbook"
+    return target, f"{target} is {where} {kind}"
 
 
 def _describe(playbook) -> str:

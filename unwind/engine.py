@@ -488,7 +488,7 @@ class HoldFirst(LineRule):
 
 
 # What the screen reads of a playbook module (screen.exits_of), for the hold benchmark.
-HOLD = SimpleNamespace(ID="hold", Strategy=HoldFirst, SCREEN_EXITS=())
+HOLD = SimpleNamespace(ID="hold", Strategy=HoldFirst)
 
 
 def hold_prepared(ready: Prepared) -> Prepared:
