@@ -21,7 +21,7 @@ import backtrader as bt
 
 from feeds import instruments
 from strategies import exits
-from unwind.accounting import conversion_rate, dealt_price, revalued
+from strategies.booking import conversion_rate, dealt_price, revalued
 
 REGIMES = ("", "deleveraging", "fiscal_risk")
 
@@ -224,7 +224,7 @@ class Playbook(bt.Strategy):
         return abs(order.executed.remsize)
 
     def _rate_at(self, name: str, price: float, bar_rate: float) -> float:
-        """USD per local unit of `name` when its price is `price` (accounting.conversion_rate
+        """USD per local unit of `name` when its price is `price` (booking.conversion_rate
         for a revalued instrument, the bar's rate for a future)."""
         if self._revalued[name]:
             return conversion_rate(self._instrument[name], price, bar_rate)

@@ -39,37 +39,11 @@ import math
 import backtrader as bt
 
 from feeds.instruments import Instrument
+# how a fill deals and a position converts to USD: shared with the playbooks' bookkeeping
+from strategies.booking import conversion_rate, dealt_price, revalued
 
 # The HKD peg band is 7.75-7.85 since 2005; its middle is used when no USDHKD series is stored.
 HKD_PER_USD_PEG = 7.80
-ACCOUNT_CURRENCY = "USD"
-
-
-def revalued(instrument: Instrument) -> bool:
-    """Whether open P&L is valued at the current rate and realised at the exit's (spot in a
-    currency other than the account's), rather than settled bar by bar (futures)."""
-    return instrument.kind in ("fx", "spot") and instrument.currency != ACCOUNT_CURRENCY
-
-
-def dealt_price(price: float, side: int, ticks: float, tick_size: float) -> float:
-    """The price an order of `side` (+1 buy, -1 sell) deals at: the bar's `price` moved
-    `ticks` ticks against it, rounded to 10 decimals (the tick grid's floats)."""
-    return round(price + side * ticks * tick_size, 10)
-
-
-def is_own_rate(instrument: Instrument) -> bool:
-    """A pair quoting the account currency in its own (USDJPY: yen per dollar) is its own
-    conversion rate: 1 / its price is USD per unit of its currency."""
-    return instrument.symbol == ACCOUNT_CURRENCY + instrument.currency
-
-
-def conversion_rate(instrument: Instrument, price: float, bar_rate: float) -> float:
-    """USD per unit of `instrument`'s currency at an instant its price is `price`: a pair quoted
-    against USD is its own rate (USDJPY at 109.21: 1 / 109.21 USD per JPY); any other currency
-    converts at the bar's rate line."""
-    if is_own_rate(instrument):
-        return 1.0 / price
-    return bar_rate
 
 
 class ContractCommission(bt.CommInfoBase):

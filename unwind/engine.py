@@ -21,10 +21,10 @@ from feeds.bars import BARS, is_intraday
 from feeds.errors import DataError
 from feeds.store import Store
 from strategies import regime as regimes
-from strategies import signals
+from strategies import booking, signals
 from strategies.base import CommonParameters, LineRule, backtrader_params
 from strategies.inputs import Inputs, availability
-from unwind import accounting, compat, costs, execution, financing, metrics, staleness
+from unwind import compat, costs, execution, financing, metrics, staleness
 from unwind import margin as margins
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
 from unwind.config import RunConfig, build_parameters
@@ -74,7 +74,7 @@ def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tup
     """USD per unit of the contract currency at each traded bar, and where it came from."""
     if instrument.currency == "USD":
         return np.ones(len(frame)), "USD"
-    if accounting.is_own_rate(instrument):
+    if booking.is_own_rate(instrument):
         return 1.0 / frame["close"].to_numpy(), f"1 / the traded {instrument.symbol} close"
     if instrument.currency == "HKD":
         if inputs.has("USDHKD", "1d"):

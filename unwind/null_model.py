@@ -17,7 +17,7 @@ Definitions
   Carrying costs, when the frame has them (`financing_long`/`financing_short` in USD, `roll_cost`
   in local currency, per contract), are charged as the broker charges them: for each bar the
   position is held into, e+1..e+h (the exit bar too: they are charged before its fill).
-- Spot in a currency other than USD (USDJPY; unwind/accounting.py `revalued`) is booked as its
+- Spot in a currency other than USD (USDJPY; strategies/booking.py `revalued`) is booked as its
   broker books it: the trade's local P&L between its dealt prices (slippage included) is
   converted at the exit's rate (USDJPY: 1 / the dealt exit price; open at the end: the last
   bar's rate), each side's fee at its fill bar's rate.
@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from unwind import accounting
+from strategies import booking
 
 DEFAULT_BOOKS = 1000
 # Random books within this much total return of the playbook count as ties ("at least as good"):
@@ -142,10 +142,10 @@ class PricePath:
             carry_short = frame["financing_short"].to_numpy() - roll_usd
         slippage = fee = None
         own_rate = False
-        if instrument is not None and accounting.revalued(instrument) and side_cost is not None:
+        if instrument is not None and booking.revalued(instrument) and side_cost is not None:
             slippage = frame["slippage_ticks"].to_numpy("float64") * instrument.tick_size
             fee = frame["fee_local"].to_numpy("float64")
-            own_rate = accounting.is_own_rate(instrument)
+            own_rate = booking.is_own_rate(instrument)
         return cls(frame["open"].to_numpy("float64"), frame["close"].to_numpy("float64"), rate,
                    window, fill_times.tz_localize(None).to_numpy(), side_cost, carry_long,
                    carry_short, slippage, fee, own_rate)

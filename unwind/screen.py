@@ -11,7 +11,7 @@ the broker (unwind/accounting.py) and the Playbook bookkeeping do with it:
   (financing, roll costs), then fills the order decided at the previous close at this bar's
   open: the fee plus the bar's slippage ticks per contract, converted at the bar's rate; at the
   close the position is marked to market at the bar's rate (futures cash). A spot position in
-  another currency (unwind/accounting.py `revalued`: USDJPY) is booked as its broker books it:
+  another currency (strategies/booking.py `revalued`: USDJPY) is booked as its broker books it:
   its open P&L in the quote currency valued at the current rate, realised at the exit's, its
   slippage converted at the fill's rate (accounting.ContractCommission's books, op for op);
 - an order due at a bar whose open is a suspect print (the frame's `tradable` column is 0)
@@ -51,7 +51,7 @@ import pandas as pd
 from feeds.errors import DataError
 from strategies import exits as exits_module
 from unwind import metrics
-from unwind.accounting import dealt_price
+from strategies.booking import dealt_price
 
 # The kernel's rule codes: strategies/exits.py's RULES, in their order.
 EXIT_RULES = tuple(exits_module.RULES)
@@ -386,8 +386,8 @@ class Market:
     currency: str
     tradable: np.ndarray     # bar inside the window (backtrader's trade_from test)
     clean: np.ndarray        # bar whose open is a fill price (the frame's `tradable` column)
-    revalued: bool           # spot booked at the current rate (accounting.revalued)
-    self_quoted: bool        # the pair is its own USD rate (accounting.conversion_rate)
+    revalued: bool           # spot booked at the current rate (booking.revalued)
+    self_quoted: bool        # the pair is its own USD rate (booking.conversion_rate)
     inside: np.ndarray       # bar inside the metrics window
     window_index: pd.DatetimeIndex   # index[inside]
     regime: np.ndarray
@@ -450,7 +450,7 @@ class Market:
         import backtrader as bt
 
         from feeds import instruments
-        from unwind.accounting import ACCOUNT_CURRENCY, revalued
+        from strategies.booking import ACCOUNT_CURRENCY, revalued
         from unwind.datafeed import date_numbers
 
         frames = ready.engine_frames or ready.frames

@@ -23,9 +23,7 @@ taller than one at the bottom.
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from unwind import metrics as metric_registry
 from unwind.charts import (WIDTH, Panel, count_ticks, percent_labels, plain_labels, render,
                            times_labels, usd_labels)
 from unwind.pages import page, trading_time_ticks
+from unwind.run_folder import Run, read
 from unwind.tear_sheet_tables import (blotter, configuration, display, drawdown_table,
                                       drawdowns, metrics_table, parameters_table, price_text,
                                       returns_by_day, returns_by_month, underwater, unit_text,
@@ -45,90 +44,9 @@ from unwind.tear_sheet_tables import (blotter, configuration, display, drawdown_
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
 SUSPECT = "#d97706"   # amber: a price the second source contradicts
 REGIME_COLOURS = ("#dfe3ea", "#d9534f", "#e8a33d")  # neutral, deleveraging, fiscal_risk
-SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 ANNUALISATION = metric_registry.ANNUALISATION
 LOG_RATIO = 3.0   # a price panel reads on a log axis above this ratio of highest to lowest
 __all__ = ["Run", "read", "write", "drawdowns"]
-
-
-@dataclass(frozen=True)
-class Run:
-    """A run directory's files, read once. Times are tz-aware UTC."""
-
-    directory: Path
-    manifest: dict
-    metrics: dict
-    benchmark_metrics: dict | None
-    equity: pd.DataFrame           # equity_usd, gross_notional_usd by bar
-    benchmark: pd.Series | None    # benchmark equity_usd by bar
-    trades: pd.DataFrame
-    prices: pd.DataFrame
-    signals: pd.DataFrame
-    triggers: tuple
-
-    @property
-    def config(self) -> dict:
-        return self.manifest["config"]
-
-    @property
-    def short(self) -> bool:
-        return self.equity.index[-1] - self.equity.index[0] <= SHORT_WINDOW
-
-    @property
-    def intraday(self) -> bool:
-        return not self.manifest.get("bar", "1d").endswith(("d", "w"))
-
-    @property
-    def daily_closes(self) -> pd.Series:
-        """USD equity at the last bar of each UTC day: what the metrics are computed from."""
-        equity = self.equity["equity_usd"]
-        return equity.groupby(equity.index.normalize()).last()
-
-    def position(self, times) -> np.ndarray:
-        """Fractional bar positions of instants on the run's trading-time axis."""
-        instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
-        return np.interp(_seconds(instants), _seconds(self.equity.index),
-                         np.arange(len(self.equity), dtype=float))
-
-
-def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
-    return index.as_unit("s").asi8.astype(float)
-
-
-def _frame(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    frame.index = pd.to_datetime(frame.pop("time"), utc=True, format="ISO8601")
-    return frame
-
-
-def _triggers(manifest: dict) -> tuple:
-    """The episode's triggers (a run-spec window has only its own first trigger)."""
-    from unwind import episodes
-    from unwind.episodes import Trigger
-
-    config = manifest["config"]
-    if config.get("episode") in episodes.catalogue():
-        return episodes.get(config["episode"]).triggers
-    if config.get("first_trigger"):
-        return (Trigger(config["first_trigger"], "first trigger"),)
-    return ()
-
-
-def read(directory: Path) -> Run:
-    """The run directory's files (benchmark and signal files may be absent)."""
-    directory = Path(directory)
-    manifest = json.loads((directory / "manifest.json").read_text())
-    benchmark_metrics = directory / "benchmark_metrics.json"
-    benchmark = directory / "benchmark_equity.csv"
-    signals = directory / "signals.csv"
-    return Run(
-        directory, manifest, json.loads((directory / "metrics.json").read_text()),
-        json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
-        _frame(directory / "equity.csv"),
-        _frame(benchmark)["equity_usd"] if benchmark.exists() else None,
-        pd.read_csv(directory / "trades.csv"), _frame(directory / "prices.csv"),
-        _frame(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
-        tuple(_triggers(manifest)))
 
 
 # ----------------------------------------------------------------------------- the charts

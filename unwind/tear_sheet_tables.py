@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import re
 from html import escape
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from unwind import metrics as metric_registry
 from unwind.pages import colour
-
-if TYPE_CHECKING:
-    from unwind.tear_sheet import Run
+from unwind.run_folder import Run
 
 BLOTTER_SHOWN = 20
 

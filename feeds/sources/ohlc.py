@@ -14,9 +14,9 @@ import pandas as pd
 
 from feeds.errors import DataError
 from feeds.sources import layouts
-from feeds.sources.formats import (DATE_NAMES, PRICE_COLUMNS, Parsed, RawSeries,
-                                   close_only_prices, numbers, ohlc_prices, parse_times,
-                                   read_table, require_columns)
+from feeds.sources.table import (DATE_NAMES, PRICE_COLUMNS, Parsed, RawSeries,
+                                 close_only_prices, numbers, ohlc_prices, parse_times,
+                                 read_table, require_columns)
 
 _CLOCK_TIME = r"^\d{1,2}:\d\d(?::\d\d)?$|^\d{4}(?:\d\d)?$"   # 09:30, 09:30:00, 0930, 093000
 
