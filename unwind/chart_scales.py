@@ -42,6 +42,13 @@ def times_labels(ticks: np.ndarray) -> list[str]:
     return [f"{v:,.{_decimals(np.array([v]))}f}x" for v in ticks]
 
 
+def price_text(value: float) -> str:
+    """A price as quoted: thousands separators, no trailing zeros (ZN's 1/64ths survive)."""
+    if not np.isfinite(value):
+        return "n/a"
+    return format(value, ",.5f").rstrip("0").rstrip(".")
+
+
 def count_ticks(high: float, most: int = 6) -> np.ndarray:
     """Whole-number ticks from 0 for a count (days, trades): never 0.5 of one."""
     ticks = nice_ticks(0.0, max(float(high), 1.0), most)

@@ -14,7 +14,7 @@ import numpy as np
 from unwind import event_marks
 from unwind.charts import render
 from unwind.pages import page, trading_time_ticks
-from unwind.tear_sheet import _threshold_text, _unit_panel
+from unwind.unit_axes import threshold_text, unit_panel
 
 STATUS_COLOURS = {"fires": "#1a7f37", "in_position": "#1f4e9c", "quiet": "#7a8091",
                   "stale": "#b3261e", "error": "#b3261e"}
@@ -39,7 +39,7 @@ def _panels(playbook) -> str:
         shown = [name for name in declared.lines if name in history]
         if not shown:
             continue
-        panel = _unit_panel(declared.unit, f"{declared.title} ({declared.unit})", 90, x_range)
+        panel = unit_panel(declared.unit, f"{declared.title} ({declared.unit})", 90, x_range)
         panel.width = 760
         x = np.arange(len(history), dtype=float)
         for number, name in enumerate(shown):
@@ -53,7 +53,7 @@ def _panels(playbook) -> str:
                            step=declared.unit == "flag")
         ordered = sorted(declared.thresholds, key=lambda t: -t[1])
         for number, (label, value) in enumerate(ordered):
-            panel.threshold(value, f"{label} = {_threshold_text(value, declared.unit)}",
+            panel.threshold(value, f"{label} = {threshold_text(value, declared.unit)}",
                             "#c05621", above=number % 2 == 0)
         if found:
             top = float(np.nanmax(history[shown].to_numpy(dtype=float)))

@@ -32,14 +32,16 @@ import pandas as pd
 
 from unwind import event_marks, zoom
 from unwind import metrics as metric_registry
+from unwind.chart_scales import price_text
 from unwind.charts import (WIDTH, Panel, count_ticks, percent_labels, plain_labels, render,
                            times_labels, usd_labels)
 from unwind.pages import page, trading_time_ticks
 from unwind.run_folder import Run, read
 from unwind.tear_sheet_tables import (blotter, configuration, display, drawdown_table,
-                                      drawdowns, metrics_table, parameters_table, price_text,
+                                      drawdowns, metrics_table, parameters_table,
                                       returns_by_day, returns_by_month, underwater, unit_text,
                                       when_text)
+from unwind.unit_axes import threshold_text, unit_panel
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
 SUSPECT = "#d97706"   # amber: a price the second source contradicts
@@ -50,29 +52,6 @@ __all__ = ["Run", "read", "write", "drawdowns"]
 
 
 # ----------------------------------------------------------------------------- the charts
-def _unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
-    """A panel whose y axis reads in `unit` (as the playbook's signal panels declare it)."""
-    if unit == "flag":
-        return Panel(heading, height, x_range, plain_labels, y_limits=(-0.15, 1.25),
-                     y_ticks=(0, 1))
-    labels = {"fraction": percent_labels, "annualised fraction": percent_labels,
-              "percentage points": lambda ticks: [f"{v:.2f} pp" for v in ticks],
-              "z-score": lambda ticks: [f"{v:+.1f}" for v in ticks]}
-    formats = {"fraction": "percent", "annualised fraction": "percent", "price": "price"}
-    return Panel(heading, height, x_range, labels.get(unit, lambda ticks: [
-        price_text(v) for v in ticks]), value_format=formats.get(unit, "plain"))
-
-
-def _threshold_text(value: float, unit: str) -> str:
-    if value == 0:
-        return "0"
-    if unit in ("fraction", "annualised fraction"):
-        return f"{value:.2%}"
-    if unit == "percentage points":
-        return f"{value:.2f} pp"
-    return f"{value:g}"
-
-
 def _equity_panel(run: Run, x_range: tuple) -> Panel:
     against = "playbook against its benchmark" if run.benchmark is not None else \
         "playbook (no benchmark was run with it)"
@@ -132,7 +111,7 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
     positive = closes[np.isfinite(closes) & (closes > 0)]
     log = bool(len(positive) and positive.max() > LOG_RATIO * positive.min())
     scale = f"; log scale (highest close over {LOG_RATIO:g}x the lowest)" if log else ""
-    panel = _unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
+    panel = unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
     panel.log = log
     x = run.position(mine.index)
     if shaded:
@@ -189,7 +168,7 @@ def _signal_line(run: Run, column: str) -> pd.Series | None:
 
 def _signal_panel(run: Run, declared: dict, x_range: tuple) -> Panel:
     unit = declared.get("unit", "")
-    panel = _unit_panel(unit, f"{declared.get('title', '')} ({unit_text(unit)})", 100, x_range)
+    panel = unit_panel(unit, f"{declared.get('title', '')} ({unit_text(unit)})", 100, x_range)
     named = len(declared.get("lines", [])) > 1
     for number, column in enumerate(declared.get("lines", [])):
         values = _signal_line(run, column)
@@ -211,7 +190,7 @@ def _signal_panel(run: Run, declared: dict, x_range: tuple) -> Panel:
     ordered = sorted(declared.get("thresholds", []), key=lambda t: -t["value"])
     for number, threshold in enumerate(ordered):  # alternate sides: neighbours do not overlap
         panel.threshold(threshold["value"], f"{threshold['label']} = "
-                        f"{_threshold_text(threshold['value'], unit)}", "#c05621",
+                        f"{threshold_text(threshold['value'], unit)}", "#c05621",
                         above=number % 2 == 0)
     return panel
 

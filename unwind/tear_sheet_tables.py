@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from unwind import metrics as metric_registry
+from unwind.chart_scales import price_text
 from unwind.pages import colour
 from unwind.run_folder import Run
 
@@ -26,13 +27,6 @@ BLOTTER_SHOWN = 20
 # ----------------------------------------------------------------------------- formatting
 def display(key: str, value) -> str:
     return metric_registry.BY_KEY[key].display(value)
-
-
-def price_text(value: float) -> str:
-    """A price as quoted: thousands separators, no trailing zeros (ZN's 1/64ths survive)."""
-    if not np.isfinite(value):
-        return "n/a"
-    return format(value, ",.5f").rstrip("0").rstrip(".")
 
 
 def when_text(value: str) -> str:
