@@ -183,6 +183,32 @@ def convert(name: str, raw, annotation):
     raise DataError(f"parameter {name}={excerpt(raw)}: expected {kind.__name__}")
 
 
+def for_window(playbook: str, store: str | None, options: typing.Callable[[], dict], *,
+               episode: str | None = None, full_history: bool = False,
+               start: str | None = None, end: str | None = None,
+               window_names: str = "--episode, --full-history or --start/--end") -> RunConfig:
+    """A run's configuration over one window (an episode, the full history in `store`, or
+    start..end with DEFAULT_WINDOW filling a day not given): `unwind run` and `unwind.run` build
+    it here, so the two cannot drift. The window and the ids are checked before `options()`
+    reads the other RunConfig fields, so of two mistakes the window's is named; `window_names`
+    names the choices as the caller's user types them."""
+    import strategies
+
+    if sum(map(bool, (episode, full_history, start or end))) > 1:
+        raise DataError(f"choose one window: {window_names}")
+    check_id("playbook", playbook)
+    strategies.get(playbook)
+    if episode:
+        check_id("episode", episode)
+        return for_episode(playbook, episode, store=store, **options())
+    if full_history:
+        from unwind.evidence import full_history_window
+
+        start, end = full_history_window(playbook, store)
+    return RunConfig(playbook=playbook, start=start or DEFAULT_WINDOW[0],
+                     end=end or DEFAULT_WINDOW[1], store=store, **options())
+
+
 def for_episode(playbook: str, episode_id: str, **options) -> RunConfig:
     """A run over an episode's analysis window (the warm-up is loaded before it)."""
     from unwind import episodes

@@ -233,33 +233,21 @@ def run(playbook: str, *, episode: str | None = None, full_history: bool = False
         out: str | Path | None = None, store: str | Path | None = None) -> Run:
     """`unwind run PLAYBOOK` from Python: the same options (as keywords: `parameters` for -p,
     `margins`/`fees` as {symbol: amount}), the same run folder, returned loaded."""
-    import strategies
-    from unwind.config import DEFAULT_WINDOW, RunConfig, check_id, for_episode
-
-    if sum(map(bool, (episode, full_history, start or end))) > 1:
-        raise DataError("choose one window: episode, full_history or start/end")
-    check_id("playbook", playbook)
-    strategies.get(playbook)
-    store = None if store is None else str(store)
-    if full_history:
-        from unwind.evidence import full_history_window
-
-        start, end = full_history_window(playbook, store)
-    options = dict(parameters=tuple((key, _flag_text(value))
-                                    for key, value in (parameters or {}).items()),
-                   warmup_days=warmup_days, cash_usd=_number(cash),
-                   slippage_ticks=None if slippage_ticks is None else _number(slippage_ticks),
-                   slippage_model=slippage_model, max_leverage=_number(max_leverage),
-                   financing_markup=_number(financing_markup), allow_defects=allow_defects,
-                   margins=_amounts(margins), fees=_amounts(fees), store=store)
-    if episode:
-        check_id("episode", episode)
-        config = for_episode(playbook, episode, **options)
-    else:
-        config = RunConfig(playbook=playbook, start=start or DEFAULT_WINDOW[0],
-                           end=end or DEFAULT_WINDOW[1], **options)
     from unwind import rundir
+    from unwind.config import for_window
 
+    def options() -> dict:
+        return dict(parameters=tuple((key, _flag_text(value))
+                                     for key, value in (parameters or {}).items()),
+                    warmup_days=warmup_days, cash_usd=_number(cash),
+                    slippage_ticks=None if slippage_ticks is None else _number(slippage_ticks),
+                    slippage_model=slippage_model, max_leverage=_number(max_leverage),
+                    financing_markup=_number(financing_markup), allow_defects=allow_defects,
+                    margins=_amounts(margins), fees=_amounts(fees))
+
+    config = for_window(playbook, None if store is None else str(store), options,
+                        episode=episode, full_history=full_history, start=start, end=end,
+                        window_names="episode, full_history or start/end")
     return load_run(rundir.run_and_write(config, out).directory)
 
 

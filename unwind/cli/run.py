@@ -70,31 +70,17 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
             store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
     import strategies
-    from feeds.errors import DataError
     from unwind import rundir
-    from unwind.config import RunConfig, check_id, for_episode
+    from unwind.config import for_window
     from unwind.metrics import trades_text
     from unwind.staleness import StaleInput
 
-    if sum(map(bool, (episode, full_history, start or end))) > 1:
-        raise DataError("choose one window: --episode, --full-history or --start/--end")
-    check_id("playbook", playbook)
-    strategies.get(playbook)
-    if episode:
-        check_id("episode", episode)
-    if full_history:
-        from unwind.evidence import full_history_window
-
-        start, end = full_history_window(playbook, store_path)
-    options = dict(parameters=parse_pairs(parameters), warmup_days=warmup_days,
-                   cash_usd=cash, slippage_ticks=slippage_ticks, slippage_model=slippage_model,
-                   max_leverage=max_leverage, financing_markup=financing_markup,
-                   allow_defects=allow_defects,
-                   margins=_parse_amounts(margins, "--margin"),
-                   fees=_parse_amounts(fees, "--fee"), store=store_path)
-    config = for_episode(playbook, episode, **options) if episode else RunConfig(
-        playbook=playbook, start=start or DEFAULT_WINDOW[0], end=end or DEFAULT_WINDOW[1],
-        **options)
+    config = for_window(playbook, store_path, lambda: dict(
+        parameters=parse_pairs(parameters), warmup_days=warmup_days, cash_usd=cash,
+        slippage_ticks=slippage_ticks, slippage_model=slippage_model, max_leverage=max_leverage,
+        financing_markup=financing_markup, allow_defects=allow_defects,
+        margins=_parse_amounts(margins, "--margin"), fees=_parse_amounts(fees, "--fee")),
+        episode=episode, full_history=full_history, start=start, end=end)
     defaulted = [name for name, given in (("--start", start), ("--end", end))
                  if not episode and not given]
     chosen = f"episode {episode}" if episode else "full history" if full_history else \
