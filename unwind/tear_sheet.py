@@ -298,11 +298,8 @@ def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    series = [("playbook", run.daily_closes, PLAYBOOK)]
-    if run.benchmark is not None:
-        series.append(("benchmark", run.benchmark.groupby(run.benchmark.index.normalize()).last(),
-                       BENCHMARK))
-    series = [(label, closes.pct_change().dropna(), tint) for label, closes, tint in series]
+    series = [(label, _closes(equity)[0].pct_change().dropna(), tint)
+              for label, equity, tint in _curves(run)]
     values = np.concatenate([returns[returns != 0].to_numpy() for _, returns, _ in series])
     values = values if values.size else np.zeros(1)
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
