@@ -15,7 +15,6 @@ Every problem is one line naming the file, the line and key, and what is expecte
 from __future__ import annotations
 
 import keyword
-import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -24,25 +23,8 @@ from typing import Any
 
 from feeds.errors import DataError, nearest
 from strategies import expressions
-
-# The closed vocabulary of units: name -> (the Python types a value may have, what 1 means).
-# Parameters and panels name one; pages format a value from it (format_value).
-UNITS: dict[str, tuple[tuple[str, ...], str]] = {
-    "fraction": (("float",), "1.0 = 100% (0.015 = 1.5%)"),
-    "annualised fraction": (("float",), "a fraction a year (0.12 = 12% a year)"),
-    "percent": (("float",), "1.0 = 1% (a yield in percent)"),
-    "percentage points": (("float",), "a difference of percents (0.25 = 25 bp)"),
-    "z-score": (("float",), "standard deviations from a rolling mean"),
-    "ratio": (("float",), "one quantity over another of the same unit"),
-    "price": (("float",), "the instrument's quote"),
-    "usd": (("float",), "US dollars"),
-    "bars": (("int",), "bars of the series it applies to (sessions, for daily bars)"),
-    "days": (("int", "float"), "calendar days"),
-    "hours": (("int", "float"), "hours"),
-    "count": (("int",), "a number of events"),
-    "flag": (("bool",), "true or false"),
-    "choice": (("str",), "one of the record's `choices`"),
-}
+from strategies import spec_records as records
+from strategies.spec_records import UNITS, Parameter, Reader, SpecError   # re-exported
 
 
 def format_value(value: Any, unit: str) -> str:
@@ -69,7 +51,6 @@ TOP_KEYS = {"id": True, "thesis": True, "article": True, "section": True, "bench
             "reads": True, "rule": True, "parameters": False, "lines": False, "exits": False,
             "panels": False, "constraints": False, "columns": False, "prepare": False,
             "rule_notes": False, "variants": False}
-RECORD_KEYS = ("default", "unit", "bounds", "search", "reason", "choices", "says")
 CONSTRAINT_KEYS = ("check", "says")
 TRADES_KEYS = ("symbol", "bar", "side")
 RULE_KEYS = ("entry", "exit")
@@ -83,23 +64,6 @@ PREPARE_KEYS = ("function", "lines")
 VARIANT_KEYS = ("parameters", "calibrated_on", "reason")
 COMMON_PARAMETERS = ("risk_budget_usd", "regime_filter")   # strategies.base.CommonParameters
 RESERVED_LINES = ("entry", "exit", *expressions.FIELDS)
-
-
-class SpecError(DataError):
-    """A spec problem: one line naming the file, line and key, and what is expected."""
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    type: str               # "int", "float", "bool", "str"
-    default: Any
-    unit: str
-    bounds: tuple | None    # (low, high), inclusive; None for a flag or a choice
-    search: tuple           # (low, high) for numbers, the values otherwise
-    reason: str
-    choices: tuple = ()     # the values a choice may take
-    says: str = ""          # the error a value outside the bounds gets ("" = a generic one)
 
 
 @dataclass(frozen=True)
@@ -134,130 +98,7 @@ class Spec:
     variants: dict | None = None          # readings chosen after seeing data, with windows
 
 
-class _Reader:
-    """Errors located in the file: `fail(keys, message)` names the line where the key path
-    `keys` is written (its table's header when the key is inline)."""
-
-    def __init__(self, path: Path, text: str):
-        self.path, self.lines = path, text.splitlines()
-
-    def _header(self, keys: tuple) -> int | None:
-        pattern = re.compile(r"\s*\[\[?\s*" + r"\s*\.\s*".join(re.escape(str(k)) for k in keys)
-                             + r"\s*\]\]?\s*(#.*)?$")
-        return next((n for n, line in enumerate(self.lines) if pattern.match(line)), None)
-
-    def line_of(self, keys: tuple) -> int | None:
-        depth, start = 0, -1
-        for size in range(len(keys), 0, -1):
-            found = self._header(keys[:size])
-            if found is not None:
-                depth, start = size, found
-                break
-        if depth == len(keys):
-            return start + 1
-        pattern = re.compile(r"\s*[\"']?" + re.escape(str(keys[depth])) + r"[\"']?\s*[=.]")
-        for number in range(start + 1, len(self.lines)):
-            if self.lines[number].lstrip().startswith("["):
-                break
-            if pattern.match(self.lines[number]):
-                return number + 1
-        return start + 1 if start >= 0 else None
-
-    def fail(self, keys: tuple, message: str) -> SpecError:
-        number = self.line_of(keys)
-        where = f" line {number}" if number else ""
-        return SpecError(f"{self.path}{where}: {'.'.join(map(str, keys))}: {message}")
-
-
-def _type_of(value: Any) -> str | None:
-    return {bool: "bool", int: "int", float: "float", str: "str"}.get(type(value))
-
-
-def _table(reader: _Reader, keys: tuple, value: Any, allowed: tuple, required: tuple = ()
-           ) -> dict:
-    if not isinstance(value, dict):
-        raise reader.fail(keys, f"expected a table with {', '.join(allowed)}")
-    for key in value:
-        if key not in allowed:
-            raise reader.fail(keys + (key,), f"unknown key{nearest(key, allowed)}; expected "
-                                             f"{', '.join(allowed)}")
-    for key in required:
-        if key not in value:
-            raise reader.fail(keys, f"missing {key}")
-    return value
-
-
-def _text(reader: _Reader, keys: tuple, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise reader.fail(keys, "expected text")
-    return value.strip()
-
-
-def _record(reader: _Reader, keys: tuple, name: str, raw: Any, units: tuple = tuple(UNITS)
-            ) -> Parameter:
-    """One parameter record, checked: its type from the default, a unit of `units` that type
-    may have, bounds holding the default, a search range inside the bounds, a reason."""
-    record = _table(reader, keys, raw, RECORD_KEYS, ("default", "unit", "reason"))
-    default, unit = record["default"], record["unit"]
-    kind = _type_of(default)
-    if kind is None:
-        raise reader.fail(keys + ("default",), "expected a number, true/false or text")
-    if unit not in units:
-        raise reader.fail(keys + ("unit",), f"{unit!r} is not a unit here"
-                          f"{nearest(str(unit), units)}; expected one of {', '.join(units)}")
-    types = UNITS[unit][0]
-    if kind == "int" and "float" in types and "int" not in types:
-        kind, default = "float", float(default)
-    if kind not in types:
-        raise reader.fail(keys + ("default",), f"{default!r} is a {kind}; a {unit} is a "
-                                               f"{' or '.join(types)}")
-    reason = _text(reader, keys + ("reason",), record["reason"])
-    if kind in ("bool", "str"):
-        for key in ("bounds",):
-            if key in record:
-                raise reader.fail(keys + (key,), f"a {unit} has no bounds")
-        choices = (False, True) if kind == "bool" else tuple(record.get("choices", ()))
-        if kind == "str" and (not choices or default not in choices
-                              or not all(isinstance(c, str) for c in choices)):
-            raise reader.fail(keys + ("choices",), "expected the list of texts the choice may "
-                                                   "take, the default among them")
-        search = tuple(record.get("search", choices))
-        if not set(search) <= set(choices):
-            raise reader.fail(keys + ("search",), f"expected values among {list(choices)}")
-        return Parameter(name, kind, default, unit, None, search, reason,
-                         choices if kind == "str" else (), _says(reader, keys, record))
-    if "choices" in record:
-        raise reader.fail(keys + ("choices",), "only a choice has choices")
-    for key in ("bounds", "search"):
-        if key not in record:
-            raise reader.fail(keys, f"missing {key} ([low, high], both included)")
-    bounds, search = (_pair(reader, keys + (key,), record[key], kind)
-                      for key in ("bounds", "search"))
-    if not bounds[0] <= default <= bounds[1]:
-        raise reader.fail(keys + ("default",), f"{default} is outside the bounds "
-                                               f"[{bounds[0]}, {bounds[1]}]")
-    if not (bounds[0] <= search[0] and search[1] <= bounds[1]):
-        raise reader.fail(keys + ("search",), f"the search range [{search[0]}, {search[1]}] "
-                          f"goes outside the bounds [{bounds[0]}, {bounds[1]}]")
-    return Parameter(name, kind, default, unit, bounds, search, reason, (),
-                     _says(reader, keys, record))
-
-
-def _says(reader: _Reader, keys: tuple, record: dict) -> str:
-    return _text(reader, keys + ("says",), record["says"]) if "says" in record else ""
-
-
-def _pair(reader: _Reader, keys: tuple, value: Any, kind: str) -> tuple:
-    numbers = isinstance(value, list) and len(value) == 2 and all(
-        _type_of(v) in ("int", "float") for v in value)
-    if not numbers or math.isnan(value[0]) or math.isnan(value[1]) or value[0] > value[1]:
-        raise reader.fail(keys, "expected [low, high], two numbers with low <= high")
-    if kind == "int" and not all(_type_of(v) == "int" or math.isinf(v) for v in value):
-        raise reader.fail(keys, "a whole-number parameter takes whole-number bounds")
-    return tuple(value)
-
-
-def _name(reader: _Reader, keys: tuple, name: str, taken: dict) -> str:
+def _name(reader: Reader, keys: tuple, name: str, taken: dict) -> str:
     if not name.isidentifier() or keyword.iskeyword(name) or name in expressions.FUNCTIONS:
         raise reader.fail(keys, "expected a name of letters, digits and _ that is not a "
                                 "keyword or a library function")
@@ -280,7 +121,7 @@ def read(path: str | Path) -> Spec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not TOML: {error}") from None
-    reader = _Reader(path, text)
+    reader = Reader(path, text)
     for key in raw:
         if key not in TOP_KEYS:
             raise reader.fail((key,), f"unknown key{nearest(key, TOP_KEYS)}; expected one of "
@@ -291,7 +132,7 @@ def read(path: str | Path) -> Spec:
     return _assemble(reader, raw, path)
 
 
-def _expression(reader: _Reader, keys: tuple, text: Any, scope: expressions.Scope,
+def _expression(reader: Reader, keys: tuple, text: Any, scope: expressions.Scope,
                 wanted: str, series: bool = True):
     """`text` parsed and checked in `scope`: (tree, Kind); `wanted` NUMBER or CONDITION, a
     series unless `series` is false (then parameters only)."""
@@ -308,15 +149,15 @@ def _expression(reader: _Reader, keys: tuple, text: Any, scope: expressions.Scop
     return tree, kind
 
 
-def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
+def _assemble(reader: Reader, raw: dict, path: Path) -> Spec:
     from feeds.bars import BARS
     from feeds.store import check_series_name
 
-    playbook_id = _text(reader, ("id",), raw["id"])
+    playbook_id = records.text(reader, ("id",), raw["id"])
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", playbook_id):
         raise reader.fail(("id",), "expected lower-case letters, digits and _ (a name for the "
                                    "command line), at most 64 characters")
-    trades = _table(reader, ("trades",), raw["trades"], TRADES_KEYS, TRADES_KEYS)
+    trades = records.table(reader, ("trades",), raw["trades"], TRADES_KEYS, TRADES_KEYS)
     try:
         symbol = check_series_name(str(trades["symbol"]))
     except DataError as error:
@@ -328,7 +169,7 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
     traded = (symbol, trades["bar"])
     taken: dict[str, str] = {}
     reads = {}
-    for name, value in _mapping(reader, ("reads",), raw["reads"]).items():
+    for name, value in records.mapping(reader, ("reads",), raw["reads"]).items():
         _name(reader, ("reads", name), name, taken)
         parts = value.split() if isinstance(value, str) else []
         if len(parts) != 2 or parts[1] not in BARS:
@@ -340,20 +181,20 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
             raise reader.fail(("reads", name), str(error)) from None
         taken[name] = "series read"
     parameters = []
-    for name, record in _mapping(reader, ("parameters",), raw.get("parameters", {})).items():
+    for name, record in records.mapping(reader, ("parameters",), raw.get("parameters", {})).items():
         _name(reader, ("parameters", name), name, taken)
         if name in {p for p, _ in EXIT_PARAMETERS.values()}:
             raise reader.fail(("parameters", name), f"{name} is an exit's parameter: declare "
                                                     "it under [exits]")
-        parameters.append(_record(reader, ("parameters", name), name, record))
+        parameters.append(records.record(reader, ("parameters", name), name, record))
         taken[name] = "parameter"
-    exits_raw = _table(reader, ("exits",), raw.get("exits", {}),
+    exits_raw = records.table(reader, ("exits",), raw.get("exits", {}),
                        (*EXIT_PARAMETERS, *EXIT_LINES))
     hold_unit = None
     exit_names = {}
     for key, (name, units) in EXIT_PARAMETERS.items():
         if key in exits_raw:
-            parameters.append(_record(reader, ("exits", key), name, exits_raw[key], units))
+            parameters.append(records.record(reader, ("exits", key), name, exits_raw[key], units))
             taken[name] = "parameter"
             exit_names[name] = key
             hold_unit = parameters[-1].unit if key == "hold" else hold_unit
@@ -367,13 +208,13 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
     for name in prepare[1] if prepare else ():
         scope.lines[name] = expressions.Kind(expressions.NUMBER, traded)
     lines: dict[str, Any] = {}
-    for name, text in _mapping(reader, ("lines",), raw.get("lines", {})).items():
+    for name, text in records.mapping(reader, ("lines",), raw.get("lines", {})).items():
         _name(reader, ("lines", name), name, taken)
         tree, kind = _expression(reader, ("lines", name), text, scope, "")
         lines[name] = tree
         scope.lines[name] = kind
         taken[name] = "line"
-    rule = _table(reader, ("rule",), raw["rule"], RULE_KEYS, ("entry",))
+    rule = records.table(reader, ("rule",), raw["rule"], RULE_KEYS, ("entry",))
     entry = _expression(reader, ("rule", "entry"), rule["entry"], scope, "condition")[0]
     exit_line = _expression(reader, ("rule", "exit"), rule["exit"], scope, "condition")[0] \
         if "exit" in rule else None
@@ -389,18 +230,18 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
                           ("hold_calendar_days",) if hold_unit == "days" else ("hold_bars",))
     constants = expressions.Scope({}, {}, scope.parameters, traded)
     constraints = []
-    for item in _list(reader, ("constraints",), raw.get("constraints", [])):
+    for item in records.listed(reader, ("constraints",), raw.get("constraints", [])):
         # "CHECK", or { check = "CHECK", says = "the error when it fails" }
-        record = _table(reader, ("constraints",), item, CONSTRAINT_KEYS, CONSTRAINT_KEYS) \
+        record = records.table(reader, ("constraints",), item, CONSTRAINT_KEYS, CONSTRAINT_KEYS) \
             if isinstance(item, dict) else {"check": item, "says": f"need {item}"}
         tree = _expression(reader, ("constraints",), record["check"], constants, "condition",
                            False)[0]
-        constraints.append((_text(reader, ("constraints",), record["says"]), tree))
+        constraints.append((records.text(reader, ("constraints",), record["says"]), tree))
     shown = (*(prepare[1] if prepare else ()), *lines)
     panels = tuple(_panel(reader, number, panel, shown, constants)
-                   for number, panel in enumerate(_list(reader, ("panels",),
+                   for number, panel in enumerate(records.listed(reader, ("panels",),
                                                         raw.get("panels", []))))
-    return Spec(path, playbook_id, _text(reader, ("thesis",), raw["thesis"]),
+    return Spec(path, playbook_id, records.text(reader, ("thesis",), raw["thesis"]),
                 _seed(reader, raw), symbol, trades["bar"],
                 1 if trades["side"] == "long" else -1, reads,
                 _benchmark(reader, raw["benchmark"]),
@@ -413,10 +254,11 @@ def _assemble(reader: _Reader, raw: dict, path: Path) -> Spec:
                 _variants(reader, raw.get("variants"), parameters))
 
 
-def _seed(reader: _Reader, raw: dict) -> str:
+def _seed(reader: Reader, raw: dict) -> str:
     """"ARTICLE (section 6)", "(sections 3, 6)", "(mechanisms 1-2)" as written when it starts
     with a word; the article alone when the section is ""."""
-    article, section = _text(reader, ("article",), raw["article"]), str(raw["section"]).strip()
+    article = records.text(reader, ("article",), raw["article"])
+    section = str(raw["section"]).strip()
     if not section:
         return article
     if section[0].isdigit():
@@ -424,7 +266,7 @@ def _seed(reader: _Reader, raw: dict) -> str:
     return f"{article} ({section})"
 
 
-def _function(reader: _Reader, keys: tuple, value: Any) -> str:
+def _function(reader: Reader, keys: tuple, value: Any) -> str:
     """A "module:function" a spec names, checked importable."""
     import importlib
 
@@ -441,15 +283,15 @@ def _function(reader: _Reader, keys: tuple, value: Any) -> str:
     return value
 
 
-def _prepare(reader: _Reader, raw: Any, taken: dict) -> tuple[str, tuple[str, ...]] | None:
+def _prepare(reader: Reader, raw: Any, taken: dict) -> tuple[str, tuple[str, ...]] | None:
     """The escape hatch: a named Python function computing lines the language cannot say
     (called as function(inputs, parameters, traded) -> a frame of those lines on the traded
     bars); the rest of the spec reads them as lines."""
     if raw is None:
         return None
-    record = _table(reader, ("prepare",), raw, PREPARE_KEYS, PREPARE_KEYS)
+    record = records.table(reader, ("prepare",), raw, PREPARE_KEYS, PREPARE_KEYS)
     function = _function(reader, ("prepare", "function"), record["function"])
-    names = _list(reader, ("prepare", "lines"), record["lines"])
+    names = records.listed(reader, ("prepare", "lines"), record["lines"])
     if not names:
         raise reader.fail(("prepare", "lines"), "expected the names of the lines it computes")
     for name in names:
@@ -458,14 +300,14 @@ def _prepare(reader: _Reader, raw: Any, taken: dict) -> tuple[str, tuple[str, ..
     return function, tuple(names)
 
 
-def _columns(reader: _Reader, raw: Any, lines: tuple) -> tuple[tuple[str, str], ...]:
+def _columns(reader: Reader, raw: Any, lines: tuple) -> tuple[tuple[str, str], ...]:
     """signals.csv's columns: by default every line, then entry and exit; else the list
     written, each a line's name or { COLUMN = "line" } (a column named as a parameter)."""
     known = (*lines, "entry", "exit")
     if raw is None:
         return tuple((name, name) for name in known)
     columns = []
-    for item in _list(reader, ("columns",), raw):
+    for item in records.listed(reader, ("columns",), raw):
         pair = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else \
             (item, item)
         if not all(isinstance(part, str) for part in pair) or pair[1] not in known:
@@ -478,40 +320,28 @@ def _columns(reader: _Reader, raw: Any, lines: tuple) -> tuple[tuple[str, str], 
     return tuple(columns)
 
 
-def _variants(reader: _Reader, raw: Any, parameters: list[Parameter]) -> dict | None:
+def _variants(reader: Reader, raw: Any, parameters: list[Parameter]) -> dict | None:
     """Readings chosen after seeing data: name -> parameters, the window that prompted it
     (calibrated_on) and the reason."""
     if raw is None:
         return None
     found = {}
-    for name, record in _mapping(reader, ("variants",), raw).items():
+    for name, record in records.mapping(reader, ("variants",), raw).items():
         keys = ("variants", name)
-        record = _table(reader, keys, record, VARIANT_KEYS, VARIANT_KEYS)
+        record = records.table(reader, keys, record, VARIANT_KEYS, VARIANT_KEYS)
         window = _calibrated(reader, record["calibrated_on"])
         if window is None:
             raise reader.fail(keys + ("calibrated_on",), "a variant names the window of the "
                                                          "data that prompted it")
         found[name] = {"parameters": _twin(reader, record["parameters"], parameters),
                        "calibrated_on": window,
-                       "reason": _text(reader, keys + ("reason",), record["reason"])}
+                       "reason": records.text(reader, keys + ("reason",), record["reason"])}
     return found
 
 
-def _mapping(reader: _Reader, keys: tuple, value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise reader.fail(keys, "expected a table of names")
-    return value
-
-
-def _list(reader: _Reader, keys: tuple, value: Any) -> list:
-    if not isinstance(value, list):
-        raise reader.fail(keys, "expected a list")
-    return value
-
-
-def _panel(reader: _Reader, number: int, raw: Any, lines: tuple, constants) -> dict:
+def _panel(reader: Reader, number: int, raw: Any, lines: tuple, constants) -> dict:
     keys = ("panels",)
-    panel = _table(reader, keys, raw, PANEL_KEYS, ("title", "lines", "unit"))
+    panel = records.table(reader, keys, raw, PANEL_KEYS, ("title", "lines", "unit"))
     shown = panel["lines"]
     if not isinstance(shown, list) or not shown or any(line not in lines for line in shown):
         raise reader.fail(keys, f"panel {number + 1}: lines: expected a list of the spec's "
@@ -521,23 +351,23 @@ def _panel(reader: _Reader, number: int, raw: Any, lines: tuple, constants) -> d
                                 f"{nearest(str(panel['unit']), UNITS)}; expected one of "
                                 f"{', '.join(UNITS)}")
     thresholds = []
-    for label, text in _mapping(reader, keys, panel.get("thresholds", {})).items():
+    for label, text in records.mapping(reader, keys, panel.get("thresholds", {})).items():
         thresholds.append((label, _expression(reader, keys, text, constants, "number",
                                               False)[0]))
     when = _expression(reader, keys, panel["when"], constants, "condition", False)[0] \
         if "when" in panel else None
-    return {"title": _text(reader, keys, panel["title"]), "lines": tuple(shown),
+    return {"title": records.text(reader, keys, panel["title"]), "lines": tuple(shown),
             "unit": panel["unit"], "thresholds": tuple(thresholds), "when": when}
 
 
-def _benchmark(reader: _Reader, value: Any) -> str:
+def _benchmark(reader: Reader, value: Any) -> str:
     if value not in ("flat", "hold"):
         raise reader.fail(("benchmark",), "expected \"flat\" (no position) or \"hold\" "
                                           "(risk-budgeted buy and hold of what it trades)")
     return value
 
 
-def _twin(reader: _Reader, value: Any, parameters: list[Parameter]) -> dict | None:
+def _twin(reader: Reader, value: Any, parameters: list[Parameter]) -> dict | None:
     if value == "none":
         return None
     known = {p.name: p for p in parameters}
@@ -548,13 +378,13 @@ def _twin(reader: _Reader, value: Any, parameters: list[Parameter]) -> dict | No
         if name not in known:
             raise reader.fail(("plain_twin",), f"unknown parameter {name!r}"
                                                f"{nearest(name, known)}")
-        kind = _type_of(override)
+        kind = records.type_of(override)
         if not (kind == known[name].type or kind == "int" and known[name].type == "float"):
             raise reader.fail(("plain_twin",), f"{name} is a {known[name].type}")
     return dict(value)
 
 
-def _calibrated(reader: _Reader, value: Any) -> tuple[str, str] | None:
+def _calibrated(reader: Reader, value: Any) -> tuple[str, str] | None:
     import datetime as dt
 
     if value == "none":
@@ -571,8 +401,8 @@ def _calibrated(reader: _Reader, value: Any) -> tuple[str, str] | None:
     return first.isoformat(), last.isoformat()
 
 
-def _warmup(reader: _Reader, value: Any) -> int:
-    if _type_of(value) != "int" or not 0 <= value <= 36_525:
+def _warmup(reader: Reader, value: Any) -> int:
+    if records.type_of(value) != "int" or not 0 <= value <= 36_525:
         raise reader.fail(("warmup_days",), "expected whole calendar days of data loaded "
                                             "before the window (0 to 36525)")
     return value
