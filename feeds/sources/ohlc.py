@@ -2,7 +2,7 @@
 open/high/low/close, whatever its separator, decimal mark, time layout or header language;
 TradingView's chart export; NinjaTrader's headerless export; and generic files mapped with --map
 (by header name, or by position for a file without a header). The layouts themselves are
-recognised by feeds/sources/layouts.py; the cells are read by feeds/sources/formats.py's helpers.
+recognised by feeds/sources/layouts.py; the cells are read by feeds/sources/table.py's helpers.
 """
 
 from __future__ import annotations
