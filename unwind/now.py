@@ -150,9 +150,7 @@ def _inputs(ready, reads: list[tuple[str, str]], onto: tuple[str, str], decision
             stale = age > staleness.DAILY_ALLOWANCE_SESSIONS
         else:
             missed, _ = staleness.missed(inputs, (series, bar), onto)
-            allowance = staleness.INTRADAY_ALLOWANCE_BARS if is_intraday(bar) \
-                else staleness.DAILY_ALLOWANCE_SESSIONS
-            stale = bool(missed[decision] > allowance)
+            stale = bool(missed[decision] > staleness.allowance(bar))
         found.append(InputAge(series, bar, stamp.isoformat() if is_intraday(bar)
                               else stamp.date().isoformat(), age, stale))
     return found

@@ -40,6 +40,12 @@ DECISION_FLAGS = ("entry", "exit")
 STALE_LINE = "inputs_stale"
 
 
+def allowance(bar: str) -> int:
+    """How far an input of bar size `bar` may fall behind before it is stale: traded bars for
+    an intraday input, sessions of its calendar for a daily one."""
+    return INTRADAY_ALLOWANCE_BARS if is_intraday(bar) else DAILY_ALLOWANCE_SESSIONS
+
+
 @dataclass(frozen=True)
 class StaleInput:
     """One run of decisions of `traded` that an input (`series`, `bar`) was too old for."""
@@ -56,16 +62,16 @@ class StaleInput:
 
     def line(self) -> str:
         """One line for the terminal and the notes."""
-        allowance = (f"{INTRADAY_ALLOWANCE_BARS} {self.traded} bars" if is_intraday(self.bar)
-                     else f"{DAILY_ALLOWANCE_SESSIONS} sessions")
+        allowed = f"{allowance(self.bar)} " + (f"{self.traded} bars" if is_intraday(self.bar)
+                                               else "sessions")
         shown = 16 if is_intraday(self.bar) else 10
         if self.ended:
             return (f"{self.series} {self.bar} ends {self.last_bar}: no {self.traded} decisions "
                     f"after {self.last_fresh[:shown]} ({self.decisions} bars; allowance "
-                    f"{allowance})")
+                    f"{allowed})")
         return (f"{self.series} {self.bar} has no bar after {self.last_bar}: no {self.traded} "
                 f"decisions {self.first_decision[:shown]}..{self.last_decision[:shown]} "
-                f"({self.decisions} bars; allowance {allowance})")
+                f"({self.decisions} bars; allowance {allowed})")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -129,8 +135,7 @@ def stale_decisions(inputs: Inputs, reads: list[tuple[str, str]], onto: tuple[st
                 instruments.get(series.split("@")[0]).kind == "event":
             continue   # an event series (meeting dates) has no calendar to fall behind
         missed_count, latest = missed(inputs, (series, bar), onto)
-        allowance = INTRADAY_ALLOWANCE_BARS if is_intraday(bar) else DAILY_ALLOWANCE_SESSIONS
-        too_old = (latest >= 0) & (missed_count > allowance)
+        too_old = (latest >= 0) & (missed_count > allowance(bar))
         stale |= too_old
         runs += _runs(too_old, np.clip(latest, 0, None), source, decisions, onto[0], series,
                       bar)
