@@ -14,7 +14,7 @@ import numpy as np
 from unwind import event_marks
 from unwind.charts import render
 from unwind.pages import page, trading_time_ticks
-from unwind.unit_axes import threshold_text, unit_panel
+from unwind.unit_axes import LINE_TINTS, draw_thresholds, unit_panel
 
 STATUS_COLOURS = {"fires": "#1a7f37", "in_position": "#1f4e9c", "quiet": "#7a8091",
                   "stale": "#b3261e", "error": "#b3261e"}
@@ -44,17 +44,14 @@ def _panels(playbook) -> str:
         x = np.arange(len(history), dtype=float)
         for number, name in enumerate(shown):
             y = history[name].to_numpy(dtype=float)
-            tint = ("#6a4c93", "#2a9d8f", "#c05621")[number % 3]
+            tint = LINE_TINTS[number % len(LINE_TINTS)]
             known = np.isfinite(y)
             if known.sum() < 0.5 * len(y):   # a value only at some bars: the dots
                 panel.dots(x[known], y[known], tint, label=name if len(shown) > 1 else None)
             else:
                 panel.line(x, y, tint, 1.0, label=name if len(shown) > 1 else None,
                            step=declared.unit == "flag")
-        ordered = sorted(declared.thresholds, key=lambda t: -t[1])
-        for number, (label, value) in enumerate(ordered):
-            panel.threshold(value, f"{label} = {threshold_text(value, declared.unit)}",
-                            "#c05621", above=number % 2 == 0)
+        draw_thresholds(panel, declared.thresholds, declared.unit)
         if found:
             top = float(np.nanmax(history[shown].to_numpy(dtype=float)))
             event_marks.draw(panel, found, positions, top)

@@ -41,7 +41,7 @@ from unwind.tear_sheet_tables import (blotter, configuration, display, drawdown_
                                       drawdowns, metrics_table, parameters_table,
                                       returns_by_day, returns_by_month, underwater, unit_text,
                                       when_text)
-from unwind.unit_axes import threshold_text, unit_panel
+from unwind.unit_axes import LINE_TINTS, draw_thresholds, unit_panel
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
 SUSPECT = "#d97706"   # amber: a price the second source contradicts
@@ -180,18 +180,15 @@ def _signal_panel(run: Run, declared: dict, x_range: tuple) -> Panel:
             panel.fill(x, y, "#6a4c93", 0.35, step=True)
             panel.line(x, y, "#6a4c93", 0.9, label=label, step=True)
             continue
-        tint = ("#6a4c93", "#2a9d8f", "#c05621")[number % 3]
+        tint = LINE_TINTS[number % len(LINE_TINTS)]
         known = np.isfinite(y)
         inside = known[np.argmax(known):len(known) - np.argmax(known[::-1])]
         if inside.all():
             panel.line(x, y, tint, 0.9, label=label)
         else:   # a value only at some bars (each session's end): the dots
             panel.dots(x[known], y[known], tint, label=label)
-    ordered = sorted(declared.get("thresholds", []), key=lambda t: -t["value"])
-    for number, threshold in enumerate(ordered):  # alternate sides: neighbours do not overlap
-        panel.threshold(threshold["value"], f"{threshold['label']} = "
-                        f"{threshold_text(threshold['value'], unit)}", "#c05621",
-                        above=number % 2 == 0)
+    draw_thresholds(panel, [(threshold["label"], threshold["value"])
+                            for threshold in declared.get("thresholds", [])], unit)
     return panel
 
 

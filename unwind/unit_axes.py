@@ -8,6 +8,9 @@ from __future__ import annotations
 from unwind.chart_scales import percent_labels, plain_labels, price_text
 from unwind.charts import Panel
 
+LINE_TINTS = ("#6a4c93", "#2a9d8f", "#c05621")   # a panel's first, second and third line
+THRESHOLD = "#c05621"
+
 
 def unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
     """A panel whose y axis reads in `unit` (as the playbook's signal panels declare it)."""
@@ -31,3 +34,12 @@ def threshold_text(value: float, unit: str) -> str:
     if unit == "percentage points":
         return f"{value:.2f} pp"
     return f"{value:g}"
+
+
+def draw_thresholds(panel: Panel, thresholds, unit: str) -> None:
+    """Each (label, value) threshold as a dashed line, labelled on alternating sides from the
+    highest down so that neighbours do not overlap."""
+    ordered = sorted(thresholds, key=lambda threshold: -threshold[1])
+    for number, (label, value) in enumerate(ordered):
+        panel.threshold(value, f"{label} = {threshold_text(value, unit)}", THRESHOLD,
+                        above=number % 2 == 0)
