@@ -659,19 +659,19 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
         "roll_gap": [round(float(g), 10) for g in gap],
         "roll_cost_usd": path[:, _ROLL_USD], "financing_local": path[:, _FIN_LOCAL],
         "financing_usd": path[:, _FIN_USD],
-        "fill_note": [_fill_note(market, row) for row in path]}, columns=metrics.TRADE_COLUMNS)
+        "fill_note": _fill_notes(market, path)}, columns=metrics.TRADE_COLUMNS)
 
 
-def _fill_note(market: Market, row: np.ndarray) -> str:
-    """Playbook._delay's notes for a kernel trade: each fill that came after the bar it was due
-    at waited over suspect bars."""
+def _fill_notes(market: Market, path: np.ndarray) -> list[str]:
+    """Playbook._delay's notes for each kernel trade: each fill that came after the bar it was
+    due at waited over suspect bars (none where every open is clean, checked once)."""
     from strategies.base import moved_fill
 
     if market.clean.all():
-        return ""
+        return [""] * len(path)
     labels = market.labels
-    notes = [moved_fill(leg, labels[int(due)], labels[int(fill)], int(fill - due))
-             for leg, due, fill in (("entry", row[_ENTRY_DUE], row[_ENTRY_FILL]),
-                                    ("exit", row[_EXIT_DUE], row[_EXIT_FILL]))
-             if fill >= 0 and fill > due]
-    return "; ".join(notes)
+    return ["; ".join(moved_fill(leg, labels[int(due)], labels[int(fill)], int(fill - due))
+                      for leg, due, fill in (("entry", row[_ENTRY_DUE], row[_ENTRY_FILL]),
+                                             ("exit", row[_EXIT_DUE], row[_EXIT_FILL]))
+                      if fill >= 0 and fill > due)
+            for row in path]
