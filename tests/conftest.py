@@ -1,8 +1,14 @@
-"""Shared fixtures: the real files in ../shared/data/raw, temporary stores, and a CLI runner."""
+"""Shared fixtures: the real files in ../shared/data/raw, temporary stores, a CLI runner, a
+session-wide temporary cache folder, and bounded child processes for the fault tests."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import resource
+import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +23,18 @@ def raw() -> Path:
         pytest.fail(f"real data not found at {RAW}; the tests need ../shared/data/raw beside the "
                     "checkout")
     return RAW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache(tmp_path_factory) -> Path:
+    """$XDG_CACHE_HOME in a temporary folder for the whole session: the calendar cache (see
+    feeds.calendars.cache_folder) stays off the user's ~/.cache, and the processes the tests
+    start inherit it."""
+    cache = tmp_path_factory.mktemp("cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(cache))
+    yield cache
+    patch.undo()
 
 
 @pytest.fixture
@@ -92,3 +110,75 @@ def tree_digest(root: Path) -> dict[str, str]:
         return {}
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# Address space (RLIMIT_AS) of each process a test starts: about three times the 2.1 GB a
+# `sweep --jobs 2` parent maps at its peak (numpy, pandas, pyarrow and scipy loaded; 2 GB is too
+# little for it), so a runaway child fails on its own instead of taking the shared machine.
+CHILD_ADDRESS_SPACE = 6 * 2**30
+
+
+def _cap_address_space() -> None:
+    """Run in the child between fork and exec (preexec_fn): nothing imported here."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = CHILD_ADDRESS_SPACE if hard == resource.RLIM_INFINITY else min(hard,
+                                                                         CHILD_ADDRESS_SPACE)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+class Processes:
+    """The child processes of one test (or one module's fixture), each bounded: its address
+    space capped, HOME, $XDG_DATA_HOME and $UNWIND_STORE inside `folder` ($XDG_CACHE_HOME is the
+    session's, inherited), in a process group of its own. close() kills every one by its PID
+    and its group (the workers it started, orphans included), then reaps it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.started: list[subprocess.Popen] = []
+
+    def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        home = self.folder / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        return os.environ | {"HOME": str(home),
+                             "XDG_DATA_HOME": str(self.folder / "data-home"),
+                             "UNWIND_STORE": str(self.folder / "store")} | (extra or {})
+
+    def start(self, command: list[str], *, env: dict[str, str] | None = None,
+              **options) -> subprocess.Popen:
+        """subprocess.Popen(command, **options) under the bounds; `env` adds to the bounded
+        environment."""
+        process = subprocess.Popen(command, env=self.environment(env),
+                                   preexec_fn=_cap_address_space, start_new_session=True,
+                                   **options)
+        self.started.append(process)
+        return process
+
+    def run(self, command: list[str], *, timeout: float, input: str | bytes | None = None,
+            capture_output: bool = False, **options) -> subprocess.CompletedProcess:
+        """subprocess.run under the bounds (a process still running at `timeout` is ended by
+        close())."""
+        if capture_output:
+            options |= {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        if input is not None:
+            options["stdin"] = subprocess.PIPE
+        process = self.start(command, **options)
+        out, err = process.communicate(input, timeout=timeout)
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+    def close(self) -> None:
+        for process in self.started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)   # its own group: pgid == pid
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@pytest.fixture
+def processes(tmp_path) -> Processes:
+    """Processes for this test, all killed (process groups included) when it ends."""
+    started = Processes(tmp_path)
+    yield started
+    started.close()

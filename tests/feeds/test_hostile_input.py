@@ -30,7 +30,7 @@ import pytest
 
 from feeds import _filesystem
 from feeds.store import Store
-from tests.conftest import tree_digest
+from tests.conftest import Processes, tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 UNWIND = [sys.executable, "-c", "import sys\nfrom unwind.cli import main\nsys.exit(main())"]
@@ -212,7 +212,7 @@ def test_hostile_files_give_one_line_and_leave_the_store_alone(name, content, ar
     assert tree_digest(env.store) == before
 
 
-def test_a_150_mb_field_is_refused_without_reading_it_into_memory(tmp_path):
+def test_a_150_mb_field_is_refused_without_reading_it_into_memory(tmp_path, processes):
     if not Path("/proc/self/status").exists():
         pytest.skip("peak memory is read from /proc")
     path = tmp_path / "huge.csv"
@@ -226,9 +226,9 @@ def test_a_150_mb_field_is_refused_without_reading_it_into_memory(tmp_path):
     script = ("import re, sys\nfrom pathlib import Path\nfrom unwind.cli import main\n"
               "code = main(sys.argv[1:])\nstatus = Path('/proc/self/status').read_text()\n"
               "print(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1))\nsys.exit(code)\n")
-    result = subprocess.run([sys.executable, "-c", script, "data", "import", str(path),
-                             "--symbol", "GC", "--store", str(store)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = processes.run([sys.executable, "-c", script, "data", "import", str(path),
+                            "--symbol", "GC", "--store", str(store)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.count("error:") == 1 and "line 2 is over 10,000 bytes" in result.stderr
     peak_megabytes = int(result.stdout.strip()) / 1024
@@ -467,13 +467,13 @@ def test_a_full_disk_in_the_second_series_of_a_file_writes_none_of_them(env, run
     assert not (env.store / "JGB1Y").exists() and not (env.store / "JGB2Y").exists()
 
 
-def test_a_full_tmpfs_leaves_the_store_byte_identical(tmp_path, run_cli):
+def test_a_full_tmpfs_leaves_the_store_byte_identical(tmp_path, run_cli, processes):
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)],
-                      capture_output=True).returncode:
+    if processes.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)],
+                     capture_output=True, timeout=30).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
         store = disk / "store"
@@ -501,7 +501,7 @@ def test_a_full_tmpfs_leaves_the_store_byte_identical(tmp_path, run_cli):
         assert run_cli("data", "import", str(bigger), "--symbol", "GC@new", "--store",
                        str(store)).code == 0
     finally:
-        subprocess.run(["umount", str(disk)], check=False)
+        processes.run(["umount", str(disk)], timeout=30)
 
 
 @pytest.mark.parametrize("failing", [".parquet", ".json"], ids=["parquet", "manifest"])
@@ -526,14 +526,32 @@ def test_an_os_error_renaming_into_place_is_one_line_and_changes_nothing(failing
 
 
 # ------------------------------------------------------------- dead writers and racing writers
-def _cli(store: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([*UNWIND, *args, "--store", str(store)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_the_processes_a_fault_test_starts_are_bounded(processes, tmp_path, own_cache):
+    """tests.conftest.Processes: address space capped, HOME and the store in the test's folder,
+    the session's cache folder inherited, a process group of its own (killed at the end)."""
+    from tests.conftest import CHILD_ADDRESS_SPACE
+
+    script = ("import json, os, resource\nprint(json.dumps([resource.getrlimit("
+              "resource.RLIMIT_AS)[0], os.environ['HOME'], os.environ['UNWIND_STORE'], "
+              "os.environ['XDG_CACHE_HOME'], os.getpgid(0) == os.getpid()]))")
+    result = processes.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=30)
+    assert result.returncode == 0, result.stderr
+    cap, home, store, cache, own_group = json.loads(result.stdout)
+    assert 0 < cap <= CHILD_ADDRESS_SPACE
+    assert Path(home).is_relative_to(tmp_path) and Path(store).is_relative_to(tmp_path)
+    assert cache == str(own_cache) and own_group
 
 
-def test_racing_imports_of_different_data_wait_for_a_lock_whose_holder_is_killed(tmp_path):
+def _cli(processes: Processes, store: Path, *args: str) -> subprocess.Popen:
+    return processes.start([*UNWIND, *args, "--store", str(store)], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_racing_imports_of_different_data_wait_for_a_lock_whose_holder_is_killed(tmp_path,
+                                                                                 processes):
     store = tmp_path / "store"
-    holder = subprocess.Popen(
+    holder = processes.start(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
          "from feeds._filesystem import series_lock\n"
          "held = series_lock(Path(sys.argv[1]), 'XAUUSD')\nheld.__enter__()\n"
@@ -543,7 +561,7 @@ def test_racing_imports_of_different_data_wait_for_a_lock_whose_holder_is_killed
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text(hourly(2400))
     second.write_text(hourly(2500))
-    racers = [_cli(store, "data", "import", str(path), "--symbol", "XAUUSD")
+    racers = [_cli(processes, store, "data", "import", str(path), "--symbol", "XAUUSD")
               for path in (first, second)]
     time.sleep(2.5)  # both have parsed their file by now and wait for the lock
     assert [racer.poll() for racer in racers] == [None, None]
@@ -559,7 +577,8 @@ def test_racing_imports_of_different_data_wait_for_a_lock_whose_holder_is_killed
     assert Store(store).read("XAUUSD", "1h")[0]["open"].iloc[0] in (2400, 2500)
 
 
-def test_a_writer_killed_between_parquet_and_manifest_leaves_the_old_series(env, run_cli):
+def test_a_writer_killed_between_parquet_and_manifest_leaves_the_old_series(env, run_cli,
+                                                                           processes):
     old = run_cli("data", "show", "GC", "--json").out
     script = ("import os, signal, sys\nreal = os.replace\n"
               "def dies(source, target):\n"
@@ -568,9 +587,9 @@ def test_a_writer_killed_between_parquet_and_manifest_leaves_the_old_series(env,
               "    real(source, target)\n"
               "os.replace = dies\nfrom unwind.cli import main\nsys.exit(main(sys.argv[1:]))\n")
     changed = env.file("changed.csv", DAILY.replace("10.5", "12"))
-    killed = subprocess.run([sys.executable, "-c", script, "data", "import", str(changed),
-                             "--symbol", "GC", "--replace"], cwd=ROOT, capture_output=True,
-                            timeout=60)
+    killed = processes.run([sys.executable, "-c", script, "data", "import", str(changed),
+                            "--symbol", "GC", "--replace"], cwd=ROOT, capture_output=True,
+                           timeout=60, env={"UNWIND_STORE": str(env.store)})
     assert killed.returncode == -signal.SIGKILL
     left = sorted(p.name for p in (env.store / "GC").iterdir())
     assert len([n for n in left if n.endswith(".parquet")]) == 2  # the new one, unnamed

@@ -331,7 +331,7 @@ sys.exit(main())
 """
 
 
-def test_no_library_warning_reaches_the_terminal(env):
+def test_no_library_warning_reaches_the_terminal(env, processes):
     """Whatever a library warns of inside a command stays off stderr; `python -W default`
     shows it again (the control: the warning is really raised). A subprocess, because pytest
     records warnings itself. Command: `unwind data show GC`, pandas warning on the way."""
@@ -339,9 +339,9 @@ def test_no_library_warning_reaches_the_terminal(env):
     import sys
 
     def show(*flags: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, *flags, "-c", _WARNING_LOAD, "data", "show", "GC"],
-                              capture_output=True, text=True, timeout=60,
-                              env=os.environ | {"UNWIND_STORE": str(env.store)})
+        return processes.run([sys.executable, *flags, "-c", _WARNING_LOAD, "data", "show", "GC"],
+                             capture_output=True, text=True, timeout=60,
+                             env={"UNWIND_STORE": str(env.store)})
 
     quiet = show()
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Processes
+
 DASK = Path(sys.executable).with_name("dask")
 
 
@@ -31,22 +33,26 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
+    """The scheduler and workers are bounded child processes (tests.conftest.Processes), their
+    scratch space in this module's temporary folder; stopped gently, then killed with their
+    process groups."""
     from distributed import Client
 
     logs = tmp_path_factory.mktemp("dask")
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    started = []
+    processes = Processes(logs)
     try:
-        started.append(subprocess.Popen(
-            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-             "--no-dashboard"], stdout=open(logs / "scheduler.log", "w"),
-            stderr=subprocess.STDOUT))
+        with open(logs / "scheduler.log", "w") as log:
+            processes.start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-dashboard"], stdout=log, stderr=subprocess.STDOUT)
         for number in range(2):
-            started.append(subprocess.Popen(
-                [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1",
-                 "--no-dashboard", "--host", "127.0.0.1", "--name", f"worker-{number}"],
-                stdout=open(logs / f"worker-{number}.log", "w"), stderr=subprocess.STDOUT))
+            with open(logs / f"worker-{number}.log", "w") as log:
+                processes.start(
+                    [str(DASK), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                     "--no-dashboard", "--host", "127.0.0.1", "--name", f"worker-{number}",
+                     "--local-directory", str(logs / f"worker-{number}")],
+                    stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -60,8 +66,9 @@ def cluster(tmp_path_factory):
             time.sleep(0.5)
         yield address
     finally:
-        for process in reversed(started):
+        for process in reversed(processes.started):
             stop(process)
+        processes.close()
 
 
 def test_the_same_trials_csv_on_one_job_two_jobs_and_the_cluster(run_cli, real_store, tmp_path,

@@ -464,13 +464,13 @@ def test_a_full_disk_leaves_no_output(name, args, budget, store, tmp_path, run_c
     assert not out.exists(), sorted(out.rglob("*"))
 
 
-def test_a_full_tmpfs_leaves_no_output(store, tmp_path, run_cli):
+def test_a_full_tmpfs_leaves_no_output(store, tmp_path, run_cli, processes):
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(disk)],
-                      capture_output=True).returncode:
+    if processes.run(["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(disk)],
+                     capture_output=True, timeout=30).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:  # the run's files take about 55 kB
         result = run_cli("run", "spread_unwind_long_yen", *EPISODE, "--out", str(disk / "out"))
@@ -478,7 +478,7 @@ def test_a_full_tmpfs_leaves_no_output(store, tmp_path, run_cli):
         assert "No space left on device (ENOSPC); nothing was kept" in one_error_line(result)
         assert list(disk.iterdir()) == []
     finally:
-        subprocess.run(["umount", str(disk)], check=False)
+        processes.run(["umount", str(disk)], timeout=30)
 
 
 # ----------------------------------------------------------------- workers and interruption
@@ -510,36 +510,27 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def test_kill_9_of_score_leaves_no_workers_and_marks_the_unfinished_work(demo, tmp_path):
+def test_kill_9_of_score_leaves_no_workers_and_marks_the_unfinished_work(demo, tmp_path,
+                                                                         processes):
+    """Should it fail, `processes` kills the score and its workers (their process group)."""
     if not Path("/proc/self/stat").exists():
         pytest.skip("worker processes are found through /proc")
     out = tmp_path / "out"
     playbooks = ["gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol"]
-    score = subprocess.Popen(
+    score = processes.start(
         [*UNWIND, "score", *(f"--playbook={p}" for p in playbooks), *EPISODE, "--jobs", "2",
          "--store", str(demo), "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=os.environ | {"XDG_DATA_HOME": str(tmp_path / "data-home")})
-    workers: list[int] = []
-    try:
-        first = score.stderr.readline()  # the first finished task: the others are running
-        assert first.startswith("[  1/6 runs,"), first
-        workers = _children(score.pid)
-        assert len(workers) == 2
-        score.send_signal(signal.SIGKILL)
-        score.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_running(pid) for pid in workers), "orphaned pool workers"
-    finally:
-        score.kill()
-        score.wait()
-        for pid in workers:  # should the test fail, it leaves no orphans either
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
-        score.stdout.close()
-        score.stderr.close()
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = score.stderr.readline()  # the first finished task: the others are running
+    assert first.startswith("[  1/6 runs,"), first
+    workers = _children(score.pid)
+    assert len(workers) == 2
+    score.send_signal(signal.SIGKILL)
+    score.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers), "orphaned pool workers"
     (card,) = out.iterdir()
     assert card.name.endswith("-scorecard" + rundir.PARTIAL), card.name
     assert not (card / "scorecard.csv").exists()

@@ -49,35 +49,28 @@ def test_sweep_jobs_are_capped_like_scores_with_a_note(store, tmp_path, run_cli)
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill -9", "SIGTERM"])
-def test_sweep_workers_die_with_their_parent(how, demo, tmp_path):
-    """kill -9 or SIGTERM of `sweep --jobs 2` left both workers alive in 5 of 7 trials."""
+def test_sweep_workers_die_with_their_parent(how, demo, tmp_path, processes):
+    """kill -9 or SIGTERM of `sweep --jobs 2` left both workers alive in 5 of 7 trials.
+    Should it fail, `processes` kills the sweep and its workers (their process group)."""
     if not Path("/proc/self/stat").exists():
         pytest.skip("worker processes are found through /proc")
     out = tmp_path / "out"
-    sweep = subprocess.Popen(
+    sweep = processes.start(
         [*UNWIND, "sweep", "hsi_short_yen_vol", "--grid", "high_volatility=0.06:0.2:0.01",
          "--jobs", "2", "--store", str(demo), "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=os.environ | {"XDG_DATA_HOME": str(tmp_path / "data-home")})
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[int] = []
-    try:
-        deadline = time.monotonic() + 60
-        while len(workers) < 2 and time.monotonic() < deadline and sweep.poll() is None:
-            workers = [pid for pid in _children(sweep.pid) if _running(pid)]
-            time.sleep(0.02)
-        assert len(workers) == 2, "the pool did not start"
-        sweep.send_signal(how)
-        sweep.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_running(pid) for pid in workers), "orphaned sweep workers"
-    finally:
-        sweep.kill()
-        sweep.wait()
-        for pid in workers:
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and sweep.poll() is None:
+        workers = [pid for pid in _children(sweep.pid) if _running(pid)]
+        time.sleep(0.02)
+    assert len(workers) == 2, "the pool did not start"
+    sweep.send_signal(how)
+    sweep.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers), "orphaned sweep workers"
 
 
 def _marked(mark: str) -> list[int]:
@@ -93,11 +86,12 @@ def _marked(mark: str) -> list[int]:
     return found
 
 
-def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path):
+def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path, processes):
     """Issue 23's acceptance: `unwind sweep --jobs 2` killed with -9 at 10 moments (seeded)
     leaves no process behind: 3 during start-up, 7 while its pool runs (0-0.8 s after both
     workers exist). Each sweep's environment carries a mark its workers inherit, so an orphan
-    is found wherever it was reparented. About 2.5 s a moment (the sweep's start-up)."""
+    is found wherever it was reparented (and, should the test fail, killed with the sweep's
+    process group by `processes`). About 2.5 s a moment (the sweep's start-up)."""
     import random
 
     if not Path("/proc/self/environ").exists():
@@ -107,28 +101,23 @@ def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path):
         [("pool", chance.uniform(0.0, 0.8)) for _ in range(7)]
     for number, (phase, moment) in enumerate(moments):
         mark = f"{os.getpid()}-{number}"
-        sweep = subprocess.Popen(
+        sweep = processes.start(
             [*UNWIND, "sweep", "hsi_short_yen_vol", "--grid", "high_volatility=0.06:0.2:0.01",
              "--jobs", "2", "--store", str(demo), "--out", str(tmp_path / f"out{number}")],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=os.environ | {"XDG_DATA_HOME": str(tmp_path / "data-home"),
-                              "UNWIND_KILL_TEST": mark})
-        try:
-            deadline = time.monotonic() + 60
-            while phase == "pool" and len(_marked(mark)) < 3 and sweep.poll() is None \
-                    and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert phase == "start-up" or len(_marked(mark)) >= 3, "the pool did not start"
-            time.sleep(moment)
-        finally:
-            sweep.kill()
-            sweep.wait()
+            env={"UNWIND_KILL_TEST": mark})
+        deadline = time.monotonic() + 60
+        while phase == "pool" and len(_marked(mark)) < 3 and sweep.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert phase == "start-up" or len(_marked(mark)) >= 3, "the pool did not start"
+        time.sleep(moment)
+        sweep.kill()
+        sweep.wait()
         deadline = time.monotonic() + 5
         while _marked(mark) and time.monotonic() < deadline:
             time.sleep(0.05)
         left = _marked(mark)
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
         assert left == [], f"kill -9 {moment:.2f} s into its {phase} left {len(left)} process(es)"
 
 
@@ -281,21 +270,22 @@ def test_a_parameter_given_twice_is_refused(command, store, tmp_path, run_cli):
 
 
 # ------------------------------------------------------------- stdout, memory and interrupts
-def _cli_process(*args: str, **options) -> subprocess.CompletedProcess:
-    return subprocess.run([*UNWIND, *args], cwd=ROOT, text=True, timeout=120,
-                          stderr=subprocess.PIPE, **options)
+def _cli_process(processes, *args: str, **options) -> subprocess.CompletedProcess:
+    return processes.run([*UNWIND, *args], cwd=ROOT, text=True, timeout=120,
+                         stderr=subprocess.PIPE, **options)
 
 
 @pytest.mark.parametrize("command", [["list", "playbooks"], ["run", "spread_unwind_long_yen",
                                                               *EPISODE]],
                          ids=["unwind list playbooks", "unwind run"])
-def test_a_full_stdout_is_one_line_and_exit_74(command, demo, tmp_path):
+def test_a_full_stdout_is_one_line_and_exit_74(command, demo, tmp_path, processes):
     """`unwind run ... > /dev/full` ended in a traceback (ENOSPC from click's echo) with exit 1
     after the run folder was complete; the folder still stands."""
     out = tmp_path / "out"
     with open("/dev/full", "w") as full:
-        result = _cli_process(*command, "--store", str(demo), "--out", str(out), stdout=full) \
-            if command[0] == "run" else _cli_process(*command, stdout=full)
+        result = _cli_process(processes, *command, "--store", str(demo), "--out", str(out),
+                              stdout=full) \
+            if command[0] == "run" else _cli_process(processes, *command, stdout=full)
     assert result.returncode == 74
     assert result.stderr.strip() == ("error: cannot write standard output: No space left on "
                                      "device (ENOSPC); the rest of the output is lost")
@@ -304,10 +294,10 @@ def test_a_full_stdout_is_one_line_and_exit_74(command, demo, tmp_path):
         assert rundir.is_complete(folder)
 
 
-def test_a_closed_pipe_is_one_line_and_exit_141():
+def test_a_closed_pipe_is_one_line_and_exit_141(processes):
     """`unwind list events | head -1`: the reader is gone before the listing is written."""
-    process = subprocess.Popen([*UNWIND, "list", "events"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = processes.start([*UNWIND, "list", "events"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
     process.stdout.close()
     error = process.stderr.read()
     assert process.wait(timeout=60) == 141
@@ -326,7 +316,7 @@ sys.exit(unwind.cli.main())
 """
 
 
-def test_out_of_memory_is_one_line(tmp_path):
+def test_out_of_memory_is_one_line(tmp_path, processes):
     """`ulimit -v 600000; unwind run gold_asia_dip --full-history` ended in a numpy memory
     traceback. Here the process's address space is capped (RLIMIT_AS, as prlimit does) at 32 MB
     above what its imports take, and it is given a 60 MB file to import."""
@@ -335,9 +325,9 @@ def test_out_of_memory_is_one_line(tmp_path):
     big = tmp_path / "big.csv"
     big.write_bytes(b"Date,Open,High,Low,Close,Volume\n" + b"2024-07-01,1,2,0.5,1,5\n" * 2_600_000)
     store = tmp_path / "store"
-    result = subprocess.run([sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, "data", "import",
-                             str(big), "--symbol", "GC"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, env=os.environ | {"UNWIND_STORE": str(store)})
+    result = processes.run([sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, "data", "import",
+                            str(big), "--symbol", "GC"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, env={"UNWIND_STORE": str(store)})
     assert result.returncode == 1
     assert re.fullmatch(r"error: out of memory while running `unwind data import` \(peak \d+ "
                         r"MB\); try a shorter window or a smaller file, "
@@ -362,7 +352,7 @@ def test_a_memory_error_inside_a_run_is_one_line_and_leaves_no_folder(store, tmp
     assert leftovers(out) == []
 
 
-def test_sigint_is_error_interrupted_and_exit_130(tmp_path):
+def test_sigint_is_error_interrupted_and_exit_130(tmp_path, processes):
     """Ctrl-C while `unwind score --scheduler` waits for a silent listener's handshake."""
     connected = threading.Event()
 
@@ -371,16 +361,14 @@ def test_sigint_is_error_interrupted_and_exit_130(tmp_path):
         time.sleep(15)
 
     listener = _Listener(hold)
-    process = subprocess.Popen([*UNWIND, "score", "--scheduler", listener.address, "--out",
-                                str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = processes.start([*UNWIND, "score", "--scheduler", listener.address, "--out",
+                               str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
     try:
         assert connected.wait(60)
         process.send_signal(signal.SIGINT)
         _, error = process.communicate(timeout=30)
     finally:
-        process.kill()
-        process.wait()
         listener.close()
     assert process.returncode == 130
     assert error.strip() == "error: interrupted"
@@ -528,31 +516,28 @@ def test_clean_keeps_a_folder_changed_within_the_stated_age(tmp_path, run_cli):
     assert f"removed {young}" in result.out and not young.exists()
 
 
-def test_clean_keeps_a_folder_a_live_process_is_in(tmp_path, run_cli):
+def test_clean_keeps_a_folder_a_live_process_is_in(tmp_path, run_cli, processes):
     """A live process with its working directory (or an open file) inside: never touched."""
     out = tmp_path / "out"
     busy = _left_behind(out, f"{OLD}-scorecard")
-    process = subprocess.Popen(["sleep", "30"], cwd=busy)
-    try:
-        command = Path(f"/proc/{process.pid}/cmdline")
-        deadline = time.monotonic() + 10
-        while command.read_bytes() != b"sleep\x0030\x00" and time.monotonic() < deadline:
-            time.sleep(0.01)   # until the child has exec'd
-        result = run_cli("clean", "--out", str(out), "--yes")
-    finally:
-        process.kill()
-        process.wait()
+    process = processes.start(["sleep", "30"], cwd=busy)
+    command = Path(f"/proc/{process.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while command.read_bytes() != b"sleep\x0030\x00" and time.monotonic() < deadline:
+        time.sleep(0.01)   # until the child has exec'd
+    result = run_cli("clean", "--out", str(out), "--yes")
     assert result.code == 0
     assert f"kept: pid {process.pid} (sleep 30) may be writing it" in result.out
     assert busy.is_dir()
 
 
-def test_clean_keeps_a_folder_made_after_a_live_unwind_command_started(tmp_path, run_cli):
+def test_clean_keeps_a_folder_made_after_a_live_unwind_command_started(tmp_path, run_cli,
+                                                                      processes):
     """A sweep writes its trials at the end: a live unwind command older than the folder may
     be its writer, whatever the folder's age. The command here waits on a silent listener."""
     listener = _Listener(lambda connection: time.sleep(15))
-    process = subprocess.Popen([*UNWIND, "score", "--scheduler", listener.address], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.start([*UNWIND, "score", "--scheduler", listener.address], cwd=ROOT,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.2)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 2))
@@ -560,8 +545,6 @@ def test_clean_keeps_a_folder_made_after_a_live_unwind_command_started(tmp_path,
         folder = _left_behind(out, f"{stamp}-sweep-gold_asia_dip")
         result = run_cli("clean", "--out", str(out), "--older-than", "0", "--yes")
     finally:
-        process.kill()
-        process.wait()
         listener.close()
     assert result.code == 0 and "may be writing it" in result.out and folder.is_dir()
 
