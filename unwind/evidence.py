@@ -177,8 +177,15 @@ def episode_pnl(equity: pd.Series) -> tuple[float, float]:
 def episode_pnl_share(equity: pd.Series) -> float | None:
     """The share of a run's P&L made inside catalogue episodes (episode_pnl); null when the
     run made no P&L at all."""
+    return episode_pnl_columns(equity)["episode_pnl_share"]
+
+
+def episode_pnl_columns(equity: pd.Series) -> dict:
+    """A full-history row's `episode_pnl_share` (episode_pnl_share) and `episode_pnl_usd`, from
+    one pass over the catalogue."""
     inside, total = episode_pnl(equity)
-    return None if total == 0 else round(inside / total, 12)
+    return {"episode_pnl_share": None if total == 0 else round(inside / total, 12),
+            "episode_pnl_usd": round(inside, 6)}
 
 
 # A firing counts as a true alarm when a found unwind is under way within a month (30 calendar

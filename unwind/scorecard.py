@@ -188,7 +188,6 @@ def score_full_history(playbook: str, store: str | None, out: str,
     if tear_sheets:
         tear_sheet.write(directory)
     _publish(directory)
-    inside, _ = evidence.episode_pnl(result.equity)
     row |= {"start": start, "end": end, **result.metrics,
             **evidence.cell_evidence(result, result.frames,
                                      strategies.get(playbook).CALIBRATED_ON),
@@ -197,8 +196,7 @@ def score_full_history(playbook: str, store: str | None, out: str,
             **{f"excess_{key}": _difference(result.metrics[key], value)
                for key, value in benchmark.metrics.items()},
             **evidence.paired_excess(result.equity, benchmark.equity),
-            "episode_pnl_share": evidence.episode_pnl_share(result.equity),
-            "episode_pnl_usd": round(inside, 6),
+            **evidence.episode_pnl_columns(result.equity),
             **evidence.false_alarm_columns(result.trades, store)}
     return row
 
