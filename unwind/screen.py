@@ -450,7 +450,7 @@ class Market:
         import backtrader as bt
 
         from feeds import instruments
-        from strategies.booking import ACCOUNT_CURRENCY, revalued
+        from strategies.booking import is_own_rate, revalued
         from unwind.datafeed import date_numbers
 
         frames = ready.engine_frames or ready.frames
@@ -477,7 +477,7 @@ class Market:
                    float(instrument.tick_size), float(instrument.tick_value),
                    float(instrument.maintenance_ratio), instrument.currency,
                    date_numbers(index) >= trade_from, np.ascontiguousarray(clean),
-                   revalued(instrument), symbol == ACCOUNT_CURRENCY + instrument.currency,
+                   revalued(instrument), is_own_rate(instrument),
                    inside, index[inside],
                    frame["regime"].to_numpy("float64"),
                    np.unique(np.r_[0, last_of_day]) if len(days) else last_of_day,

@@ -111,7 +111,10 @@ def decide(history: dict | None) -> Verdict:
     """The badge and sentence of a full-history row (module docstring), with its reasons."""
     if not history or history.get("status") != "ok":
         reason = (history or {}).get("reason") or "not run"
-        return Verdict("no evidence", "No full-history run to judge by.",
+        why = reason.split(";")[0] + ("; --allow-defects runs it and says so"
+                                      if "--allow-defects" in reason else "")
+        return Verdict("no evidence", "No full-history run to judge by"
+                       + (f" ({why})." if history else "."),
                        (f"full history: n/a ({reason})",))
     span = f"{history['start']}..{history['end']}"
     trades = history.get("trades") or 0
