@@ -92,6 +92,12 @@ def _starting(full_history: bool, as_json: bool):
 
         if not as_json:
             click.echo(choice.describe())
+            cells = len(config.playbooks) * len(config.episodes)
+            histories = len(config.playbooks) if full_history else 0
+            click.echo(f"{cells} cells ({len(config.playbooks)} playbooks x "
+                       f"{len(config.episodes)} episodes)"
+                       + (f" and {histories} full-history runs: {cells + histories} runs"
+                          if histories else ""))
         if config.allow_defects and not as_json:
             click.echo("quality gate: --allow-defects: series failing it are traded anyway; every "
                        "row, page and verdict that ran on a defect names it")
