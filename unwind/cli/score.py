@@ -94,10 +94,13 @@ def _starting(full_history: bool, as_json: bool):
             click.echo(choice.describe())
             cells = len(config.playbooks) * len(config.episodes)
             histories = len(config.playbooks) if full_history else 0
-            click.echo(f"{cells} cells ({len(config.playbooks)} playbooks x "
-                       f"{len(config.episodes)} episodes)"
-                       + (f" and {histories} full-history runs: {cells + histories} runs"
-                          if histories else ""))
+            def count(number: int, noun: str) -> str:
+                return f"{number} {noun}{'' if number == 1 else 's'}"
+
+            click.echo(f"{count(cells, 'cell')} ({count(len(config.playbooks), 'playbook')} x "
+                       f"{count(len(config.episodes), 'episode')})"
+                       + (f" and {count(histories, 'full-history run')}: "
+                          f"{count(cells + histories, 'run')}" if histories else ""))
         if config.allow_defects and not as_json:
             click.echo("quality gate: --allow-defects: series failing it are traded anyway; every "
                        "row, page and verdict that ran on a defect names it")
