@@ -18,20 +18,12 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
+from unwind.compat import date_numbers
+
 BASE_COLUMNS = ("open", "high", "low", "close", "volume")
 # The lines whose tick_ attributes backtrader's broker reads (bbroker._try_exec: open, high,
 # low, close) plus volume and openinterest, as backtrader's own OHLC feeds carry them.
 TICK_LINES = BASE_COLUMNS + ("openinterest",)
-# backtrader's date number of 1970-01-01 00:00 (proleptic Gregorian ordinal)
-EPOCH_ORDINAL = 719163.0
-
-
-def date_numbers(index: pd.DatetimeIndex) -> np.ndarray:
-    """UTC timestamps -> backtrader date numbers (days since year 1, as bt.date2num gives)."""
-    nanoseconds = index.tz_convert("UTC").as_unit("ns").asi8.astype("float64")
-    return EPOCH_ORDINAL + nanoseconds / 86_400e9
-
-
 @lru_cache(maxsize=64)
 def feed_class(extra: tuple[str, ...]) -> type:
     """An ArrayFeed subclass with `extra` lines."""

@@ -28,7 +28,8 @@ from unwind import compat, costs, execution, financing, metrics, staleness
 from unwind import margin as margins
 from unwind.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
 from unwind.config import RunConfig, build_parameters
-from unwind.datafeed import EPOCH_ORDINAL, date_numbers, make_feed
+from unwind.compat import date_numbers, times_of
+from unwind.datafeed import make_feed
 
 REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
 
@@ -265,8 +266,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         notes.append(f"{symbol}: {instrument.currency} converted with {rate_source}")
         regime_codes = _regime(inputs, onto)
         fill_times = _fill_times(frame, instrument, playbook.BAR)
-        fills = pd.to_datetime((fill_times["open_time"] - EPOCH_ORDINAL) * 86_400e9, utc=True
-                               ).as_unit("ns").round("s")
+        fills = times_of(fill_times["open_time"])
         lines = execution.lines(instrument, frame, printed[symbol]["close"], playbook.BAR,
                                 pd.DatetimeIndex(fills), rate, extra, config, plans[symbol])
         tradable, inside = _tradable(store, symbol, playbook.BAR, frame.index, window_start,
@@ -431,8 +431,7 @@ ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "vola
 
 
 def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
-    times = pd.to_datetime((np.asarray(strategy.equity_times) - EPOCH_ORDINAL) * 86_400e9,
-                           utc=True).as_unit("ns").round("s")
+    times = times_of(strategy.equity_times)
     equity = pd.Series(strategy.equity_values, index=times, name="equity_usd")
     inside = (equity.index >= ready.window_start) & (equity.index < ready.window_end)
     if not inside.any():

@@ -220,7 +220,7 @@ def _exits(playbook, parameters, frame: pd.DataFrame, decided: int, side: int) -
 def _position(trades: pd.DataFrame, ready, playbook) -> dict | None:
     """The position the rule holds at the last bar of its one-year run (its trade records),
     or None."""
-    from unwind.datafeed import EPOCH_ORDINAL
+    from unwind.compat import times_of
 
     held = trades[trades["status"] == "open at end"] if len(trades) else trades
     if not len(held):
@@ -228,8 +228,7 @@ def _position(trades: pd.DataFrame, ready, playbook) -> dict | None:
     first = held.iloc[0]
     side = 1 if first["side"] == "long" else -1
     frame = ready.frames[first["symbol"]]
-    fills = pd.to_datetime((frame["open_time"].to_numpy() - EPOCH_ORDINAL) * 86_400e9,
-                           utc=True).as_unit("ns").round("s")
+    fills = times_of(frame["open_time"].to_numpy())
     decided = max(int(fills.searchsorted(pd.Timestamp(first["entry_time"]))) - 1, 0)
     return {"side": " / ".join(f"{row.side} {row.symbol}" for row in held.itertuples()),
             "since": first["entry_time"], "unrealised_usd": round(float(held["pnl_usd"].sum()), 2),

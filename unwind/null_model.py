@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from strategies import booking
+from unwind.compat import times_of
 
 DEFAULT_BOOKS = 1000
 # Random books within this much total return of the playbook count as ties ("at least as good"):
@@ -124,11 +125,8 @@ class PricePath:
         times = frame.index
         window = np.asarray((times >= pd.Timestamp(window_start)) &
                             (times < pd.Timestamp(window_end)))
-        from unwind.datafeed import EPOCH_ORDINAL
-
         window[np.argmax(window)] = False
-        fill_times = pd.to_datetime((frame["open_time"].to_numpy() - EPOCH_ORDINAL) * 86_400e9,
-                                    utc=True).as_unit("ns").round("s")
+        fill_times = times_of(frame["open_time"].to_numpy())
         rate = frame["usd_per_local"].to_numpy("float64")
         side_cost = carry_long = carry_short = None
         if "fee_local" in frame and "slippage_ticks" in frame:

@@ -350,6 +350,19 @@ def summarise(rows: list[dict], histories: dict[str, dict]) -> dict[str, dict]:
     return summary
 
 
+def flag_incomplete(row: dict, out: Path, tear_sheets: bool) -> dict:
+    """A cell whose run directory is missing or was not completely written shows n/a with that
+    reason: never numbers without the files behind them. Rows for the page say whether their
+    tear sheet was written."""
+    from unwind import rundir
+
+    row = row | {"tear_sheet": tear_sheets}
+    if row["status"] != "ok" or rundir.is_complete(out / row["run_dir"], tear_sheets):
+        return row
+    return row | {"status": "incomplete",
+                  "reason": f"its run directory {row['run_dir']} is missing or incomplete"}
+
+
 def write(rows: list[dict], config: ScoreConfig, store_line: str,
           summary: dict[str, dict] | None = None) -> dict[str, Path]:
     """scorecard.csv, scorecard.json (rows), summary.json and scorecard.html in the config's out
@@ -365,8 +378,12 @@ def write(rows: list[dict], config: ScoreConfig, store_line: str,
     (out / "scorecard.json").write_text(json.dumps(clean, indent=2) + "\n")
     (out / "summary.json").write_text(json.dumps(summary or {}, indent=2) + "\n")
     episodes = [episode(config, episode_id) for episode_id in config.episodes]
-    html_path = scorecard_page.write(rows, out, episodes, store_line, summary or {},
-                                     config.tear_sheets)
+    tear_sheets = config.tear_sheets
+    rows = [flag_incomplete(row, out, tear_sheets) for row in rows]
+    summary = {playbook: item | {"full_history": flag_incomplete(
+        item["full_history"], out, tear_sheets)} if item.get("full_history") else item
+        for playbook, item in (summary or {}).items()}
+    html_path = scorecard_page.write(rows, out, episodes, store_line, summary, tear_sheets)
     return {"csv": out / "scorecard.csv", "json": out / "scorecard.json", "html": html_path}
 
 

@@ -52,7 +52,7 @@ def _show(key: str, value) -> str:
 def _page_of(row: dict) -> str:
     """Where a cell links: its tear sheet, or its run directory when the scorecard was run
     without tear sheets (`unwind report DIR` writes one)."""
-    return row["run_dir"] + ("/tear_sheet.html" if row["tear_sheet"] else "/")
+    return row["run_dir"] + ("/tear_sheet.html" if row.get("tear_sheet", True) else "/")
 
 
 def _cell(row: dict, scale: float, has_twin: bool) -> str:
@@ -282,31 +282,16 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
             f"UTC)</h2><p class=legend>{legend}</p><div class=multiples>{''.join(panels)}</div>")
 
 
-def _flag_incomplete(row: dict, out: Path, tear_sheets: bool) -> dict:
-    """A cell whose run directory is missing or was not completely written shows n/a with that
-    reason: never numbers without the files behind them. Rows for the page say whether their
-    tear sheet was written."""
-    from unwind import rundir
-
-    row = row | {"tear_sheet": tear_sheets}
-    if row["status"] != "ok" or rundir.is_complete(out / row["run_dir"], tear_sheets):
-        return row
-    return row | {"status": "incomplete",
-                  "reason": f"its run directory {row['run_dir']} is missing or incomplete"}
-
-
 def write(rows: list[dict], out: Path, episodes: list, store_line: str,
           summary: dict[str, dict] | None = None, tear_sheets: bool = True) -> Path:
     """Write `scorecard.html` in `out` from the rows, the Episodes of its columns and the
     per-playbook summary (verdicts, full history); `tear_sheets` false when the runs were
-    written without them (the cells then link their run folders)."""
+    written without them (the cells then link their run folders). A row whose run directory
+    is incomplete comes with status "incomplete" and its reason (unwind.scorecard flags them)."""
     import strategies
 
     out = Path(out)
-    rows = [_flag_incomplete(row, out, tear_sheets) for row in rows]
-    summary = {playbook: item | {"full_history": _flag_incomplete(
-        item["full_history"], out, tear_sheets)} if item.get("full_history") else item
-        for playbook, item in (summary or {}).items()}
+    summary = summary or {}
     synthetic = any(r.get("synthetic") for r in rows)
     twins = {p: ", ".join(f"{k}={v}" for k, v in (strategies.get(p).PLAIN_TWIN or {}).items())
              or None for p in dict.fromkeys(r["playbook"] for r in rows)}

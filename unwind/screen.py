@@ -432,7 +432,7 @@ class Market:
     @functools.cached_property
     def labels(self) -> np.ndarray:
         """Each bar's label as a backtrader date number (the feed's datetime line)."""
-        from unwind.datafeed import date_numbers
+        from unwind.compat import date_numbers
 
         return date_numbers(self.index)
 
@@ -451,7 +451,7 @@ class Market:
 
         from feeds import instruments
         from strategies.booking import is_own_rate, revalued
-        from unwind.datafeed import date_numbers
+        from unwind.compat import date_numbers
 
         frames = ready.engine_frames or ready.frames
         if len(frames) != 1:

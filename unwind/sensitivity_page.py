@@ -86,9 +86,7 @@ def _ratio(value) -> str:
 def _slice(result, fixed_axes: dict) -> dict:
     """Trials whose values equal the default on every axis not in `fixed_axes` (name -> None
     marks an axis left free)."""
-    from unwind.grid import default_index
-
-    default = result.trials[default_index(result.config)].values
+    default = result.trials[result.default].values
     chosen = {}
     for trial in result.trials:
         if all(trial.values[name] == default[name] for name in default if name not in fixed_axes):
@@ -116,11 +114,9 @@ def band(trial) -> tuple[tuple[float, float] | None, str]:
 
 def read(result) -> dict:
     """The plateau-or-edge read of the default (see the module docstring)."""
-    from unwind.grid import default_index
-
     config = result.config
     units = _units(config.playbook)
-    default = result.trials[default_index(config)]
+    default = result.trials[result.default]
     values = default.values
     by_values = {tuple(t.values[a.name] for a in config.axes): t for t in result.trials}
     if default.status != "ok":
@@ -212,7 +208,7 @@ def _heat_map(result, first, second, units: dict) -> str:
     values = {key: _value(trial) for key, trial in chosen.items()}
     known = [abs(v) for v in values.values() if v is not None and np.isfinite(v)]
     scale = max(known, default=0.0)
-    default = result.trials[_default(result)].values
+    default = result.trials[result.default].values
     header = "".join(f"<th>{html.escape(_shown(x, units.get(first.name)))}</th>"
                      for x in first.values)
     rows = []
@@ -238,12 +234,6 @@ def _heat_map(result, first, second, units: dict) -> str:
             f"{html.escape(first.name)}</th>{header}</tr>{''.join(rows)}</table>")
 
 
-def _default(result) -> int:
-    from unwind.grid import default_index
-
-    return default_index(result.config)
-
-
 def _line(result, axis_, read_: dict, units: dict) -> str:
     from unwind.charts import Panel, plain_labels, render
 
@@ -262,7 +252,7 @@ def _line(result, axis_, read_: dict, units: dict) -> str:
     panel.markers(xs[known], numbers[known], "o", ["#1f5fa8"] * int(known.sum()),
                   [f"{axis_.name}={_shown(axis_.values[i], unit)}: Sharpe ratio "
                    f"{_ratio(numbers[i])}" for i in np.flatnonzero(known)], size=3.0)
-    position = axis_.values.index(result.trials[_default(result)].values[axis_.name])
+    position = axis_.values.index(result.trials[result.default].values[axis_.name])
     panel.verticals([position], "#b3261e", 0.8, dash="1 2")
     if known[position]:
         panel.markers([position], [numbers[position]], "o", ["#b3261e"],

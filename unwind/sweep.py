@@ -271,6 +271,7 @@ class SweepResult:
     trials: list[Trial]
     series: list[dict]
     signal_sets: int
+    default: int                   # the default point's trial (grid.default_index)
     notes: list[str] = field(default_factory=list)
 
 
@@ -375,7 +376,7 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
     signal_sets = len({_signal_group(t.values, fixed, names)
                        for t in trials.values() if t.status == "ok"})
     return SweepResult(config, [trials[i] for i in range(len(points))], series, signal_sets,
-                       notes)
+                       default_index(config), notes)
 
 
 def _run_dask(address: str, tasks: list, fixed: dict, collect) -> None:
@@ -444,7 +445,7 @@ def trials_frame(result: SweepResult) -> pd.DataFrame:
 
     keys = [m.key for m in metrics.METRICS]
     names = [axis.name for axis in result.config.axes]
-    default = default_index(result.config)
+    default = result.default
     rows = [{"trial": t.index, **{n: t.values[n] for n in names}, "default": t.index == default,
              **{k: t.metrics.get(k) for k in keys}, "status": t.status}
             for t in result.trials]
@@ -457,7 +458,7 @@ def summary(result: SweepResult) -> dict:
 
     config = result.config
     order = ranked(result.trials)
-    default = default_index(config)
+    default = result.default
     default_trial = result.trials[default]
     rank = next((position for position, t in enumerate(order, start=1) if t.index == default),
                 None)

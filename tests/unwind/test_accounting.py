@@ -12,7 +12,8 @@ from feeds import instruments
 from strategies.base import Playbook, target_size
 from unwind import compat
 from unwind.accounting import ContractCommission, RiskBudgetSizer
-from unwind.datafeed import date_numbers, make_feed
+from unwind.compat import date_numbers
+from unwind.datafeed import make_feed
 
 
 class Scripted(Playbook):

@@ -392,6 +392,7 @@ def test_the_scorecard_page_flags_a_cell_whose_directory_is_incomplete(tmp_path)
         "playbook": "gold_asia_dip", "episode": "aug-2024-carry-unwind", "status": "ok",
         "reason": "", "run_dir": "cells/gold_asia_dip/aug-2024-carry-unwind", "trades": 1,
         "total_return": 0.1}
+    row = scorecard.flag_incomplete(row, tmp_path, tear_sheets=True)
     page = scorecard_page.write([row], tmp_path, [episodes.get("aug-2024-carry-unwind")],
                                 "store: test").read_text()
     assert "its run directory cells/gold_asia_dip/aug-2024-carry-unwind is missing or " \

@@ -32,7 +32,7 @@ def _result(sharpes: dict, total_returns: dict | None = None) -> sweep.SweepResu
             "sharpe_ratio": sharpe, "trades": 3 if sharpe is not None else 0,
             "total_return": (total_returns or {}).get(key, 0.1), "max_drawdown": -0.05},
             _returns(sharpe or 0.0)))
-    return sweep.SweepResult(config, trials, [], 1)
+    return sweep.SweepResult(config, trials, [], 1, grid.default_index(config))
 
 
 def _interval() -> tuple[float, float]:
