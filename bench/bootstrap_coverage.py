@@ -1,4 +1,4 @@
-"""Measured coverage of unwind.bootstrap's nominal 90% intervals (the figures unwind.coverage
+"""Measured coverage of unwind.evidence.bootstrap's nominal 90% intervals (the figures unwind.evidence.coverage
 prints beside every interval). Usage: .venv/bin/python bench/bootstrap_coverage.py [SERIES]
 (400 series per short-window case, a fifth of that for 2500 days; a few minutes on 2 cores)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 import sys
 
-from unwind import coverage
+from unwind.evidence import coverage
 
 
 def main(series: int = 400) -> None:

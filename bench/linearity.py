@@ -96,9 +96,9 @@ def trial_child(store: str | None, repeat: int) -> int:
     """In a child: prepare the full history, time one screen trial; print JSON."""
     import resource
 
-    from unwind import engine, screen
-    from unwind.config import RunConfig
-    from unwind.evidence import full_history_window
+    from unwind.sim import engine, screen
+    from unwind.sim.config import RunConfig
+    from unwind.evidence.cells import full_history_window
 
     start, end = full_history_window(PLAYBOOK, store)
     config = RunConfig(playbook=PLAYBOOK, start=start, end=end, store=store)

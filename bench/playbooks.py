@@ -40,8 +40,9 @@ def main() -> int:
 
     import strategies
     from feeds.errors import DataError
-    from unwind import compat, engine
-    from unwind.config import RunConfig
+    from unwind import compat
+    from unwind.sim import engine
+    from unwind.sim.config import RunConfig
 
     compat.install()
     print(f"{'playbook':24s} {'bars':>7s} {'prepare s':>9s} {'playbook bars/s':>16s} "

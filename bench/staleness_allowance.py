@@ -1,4 +1,4 @@
-"""The basis of unwind/staleness.py's allowances: the longest run of sessions (daily inputs) or
+"""The basis of unwind/sim/staleness.py's allowances: the longest run of sessions (daily inputs) or
 traded bars (intraday inputs) each signal series misses inside its own span, on the real store.
 
     .venv/bin/python bench/staleness_allowance.py
@@ -9,7 +9,7 @@ from __future__ import annotations
 import feeds
 from feeds.store import Store
 from strategies.inputs import Inputs, availability
-from unwind import staleness
+from unwind.sim import staleness
 
 PAIRS = [(("USDJPY", "1d"), ("HSI", "1d")), (("USDJPY", "1d"), ("GC", "1d")),
          (("USDJPY", "1d"), ("NQ", "1d")), (("USDJPY", "1d"), ("ZN", "1d")),

@@ -32,7 +32,7 @@ import numpy as np
 from timing import best_of
 
 # The full history of each playbook in the store `make import-raw` fills (what
-# unwind.evidence.full_history_window gives there), fixed so runs compare across changes.
+# unwind.evidence.cells.full_history_window gives there), fixed so runs compare across changes.
 WINDOWS = {"gold_asia_dip": ("2016-04-19", "2026-03-20"),
            "hsi_short_yen_vol": ("2006-08-15", "2026-06-15")}
 
@@ -62,7 +62,7 @@ def numpy_baseline(entry: np.ndarray, open_: np.ndarray, close_time: np.ndarray,
 
 
 def kernel_arguments(ready, config):
-    from unwind import screen
+    from unwind.sim import screen
 
     market = screen.Market.of(ready)
     frame = ready.frames[market.symbol]
@@ -82,7 +82,7 @@ def kernel_arguments(ready, config):
 
 
 def per_trial(label: str, ready, config, repeat: int) -> None:
-    from unwind import engine, screen
+    from unwind.sim import engine, screen
 
     market, exits = screen.Market.of(ready), screen.exits_of(ready.playbook)  # once a sweep
 
@@ -114,7 +114,7 @@ def first_call_seconds(store: str | None) -> tuple[float, float]:
     """A fresh process: prepare a gold_asia_dip run (not timed), then the first screened trial
     (numba loads the kernel's cached machine code: nothing is compiled when the cache is warm)
     and a second one. Returns (first, second) seconds."""
-    code = ("import time; from unwind import engine; from unwind.config import for_episode; "
+    code = ("import time; from unwind import engine; from unwind.sim.config import for_episode; "
             f"config = for_episode('gold_asia_dip', 'aug-2024-carry-unwind', store={store!r}); "
             "ready = engine.prepare(config); started = time.perf_counter(); "
             "from unwind import screen; screen.run(ready, config); "
@@ -129,7 +129,7 @@ def first_call_seconds(store: str | None) -> tuple[float, float]:
 def sweep_seconds(options: dict, repeat: int = 2) -> tuple[float, int]:
     """The best of `repeat` wall times of a whole sweep (the store's load included; a machine
     shared with other work disturbs two workers more than one), and its trial count."""
-    from unwind import sweep
+    from unwind.studies import sweep
 
     config, _ = sweep.configure(options)
     counts = []
@@ -145,8 +145,8 @@ def main() -> int:
                         help="a 20-trial grid in place of the 1,000-trial sweep")
     args = parser.parse_args()
 
-    from unwind import engine, screen
-    from unwind.config import RunConfig
+    from unwind.sim import engine, screen
+    from unwind.sim.config import RunConfig
 
     configs = {playbook: RunConfig(playbook=playbook, start=start, end=end, store=args.store,
                                    allow_defects=True)

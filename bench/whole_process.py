@@ -58,21 +58,21 @@ GOALS = [("unwind run, full history", "run", "bare", 1.2),
          ("unwind check SPEC / bare", "check", "bare", None)]
 # (module, function, label): the phases a run and a scorecard are made of
 PHASES = [
-    ("unwind.engine", "prepare", "prepare: store reads, quality gate, lines"),
-    ("unwind.engine", "execute", "backtrader simulations"),
-    ("unwind.screen", "run", "screen simulations (hold benchmarks)"),
-    ("unwind.engine", "_result", "metrics and result frames"),
-    ("unwind.evidence", "cell_evidence", "evidence: null model, bootstrap"),
-    ("unwind.evidence", "false_alarm_columns", "evidence: false alarms"),
-    ("unwind.rundir", "write", "writing run directories"),
-    ("unwind.tear_sheet", "write", "tear sheets"),
-    ("unwind.scorecard", "write", "scorecard files and page"),
+    ("unwind.sim.engine", "prepare", "prepare: store reads, quality gate, lines"),
+    ("unwind.sim.engine", "execute", "backtrader simulations"),
+    ("unwind.sim.screen", "run", "screen simulations (hold benchmarks)"),
+    ("unwind.sim.engine", "_result", "metrics and result frames"),
+    ("unwind.evidence.cells", "cell_evidence", "evidence: null model, bootstrap"),
+    ("unwind.evidence.cells", "false_alarm_columns", "evidence: false alarms"),
+    ("unwind.studies.rundir", "write", "writing run directories"),
+    ("unwind.pages.tear_sheet", "write", "tear sheets"),
+    ("unwind.studies.scorecard", "write", "scorecard files and page"),
 ]
 
 
 def baseline_argv(store: str | None) -> list[str]:
     import strategies
-    from unwind.evidence import full_history_window
+    from unwind.evidence.cells import full_history_window
 
     import pandas as pd
 
@@ -105,7 +105,8 @@ def tails_argv(store: str | None) -> list[str]:
     """bench/read_tails.py over the series and windows `unwind now` reads for every playbook."""
     import strategies
     from feeds.store import Store
-    from unwind import engine, now
+    from unwind.sim import engine
+    from unwind.studies import now
 
     import pandas as pd
 
@@ -229,9 +230,10 @@ def per_loop_line(store: str | None, repeat: int) -> str:
     strategy on stock PandasData over the same prepared bars, loops only."""
     from playbooks import empty_backtrader
 
-    from unwind import compat, engine
-    from unwind.config import RunConfig
-    from unwind.evidence import full_history_window
+    from unwind import compat
+    from unwind.sim import engine
+    from unwind.sim.config import RunConfig
+    from unwind.evidence.cells import full_history_window
 
     compat.install()
     start, end = full_history_window(PLAYBOOK, store)

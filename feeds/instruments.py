@@ -116,7 +116,7 @@ class Instrument:
     # it): half a typical spread plus a little impact (the registry says which spread).
     slippage_ticks: float = 1.0
     # Initial margin = margin_sigmas x one contract's daily volatility (price x daily volatility
-    # x multiplier), calibrated to `initial_margin` as of `margin_as_of` (unwind/margin.py).
+    # x multiplier), calibrated to `initial_margin` as of `margin_as_of` (unwind/sim/margin.py).
     margin_sigmas: float = 0.0
     # Maintenance margin as a share of initial margin (below it the position is cut).
     maintenance_ratio: float = 1.0

@@ -8,7 +8,7 @@ one, never a mix; a stray parquet or temporary file is swept by the next success
 series (a failed one leaves the store byte-identical).
 
 Writers of one series are serialised by a lock the OS releases when its holder dies
-(`feeds._filesystem.series_lock`), so "refuse unless --replace" holds between processes. Readers
+(`feeds.filesystem.series_lock`), so "refuse unless --replace" holds between processes. Readers
 take no lock: they see the old manifest or the new one.
 
 Every read checks what it is served against the manifest: the manifest's fields and types, a
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feeds import _filesystem, instruments
+from feeds import filesystem, instruments
 from feeds.bars import BARS, COLUMNS, check_bar, frame_sha256
 from feeds.errors import BrokenSeries, DataError, excerpt
 from feeds.manifest import Broken, SeriesInfo, SourceFile, check_manifest
@@ -110,7 +110,7 @@ class Store:
             is_file = False
         except OSError as error:  # a name too long, a loop of links, a folder not searchable
             raise DataError(f"the store {self.root}{origin} cannot be used: "
-                            f"{_filesystem.describe(error)}") from None
+                            f"{filesystem.describe(error)}") from None
         if is_file:
             raise DataError(f"the store {self.root}{origin} is a file, not a directory; name a "
                             "directory with --store or $UNWIND_STORE")
@@ -127,14 +127,14 @@ class Store:
         a valid manifest of this series."""
         path = self._manifest_path(series, bar)
         try:
-            text = _filesystem.read_regular(path, _MANIFEST_MAX_BYTES)
+            text = filesystem.read_regular(path, _MANIFEST_MAX_BYTES)
         except FileNotFoundError:
             return None
-        except _filesystem.Refused as refused:
+        except filesystem.Refused as refused:
             raise self._broken(series, bar, f"its manifest {path.name} {refused}") from None
         except OSError as error:
             raise self._broken(series, bar, f"its manifest {path.name} cannot be read "
-                               f"({_filesystem.describe(error)})") from None
+                               f"({filesystem.describe(error)})") from None
         try:
             data = json.loads(text.decode("utf-8"))
         except (ValueError, RecursionError):
@@ -181,7 +181,7 @@ class Store:
             return []
         except OSError as error:
             raise DataError(f"cannot read the store at {self.root}: "
-                            f"{_filesystem.describe(error)}") from None
+                            f"{filesystem.describe(error)}") from None
         paths = []
         for series in folders:
             folder = self.root / series
@@ -189,7 +189,7 @@ class Store:
                 names = sorted(entry.name for entry in os.scandir(folder))
             except OSError as error:
                 found.append(Broken(series, "*", f"its folder {folder} cannot be listed "
-                                    f"({_filesystem.describe(error)})",
+                                    f"({filesystem.describe(error)})",
                                     f"chmod -R u+rwX {shlex.quote(str(folder))}"))
                 continue
             paths += [folder / name for name in names
@@ -233,17 +233,17 @@ class Store:
         """The parquet's bytes, checked against the manifest's size and sha256 when it has them."""
         path = self.root / info.series / info.file
         try:
-            data = _filesystem.read_regular(path, _PARQUET_MAX_BYTES,
+            data = filesystem.read_regular(path, _PARQUET_MAX_BYTES,
                                             info.file_bytes if info.file_sha256 else None)
         except FileNotFoundError:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} is missing",
                                info) from None
-        except _filesystem.Refused as refused:
+        except filesystem.Refused as refused:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} {refused}",
                                info) from None
         except OSError as error:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} cannot be read "
-                               f"({_filesystem.describe(error)})", info) from None
+                               f"({filesystem.describe(error)})", info) from None
         if info.file_sha256:
             if len(data) != info.file_bytes:
                 raise self._broken(info.series, info.bar, f"its parquet {info.file} is "
@@ -342,7 +342,7 @@ class Store:
         """Hold the writer lock of each series (in name order, so writers cannot deadlock)."""
         with contextlib.ExitStack() as stack:
             for name in sorted(set(series)):
-                stack.enter_context(_filesystem.series_lock(self.root / name,
+                stack.enter_context(filesystem.series_lock(self.root / name,
                                                             f"{name} to the store {self.root}"))
             yield
 
@@ -366,8 +366,8 @@ class Store:
                 for item in items:
                     staged.append(self._stage(item))
                 for step in staged:
-                    _filesystem.clear_the_way(step.parquet)
-                    _filesystem.clear_the_way(step.manifest)
+                    filesystem.clear_the_way(step.parquet)
+                    filesystem.clear_the_way(step.manifest)
                     step.parquet_existed = step.parquet.exists()
                     os.replace(step.parquet_temporary, step.parquet)
                     step.parquet_renamed = True
@@ -381,8 +381,8 @@ class Store:
                 raise
             for step in staged:  # done: sweep what dead writers and the old version left
                 with contextlib.suppress(OSError):
-                    _filesystem.sync_folder(step.parquet.parent)
-                    _filesystem.sweep_temporary_files(step.parquet.parent)
+                    filesystem.sync_folder(step.parquet.parent)
+                    filesystem.sweep_temporary_files(step.parquet.parent)
                     for stale in step.parquet.parent.glob(f"{step.info.bar}-*.parquet"):
                         if stale.name != step.parquet.name:
                             stale.unlink(missing_ok=True)
@@ -395,7 +395,7 @@ class Store:
                    if step.manifest_renamed]
         outcome = (f"only {', '.join(written)} was written, the rest is unchanged" if written
                    else "nothing was written, the store is unchanged")
-        return (f"cannot write {names} to the store {self.root}: {_filesystem.describe(error)}; "
+        return (f"cannot write {names} to the store {self.root}: {filesystem.describe(error)}; "
                 f"{outcome}")
 
     def _stage(self, item: NewSeries) -> _Staged:
@@ -416,9 +416,9 @@ class Store:
             file_bytes=len(payload), import_flags=item.import_flags)
         text = json.dumps(info.to_json(), indent=2, sort_keys=True) + "\n"
         step = _Staged(info, folder / info.file, self._manifest_path(item.series, item.bar))
-        step.parquet_temporary = _filesystem.write_temporary(folder, info.file, payload)
+        step.parquet_temporary = filesystem.write_temporary(folder, info.file, payload)
         try:
-            step.manifest_temporary = _filesystem.write_temporary(folder, step.manifest.name,
+            step.manifest_temporary = filesystem.write_temporary(folder, step.manifest.name,
                                                                   text.encode("utf-8"))
         except BaseException:
             step.undo()

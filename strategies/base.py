@@ -101,7 +101,7 @@ EXIT_REASONS = {
 @dataclass
 class _OpenPosition:
     """One open lot's running books (a fill and the contracts still held from it): local
-    figures at trade prices, USD as the broker books the account (unwind/accounting.py): a
+    figures at trade prices, USD as the broker books the account (unwind/sim/accounting.py): a
     future's every move converted at its bar's rate (daily variation margin), a `revalued`
     spot position's open P&L at the current rate and, at its exit, at the exit's rate. A
     position built in several fills is several lots, closed first in, first out, so every
@@ -118,7 +118,7 @@ class _OpenPosition:
     mark_price: float
     worst_usd: float
     best_usd: float
-    # The entry on the roll-adjusted series the position is marked on (unwind/execution.py):
+    # The entry on the roll-adjusted series the position is marked on (unwind/sim/execution.py):
     # `entry_price` minus the roll offset at the fill. Carrying costs the broker charged:
     # financing of spot positions and the rolls of futures held across a roll date.
     entry_adjusted: float = 0.0
@@ -430,7 +430,7 @@ class LineRule(Playbook):
     "stop"), a stop or target at a line's value captured at the entry decision, the `exit`
     line (reason "signal"), the holding limit in bars or calendar days (reason "time"). Entry
     and exit lines are computed once in the module's `prepare()`, so the same decisions can be
-    replayed outside backtrader (unwind/screen.py reads the same EXITS)."""
+    replayed outside backtrader (unwind/sim/screen.py reads the same EXITS)."""
 
     SIDE = +1
     EXITS: tuple[str, ...] = ()

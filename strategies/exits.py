@@ -2,7 +2,7 @@
 
 A playbook's Strategy states the exits it reads, in its order, as `EXITS` (a spec declares them
 under [exits]; strategies/spec.py). Backtrader (strategies.base.LineRule) and the screen
-(unwind/screen.py) both read that tuple and nothing else: a parameter is read only for an exit
+(unwind/sim/screen.py) both read that tuple and nothing else: a parameter is read only for an exit
 the playbook declares, by its declared name, and a declared exit whose parameter the playbook
 lacks is an error (`levels`), never a silent 0. Light on purpose: no backtrader, no pandas.
 """

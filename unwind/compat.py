@@ -1,6 +1,6 @@
 """Third-party quirks and conventions, handled in one place: a known backtrader 1.9.78 problem
 on a modern stack, what importing empyrical costs, and backtrader's date numbers. (backtrader's plotting, which breaks with a modern
-matplotlib, is never used: pages draw their own SVG charts, `unwind.charts`.)
+matplotlib, is never used: pages draw their own SVG charts, `unwind.pages.charts`.)
 
 1. `LineIterator.bindlines` tests `isinstance(x, collections.Iterable)`; that alias was removed
    from `collections` in Python 3.10, so any indicator that binds lines raises AttributeError.

@@ -6,9 +6,9 @@
     unwind.load_run("runs/out/20240805T000000Z-hsi_short_yen_vol").trades
 
 `run` and `score` take the CLI's options as keyword arguments and check them with the same code
-(RunConfig for a run, unwind.runspec for a score), then write the same folders the commands
+(RunConfig for a run, unwind.studies.runspec for a score), then write the same folders the commands
 write; the loaders read any such folder back. Loading checks a run folder as `unwind report`
-does (unwind.rundir.check), so a damaged or half-written folder is one DataError naming it.
+does (unwind.studies.rundir.check), so a damaged or half-written folder is one DataError naming it.
 The objects are frozen: their frames are the files' contents, not views into the engine.
 """
 
@@ -46,7 +46,7 @@ def _json(path: Path) -> Any:
 def _metrics_frame(columns: dict[str, dict]) -> pd.DataFrame:
     """The registry's metrics as rows (in its order), one column of values per source (value,
     benchmark, twin), and each metric's title and unit."""
-    from unwind import metrics
+    from unwind.evidence import metrics
 
     rows = []
     for metric in metrics.METRICS:
@@ -84,20 +84,20 @@ class Run:
     def daily_returns(self) -> pd.Series:
         """The returns every ratio of metrics.json is computed from (each UTC day's last
         equity), indexed by day."""
-        from unwind.metrics import daily_returns
+        from unwind.evidence.analytics import daily_returns
 
         return daily_returns(self.equity["equity_usd"])
 
     def rolling_sharpe(self, days: int = ROLLING_SHARPE_DAYS) -> pd.Series:
         """The annualised Sharpe ratio of each trailing `days` daily returns (NaN before)."""
-        from unwind.metrics import rolling_sharpe
+        from unwind.evidence.analytics import rolling_sharpe
 
         return rolling_sharpe(self.daily_returns, days)
 
 
 def load_run(directory: str | Path) -> Run:
     """A run folder written by `unwind run` or `unwind score` (a cell or a full history)."""
-    from unwind import rundir
+    from unwind.studies import rundir
 
     path = Path(directory)
     rundir.check(path)
@@ -118,7 +118,7 @@ def load_run(directory: str | Path) -> Run:
 
 def _whole_folder(path: Path, files: tuple[str, ...], kind: str, command: str) -> None:
     """Refuse a folder still being written or missing the files its command writes."""
-    from unwind.rundir import PARTIAL, excerpt_path
+    from unwind.studies.rundir import PARTIAL, excerpt_path
 
     if path.name.endswith(PARTIAL):
         raise DataError(f"{excerpt_path(path)} is an incomplete {kind} directory: it was "
@@ -233,8 +233,8 @@ def run(playbook: str, *, episode: str | None = None, full_history: bool = False
         out: str | Path | None = None, store: str | Path | None = None) -> Run:
     """`unwind run PLAYBOOK` from Python: the same options (as keywords: `parameters` for -p,
     `margins`/`fees` as {symbol: amount}), the same run folder, returned loaded."""
-    from unwind import rundir
-    from unwind.config import for_window
+    from unwind.studies import rundir
+    from unwind.sim.config import for_window
 
     def options() -> dict:
         return dict(parameters=tuple((key, _flag_text(value))
@@ -257,10 +257,10 @@ def score(spec: str | Path | None = None, *, playbooks: tuple[str, ...] | list[s
           full_history: bool = True, out: str | Path | None = None,
           store: str | Path | None = None) -> Scorecard:
     """`unwind score [SPEC]` from Python: the same options as keywords (a run spec's values
-    read by unwind.runspec, keywords winning), the same scorecard folder, returned loaded.
+    read by unwind.studies.runspec, keywords winning), the same scorecard folder, returned loaded.
     Prints nothing; the CLI's progress lines are its own."""
-    from unwind import scorecard
-    from unwind.runspec import score_config
+    from unwind.studies import scorecard
+    from unwind.studies.runspec import score_config
 
     if sheets not in ("all", "none"):
         raise DataError(f"sheets={sheets!r}: expected 'all' or 'none'")

@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from feeds._filesystem import kind_of
+from feeds.filesystem import kind_of
 from feeds.errors import DataError, excerpt
 
 # MOF's own downloads are Shift_JIS (cp932); everything else we have seen is UTF-8. UTF-16 (with

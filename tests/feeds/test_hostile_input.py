@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feeds import _filesystem
+from feeds import filesystem
 from feeds.store import Store
 from tests.conftest import Processes, tree_digest
 
@@ -401,7 +401,7 @@ def test_a_store_path_that_cannot_exist_is_one_line(where, message, tmp_path, mo
 
 # ------------------------------------------------------------------------------ a full disk
 class _FullDisk:
-    """`os` for feeds._filesystem with a disk that fills after `budget` bytes."""
+    """`os` for feeds.filesystem with a disk that fills after `budget` bytes."""
 
     def __init__(self, budget: int):
         self.budget = budget
@@ -439,7 +439,7 @@ def test_a_full_disk_during_import_leaves_the_store_byte_identical(
     folders = sorted(p.name for p in env.store.iterdir())
     path = env.file("input.csv", DAILY.replace("10.5", "12"))
     with monkeypatch.context() as patch:  # not monkeypatch.undo(): that also drops $UNWIND_STORE
-        patch.setattr(_filesystem, "os", _FullDisk(budget))
+        patch.setattr(filesystem, "os", _FullDisk(budget))
         result = run_cli("data", "import", str(path), "--symbol", series,
                          *(["--replace"] if replace else []))
     assert result.code == 1
@@ -459,7 +459,7 @@ def test_a_full_disk_in_the_second_series_of_a_file_writes_none_of_them(env, run
     before = tree_digest(env.store)
     maturities = env.file("jgb.csv", "date,1Y,2Y\n2024-08-01,0.1,0.2\n2024-08-02,0.11,0.21\n")
     with monkeypatch.context() as patch:  # room for JGB1Y's two files (about 5 kB), not JGB2Y's
-        patch.setattr(_filesystem, "os", _FullDisk(7000))
+        patch.setattr(filesystem, "os", _FullDisk(7000))
         result = run_cli("data", "import", str(maturities))
     assert result.code == 1
     assert "cannot write JGB1Y 1d, JGB2Y 1d to the store" in one_error_line(result)
@@ -553,7 +553,7 @@ def test_racing_imports_of_different_data_wait_for_a_lock_whose_holder_is_killed
     store = tmp_path / "store"
     holder = processes.start(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from feeds._filesystem import series_lock\n"
+         "from feeds.filesystem import series_lock\n"
          "held = series_lock(Path(sys.argv[1]), 'XAUUSD')\nheld.__enter__()\n"
          "print('locked', flush=True)\ntime.sleep(120)\n", str(store / "XAUUSD")],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)

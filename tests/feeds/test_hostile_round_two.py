@@ -349,7 +349,7 @@ def test_no_library_warning_reaches_the_terminal(env, processes):
 
 
 def test_a_socket_given_as_a_file_is_refused_by_kind(env, run_cli):
-    """The file-type check is feeds._filesystem.kind_of, one definition for store and input.
+    """The file-type check is feeds.filesystem.kind_of, one definition for store and input.
     Command: `unwind data import SOCKET --symbol GC@x`."""
     import socket
 

@@ -11,7 +11,7 @@ import pytest
 
 import strategies
 from strategies.inputs import Inputs
-from unwind import episodes, evidence
+from unwind.evidence import cells, episodes
 
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
@@ -31,7 +31,7 @@ def _scored_holdout(playbook_id: str, store) -> list[episodes.Episode]:
     first = _first_scored_day(playbook_id, store)
     return [e for e in episodes.catalogue().values()
             if pd.Timestamp(e.end) >= first
-            and evidence.sample(module.CALIBRATED_ON, e.start, e.end) == "holdout"]
+            and cells.sample(module.CALIBRATED_ON, e.start, e.end) == "holdout"]
 
 
 @pytest.mark.parametrize("playbook", strategies.ids())
@@ -141,7 +141,7 @@ def test_boj_hike_rule_as_written_stays_out_of_december_2025_and_its_variant_is_
     variant_notes = module.rule_notes(inputs, module.Parameters(**variant["parameters"]),
                                       december.start, december.end)
     assert variant_notes[0].startswith("the rule fired on the BOJ hike known 2025-12-19")
-    assert evidence.sample(variant["calibrated_on"], december.start, december.end) == \
+    assert cells.sample(variant["calibrated_on"], december.start, december.end) == \
         "in-sample"
 
 
@@ -160,5 +160,5 @@ def test_jgb_rule_as_written_never_fired_and_the_zscore_variant_covers_what_show
     window = module.VARIANTS["zscore"]["calibrated_on"]
     for episode in ("may-2025-jgb-auction", "jan-2026-jgb-40y-4pct"):
         found = episodes.get(episode)
-        assert evidence.sample(window, found.start, found.end) == "in-sample"
+        assert cells.sample(window, found.start, found.end) == "in-sample"
     assert strategies.get("jgb_shock_short_zn").VARIANTS is module.VARIANTS

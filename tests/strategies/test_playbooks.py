@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind.config import RunConfig
-from unwind.engine import prepare, run
+from unwind.sim.config import RunConfig
+from unwind.sim.engine import prepare, run
 
 
 def config(real_store, playbook, start, end, **options) -> RunConfig:

@@ -122,7 +122,7 @@ def test_a_spec_that_is_not_toml_says_where(tmp_path):
 
 
 def test_the_parameters_refuse_values_outside_their_bounds_and_constraints(tmp_path):
-    from unwind.config import build_parameters
+    from unwind.sim.config import build_parameters
 
     text = MINIMAL.replace('warmup_days = 30', 'warmup_days = 30\nconstraints = '
                            '["jump_days != 7"]')
@@ -222,8 +222,8 @@ def test_the_hsi_spec_makes_the_python_playbooks_trades_on_real_data(real_store)
     Python module was migrated, with byte-identical cells: the golden test): the same decision
     lines (where its inputs are known) and the same trades, at the defaults and with the plain
     twin's filter dropped."""
-    from unwind import engine
-    from unwind.config import RunConfig
+    from unwind.sim import engine
+    from unwind.sim.config import RunConfig
 
     strategies.register(EXAMPLES / "hsi_short_yen_vol_spec.toml")
     for parameters, least in (((), 15), ((("require_rising", False),), 20)):

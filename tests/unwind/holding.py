@@ -10,7 +10,7 @@ import pandas as pd
 
 import strategies
 from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
-from unwind.config import RunConfig
+from unwind.sim.config import RunConfig
 
 
 class HoldStrategy(Playbook):
@@ -45,11 +45,11 @@ def hold(monkeypatch, store, symbol: str, bar: str, start: str, end: str, side: 
 
 def run_hold(monkeypatch, store, symbol, bar, start, end, side=1, **options):
     """(RunResult, Prepared) of holding `symbol` over start..end."""
-    from unwind import engine
+    from unwind.sim import engine
 
     config = hold(monkeypatch, store, symbol, bar, start, end, side, **options)
     ready = engine.prepare(config)
-    return engine._result(config, ready, engine.execute(ready, config)), ready
+    return engine.run(config, ready), ready
 
 
 def import_into(tmp_path_factory, raw, files: list[tuple[str, str | None]]):

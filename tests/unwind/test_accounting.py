@@ -11,9 +11,9 @@ import pytest
 from feeds import instruments
 from strategies.base import Playbook, target_size
 from unwind import compat
-from unwind.accounting import ContractCommission, RiskBudgetSizer
+from unwind.sim.accounting import ContractCommission, RiskBudgetSizer
 from unwind.compat import date_numbers
-from unwind.datafeed import make_feed
+from unwind.sim.datafeed import make_feed
 
 
 class Scripted(Playbook):
@@ -32,7 +32,7 @@ class Scripted(Playbook):
 def script_frame(symbol, opens, hkd_per_usd=None, volatility=1.0, highs=None, lows=None,
                  closes=None, **lines):
     """A tiny engine frame: one bar a day, fills at 01:15 UTC (as HSI's session open), and the
-    execution lines of unwind/execution.py at simple values (1 tick of slippage, the registry's
+    execution lines of unwind/sim/execution.py at simple values (1 tick of slippage, the registry's
     fee, the registry's dated margin, no rolls, no financing) unless given in `lines`."""
     instrument = instruments.get(symbol)
     index = pd.date_range("2024-08-01", periods=len(opens), freq="D", tz="UTC")
@@ -255,7 +255,7 @@ def test_the_screen_books_spot_fx_as_backtrader_does():
     from types import SimpleNamespace
 
     from strategies.base import CommonParameters
-    from unwind import engine, screen
+    from unwind.sim import engine, screen
 
     frame = usdjpy_frame().assign(entry=1.0, exit=0.0)
     parameters = CommonParameters(risk_budget_usd=1_200.0)   # 1,200 / (1.5 x 100,000 / 150)

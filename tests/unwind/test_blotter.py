@@ -105,8 +105,8 @@ def test_an_hsi_short_checked_by_hand(real_store):
     # 6 at 17,261 - 1 point of slippage = 17,260; covered at 17,196 + 1 = 17,197. Gross
     # 6 x (17,260 - 17,197) x HK$50 = HK$18,900; fees 6 x HK$30 x 2 sides = HK$360; net
     # HK$18,540 = 2,376.92 USD at the 7.80 peg.
-    from unwind.config import RunConfig
-    from unwind.engine import run
+    from unwind.sim.config import RunConfig
+    from unwind.sim.engine import run
 
     trades = run(RunConfig(playbook="hsi_short_yen_vol", start="2024-07-08", end="2024-08-30",
                            store=str(real_store.root), slippage_model="fixed",
@@ -126,8 +126,8 @@ def test_a_usdjpy_short_realised_at_the_exit_rate(real_store):
     # 2.1e6 x (110.704 - 109.21) = 3,137,400 JPY, at the exit's rate: 3,137,400 / 109.21 =
     # 28,728.14 USD before fees and financing. (Each bar's move at its own bar's rate booked
     # 34,249 USD, 19% more.) The trades still add up to the equity curve.
-    from unwind.config import RunConfig
-    from unwind.engine import run
+    from unwind.sim.config import RunConfig
+    from unwind.sim.engine import run
 
     result = run(RunConfig(playbook="spread_unwind_long_yen", start="2020-02-24",
                            end="2020-04-07", store=str(real_store.root)))

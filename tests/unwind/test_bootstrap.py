@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 import feeds
-from unwind import bootstrap, coverage
-from unwind.bootstrap import intervals
+from unwind.evidence import bootstrap, coverage
+from unwind.evidence.bootstrap import intervals
 
 MEAN, SD = coverage.MEAN, coverage.SD
 ar1_returns = coverage.ar1_returns   # AR(1) daily returns with mean MEAN and stationary sd SD

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from unwind import charts
-from unwind.charts import Panel
+from unwind.pages import charts
+from unwind.pages.charts import Panel
 
 
 def test_round_ticks_inside_the_range():

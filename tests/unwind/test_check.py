@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import check, engine, screen
-from unwind.config import RunConfig
+from unwind.studies import check
+from unwind.sim import engine, screen
+from unwind.sim.config import RunConfig
 
 SPEC = '''id = "yen_jump_long_gold"
 thesis = """

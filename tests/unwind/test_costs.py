@@ -9,8 +9,8 @@ from feeds import instruments
 from feeds.errors import DataError
 from tests.unwind.holding import run_hold
 from tests.unwind.test_accounting import run_script
-from unwind import costs
-from unwind.config import RunConfig
+from unwind.sim import costs
+from unwind.sim.config import RunConfig
 
 
 def test_defaults_per_instrument():

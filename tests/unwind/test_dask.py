@@ -92,7 +92,7 @@ def test_the_same_trials_csv_on_one_job_two_jobs_and_the_cluster(run_cli, real_s
     assert 0 <= document["deflated_sharpe"]["deflated_sharpe"] <= 1
 
     def prepared_runs():
-        from unwind import sweep
+        from unwind.studies import sweep
 
         return sorted(sweep._WORKERS)
 
@@ -103,8 +103,8 @@ def test_the_same_trials_csv_on_one_job_two_jobs_and_the_cluster(run_cli, real_s
 
 
 def test_unwind_score_runs_on_the_cluster(run_cli, real_store, tmp_path, cluster):
-    from unwind import engine
-    from unwind.config import for_episode
+    from unwind.sim import engine
+    from unwind.sim.config import for_episode
 
     result = run_cli("score", "--playbook", "spread_unwind_long_yen", "--episode",
                      "dec-2022-boj-ycc-widening", "--episode", "aug-2024-carry-unwind",

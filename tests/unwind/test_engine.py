@@ -7,8 +7,8 @@ import pytest
 
 import strategies
 from strategies.base import CommonParameters, Playbook, backtrader_params
-from unwind.config import RunConfig
-from unwind.engine import run
+from unwind.sim.config import RunConfig
+from unwind.sim.engine import run
 
 WINDOW = ("2024-06-01", "2024-09-30")
 
@@ -146,7 +146,7 @@ def test_no_look_ahead_in_any_line_the_playbook_reads(real_store, playbook):
     """Every line (signals, volatility, FX rate, regime) is the same when every series is cut at
     the instant T by the time its values became known: a value at bar t uses only data known
     by t. T falls mid-day, between the Tokyo and New York closes, where a leak would show."""
-    from unwind.engine import prepare
+    from unwind.sim.engine import prepare
 
     config = RunConfig(playbook=playbook, start=WINDOW[0], end=WINDOW[1],
                        store=str(real_store.root))
@@ -197,7 +197,7 @@ def test_a_run_can_override_margin_and_fee(real_store):
 
 def test_the_regime_read_filters_entries(real_store, results):
     from strategies.regime import DELEVERAGING
-    from unwind.engine import prepare
+    from unwind.sim.engine import prepare
 
     config = RunConfig(playbook="hsi_short_yen_vol", start=WINDOW[0], end=WINDOW[1],
                        store=str(real_store.root), parameters=(("regime_filter", "deleveraging"),))
@@ -230,7 +230,7 @@ def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
     alike) against a run prepared from the store."""
     import dataclasses
 
-    from unwind import engine
+    from unwind.sim import engine
 
     config = RunConfig(playbook=playbook, start=WINDOW[0], end=WINDOW[1],
                        store=str(real_store.root))
@@ -240,10 +240,10 @@ def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
     if isinstance(kind, dict):
         alone = run(dataclasses.replace(config, parameters=tuple(kind.items())))
     elif kind == "flat":
-        alone = engine._result(config, ready, engine.execute(ready, config, NeverTrades))
+        alone = engine.run(config, ready, NeverTrades)
     else:
         held = engine.hold_prepared(ready)
-        alone = engine._result(config, held, engine.execute(held, config))
+        alone = engine.run(config, held)
         assert len(alone.trades) == 1 and alone.trades["status"].iloc[0] == "open at end"
     pd.testing.assert_series_equal(shared.equity, alone.equity)
     pd.testing.assert_frame_equal(shared.trades, alone.trades)

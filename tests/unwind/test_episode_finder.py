@@ -7,9 +7,9 @@ import pytest
 
 import feeds
 from feeds.errors import DataError
-from unwind import episode_finder
-from unwind.episode_finder import RULES, FoundEpisode, false_alarms, find
-from unwind.episodes import Episode, Trigger
+from unwind.evidence import episode_finder
+from unwind.evidence.episode_finder import RULES, FoundEpisode, false_alarms, find
+from unwind.evidence.episodes import Episode, Trigger
 
 
 def _by_catalogue(found):

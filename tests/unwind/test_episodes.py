@@ -5,7 +5,7 @@ import pytest
 
 import feeds
 from feeds.errors import DataError
-from unwind import episodes
+from unwind.evidence import episodes
 
 REQUIRED = {"oct-2008-gfc-carry-unwind", "mar-2011-tohoku-yen-spike",
             "jan-2016-boj-negative-rates", "mar-2020-dash-for-cash", "sep-2022-mof-intervention",

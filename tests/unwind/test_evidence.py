@@ -10,17 +10,18 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import evidence, scorecard, verdict
-from unwind.runspec import score_config
+from unwind.evidence import cells, verdict
+from unwind.studies import scorecard
+from unwind.studies.runspec import score_config
 
 
 def test_sample_is_in_sample_only_when_the_windows_overlap():
     calibration = ("1990-01-01", "2007-12-31")
-    assert evidence.sample(calibration, "2008-09-01", "2008-11-28") == "holdout"
-    assert evidence.sample(calibration, "2007-12-31", "2008-02-01") == "in-sample"
-    assert evidence.sample(("2016-03-20", "2019-12-31"), "2017-10-01", "2017-12-29") == \
+    assert cells.sample(calibration, "2008-09-01", "2008-11-28") == "holdout"
+    assert cells.sample(calibration, "2007-12-31", "2008-02-01") == "in-sample"
+    assert cells.sample(("2016-03-20", "2019-12-31"), "2017-10-01", "2017-12-29") == \
         "in-sample"
-    assert evidence.sample(None, "2017-10-01", "2017-12-29") == "holdout"
+    assert cells.sample(None, "2017-10-01", "2017-12-29") == "holdout"
 
 
 def test_the_episode_pnl_share_counts_days_inside_catalogue_windows():
@@ -28,8 +29,8 @@ def test_the_episode_pnl_share_counts_days_inside_catalogue_windows():
     index = pd.DatetimeIndex(["2024-07-30 20:00", "2024-07-31 20:00", "2024-09-02 20:00",
                               "2024-09-03 20:00"], tz="UTC")
     equity = pd.Series([1000.0, 1100.0, 1100.0, 1400.0], index=index)
-    assert evidence.episode_pnl_share(equity) == pytest.approx(0.25)
-    assert evidence.episode_pnl_share(pd.Series([5.0, 5.0], index=index[:2])) is None
+    assert cells.episode_pnl_share(equity) == pytest.approx(0.25)
+    assert cells.episode_pnl_share(pd.Series([5.0, 5.0], index=index[:2])) is None
 
 
 def test_the_paired_excess_is_the_mean_daily_difference_on_common_days():
@@ -39,11 +40,11 @@ def test_the_paired_excess_is_the_mean_daily_difference_on_common_days():
     playbook = pd.Series(100.0 * pd.Series([1, 1.01, 1.02, 0.99, 1.01, 1.02, 1.01]).cumprod()
                          .to_numpy(), index=days)
     benchmark = pd.Series(100.0 * 1.01 ** pd.Series(range(6)).to_numpy(), index=days[:6])
-    row = evidence.paired_excess(playbook, benchmark)
+    row = cells.paired_excess(playbook, benchmark)
     assert row["excess_days"] == 5 and row["excess_note"] == ""
     assert row["excess_daily_mean"] == pytest.approx(0.0, abs=1e-12)
     assert row["ci_low_excess_daily_mean"] < 0 < row["ci_high_excess_daily_mean"]
-    flat = evidence.paired_excess(benchmark, benchmark)
+    flat = cells.paired_excess(benchmark, benchmark)
     assert flat["ci_low_excess_daily_mean"] is None and "every daily return is zero" in \
         flat["excess_note"]
 
@@ -115,7 +116,7 @@ def test_bond_hedge_and_gold_dip_any_session_are_not_an_edge_with_todays_numbers
 
 
 def test_sample_flips_when_the_calibration_window_changes(real_store, tmp_path, monkeypatch):
-    from unwind.episodes import get
+    from unwind.evidence.episodes import get
 
     episode = get("aug-2024-carry-unwind")
     arguments = ("hsi_short_yen_vol", episode, str(real_store.root), str(tmp_path), False)
@@ -149,7 +150,7 @@ def test_run_full_history_covers_all_the_data_its_series_share(real_store, tmp_p
     assert result.code == 0, result.err
     manifest = json.loads((Path(json.loads(result.out)["run_dir"]) / "manifest.json")
                           .read_text())
-    start, end = evidence.full_history_window("spread_unwind_long_yen", str(real_store.root))
+    start, end = cells.full_history_window("spread_unwind_long_yen", str(real_store.root))
     assert (manifest["config"]["start"], manifest["config"]["end"]) == (start, end)
     infos = [real_store.info(series, bar) for series, bar in
              strategies.series_read(("spread_unwind_long_yen",))]

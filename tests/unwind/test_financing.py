@@ -7,7 +7,7 @@ import pytest
 from feeds import instruments
 from tests.unwind.holding import import_into, run_hold
 from tests.unwind.test_accounting import run_script
-from unwind import financing
+from unwind.sim import financing
 
 NEW_YORK = "America/New_York"
 
@@ -123,7 +123,7 @@ def test_a_stale_rate_is_carried_forward_and_said_so(rates_store, monkeypatch):
 
 
 def test_no_look_ahead_in_the_financing_lines(rates_store, monkeypatch):
-    from unwind import engine
+    from unwind.sim import engine
     from tests.unwind.holding import hold
 
     config = hold(monkeypatch, rates_store, "USDJPY", "1d", "2024-06-01", "2024-09-30")

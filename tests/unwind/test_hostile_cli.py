@@ -25,7 +25,7 @@ import pytest
 
 from feeds.errors import DataError
 from tests.conftest import tree_digest
-from unwind import rundir, scorecard
+from unwind.studies import rundir, scorecard
 
 ROOT = Path(__file__).resolve().parents[2]
 UNWIND = [sys.executable, "-c", "import sys\nfrom unwind.cli import main\nsys.exit(main())"]
@@ -278,7 +278,7 @@ OUTPUT_CASES = [
                          ids=[case[0] for case in OUTPUT_CASES])
 def test_an_unusable_output_folder_fails_before_the_backtest(
         name, command, where, fault, message, reason, store, tmp_path, run_cli, monkeypatch):
-    from unwind import engine
+    from unwind.sim import engine
 
     out = where(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -384,7 +384,8 @@ def test_report_on_a_read_only_directory_keeps_the_old_tear_sheet(finished_run, 
 
 
 def test_the_scorecard_page_flags_a_cell_whose_directory_is_incomplete(tmp_path):
-    from unwind import episodes, scorecard_page
+    from unwind.evidence import episodes
+    from unwind.pages import scorecard_page
 
     cell = tmp_path / "cells" / "gold_asia_dip" / ("aug-2024-carry-unwind" + rundir.PARTIAL)
     cell.mkdir(parents=True)

@@ -25,7 +25,7 @@ from feeds.errors import DataError
 from tests.unwind.test_hostile_cli import (EPISODE, ROOT, UNWIND, _children, _running,  # noqa: F401
                                            demo, finished_run, leftovers, no_default_store,
                                            one_error_line, store)
-from unwind import cluster, rundir, scorecard
+from unwind.studies import cluster, rundir, scorecard
 
 # 3 trials (the default added) over a fortnight
 SWEEP = ["hsi_short_yen_vol", "--grid", "high_volatility=0.08,0.14", "--start", "2024-08-01",
@@ -251,7 +251,7 @@ def test_report_refuses_an_empty_metrics_json(finished_run, tmp_path, run_cli):
 
 def test_a_nan_result_is_an_error_never_printed_with_exit_0():
     """A GC store with one close of 1e308 printed benchmark `+nan%` and `nan USD`, exit 0."""
-    from unwind.rundir import check_finite
+    from unwind.studies.rundir import check_finite
 
     check_finite({"total_return": 0.01, "sharpe_ratio": None, "trades": 2}, "gold_haven_turn")
     with pytest.raises(DataError, match="came out nan for total_return, pnl_usd"):
@@ -338,7 +338,7 @@ def test_out_of_memory_is_one_line(tmp_path, processes):
 def test_a_memory_error_inside_a_run_is_one_line_and_leaves_no_folder(store, tmp_path, run_cli,
                                                                       monkeypatch):
     """The same line from anywhere in a command (here the backtest), and no .partial left."""
-    from unwind import engine
+    from unwind.sim import engine
 
     def exhausted(*args, **kwargs):
         raise MemoryError

@@ -7,7 +7,7 @@ import pytest
 from feeds import instruments
 from tests.unwind.holding import run_hold
 from tests.unwind.test_accounting import run_script
-from unwind import margin
+from unwind.sim import margin
 
 
 def test_margin_scales_with_volatility_on_paper():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unwind import metrics
+from unwind.evidence import metrics
 
 
 def test_metrics_json_matches_numpy_on_equity_csv(real_store, tmp_path, run_cli):
@@ -73,7 +73,7 @@ def test_no_losing_day_makes_sortino_undefined_not_infinite():
 
 
 def test_trade_counts_read_as_words():
-    from unwind.metrics import trades_text
+    from unwind.evidence.metrics import trades_text
 
     assert [trades_text(n) for n in (0, 1, 2, None)] == ["0 trades", "1 trade", "2 trades",
                                                           "0 trades"]

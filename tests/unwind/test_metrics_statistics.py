@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from unwind import metrics
+from unwind.evidence import metrics
 
 
 def _run_data(pnl: list[float], equity: list[float]) -> metrics.RunData:

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import engine, now
-from unwind.config import RunConfig
+from unwind.sim import engine
+from unwind.studies import now
+from unwind.sim.config import RunConfig
 
 AS_OF = "2024-08-02"
 
@@ -91,7 +92,7 @@ def test_fail_on_entry_exits_3_when_an_entry_fires(real_store, run_cli, tmp_path
 
 
 def test_the_page_has_a_card_per_playbook_with_thresholds_and_events(as_of_report, tmp_path):
-    from unwind import now_page
+    from unwind.pages import now_page
 
     text = now_page.write(as_of_report, tmp_path / "now.html").read_text()
     assert text.count("<div class=card>") == len(strategies.ids())

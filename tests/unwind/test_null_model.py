@@ -11,9 +11,9 @@ import pytest
 import feeds
 from feeds import instruments
 from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
-from unwind import engine
-from unwind.config import RunConfig
-from unwind.null_model import (Contract, PricePath, Trade, draw_entries, p_random,
+from unwind.sim import engine
+from unwind.sim.config import RunConfig
+from unwind.evidence.null_model import (Contract, PricePath, Trade, draw_entries, p_random,
                                random_book_returns, trade_pnl_usd, trades_from_records)
 
 # Six bars; 10 local units per point; 1 local unit per contract per side; long 2 contracts for
@@ -153,7 +153,7 @@ def test_real_trades_are_valued_exactly_as_the_engine_booked_them(real_store, pl
                                                                    end, currency):
     config = RunConfig(playbook, start, end, store=str(real_store.root))
     ready = engine.prepare(config)
-    result = engine._result(config, ready, engine.execute(ready, config, _EveryFewBars))
+    result = engine.run(config, ready, _EveryFewBars)
     (symbol, frame), = ready.frames.items()
     instrument = instruments.get(symbol)
     prices = PricePath.from_frame(frame, ready.window_start, ready.window_end,

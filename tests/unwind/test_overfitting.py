@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from unwind import overfitting
+from unwind.evidence import overfitting
 
 
 def test_deflated_sharpe_reproduces_the_papers_numerical_example():

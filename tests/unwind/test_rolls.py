@@ -50,7 +50,7 @@ def test_roll_dates_follow_the_exchange_rules(symbol, month, expiry, roll, switc
 def test_nq_rolls_on_the_2004_06_10_bar_of_the_stored_series_across_the_closure(real_store):
     """On the store's NQ (Yahoo NQ=F, yf_storage_data_fy/NQ_F.csv): the June 2004 roll is a bar
     of the traded series, counted from the exchange calendar, where 2004-06-11 is no session."""
-    from unwind.execution import roll_plan
+    from unwind.sim.execution import roll_plan
 
     nq = instruments.get("NQ")
     frame = real_store.read("NQ", "1d")[0].loc["2004-05-03":"2004-07-30"]
@@ -208,7 +208,7 @@ def test_no_look_ahead_in_the_roll_lines(nq_store, monkeypatch):
     """Cut every series at 2025-12-22 21:30 UTC: the NDX close of 12-22 (21:00 UTC) is known,
     NQ's (16:00 Chicago = 22:00 UTC) is not; the lines of every earlier bar are unchanged, and
     the switch of 12-22 is not yet applied."""
-    from unwind import engine
+    from unwind.sim import engine
 
     config = hold(monkeypatch, nq_store, "NQ", "1d", "2025-12-01", "2025-12-31")
     cut = engine.prepare(config, known_by=pd.Timestamp("2025-12-22 21:30", tz="UTC"))

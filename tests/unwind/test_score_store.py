@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from unwind import metrics, scorecard
+from unwind.evidence import metrics
+from unwind.studies import scorecard
 
 AUGUST = "aug-2024-carry-unwind"
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import strategies
-from unwind import episodes, scorecard
+from unwind.evidence import episodes
+from unwind.studies import scorecard
 
 
 def score(run_cli, real_store, out, *args):
@@ -26,7 +27,7 @@ EPISODES = ("oct-2008-gfc-carry-unwind", "mar-2011-tohoku-yen-spike", "aug-2024-
 
 @pytest.fixture(scope="module")
 def full_card(real_store, tmp_path_factory):
-    from unwind.runspec import score_config
+    from unwind.studies.runspec import score_config
 
     config = score_config("runs/all-episodes.toml", episodes=EPISODES,
                           store=str(real_store.root),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from unwind import episodes
-from unwind.scorecard_page import summary_of_cells
+from unwind.evidence import episodes
+from unwind.pages.scorecard_page import summary_of_cells
 
 PLAYBOOKS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "jgb_shock_short_nq")
 EPISODES = ("oct-2008-gfc-carry-unwind", "aug-2024-carry-unwind", "calm-2017q4-control")

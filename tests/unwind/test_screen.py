@@ -1,7 +1,7 @@
 """The screen against backtrader on real data: the same trades, prices and P&L, trade for trade.
 
-Every playbook the screen runs (bond_hedge runs on backtrader: unwind/screen.py says why) is
-compared at its defaults and at seeded random parameter draws from unwind.grid.SEARCH_SPACE,
+Every playbook the screen runs (bond_hedge runs on backtrader: unwind/sim/screen.py says why) is
+compared at its defaults and at seeded random parameter draws from unwind.studies.grid.SEARCH_SPACE,
 over episodes and its full history. The default run draws DEFAULT_DRAWS sets per playbook;
 `UNWIND_FULL_PARITY=1 pytest tests/unwind/test_screen.py -k full` runs FULL_DRAWS draws over
 every window and prints how many trials and trades it compared and the largest P&L gap.
@@ -16,8 +16,9 @@ import pytest
 
 import strategies
 from feeds.errors import DataError
-from unwind import engine, grid, screen
-from unwind.config import RunConfig, build_parameters, for_episode
+from unwind.sim import engine, screen
+from unwind.studies import grid
+from unwind.sim.config import RunConfig, build_parameters, for_episode
 
 SCREENED = [p for p in strategies.ids() if screen.supported(p)[0]]
 EPISODES = ("aug-2024-carry-unwind", "mar-2020-dash-for-cash", "apr-2025-tariff-shock")
@@ -34,7 +35,7 @@ NUMBERS = ["gross_pnl_local", "fees_local", "pnl_local", "pnl_usd", "fees_usd", 
 def check_parity(ready, config) -> tuple[int, float]:
     """Screen and backtrader on the same prepared lines: (trades compared, max |dP&L| USD)."""
     screened = screen.run(ready, config)
-    reference = engine._result(config, ready, engine.execute(ready, config))
+    reference = engine.run(config, ready)
     ours, theirs = screened.trades.reset_index(drop=True), reference.trades.reset_index(drop=True)
     assert ours[SAME].astype(str).to_dict("records") == theirs[SAME].astype(str).to_dict("records")
     gap = 0.0
@@ -58,7 +59,7 @@ LONG = ("2010-01-04", "2024-12-31")
 def window(playbook, where, store, **options) -> RunConfig:
     if where in ("full", "long"):
         if where == "full":
-            from unwind.evidence import full_history_window
+            from unwind.evidence.cells import full_history_window
 
             start, end = full_history_window(playbook, str(store.root))
         else:
@@ -120,7 +121,7 @@ def test_engine_run_is_what_the_screen_is_compared_with(real_store):
     config = window("hsi_short_yen_vol", "long", real_store)
     ready = engine.prepare(config)
     full = engine.run(config)
-    reference = engine._result(config, ready, engine.execute(ready, config))
+    reference = engine.run(config, ready)
     pd.testing.assert_frame_equal(full.trades, reference.trades)
     values = draws("hsi_short_yen_vol", 1)[0]
     changed = dataclasses.replace(config, parameters=tuple(values.items()))
@@ -138,7 +139,7 @@ def test_margin_calls_and_caps_match(real_store, playbook):
                     parameters=(("trigger", "zscore"),))
     ready = engine.prepare(config)
     check_parity(ready, config)
-    reasons = engine._result(config, ready, engine.execute(ready, config)).trades["exit_reason"]
+    reasons = engine.run(config, ready).trades["exit_reason"]
     assert (reasons == "margin").any()
 
 
@@ -152,12 +153,12 @@ def test_a_suspect_open_delays_the_fill_in_both_engines(real_store):
     config = dataclasses.replace(config, start="2020-02-24", end="2020-04-09")
     ready = engine.prepare(config)
     frame = ready.frames["USDJPY"]
-    plain = engine._result(config, ready, engine.execute(ready, config)).trades.iloc[0]
+    plain = engine.run(config, ready).trades.iloc[0]
     assert (plain["entry_time"], plain["exit_time"], plain["fill_note"]) == (
         "2020-02-24T22:00:00+00:00", "2020-04-06T21:00:00+00:00", "")
     frame.loc[["2020-02-25", "2020-04-07"], "tradable"] = 0.0
     check_parity(ready, config)
-    moved = engine._result(config, ready, engine.execute(ready, config)).trades.iloc[0]
+    moved = engine.run(config, ready).trades.iloc[0]
     assert moved["entry_time"] == "2020-02-25T22:00:00+00:00"          # the 2020-02-26 bar
     assert moved["exit_time"] == "2020-04-07T21:00:00+00:00"           # the 2020-04-08 bar
     filled = frame.loc["2020-02-26"].squeeze()           # sold at its open, less slippage

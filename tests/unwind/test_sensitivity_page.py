@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unwind import bootstrap, grid, sensitivity_page, sweep
+from unwind.evidence import bootstrap
+from unwind.studies import grid, sweep
+from unwind.pages import sensitivity_page
 
 DAYS = pd.date_range("2024-01-01", periods=120, freq="B", tz="UTC")
 AXES = (grid.Axis("entry_slope", (0.01, 0.015, 0.02)), grid.Axis("require_rising", (False, True)))

@@ -13,9 +13,10 @@ import pytest
 import strategies
 from feeds import calendars
 from feeds.errors import DataError
-from unwind import engine, scorecard, screen
-from unwind import episodes as catalogue
-from unwind.config import RunConfig
+from unwind.sim import engine, screen
+from unwind.studies import scorecard
+from unwind.evidence import episodes as catalogue
+from unwind.sim.config import RunConfig
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from strategies.inputs import Inputs
-from unwind import staleness
+from unwind.sim import staleness
 
 
 def _daily(dates: list[str], close: float = 100.0) -> pd.DataFrame:

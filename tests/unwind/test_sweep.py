@@ -6,8 +6,10 @@ import json
 import pandas as pd
 import pytest
 
-from unwind import engine, grid, metrics, sweep
-from unwind.config import for_episode
+from unwind.sim import engine
+from unwind.studies import grid, sweep
+from unwind.evidence import metrics
+from unwind.sim.config import for_episode
 
 
 def run_sweep(run_cli, real_store, tmp_path, *args, name="out"):
@@ -133,7 +135,7 @@ def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(rea
     prepare() once per high_volatility (plus the engine's own call and the one that finds which
     parameters prepare() reads)."""
     import strategies
-    from unwind import engine
+    from unwind.sim import engine
 
     loads, lines = [], []
     playbook = strategies.get("hsi_short_yen_vol")

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unwind import metrics, pages, tear_sheet
+from unwind.evidence import metrics
+from unwind.pages import layout, tear_sheet
 
 EPISODE = ("--episode", "aug-2024-carry-unwind")
 RUNS = {
@@ -210,7 +211,7 @@ def test_the_page_is_self_contained_and_a_rewrite_is_identical(runs):
 def test_trading_time_ticks_label_the_first_bar_of_each_period():
     hours = pd.date_range("2024-08-01 20:00", "2024-08-06 03:00", freq="h", tz="UTC")
     trading = hours[hours.day_of_week < 5]  # no bars at the weekend
-    positions, labels = pages.trading_time_ticks(trading)
+    positions, labels = layout.trading_time_ticks(trading)
     assert labels == ["Fri 02 Aug", "Mon 05 Aug", "Tue 06 Aug"]
     assert [trading[p] for p in positions] == [pd.Timestamp(d, tz="UTC") for d in
                                               ("2024-08-02", "2024-08-05", "2024-08-06")]

@@ -4,7 +4,7 @@ episodes as a share only when the total is distinguishable from zero."""
 
 import pytest
 
-from unwind import evidence, verdict
+from unwind.evidence import cells, verdict
 
 
 def history(**changes) -> dict:
@@ -80,7 +80,7 @@ def cell(trades: int, excess: float, benchmark: float) -> dict:
 def test_episode_counts_compare_traded_cells_and_count_standing_aside_apart():
     # one traded cell that lost to its benchmark; three without a trade, two while the
     # benchmark fell (a no-signal cell's excess is minus the benchmark's return: positive)
-    group = evidence.group_summary([cell(2, -0.01, 0.02), cell(0, 0.03, -0.03),
+    group = cells.group_summary([cell(2, -0.01, 0.02), cell(0, 0.03, -0.03),
                                     cell(0, 0.01, -0.01), cell(0, -0.02, 0.02)])
     assert (group.cells, group.traded, group.beat_benchmark) == (4, 1, 0)
     assert group.median_excess_total_return == -0.01 and group.stood_aside_benchmark_fell == 2
@@ -88,7 +88,7 @@ def test_episode_counts_compare_traded_cells_and_count_standing_aside_apart():
         "holdout: traded in 1 of 4 episodes, beat its benchmark in 0 of those 1 (median excess "
         "-1.0%, median p_random 0.50); stood aside in 3 episodes, 2 of them where the "
         "benchmark fell")
-    silent = evidence.group_summary([cell(0, 0.026, -0.026)]).to_json()
+    silent = cells.group_summary([cell(0, 0.026, -0.026)]).to_json()
     assert verdict.group_text("in-sample", silent) == (
         "in-sample: traded in 0 of 1 episodes; stood aside in 1 episode, 1 of them where the "
         "benchmark fell")
@@ -108,8 +108,8 @@ def test_the_pnl_inside_episodes_is_a_share_only_of_a_total_distinguishable_from
 
 
 def test_the_summary_entry_has_the_badge_sentence_and_reasons():
-    group = evidence.group_summary([cell(2, 0.01, 0.0)]).to_json()
-    entry = verdict.summarise(group, evidence.group_summary([]).to_json(), history())
+    group = cells.group_summary([cell(2, 0.01, 0.0)]).to_json()
+    entry = verdict.summarise(group, cells.group_summary([]).to_json(), history())
     assert set(entry) == {"badge", "sentence", "reasons", "verdict"}
     assert entry["badge"] == "edge" and entry["verdict"].startswith("edge: Over 2006-01-02")
     assert entry["reasons"][0] == "full history 2006-01-02..2025-12-31"

@@ -118,7 +118,7 @@ def _output_lost(error: OSError, stream) -> int:
     import errno
     import os
 
-    from feeds._filesystem import describe
+    from feeds.filesystem import describe
 
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())

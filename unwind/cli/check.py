@@ -19,7 +19,7 @@ def command(spec: str, allow_defects: bool, store_path: str | None) -> None:
     instants equal the full computation's (no look-ahead); the screen and backtrader make the
     same trades; then its verdict. Exit 1 when a check fails.
     """
-    from unwind import check
+    from unwind.studies import check
 
     echo_store(store_path)
 

@@ -1,7 +1,7 @@
 """`unwind clean`: remove the `.partial` folders of runs, scorecards and sweeps whose writer died.
 
 A writer renames `<name>.partial` to `<name>` when it has written everything and removes it on
-any error it sees (unwind.rundir), so a `.partial` folder outlives its writer only after kill -9,
+any error it sees (unwind.studies.rundir), so a `.partial` folder outlives its writer only after kill -9,
 a power cut or an out-of-memory kill. The folders carry no lock or PID file, so a folder counts
 as dead only when all of these hold:
 - nothing in it has changed for `--older-than` hours (24 by default);
@@ -54,7 +54,7 @@ def command(out, hours, yes) -> None:
     """List the interrupted (`.partial`) run, scorecard and sweep folders whose writer is gone,
     with their age and size; remove them with --yes. A folder a live process may still be
     writing is kept, and says why."""
-    from unwind.rundir import DEFAULT_OUT, PARTIAL
+    from unwind.studies.rundir import DEFAULT_OUT, PARTIAL
 
     folder = Path(out) if out else DEFAULT_OUT
     if not folder.is_dir():
@@ -82,7 +82,7 @@ def command(out, hours, yes) -> None:
         try:
             shutil.rmtree(item.path)
         except OSError as error:
-            from feeds._filesystem import describe
+            from feeds.filesystem import describe
 
             failed.append(f"{item.path}: {describe(error)}")
             continue
@@ -127,7 +127,7 @@ def _newest_and_size(path: Path) -> tuple[float, int]:
 
 
 def _made_at(path: Path, fallback: float) -> float:
-    """When the folder was made: the UTC stamp that starts its name (unwind.rundir)."""
+    """When the folder was made: the UTC stamp that starts its name (unwind.studies.rundir)."""
     try:
         stamp = dt.datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ")
     except ValueError:

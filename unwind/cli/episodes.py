@@ -14,7 +14,7 @@ def group() -> None:
 
 @group.command("find")
 @click.option("--rule", default="carry-unwind", show_default=True,
-              help="The rule (unwind/episode_finder.py RULES).")
+              help="The rule (unwind/evidence/episode_finder.py RULES).")
 @click.option("--series", default=None,
               help="Daily USDJPY series to read (default: USDJPY@fred, else USDJPY).")
 @store_option
@@ -22,7 +22,7 @@ def group() -> None:
 def find_command(rule, series, store_path, as_json) -> None:
     """List every window the rule finds in the stored USDJPY history, marking those the
     catalogue already names."""
-    from unwind import episode_finder
+    from unwind.evidence import episode_finder
 
     used, found = episode_finder.find_in_store(rule, store_path, series)
     parameters = episode_finder.RULES[rule].to_json()

@@ -99,7 +99,7 @@ def episodes_command(as_json: bool) -> None:
 
     For each: id, name, first and last day, tags, and the dated triggers inside the window.
     """
-    from unwind.episodes import catalogue
+    from unwind.evidence.episodes import catalogue
 
     episodes = list(catalogue().values())
     if as_json:

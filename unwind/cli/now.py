@@ -77,7 +77,8 @@ def command(playbooks, as_of, fail_on, html_path, store_path, as_json) -> None:
     staleness allowance makes the playbook `stale`. Then the next BOJ and FOMC decisions.
     """
     import strategies
-    from unwind import now, now_page
+    from unwind.studies import now
+    from unwind.pages import now_page
 
     chosen = tuple(playbooks) or strategies.ids()
     for playbook_id in chosen:

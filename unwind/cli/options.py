@@ -74,7 +74,7 @@ def echo_metrics(values: dict, benchmark: dict | None = None,
     formatted by its unit (percent, USD with separators, integers, ratios). Metrics marked off
     the terminal (skew, kurtosis, ...) keep the table short: its last line names them (stderr
     stays for errors), and metrics.json and --json hold every one."""
-    from unwind import metrics
+    from unwind.evidence import metrics
 
     rows = []
     hidden = [metric.key for metric in metrics.METRICS if not metric.terminal]

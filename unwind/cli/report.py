@@ -15,9 +15,10 @@ def command(run_dir: Path) -> None:
     A directory whose run was interrupted (its name ends in .partial) or whose files are damaged
     is refused, naming what is wrong.
     """
-    from feeds._filesystem import describe
+    from feeds.filesystem import describe
     from feeds.errors import DataError
-    from unwind import rundir, tear_sheet
+    from unwind.studies import rundir
+    from unwind.pages import tear_sheet
 
     rundir.check(run_dir)
     try:

@@ -8,7 +8,7 @@ import click
 
 from unwind.cli.options import (FiniteFloat, echo_json, echo_metrics, echo_store, json_option,
                                 parse_pairs, store_option)
-from unwind.config import DEFAULT_WINDOW, MAX_CASH_USD, MAX_WARMUP_DAYS, MIN_CASH_USD
+from unwind.sim.config import DEFAULT_WINDOW, MAX_CASH_USD, MAX_WARMUP_DAYS, MIN_CASH_USD
 
 
 def _parse_amounts(pairs: tuple[str, ...], option: str) -> tuple[tuple[str, float], ...]:
@@ -70,10 +70,10 @@ def command(playbook, episode, full_history, start, end, parameters, warmup_days
             store_path, as_json) -> None:
     """Backtest PLAYBOOK over a window and write its run directory."""
     import strategies
-    from unwind import rundir
-    from unwind.config import for_window
-    from unwind.metrics import trades_text
-    from unwind.staleness import StaleInput
+    from unwind.studies import rundir
+    from unwind.sim.config import for_window
+    from unwind.evidence.metrics import trades_text
+    from unwind.sim.staleness import StaleInput
 
     config = for_window(playbook, store_path, lambda: dict(
         parameters=parse_pairs(parameters), warmup_days=warmup_days, cash_usd=cash,

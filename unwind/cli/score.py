@@ -37,11 +37,11 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, f
     ~/.local/share/carry-unwind/store) and says which on its first line; only when that store
     holds none of the series the playbooks read does it score the SYNTHETIC demo scenario.
     """
-    from unwind import scorecard
-    from unwind.runspec import score_config
+    from unwind.studies import scorecard
+    from unwind.studies.runspec import score_config
 
     if scheduler is not None:   # before the spec, the store and the output folder are read
-        from unwind.cluster import check_scheduler
+        from unwind.studies.cluster import check_scheduler
 
         check_scheduler(scheduler)
     config = score_config(spec, playbooks=playbooks, episodes=episodes, jobs=jobs,
@@ -64,7 +64,7 @@ def command(spec, playbooks, episodes, jobs, scheduler, allow_defects, sheets, f
 
 def _print_verdicts(summary: dict[str, dict], scorecard_line: str) -> None:
     """The reasoning per playbook, the scorecard's path, then the badges and sentences last."""
-    from unwind import coverage, verdict
+    from unwind.evidence import coverage, verdict
 
     if summary:
         click.echo("reasoning (intervals: stationary block bootstrap, "
@@ -88,7 +88,7 @@ def _starting(full_history: bool, as_json: bool):
     """What the terminal shows once the store is chosen: which store and the quality-gate
     policy (not with --json), and on stderr a note when --jobs is capped."""
     def starting(config, choice) -> None:
-        from unwind import scorecard
+        from unwind.studies import scorecard
 
         if not as_json:
             click.echo(choice.describe())
@@ -115,7 +115,7 @@ def _progress(tear_sheets: bool):
     sheets = 0
 
     def progress(done: int, count: int, row: dict) -> None:
-        from unwind import scorecard
+        from unwind.studies import scorecard
 
         nonlocal sheets
         sheets += tear_sheets and row["status"] == "ok"
@@ -131,7 +131,7 @@ def _print_matrix(rows: list[dict], config) -> None:
     printed in blocks of columns, each with the playbook names."""
     import shutil
 
-    from unwind import scorecard
+    from unwind.studies import scorecard
 
     by_cell = {(r["playbook"], r["episode"]): r for r in rows}
     episodes = [e for e in config.episodes

@@ -43,9 +43,9 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
     options (flags given here win). Without --episode, --start/--end or --full-history the window is
     2024-06-01..2024-09-30, as for `unwind run`.
     """
-    from unwind import grid, rundir, sweep
-    from unwind.config import check_once
-    from unwind.runspec import sweep_options
+    from unwind.studies import grid, rundir, sweep
+    from unwind.sim.config import check_once
+    from unwind.studies.runspec import sweep_options
 
     check_once(parse_pairs(parameters))   # a spec's table merges them; a repeat is lost there
     options = sweep_options(target, grids=list(grids), parameters=parse_pairs(parameters),

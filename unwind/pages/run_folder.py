@@ -1,0 +1,95 @@
+"""A run folder's files read once, as the tear sheet and its tables use them: manifest,
+metrics, equity, benchmark, trades, prices, signals and the episode's triggers. Times are
+tz-aware UTC."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from unwind.evidence.analytics import daily_closes
+
+SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run directory's files, read once. Times are tz-aware UTC."""
+
+    directory: Path
+    manifest: dict
+    metrics: dict
+    benchmark_metrics: dict | None
+    equity: pd.DataFrame           # equity_usd, gross_notional_usd by bar
+    benchmark: pd.Series | None    # benchmark equity_usd by bar
+    trades: pd.DataFrame
+    prices: pd.DataFrame
+    signals: pd.DataFrame
+    triggers: tuple
+
+    @property
+    def config(self) -> dict:
+        return self.manifest["config"]
+
+    @property
+    def short(self) -> bool:
+        return self.equity.index[-1] - self.equity.index[0] <= SHORT_WINDOW
+
+    @property
+    def intraday(self) -> bool:
+        return not self.manifest.get("bar", "1d").endswith(("d", "w"))
+
+    @property
+    def daily_closes(self) -> pd.Series:
+        """USD equity at the last bar of each UTC day: what the metrics are computed from."""
+        return daily_closes(self.equity["equity_usd"])
+
+    def position(self, times) -> np.ndarray:
+        """Fractional bar positions of instants on the run's trading-time axis."""
+        instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
+        return np.interp(_seconds(instants), _seconds(self.equity.index),
+                         np.arange(len(self.equity), dtype=float))
+
+
+def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
+    return index.as_unit("s").asi8.astype(float)
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    frame.index = pd.to_datetime(frame.pop("time"), utc=True, format="ISO8601")
+    return frame
+
+
+def _triggers(manifest: dict) -> tuple:
+    """The episode's triggers (a run-spec window has only its own first trigger)."""
+    from unwind.evidence import episodes
+    from unwind.evidence.episodes import Trigger
+
+    config = manifest["config"]
+    if config.get("episode") in episodes.catalogue():
+        return episodes.get(config["episode"]).triggers
+    if config.get("first_trigger"):
+        return (Trigger(config["first_trigger"], "first trigger"),)
+    return ()
+
+
+def read(directory: Path) -> Run:
+    """The run directory's files (benchmark and signal files may be absent)."""
+    directory = Path(directory)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    benchmark_metrics = directory / "benchmark_metrics.json"
+    benchmark = directory / "benchmark_equity.csv"
+    signals = directory / "signals.csv"
+    return Run(
+        directory, manifest, json.loads((directory / "metrics.json").read_text()),
+        json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
+        _frame(directory / "equity.csv"),
+        _frame(benchmark)["equity_usd"] if benchmark.exists() else None,
+        pd.read_csv(directory / "trades.csv"), _frame(directory / "prices.csv"),
+        _frame(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
+        tuple(_triggers(manifest)))

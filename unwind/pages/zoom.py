@@ -1,0 +1,182 @@
+"""Zoom, pan and a cursor read-out for a page's time panels, in the browser and offline.
+
+The same `charts.Panel`s the SVG is drawn from are drawn again by uPlot (vendored once in
+`unwind/pages/vendor`, MIT, inlined once per page: no network, no CDN): every bar of every line at
+full resolution, so a ten-year hourly curve can be zoomed down to one trade. The SVG stays in
+the page for readers without JavaScript, for screenshots and for tests; a page that runs the
+script marks <body class=zoomed> and the SVG of each zoomable panel gives way to its chart.
+
+What the browser gets per panel: its lines, fills and dots on the bar axis (x = bar position
+0..n-1, one value per bar, null where none), and its thresholds, verticals, shaded spans,
+trade markers and segments, drawn on top. Values travel as a text of differences of integers
+(`_encode`): an hourly equity curve changes by a few digits a bar, so 59,000 bars cost a few
+hundred kB, not megabytes. Eight significant digits: a ZN price in 1/64ths survives.
+
+One gesture language for every panel, synchronised across them: drag across a chart to zoom
+to that range, the wheel zooms at the cursor, Shift+wheel (or a sideways swipe) and the
+arrow buttons pan, double-click or the reset button shows everything again. The read-out
+above the charts names the bar under the cursor (its number and UTC time); each chart's own
+legend gives its values at that bar.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from unwind.pages.charts import Panel
+
+VENDOR = Path(__file__).with_name("vendor")
+DIGITS = 8              # significant digits kept of each series
+SERIES_KINDS = ("line", "fill", "dots")
+
+
+@cache
+def _vendored() -> tuple[str, str, str]:
+    """uPlot's script (its banner comment replaced by one without an address: nothing in the
+    page looks like a link to fetch), its style sheet and our glue."""
+    script = (VENDOR / "uPlot.iife.min.js").read_text()
+    first, rest = script.split("\n", 1)
+    assert first.startswith("/*!") and "uPlot" in first, "unexpected uPlot build"
+    banner = "/* uPlot 1.6.32, (c) 2022 Leon Sorokin, MIT license: unwind/pages/vendor/uPlot.LICENSE */"
+    return (banner + "\n" + rest, (VENDOR / "uPlot.min.css").read_text(),
+            (VENDOR / "unwind-zoom.js").read_text())
+
+
+def _runs(fields: list[str]) -> str:
+    """Fields joined by commas, a run of one field written once as 'field*count' (an hourly
+    clock's 3600s, a flat equity's 0s)."""
+    out = []
+    start = 0
+    for stop in range(1, len(fields) + 1):
+        if stop == len(fields) or fields[stop] != fields[start]:
+            count = stop - start
+            out.append(fields[start] if count == 1 else f"{fields[start]}*{count}")
+            start = stop
+    return ",".join(out)
+
+
+def _encode(values: np.ndarray, digits: int = DIGITS) -> tuple[str, float]:
+    """Values as (text, scale): integers value/scale written as differences from the previous
+    finite one, an empty field for a missing value, runs collapsed (`_runs`). `scale` keeps
+    `digits` significant digits of the largest magnitude."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return _runs([""] * len(values)), 1.0
+    largest = float(np.abs(values[finite]).max()) or 1.0
+    scale = float(f"{10.0 ** (np.floor(np.log10(largest)) + 1 - digits):.0e}")
+    whole = np.rint(values[finite] / scale).astype(np.int64)
+    fields = np.full(len(values), "", dtype=object)
+    fields[finite] = np.diff(whole, prepend=0).astype(str)
+    return _runs(fields.tolist()), scale
+
+
+def _on_bars(x: np.ndarray, y: np.ndarray, bars: int) -> np.ndarray:
+    """A mark's values on the bar grid (the nearest bar; NaN where it has none)."""
+    values = np.full(bars, np.nan)
+    index = np.rint(np.asarray(x, dtype=float)).astype(np.int64)
+    keep = (index >= 0) & (index < bars)
+    values[index[keep]] = np.asarray(y, dtype=float)[keep]
+    return values
+
+
+def _overlays(panel: Panel) -> list[dict]:
+    """What is drawn over the series, in data coordinates."""
+    drawn = []
+    for mark in panel.marks:
+        style = mark.style
+        if mark.kind == "threshold":
+            drawn.append({"kind": "threshold", "y": float(mark.y[0]), "text": style["text"],
+                          "colour": style["colour"], "above": bool(style["above"])})
+        elif mark.kind == "verticals":
+            drawn.append({"kind": "verticals", "x": np.round(mark.x, 3).tolist(),
+                          "colour": style["colour"], "dash": style["dash"]})
+        elif mark.kind == "spans":
+            drawn.append({"kind": "spans", "x": np.round(mark.x, 3).tolist(),
+                          "colour": style["colour"], "opacity": style["opacity"]})
+        elif mark.kind == "markers":
+            drawn.append({"kind": "markers", "x": np.round(mark.x, 3).tolist(),
+                          "y": [float(f"{v:.{DIGITS}g}") for v in mark.y.tolist()],
+                          "shape": style["shape"], "colours": style["colours"],
+                          "hollow": bool(style["hollow"]), "size": float(style["size"])})
+        elif mark.kind == "band":   # one colour per bar: runs of a code as spans
+            codes = mark.y
+            changes = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+            stops = np.r_[changes[1:], len(codes)]
+            for code, colour in enumerate(style["colours"]):
+                chosen = codes[changes] == code
+                drawn.append({"kind": "spans", "colour": colour, "opacity": 1,
+                              "x": np.c_[changes[chosen] - 0.5, stops[chosen] - 0.5].tolist()})
+        elif mark.kind == "segments":
+            drawn.append({"kind": "segments", "x": np.round(mark.x, 3).tolist(),
+                          "y": [[float(f"{v:.{DIGITS}g}") for v in pair]
+                                for pair in mark.y.tolist()], "colours": style["colours"]})
+    return drawn
+
+
+def panel_data(panel: Panel, bars: int, labels: list[str]) -> dict:
+    """One panel for the browser: its series on the bar grid and its overlays."""
+    series: list[dict] = []
+    for mark, label in zip([m for m in panel.marks if m.kind in SERIES_KINDS], labels):
+        text, scale = _encode(_on_bars(mark.x, mark.y, bars))
+        if series and series[-1]["fill"] and series[-1]["values"] == text:
+            series[-1]["width"] = mark.style.get("width", 1.0)   # a fill's outline: one series
+            continue
+        series.append({"label": label, "colour": mark.style["colour"],
+                       "width": mark.style.get("width", 1.0) if mark.kind != "fill" else 0,
+                       "dash": mark.style.get("dash", ""),
+                       "fill": mark.style.get("opacity", 0) if mark.kind == "fill" else 0,
+                       "step": bool(mark.style.get("step")), "dots": mark.kind == "dots",
+                       "values": text, "scale": scale})
+    return {"heading": panel.heading, "height": panel.height, "width": panel.width,
+            "left": panel.left, "format": panel.value_format, "log": bool(panel.log),
+            "series": series, "overlays": _overlays(panel)}
+
+
+def series_labels(panel: Panel) -> list[str]:
+    """A name for each series of a panel: its label, else the heading's first words."""
+    return [m.style.get("label") or panel.heading.split(";")[0].split(",")[0][:40]
+            for m in panel.marks if m.kind in SERIES_KINDS]
+
+
+def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=(), names: str = "",
+             lettered: tuple[int, ...] = ()) -> str:
+    """The page's zoom data, uPlot and the glue, once: put it at the end of the body. Panel k
+    of `panels` is the one rendered with `render(..., zoom=k)`; `triggers` (bar positions)
+    are drawn through every panel as on the SVG, named by `names` on the panels `lettered`."""
+    from unwind.pages.charts import TRIGGER
+
+    bars = len(times)
+    seconds = times.as_unit("s").asi8     # whole seconds, as differences
+    time_text = _runs(np.diff(seconds, prepend=0).astype(str).tolist())
+    data = {"bars": bars, "times": time_text,
+            "panels": [panel_data(panel, bars, series_labels(panel)) for panel in panels]}
+    if len(triggers):
+        for number, drawn in enumerate(data["panels"]):
+            drawn["overlays"].append({"kind": "verticals", "colour": TRIGGER, "dash": "4 3",
+                                      "x": np.round(np.asarray(triggers, float), 3).tolist(),
+                                      "names": names if number in lettered else ""})
+    script, style, glue = _vendored()
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return (f"<style>{style}</style><script type='application/json' id=zoom-data>{payload}"
+            f"</script><script>{script}</script><script>{glue}</script>")
+
+
+def toolbar() -> str:
+    """The controls and the read-out above the zoomable charts (hidden without JavaScript)."""
+    return ("<div class=zoombar hidden><button type=button data-pan=-1 title='pan left'>&#9664;"
+            "</button><button type=button data-pan=1 title='pan right'>&#9654;</button>"
+            "<button type=button data-reset title='show everything'>reset</button> "
+            "<span class=zoomrange></span> <span class=readout>cursor: -</span>"
+            f"<div class=caption>{escape(HELP)}</div></div>")
+
+
+HELP = ("Zoom: drag across a chart to zoom to that range; the wheel zooms at the cursor; "
+        "Shift+wheel or the arrows pan; double-click or reset shows everything. Every chart "
+        "follows; its legend gives its values at the bar under the cursor.")

@@ -1,0 +1,1 @@
+"""Simulation: a run's configuration, the backtrader engine of record and the screen, fills, costs, financing, margin and accounting."""

@@ -1,0 +1,520 @@
+"""Run one playbook over one window: load data, precompute signals, run backtrader, score.
+
+Only traded instruments become backtrader feeds. Signal series (yen, yields, VIX) are computed in
+pandas and aligned onto the traded bars by the time each value became known, so a playbook never
+reads a repeated (stale) bar of a series with another calendar. When a playbook trades several
+instruments on different calendars, backtrader steps over the union of their timestamps; each feed
+carries a `fresh` line the playbook checks (1 on the feed's own bars).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+import feeds
+from feeds import calendars, crosscheck, instruments, sessions
+from feeds.bars import BARS, is_intraday
+from feeds.errors import DataError
+from feeds.store import Store
+from strategies import regime as regimes
+from strategies import booking, signals
+from strategies.base import CommonParameters, LineRule, backtrader_params
+from strategies.inputs import Inputs, availability
+from unwind import compat
+from unwind.sim import costs, execution, financing, staleness
+from unwind.evidence import metrics
+from unwind.sim import margin as margins
+from unwind.sim.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
+from unwind.sim.config import RunConfig, build_parameters
+from unwind.compat import date_numbers, times_of
+from unwind.sim.datafeed import make_feed
+
+REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
+
+
+@dataclass
+class RunResult:
+    config: RunConfig
+    parameters: dict
+    equity: pd.Series
+    gross_notional: pd.Series   # USD value of the open contracts at each bar's close
+    margin: pd.Series           # USD initial margin of the open contracts at each bar's close
+    trades: pd.DataFrame
+    metrics: dict[str, float]
+    skips: list[dict]
+    regime_shares: dict[str, float] | None
+    series: list[dict]
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+    prices: pd.DataFrame | None = None    # traded OHLC, session flags and regime, window only
+    signals: pd.DataFrame | None = None   # the playbook's decision lines, window only
+    execution: dict = field(default_factory=dict)   # manifest "execution": costs, rolls, ...
+    frames: dict = field(default_factory=dict, repr=False)   # the lines backtrader read
+
+
+def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
+          allow_defects: bool, allowed: list[str] | None = None) -> pd.DataFrame:
+    """One series through the quality gate: a blocking defect refuses the run, or, with
+    `allow_defects`, is recorded in `allowed` (the run, the page and the verdict say so)."""
+    from feeds.errors import QualityError
+
+    first = start.date().isoformat()
+    try:
+        return feeds.load(symbol, first, end, bar, store, check_quality=True)
+    except QualityError as error:
+        if not allow_defects:
+            raise QualityError(f"{error}; --allow-defects runs it anyway and says so") from None
+        if allowed is not None:
+            allowed.append(str(error).split("; `unwind data validate")[0])
+        return feeds.load(symbol, first, end, bar, store, check_quality=False)
+
+
+def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tuple[np.ndarray, str]:
+    """USD per unit of the contract currency at each traded bar, and where it came from."""
+    if instrument.currency == "USD":
+        return np.ones(len(frame)), "USD"
+    if booking.is_own_rate(instrument):
+        return 1.0 / frame["close"].to_numpy(), f"1 / the traded {instrument.symbol} close"
+    if instrument.currency == "HKD":
+        if inputs.has("USDHKD", "1d"):
+            rate = inputs.aligned(inputs.frame("USDHKD", "1d")["close"], "USDHKD", "1d", onto)
+            return (1.0 / rate.iloc[:, 0].ffill().fillna(HKD_PER_USD_PEG)).to_numpy(), "USDHKD"
+        return np.full(len(frame), 1.0 / HKD_PER_USD_PEG), f"HKD peg {HKD_PER_USD_PEG}"
+    raise DataError(f"{instrument.symbol}: no conversion from {instrument.currency} to USD")
+
+
+def on_tick_grid(frame: pd.DataFrame, tick_size: float) -> pd.DataFrame:
+    """Prices rounded to the contract's tick: a cash-index proxy (HSI) or a continuous series
+    stored as float32 (Yahoo) trades only at prices the contract can print."""
+    if not tick_size:
+        return frame
+    rounded = frame.copy()
+    for column in ("open", "high", "low", "close"):
+        rounded[column] = (np.round(frame[column].to_numpy() / tick_size) * tick_size).round(10)
+    return rounded
+
+
+def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarray]:
+    """When each bar's open and close trade (backtrader date numbers): intraday bars at their
+    own open and close; a daily bar at its session's open and its daily close, so a daily fill
+    carries the instant it happened rather than 00:00 of its trading date."""
+    if is_intraday(bar):
+        opens, closes = frame.index, frame.index + BARS[bar]
+    else:
+        opens = calendars.session_open(frame.index, instrument)
+        closes = calendars.known_at(frame.index, instrument)
+    return {"open_time": date_numbers(opens), "close_time": date_numbers(closes)}
+
+
+def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
+    """Typical daily move in price units known at each bar (20 trading days of returns)."""
+    returns = np.log(frame["close"]).diff()
+    return (frame["close"] * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
+
+
+def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
+    if not all(inputs.has(*key) for key in REGIME_SERIES):
+        return None
+    closes = [inputs.frame(*key)["close"] for key in REGIME_SERIES]
+    codes = regimes.classify(*closes)
+    known = pd.DatetimeIndex(np.max(np.vstack([
+        calendars.known_at(codes.index, instruments.get(symbol)).asi8
+        for symbol, _ in REGIME_SERIES]), axis=0), tz="UTC")
+    return signals.align(codes, known, inputs.decision_times(*onto)).iloc[:, 0].set_axis(
+        inputs.frame(*onto).index)
+
+
+# Execution lines that count events between two of the feed's own bars: a repeated bar carries
+# none (the next fresh bar collects them), so nothing is charged twice.
+EVENT_LINES = ("rolls", "roll_cost", "financing_long", "financing_short")
+
+
+def _tradable(store: Store, symbol: str, bar: str, index: pd.DatetimeIndex,
+              window_start: pd.Timestamp, window_end: pd.Timestamp
+              ) -> tuple[np.ndarray, list[crosscheck.SuspectPrint]]:
+    """1.0 where the bar's open is a price the market traded, 0.0 where it is a suspect print
+    (feeds/crosscheck.py): an order due there fills at the next clean open. And the suspect
+    prints (open or close) inside the window, for the manifest and the tear sheet."""
+    found = crosscheck.suspect_prints(store, symbol, bar)
+    suspect_opens = pd.DatetimeIndex([s.time for s in found if s.field == "open"])
+    tradable = (~index.isin(suspect_opens)).astype(float)
+    inside = [s for s in found if window_start <= pd.Timestamp(s.time) < window_end]
+    return tradable, inside
+
+
+def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
+    """Reindex onto the union of the traded calendars: a missing bar repeats the last close as a
+    flat bar (open = high = low = close) and carries fresh = 0, so playbooks skip it."""
+    full = frame.reindex(union)
+    fresh = union.isin(frame.index)
+    full = full.ffill()
+    for column in ("open", "high", "low"):
+        full.loc[~fresh, column] = full.loc[~fresh, "close"]
+    full.loc[~fresh, "volume"] = 0.0
+    for column in EVENT_LINES:
+        if column in full:
+            full.loc[~fresh, column] = 0.0
+    full["fresh"] = fresh.astype(float)
+    return full
+
+
+@dataclass
+class Prepared:
+    """A run ready for backtrader: one frame of lines per traded instrument."""
+
+    playbook: object
+    parameters: object
+    window_start: pd.Timestamp
+    window_end: pd.Timestamp
+    bars: dict
+    frames: dict[str, pd.DataFrame]
+    regime_codes: pd.Series | None
+    notes: list[str]
+    execution: dict = field(default_factory=dict)
+    extra_series: dict = field(default_factory=dict)   # execution inputs, for the manifest
+    # the frames without the playbook's decision lines (prices and execution lines), and the
+    # calendar they are stepped on: what `with_parameters` reuses
+    engine_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    union: pd.DatetimeIndex | None = field(default=None, repr=False)
+    # per traded symbol, the bars where an input was past its staleness allowance
+    stale: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    suspects: list = field(default_factory=list, repr=False)   # suspect prints in the window
+
+
+def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
+    """Load the data and compute every line the playbook will read (the look-ahead boundary:
+    a row of these frames may only depend on data known at that row's decision time).
+
+    `known_by` keeps only bars whose values were known by that instant (each series by its own
+    availability): the backtest as it could have been run at that moment.
+    """
+    import strategies
+
+    playbook = strategies.get(config.playbook)
+    parameters = build_parameters(playbook.Parameters, dict(config.parameters))
+    store = Store(config.store)
+    window_start = pd.Timestamp(config.start, tz="UTC")
+    window_end = pd.Timestamp(config.end, tz="UTC") + pd.Timedelta(days=1)
+    traded, signal_series = strategies.series_of(playbook, parameters)
+    for symbol, _ in config.margins + config.fees:
+        if symbol not in traded:
+            raise DataError(f"--margin/--fee {symbol}: {config.playbook} trades "
+                            f"{', '.join(traded)}")
+    warmup = config.warmup_days if config.warmup_days is not None else playbook.WARMUP_DAYS
+    load_start = window_start - pd.Timedelta(days=warmup)
+    wanted = [(s, playbook.BAR) for s in traded] + list(signal_series)
+    allowed: list[str] = []   # blocking defects run anyway (--allow-defects)
+    bars = {key: _load(store, *key, load_start, config.end, config.allow_defects, allowed)
+            for key in dict.fromkeys(wanted)}
+    optional = [("USDHKD", "1d")] + [k for k in REGIME_SERIES if k not in bars]
+    for key in optional:
+        try:
+            bars[key] = _load(store, *key, load_start, config.end, True)
+        except DataError:
+            if key in REGIME_SERIES and parameters.regime_filter:
+                raise
+    for symbol in traded:
+        bars[(symbol, playbook.BAR)] = on_tick_grid(bars[(symbol, playbook.BAR)],
+                                                    instruments.get(symbol).tick_size)
+    if known_by is not None:
+        bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
+    extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
+                                  known_by, on_tick_grid)
+    printed, plans = {}, {}
+    for symbol in traded:
+        # futures trade on their roll-adjusted series: playbooks and P&L see the market's moves,
+        # not the continuous series' jumps at contract switches (feeds/rolls.py)
+        instrument, key = instruments.get(symbol), (symbol, playbook.BAR)
+        printed[symbol] = bars[key]
+        plans[symbol] = execution.roll_plan(instrument, bars[key], playbook.BAR, extra)
+        if plans[symbol] is not None:
+            offsets = plans[symbol].offsets(bars[key].index, instrument, playbook.BAR)
+            if offsets.any():
+                adjusted = bars[key].copy()
+                for column in ("open", "high", "low", "close"):
+                    adjusted[column] = (bars[key][column] - offsets).round(10)
+                adjusted.attrs = bars[key].attrs
+                bars[key] = adjusted
+    inputs = Inputs(bars)
+    signal_lines = playbook.prepare(inputs, parameters)
+    # what the playbook's own rule did in the window ("the article's rule never fired: ...")
+    rule_notes = playbook.rule_notes(inputs, parameters, config.start, config.end) \
+        if hasattr(playbook, "rule_notes") else []
+    reads = list(signal_series) + (list(REGIME_SERIES) if parameters.regime_filter else [])
+    stale, stale_runs = {}, []
+    for symbol in traded:
+        stale[symbol], runs = staleness.stale_decisions(
+            inputs, [key for key in dict.fromkeys(reads) if key in bars], (symbol, playbook.BAR))
+        stale_runs += staleness.in_window(runs, window_start, window_end)
+    union = bars[(traded[0], playbook.BAR)].index
+    for symbol in traded[1:]:
+        union = union.union(bars[(symbol, playbook.BAR)].index)
+    engine_frames, notes, regime_codes, suspects = {}, [], None, []
+    report = {"slippage": costs.describe(config.slippage_model, config.slippage_ticks),
+              "max_leverage": config.max_leverage, "financing_markup": config.financing_markup,
+              "gold_lease_rate": financing.GOLD_LEASE_RATE, "rolls": {}, "financing": {},
+              "margin": [], "inputs_missing": extra.missing,
+              "stale_inputs": [run.to_json() for run in stale_runs],
+              "defects_allowed": allowed, "rule_notes": rule_notes}
+    for symbol in traded:
+        instrument = instruments.get(symbol)
+        frame = bars[(symbol, playbook.BAR)]
+        onto = (symbol, playbook.BAR)
+        rate, rate_source = _usd_per_local(instrument, frame, inputs, onto)
+        notes.append(f"{symbol}: {instrument.currency} converted with {rate_source}")
+        regime_codes = _regime(inputs, onto)
+        fill_times = _fill_times(frame, instrument, playbook.BAR)
+        fills = times_of(fill_times["open_time"])
+        lines = execution.lines(instrument, frame, printed[symbol]["close"], playbook.BAR,
+                                pd.DatetimeIndex(fills), rate, extra, config, plans[symbol])
+        tradable, inside = _tradable(store, symbol, playbook.BAR, frame.index, window_start,
+                                     window_end)
+        suspects += inside
+        notes += [f"suspect print {symbol} {suspect.message()}"
+                  + ("; no fill at it" if suspect.field == "open" else "") for suspect in inside]
+        columns = {"usd_per_local": rate, "tradable": tradable,
+                   "volatility": _daily_volatility(frame, instrument, playbook.BAR),
+                   "session": sessions.tag(frame.index).astype(float),
+                   "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
+                   **fill_times, **lines.columns}
+        engine_frames[symbol] = pd.concat([frame, pd.DataFrame(columns, index=frame.index)],
+                                          axis=1)
+        if lines.plan is not None:
+            report["rolls"][symbol] = lines.plan.to_json()
+            notes.append(lines.plan.note)
+        if lines.financing:
+            report["financing"][symbol] = lines.financing
+        notes += lines.notes
+        report["margin"].append(margins.describe(instrument, dict(config.margins).get(symbol)))
+    notes += rule_notes + [run.line() for run in stale_runs]
+    notes += [f"quality gate defect allowed (--allow-defects): {defect}" for defect in allowed]
+    notes.append(f"warm-up {warmup} calendar days before {config.start}")
+    notes.append(f"costs: {report['slippage']}; gross leverage capped at "
+                 f"{config.max_leverage:g}x equity")
+    report["suspect_bars"] = [suspect.to_json() for suspect in suspects]
+    frames = _with_signals(engine_frames, signal_lines, union, stale)
+    return Prepared(playbook, parameters, window_start, window_end, bars, frames,
+                    regime_codes, notes, report, extra.frames, engine_frames, union, stale,
+                    suspects)
+
+
+def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
+                  union: pd.DatetimeIndex, stale: dict[str, np.ndarray]
+                  ) -> dict[str, pd.DataFrame]:
+    """The frames backtrader reads: each traded series' prices and execution lines beside the
+    playbook's decision lines (none for a benchmark; no decision where an input was stale), on
+    the union of the traded calendars when there are several."""
+    frames = {}
+    for symbol, base in engine_frames.items():
+        lines = signal_lines.get(symbol)
+        if lines is not None:
+            lines = staleness.without_stale(lines, stale.get(symbol))
+        full = pd.concat([base, lines], axis=1)
+        if len(engine_frames) > 1:
+            full = _onto_union(full, union)
+        frames[symbol] = full.astype("float64")
+    return frames
+
+
+def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepared:
+    """`ready` at other parameters of its playbook that read the same series (a sweep's
+    trials, a scorecard's plain twin): the loaded bars and the execution lines are reused, only
+    the playbook's decision lines are computed again, exactly as `prepare` computes them.
+    `seen_by_prepare` stands in for `parameters` in the playbook's prepare() alone (a sweep
+    passes one that records which fields the lines depend on)."""
+    import dataclasses
+
+    import strategies
+
+    playbook = ready.playbook
+    if strategies.series_of(playbook, parameters) != \
+            strategies.series_of(playbook, ready.parameters):
+        raise ValueError("other series are read at these parameters: prepare() them instead")
+    if parameters.regime_filter and ready.regime_codes is None:
+        raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
+                        f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")
+    signal_lines = playbook.prepare(Inputs(ready.bars), seen_by_prepare or parameters)
+    return dataclasses.replace(ready, parameters=parameters,
+                               frames=_with_signals(ready.engine_frames, signal_lines,
+                                                    ready.union, ready.stale))
+
+
+def prepare_like(ready: Prepared, config: RunConfig) -> Prepared:
+    """`config` prepared, reusing `ready` (the same playbook, window and options at other
+    parameters) when its parameters read the same series; prepared from the store otherwise."""
+    parameters = build_parameters(ready.playbook.Parameters, dict(config.parameters))
+    try:
+        return with_parameters(ready, parameters)
+    except ValueError:
+        return prepare(config)
+
+
+def run(config: RunConfig, ready: Prepared | None = None, strategy_class=None) -> RunResult:
+    """Run `config` (already prepared as `ready` when given) on backtrader and return equity,
+    trades and metrics of its window; `strategy_class` replaces the playbook's Strategy (a
+    test's or the null model's book on the same data)."""
+    ready = ready or prepare(config)
+    return _result(config, ready, execute(ready, config, strategy_class))
+
+
+@dataclass
+class BenchmarkResult:
+    """What a run reports of its benchmark: equity over the window, trades and metrics (the
+    playbook-only ones left out)."""
+
+    equity: pd.Series
+    trades: pd.DataFrame
+    metrics: dict[str, float]
+
+
+def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> BenchmarkResult:
+    """The playbook's named benchmark over the same window and data (see strategies/__init__),
+    from the playbook's prepared run `ready` when given. A flat benchmark is cash at every bar,
+    booked without a simulation; the hold of one instrument runs on the screen (the same
+    LineRule, held to backtrader by tests/unwind/test_engine.py), several on backtrader."""
+    import dataclasses
+
+    import strategies
+
+    kind = strategies.get(config.playbook).BENCHMARK_KIND
+    ready = ready or prepare(config)
+    if isinstance(kind, dict):
+        merged = dataclasses.replace(config, parameters=tuple(
+            (dict(config.parameters) | kind).items()))
+        result = run(merged, prepare_like(ready, merged))
+    elif kind == "hold" and len(ready.engine_frames) == 1:
+        from unwind.sim import screen
+
+        result = screen.run(hold_prepared(ready), config)
+    elif kind == "hold":
+        held = hold_prepared(ready)
+        result = _result(config, held, execute(held, config))
+    else:
+        plain = dataclasses.replace(ready, frames=_with_signals(ready.engine_frames, {},
+                                                                ready.union, {}))
+        result = _result(config, plain, _FlatBook(plain, config))
+    return BenchmarkResult(result.equity, result.trades, {
+        key: value for key, value in result.metrics.items()
+        if not metrics.BY_KEY[key].playbook_only})
+
+
+def execute(ready: Prepared, config: RunConfig, strategy_class=None):
+    """The backtrader part of a run: feeds, accounting, sizer, playbook; returns the strategy."""
+    import backtrader as bt
+
+    compat.install()
+    cerebro = bt.Cerebro(stdstats=False, runonce=config.runonce, preload=config.preload)
+    cerebro.broker.setcash(config.cash_usd)
+    for symbol, frame in ready.frames.items():
+        feed = make_feed(frame, symbol)
+        cerebro.adddata(feed)
+        commission = ContractCommission(instrument=instruments.get(symbol))
+        commission.feed = feed
+        cerebro.broker.addcommissioninfo(commission, name=symbol)
+    parameters = ready.parameters
+    cerebro.addsizer(RiskBudgetSizer, risk_budget_usd=parameters.risk_budget_usd,
+                     max_leverage=config.max_leverage)
+    trade_from = bt.date2num(ready.window_start.to_pydatetime().replace(tzinfo=None))
+    strategy_class = strategy_class or ready.playbook.Strategy
+    accepted = set(strategy_class.params._getkeys())
+    cerebro.addstrategy(strategy_class, trade_from=trade_from,
+                        **{k: getattr(parameters, k) for k in parameters.__dataclass_fields__
+                           if k in accepted})
+    return cerebro.run()[0]
+
+
+# Lines the engine adds to every traded frame; the rest of a frame's columns are the playbook's.
+ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "volatility",
+                "session", "regime", "open_time", "close_time", "fresh", "tradable"
+                ) + execution.LINES
+
+
+def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
+    times = times_of(strategy.equity_times)
+    equity = pd.Series(strategy.equity_values, index=times, name="equity_usd")
+    inside = (equity.index >= ready.window_start) & (equity.index < ready.window_end)
+    if not inside.any():
+        raise DataError(f"no bars of {config.playbook}'s instruments in "
+                        f"{config.start}..{config.end}")
+    window = equity[inside]
+    notional = pd.Series(strategy.gross_notionals, index=times, name="gross_notional_usd")
+    margin = pd.Series(strategy.margin_values, index=times, name="margin_usd")
+    trades = pd.DataFrame(strategy.trade_records, columns=metrics.TRADE_COLUMNS)
+    exposure = _exposure(strategy, inside)
+    run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
+    window_regime = None
+    if ready.regime_codes is not None:
+        codes = ready.regime_codes
+        in_window = codes[(codes.index >= ready.window_start) &
+                          (codes.index < ready.window_end)].dropna()
+        window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
+    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
+    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
+               "synthetic": frame.attrs["synthetic"]} for key, frame in used.items()]
+    prices, signal_lines = [], []
+    for symbol, frame in ready.frames.items():
+        shown = frame.loc[window.index]
+        # the printed prices (what the market showed): the traded ones plus the roll offset
+        printed = shown[["open", "high", "low", "close"]].add(shown["roll_offset"], axis=0)
+        prices.append(printed.round(10).assign(session=shown["session"], regime=shown["regime"],
+                                               symbol=symbol))
+        own = [c for c in frame.columns if c not in ENGINE_LINES]
+        signal_lines.append(shown[own].assign(symbol=symbol))
+    parameters = ready.parameters
+    execution_report = dict(ready.execution, leverage_caps=strategy.capped,
+                            margin_calls=strategy.margin_calls)
+    return RunResult(config, {k: getattr(parameters, k) for k in parameters.__dataclass_fields__},
+                     window, notional[inside], margin[inside], trades, metrics.compute(run_data),
+                     strategy.skips, window_regime, series, any(s["synthetic"] for s in series),
+                     ready.notes, pd.concat(prices), pd.concat(signal_lines), execution_report,
+                     ready.frames)
+
+
+def _exposure(strategy, inside: np.ndarray) -> float:
+    held = np.asarray(strategy.position_flags, dtype=bool)
+    return float(held[inside].mean()) if inside.any() else 0.0
+
+
+class HoldFirst(LineRule):
+    """Benchmark: long the first traded instrument from the window's start, sized by the same
+    risk budget, held to the end. A LineRule whose entry line is 1 at every bar and that has no
+    exit (no target, stop, exit line or holding limit, no regime filter), so the screen and
+    backtrader run one definition."""
+
+    SIDE = +1
+    params = backtrader_params(CommonParameters)
+
+
+# What the screen reads of a playbook module (screen.exits_of), for the hold benchmark.
+HOLD = SimpleNamespace(ID="hold", Strategy=HoldFirst)
+
+
+def hold_prepared(ready: Prepared) -> Prepared:
+    """`ready` for the hold benchmark: the playbook's prices and execution lines with the
+    hold's entry line (1) and exit line (0), at the playbook's risk budget."""
+    import dataclasses
+
+    lines = {symbol: pd.DataFrame({"entry": 1.0, "exit": 0.0}, index=frame.index)
+             for symbol, frame in ready.engine_frames.items()}
+    return dataclasses.replace(
+        ready, playbook=HOLD,
+        parameters=CommonParameters(risk_budget_usd=ready.parameters.risk_budget_usd),
+        frames=_with_signals(ready.engine_frames, lines, ready.union, {}))
+
+
+class _FlatBook:
+    """Benchmark: no position (cash). What a backtrader run of a strategy that never trades
+    records (the account's cash at every bar of the traded calendar, nothing held), booked
+    without the run."""
+
+    def __init__(self, ready: Prepared, config: RunConfig):
+        times = date_numbers(next(iter(ready.frames.values())).index)
+        self.equity_times = times.tolist()
+        self.equity_values = [float(config.cash_usd)] * len(times)
+        self.gross_notionals = self.margin_values = [0.0] * len(times)
+        self.position_flags = [False] * len(times)
+        self.trade_records, self.skips, self.capped, self.margin_calls = [], [], [], []
