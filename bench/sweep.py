@@ -114,10 +114,10 @@ def first_call_seconds(store: str | None) -> tuple[float, float]:
     """A fresh process: prepare a gold_asia_dip run (not timed), then the first screened trial
     (numba loads the kernel's cached machine code: nothing is compiled when the cache is warm)
     and a second one. Returns (first, second) seconds."""
-    code = ("import time; from unwind import engine; from unwind.sim.config import for_episode; "
+    code = ("import time; from unwind.sim import engine; from unwind.sim.config import for_episode; "
             f"config = for_episode('gold_asia_dip', 'aug-2024-carry-unwind', store={store!r}); "
             "ready = engine.prepare(config); started = time.perf_counter(); "
-            "from unwind import screen; screen.run(ready, config); "
+            "from unwind.sim import screen; screen.run(ready, config); "
             "first = time.perf_counter() - started; started = time.perf_counter(); "
             "screen.run(ready, config); print(first, time.perf_counter() - started)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -145,7 +145,7 @@ def main() -> int:
                         help="a 20-trial grid in place of the 1,000-trial sweep")
     args = parser.parse_args()
 
-    from unwind.sim import engine, screen
+    from unwind.sim import engine, screen, screen_kernel
     from unwind.sim.config import RunConfig
 
     configs = {playbook: RunConfig(playbook=playbook, start=start, end=end, store=args.store,
@@ -162,7 +162,7 @@ def main() -> int:
     print("2. bars per second on the gold hourly rule")
     arguments = kernel_arguments(gold, configs["gold_asia_dip"])
     bars = len(arguments[0])
-    kernel = best_of(max(args.repeat, 5), lambda: screen._path(*arguments))
+    kernel = best_of(max(args.repeat, 5), lambda: screen_kernel.position_path(*arguments))
     market = screen.Market.of(gold)
     # the rule's entries where the risk budget buys at least one contract (the sizing step of a
     # vectorbt-style size array; the screen also applies the leverage and margin caps)
@@ -174,8 +174,8 @@ def main() -> int:
     baseline = best_of(max(args.repeat, 5), lambda: numpy_baseline(
         entry, market.columns["open"], market.columns["close_time"],
         gold.parameters.hold_days, market.multiplier))
-    interpreted = best_of(1, lambda: screen._path.py_func(*arguments))
-    _, _, path = screen._path(*arguments)
+    interpreted = best_of(1, lambda: screen_kernel.position_path.py_func(*arguments))
+    _, _, path = screen_kernel.position_path(*arguments)
     fills, _ = numpy_baseline(entry, market.columns["open"], market.columns["close_time"],
                               gold.parameters.hold_days, market.multiplier)
     ends = np.where(path[:, 1] < 0, bars, path[:, 1]).astype(np.int64)

@@ -41,16 +41,16 @@ per-bar state the kernel does not hold (BACKTRADER_ONLY says why).
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 import pandas as pd
 
 from feeds.errors import DataError
 from strategies import exits as exits_module
 from unwind.evidence import metrics
+from unwind.sim import screen_kernel
+from unwind.sim.screen_kernel import REASONS, CONTRACTS, ENTRY_DUE, ENTRY_FILL, EXIT_DUE, EXIT_FILL, FEES_LOCAL, FEES_USD, FIN_LOCAL, FIN_USD, REASON, ROLLS, ROLL_LOCAL, ROLL_USD
 from strategies.booking import dealt_price
 
 # The kernel's rule codes: strategies/exits.py's RULES, in their order.
@@ -64,16 +64,6 @@ BACKTRADER_ONLY = {
                   "equity leg holds and a rolling beta: position state the one-instrument kernel "
                   "does not hold; its sweeps run on backtrader",
 }
-REASONS = ("signal", "stop", "target", "time", "margin", "end_of_window")
-_SIGNAL, _STOP, _TARGET, _TIME, _MARGIN, _END = range(6)
-# Kernel trade columns.
-_COLUMNS = ("entry_fill", "exit_fill", "contracts", "fees_local", "fees_usd", "financing_usd",
-            "financing_local", "roll_cost_usd", "roll_cost_local", "rolls", "reason",
-            "entry_due", "exit_due")
-(_ENTRY_FILL, _EXIT_FILL, _CONTRACTS, _FEES_LOCAL, _FEES_USD, _FIN_USD, _FIN_LOCAL, _ROLL_USD,
- _ROLL_LOCAL, _ROLLS, _REASON, _ENTRY_DUE, _EXIT_DUE) = range(len(_COLUMNS))
-
-
 def exits_of(playbook) -> tuple[str, ...]:
     """The exits the screen reads for `playbook` (a strategies module), or DataError naming why
     its rule cannot run on the screen."""
@@ -110,261 +100,6 @@ def supported(playbook_id: str) -> tuple[bool, str]:
     return True, ""
 
 
-# ------------------------------------------------------------------------------------- kernel
-# numba-compiled, cached on disk (cache=True): a process pays the compile once per machine, then
-# loads it. `.py_func` of each is the same code in the interpreter (bench/sweep.py times both).
-@numba.njit(cache=True)
-def _size(t, cash, close, roll_offset, usd, volatility, margin, multiplier, budget,
-          max_leverage):
-    """unwind.sim.accounting.contracts_for for one instrument and no other positions."""
-    volatility_t = volatility[t]
-    rate = usd[t]
-    point_value_usd = multiplier * rate
-    if volatility_t != volatility_t or not volatility_t > 0:
-        return 0
-    wanted = math.floor(budget / (volatility_t * point_value_usd))
-    if wanted < 1:
-        return 0
-    equity = cash
-    notional = abs(close[t] + roll_offset[t]) * point_value_usd
-    by_leverage = wanted
-    if math.isfinite(max_leverage) and notional > 0:
-        by_leverage = math.floor((max_leverage * equity - 0.0) / notional)
-    margin_usd = margin[t] * rate
-    by_margin = wanted
-    if margin_usd > 0:
-        by_margin = math.floor((equity - 0.0) / margin_usd)
-    return max(0, min(wanted, by_leverage, by_margin))
-
-
-@numba.njit(cache=True)
-def _exit(t, rules, side, close, close_time, exit_line, entry_close, entry_time, decided,
-          stop_level, target_level, stop_fraction, target_fraction, hold):
-    """The first exit that holds at bar t's close (a reason code), or -1."""
-    move = side * (close[t] / entry_close - 1.0)
-    for rule in rules:
-        if rule == 0:
-            if target_fraction != 0.0 and move >= target_fraction:
-                return _TARGET
-        elif rule == 1:
-            if stop_fraction != 0.0 and move <= -stop_fraction:
-                return _STOP
-        elif rule == 2:
-            if exit_line[t] > 0:
-                return _SIGNAL
-        elif rule == 3:
-            if hold != 0.0 and t - decided >= hold:
-                return _TIME
-        elif rule == 4:
-            if close_time[t] - entry_time >= hold:
-                return _TIME
-        elif rule == 5:
-            if close[t] < stop_level:
-                return _STOP
-        elif rule == 6:
-            if close[t] >= target_level:
-                return _TARGET
-    return -1
-
-
-@numba.njit(cache=True)
-def _path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, financing_long,
-          financing_short, roll_cost, rolls, close_time, can_enter, exit_line, stop_levels,
-          target_levels, rules, side, multiplier, tick_value, maintenance_ratio, cash, budget,
-          max_leverage, stop_fraction, target_fraction, hold, clean, revalued, rate_buying,
-          rate_selling):
-    """The position path: equity at each close, whether a position is held after each bar's
-    fills, and one row per round trip (_COLUMNS). `clean`: bars whose open is a fill price;
-    `revalued`: spot booked at the current rate, `rate_buying`/`rate_selling` the rate of a
-    buy's or a sell's fill at each bar (Market.fill_rates)."""
-    n = len(close)
-    equity = np.empty(n)
-    held = np.zeros(n, dtype=np.bool_)
-    trades = np.zeros((n // 2 + 1, len(_COLUMNS)))
-    count = 0
-    position = 0            # signed contracts the broker holds
-    base = 0.0              # the broker's adjustment base (last mark or fill price)
-    order = 0               # signed contracts to fill at the next open; 0 = none
-    due = -1                # the bar the order was due to fill at
-    closing = False
-    order_reason = 0
-    # a revalued position's open P&L (local) and its USD already in the cash
-    open_local = open_usd = 0.0
-    # carrying costs charged by the broker and not yet booked on the lot
-    pending_financing_usd = pending_financing_local = 0.0
-    pending_roll_usd = pending_roll_local = 0.0
-    pending_rolls = 0
-    # the open lot's books
-    lot = np.zeros(len(_COLUMNS))
-    # the last entry decision
-    decided = -1
-    entry_close = entry_time = stop_level = target_level = np.nan
-    t = -1
-    while t < n - 1:
-        t += 1
-        if position == 0 and order == 0:
-            # flat and nothing to fill: equity stands still until the next entry signal
-            while t < n - 1 and not can_enter[t]:
-                equity[t] = cash
-                t += 1
-        rate = usd[t]
-        # broker: carrying costs of the position held into this bar, then the order at the open
-        if position != 0:
-            contracts = abs(position)
-            financed = contracts * (financing_long[t] if position > 0 else financing_short[t])
-            roll_local = contracts * roll_cost[t]
-            if financed != 0.0:
-                pending_financing_usd += financed
-                pending_financing_local += financed / rate
-            if roll_local != 0.0:
-                pending_roll_usd += roll_local * rate
-                pending_roll_local += roll_local
-                pending_rolls += int(rolls[t])
-            cash -= 0.0 + (roll_local * rate - financed)
-        waiting = order != 0 and not clean[t]
-        if order != 0 and not waiting:
-            price = open_[t]
-            fill_rate = rate_buying[t] if order > 0 else rate_selling[t]
-            if revalued:
-                commission = abs(order) * fee[t] * rate + \
-                    abs(order) * (slippage[t] * tick_value) * fill_rate
-            else:
-                commission = abs(order) * (fee[t] + slippage[t] * tick_value) * rate
-            if closing:
-                cash -= commission
-                if revalued:
-                    moved = open_local + position * (price - base) * multiplier
-                    cash += moved * fill_rate - open_usd
-                    open_local = open_usd = 0.0
-                else:
-                    cash += -order * (price - base) * multiplier * rate
-                lot[_FIN_USD] += pending_financing_usd
-                lot[_FIN_LOCAL] += pending_financing_local
-                lot[_ROLL_USD] += pending_roll_usd
-                lot[_ROLL_LOCAL] += pending_roll_local
-                lot[_ROLLS] += pending_rolls
-                pending_financing_usd = pending_financing_local = 0.0
-                pending_roll_usd = pending_roll_local = 0.0
-                pending_rolls = 0
-                contracts = abs(order)
-                lot[_FEES_LOCAL] += fee[t] * contracts
-                lot[_FEES_USD] += fee[t] * contracts * rate
-                lot[_EXIT_FILL] = t
-                lot[_EXIT_DUE] = due
-                lot[_REASON] = order_reason
-                trades[count, :] = lot
-                count += 1
-                position = 0
-            elif cash - 0.0 - commission >= 0.0:
-                cash = cash - 0.0 - commission
-                position = order
-                base = price
-                contracts = abs(order)
-                lot[:] = 0.0
-                lot[_ENTRY_FILL] = t
-                lot[_ENTRY_DUE] = due
-                lot[_CONTRACTS] = contracts
-                lot[_FEES_LOCAL] = fee[t] * contracts
-                lot[_FEES_USD] = lot[_FEES_LOCAL] * rate
-                if revalued:
-                    cost = contracts * (slippage[t] * tick_value)
-                    open_local = 0.0 - cost
-                    open_usd = 0.0 - cost * fill_rate
-            order = 0
-        if position != 0:
-            if revalued:
-                moved = open_local + position * (close[t] - base) * multiplier
-                value = moved * rate
-                cash += value - open_usd
-                open_local, open_usd = moved, value
-            else:
-                cash += position * (close[t] - base) * multiplier * rate
-            base = close[t]
-        equity[t] = cash
-        # the playbook at the close
-        held[t] = position != 0
-        if position != 0:
-            lot[_FIN_USD] += pending_financing_usd
-            lot[_FIN_LOCAL] += pending_financing_local
-            lot[_ROLL_USD] += pending_roll_usd
-            lot[_ROLL_LOCAL] += pending_roll_local
-            lot[_ROLLS] += pending_rolls
-            pending_financing_usd = pending_financing_local = 0.0
-            pending_roll_usd = pending_roll_local = 0.0
-            pending_rolls = 0
-        if waiting:
-            continue      # the order waits for a clean open: its decision stands
-        if position != 0:
-            posted = abs(position) * margin[t] * rate
-            if cash < 0.0 + posted * maintenance_ratio:
-                order, closing, order_reason, due = -position, True, _MARGIN, t + 1
-                continue
-            reason = _exit(t, rules, side, close, close_time, exit_line, entry_close,
-                           entry_time, decided, stop_level, target_level, stop_fraction,
-                           target_fraction, hold)
-            if reason >= 0:
-                order, closing, order_reason, due = -position, True, reason, t + 1
-            continue
-        if can_enter[t]:
-            contracts = _size(t, cash, close, roll_offset, usd, volatility, margin, multiplier,
-                              budget * 1.0, max_leverage)
-            if contracts >= 1:
-                order, closing, due = side * contracts, False, t + 1
-            decided = t
-            entry_close, entry_time = close[t], close_time[t]
-            stop_level, target_level = stop_levels[t], target_levels[t]
-    if position != 0:
-        lot[_EXIT_FILL] = -1
-        lot[_REASON] = _END
-        trades[count, :] = lot
-        count += 1
-    return equity, held, trades[:count]
-
-
-@numba.njit(cache=True)
-def _mark(gross, mark, entry, price, per_point, rate, revalued):
-    """_OpenPosition.mark: the lot's USD gross after a mark to `price`."""
-    if revalued:
-        return (price - entry) * per_point * rate
-    return gross + (price - mark) * (per_point * rate)
-
-
-@numba.njit(cache=True)
-def _marks(low, high, close, usd, entries, ends, sides, contracts, entry_prices, exit_prices,
-           multiplier, revalued, self_quoted):
-    """Each lot's USD marks as Playbook.next books them (adverse extreme, favourable extreme,
-    close, each at the bar's rate, or a self-quoted pair's own price), then its exit fill:
-    (gross, worst, best, last mark)."""
-    out = np.zeros((len(entries), 4))
-    for k in range(len(entries)):
-        side = sides[k]
-        gross = worst = best = 0.0
-        entry = mark = entry_prices[k]
-        per_point = side * contracts[k] * multiplier
-        end = ends[k] if ends[k] >= 0 else len(close)
-        for t in range(entries[k], end):
-            if side > 0:
-                first, second = low[t], high[t]
-            else:
-                first, second = high[t], low[t]
-            for price in (first, second, close[t]):
-                rate = 1.0 / price if self_quoted else usd[t]
-                gross = _mark(gross, mark, entry, price, per_point, rate, revalued)
-                mark = price
-                worst = min(worst, gross)
-                best = max(best, gross)
-        if ends[k] >= 0:
-            price = exit_prices[k]
-            rate = 1.0 / price if self_quoted else usd[ends[k]]
-            gross = _mark(gross, mark, entry, price, per_point, rate, revalued)
-            mark = price
-            worst = min(worst, gross)
-            best = max(best, gross)
-        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = gross, worst, best, mark
-    return out
-
-
-# ------------------------------------------------------------------------------ the screen
 def _array(column: pd.Series) -> np.ndarray:
     """A frame column as the kernel takes it: a writable, contiguous float64 copy (pandas hands
     out read-only views, which numba types, caches and compiles separately)."""
@@ -529,7 +264,7 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
         can_enter &= market.regime == REGIMES.index(parameters.regime_filter)
     columns = market.columns
     side = int(playbook.Strategy.SIDE)
-    equity, held, path = _path(
+    equity, held, path = screen_kernel.position_path(
         columns["open"], columns["close"], columns["roll_offset"], columns["usd_per_local"],
         columns["volatility"], columns["margin"], columns["fee_local"],
         columns["slippage_ticks"], columns["financing_long"], columns["financing_short"],
@@ -607,21 +342,21 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
         return pd.DataFrame([], columns=list(read or metrics.TRADE_COLUMNS))
     columns = market.columns
     last = len(market.index) - 1
-    entries = path[:, _ENTRY_FILL].astype(np.int64)
-    ends = path[:, _EXIT_FILL].astype(np.int64)
+    entries = path[:, ENTRY_FILL].astype(np.int64)
+    ends = path[:, EXIT_FILL].astype(np.int64)
     closed = ends >= 0
-    contracts = path[:, _CONTRACTS].astype(np.int64)
+    contracts = path[:, CONTRACTS].astype(np.int64)
     bars, exits, sizes = entries.tolist(), ends.tolist(), (side * contracts).tolist()
     entry_adjusted = market.adjusted(bars, sizes)
     exit_adjusted = market.adjusted([max(x, 0) for x in exits], [-size for size in sizes])
     exit_adjusted[~closed] = 0.0
-    marks = _marks(columns["low"], columns["high"], columns["close"], columns["usd_per_local"],
+    marks = screen_kernel.trade_marks(columns["low"], columns["high"], columns["close"], columns["usd_per_local"],
                    entries, ends, np.full(len(entries), side, dtype=np.int64), contracts,
                    entry_adjusted, exit_adjusted, market.multiplier, market.revalued,
                    market.self_quoted)
     gross_usd, worst, best, mark = marks.T
-    fees_usd = path[:, _FEES_USD] + path[:, _ROLL_USD]
-    pnl_usd = gross_usd - fees_usd + path[:, _FIN_USD]
+    fees_usd = path[:, FEES_USD] + path[:, ROLL_USD]
+    pnl_usd = gross_usd - fees_usd + path[:, FIN_USD]
     if read is not None:
         chosen = {"pnl_usd": pnl_usd, "fees_usd": fees_usd}
         if "entry_time" in read:
@@ -637,11 +372,11 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     exit_bar = np.where(closed, ends, last)
     rate = columns["usd_per_local"][exit_bar]
     gross_local = side * (adjusted - entry_adjusted) * contracts * market.multiplier
-    fees_local = path[:, _FEES_LOCAL] + path[:, _ROLL_LOCAL]
-    pnl_local = gross_local - fees_local + path[:, _FIN_LOCAL]
+    fees_local = path[:, FEES_LOCAL] + path[:, ROLL_LOCAL]
+    pnl_local = gross_local - fees_local + path[:, FIN_LOCAL]
     with np.errstate(divide="ignore", invalid="ignore"):
         fx_rate = np.where(pnl_usd != 0, pnl_local / pnl_usd, 1.0 / rate)
-    reasons = [REASONS[int(code)] for code in path[:, _REASON]]
+    reasons = [REASONS[int(code)] for code in path[:, REASON]]
     gap = (price - entry_price) - (adjusted - entry_adjusted)
     return pd.DataFrame({
         "entry_time": entry_time,
@@ -655,10 +390,10 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
         "bars_held": np.where(closed, ends - entries, last + 1 - entries),
         "mae_usd": worst, "mfe_usd": best,
         "status": ["open at end" if r == "end_of_window" else "closed" for r in reasons],
-        "rolls": path[:, _ROLLS].astype(np.int64),
+        "rolls": path[:, ROLLS].astype(np.int64),
         "roll_gap": [round(float(g), 10) for g in gap],
-        "roll_cost_usd": path[:, _ROLL_USD], "financing_local": path[:, _FIN_LOCAL],
-        "financing_usd": path[:, _FIN_USD],
+        "roll_cost_usd": path[:, ROLL_USD], "financing_local": path[:, FIN_LOCAL],
+        "financing_usd": path[:, FIN_USD],
         "fill_note": _fill_notes(market, path)}, columns=metrics.TRADE_COLUMNS)
 
 
@@ -671,7 +406,7 @@ def _fill_notes(market: Market, path: np.ndarray) -> list[str]:
         return [""] * len(path)
     labels = market.labels
     return ["; ".join(moved_fill(leg, labels[int(due)], labels[int(fill)], int(fill - due))
-                      for leg, due, fill in (("entry", row[_ENTRY_DUE], row[_ENTRY_FILL]),
-                                             ("exit", row[_EXIT_DUE], row[_EXIT_FILL]))
+                      for leg, due, fill in (("entry", row[ENTRY_DUE], row[ENTRY_FILL]),
+                                             ("exit", row[EXIT_DUE], row[EXIT_FILL]))
                       if fill >= 0 and fill > due)
             for row in path]
