@@ -32,8 +32,8 @@ import pandas as pd
 from feeds import calendars, instruments
 import strategies
 from strategies import signals
-from strategies.base import (CommonParameters, Panel, Playbook, backtrader_params, require,
-                             target_contracts)
+from strategies.base import CommonParameters, Panel, backtrader_params, require
+from strategies.book import Playbook, target_contracts
 from strategies.inputs import Inputs
 
 ID = "bond_hedge"

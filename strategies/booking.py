@@ -2,7 +2,7 @@
 a position's P&L converts at (spot in another currency is revalued at the current rate and
 realised at the exit's; a pair quoting the account currency is its own rate).
 
-The playbooks' lot bookkeeping (strategies/base.py) and the executors and the null model in
+The playbooks' lot bookkeeping (strategies/book.py) and the executors and the null model in
 unwind/ all read these, so they live here, below both: nothing imports upward.
 """
 

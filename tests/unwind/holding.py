@@ -9,7 +9,8 @@ import types
 import pandas as pd
 
 import strategies
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, backtrader_params
+from strategies.book import Playbook, target_size
 from unwind.sim.config import RunConfig
 
 

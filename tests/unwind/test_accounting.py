@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from feeds import instruments
-from strategies.base import Playbook, target_size
+from strategies.book import Playbook, target_size
 from unwind import compat
 from unwind.sim.accounting import ContractCommission, RiskBudgetSizer
 from unwind.compat import date_numbers

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from feeds import calendars, instruments
-from strategies.base import EXIT_REASONS
+from strategies.book import EXIT_REASONS
 
 RUNS = {
     "hsi_short_yen_vol": ("2016-01-01", "2025-06-30"),       # HSI in HKD, daily

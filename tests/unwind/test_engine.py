@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import strategies
-from strategies.base import CommonParameters, Playbook, backtrader_params
+from strategies.base import CommonParameters, backtrader_params
+from strategies.book import Playbook
 from unwind.sim.config import RunConfig
 from unwind.sim.engine import run
 

@@ -10,7 +10,8 @@ import pytest
 
 import feeds
 from feeds import instruments
-from strategies.base import CommonParameters, Playbook, backtrader_params, target_size
+from strategies.base import CommonParameters, backtrader_params
+from strategies.book import Playbook, target_size
 from unwind.sim import engine
 from unwind.sim.config import RunConfig
 from unwind.evidence.null_model import (Contract, PricePath, Trade, draw_entries, p_random,

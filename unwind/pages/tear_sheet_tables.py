@@ -70,7 +70,7 @@ def metrics_table(run: Run) -> str:
 
 
 def _blotter_rows(trades: pd.DataFrame, css: str) -> str:
-    from strategies.base import EXIT_REASONS
+    from strategies.book import EXIT_REASONS
 
     rows = []
     for number, trade in zip(trades.index + 1, trades.itertuples(index=False)):

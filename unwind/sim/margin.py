@@ -16,7 +16,7 @@ t's open: it reads closes through bar t-1):
 
 Maintenance margin = `maintenance_ratio` x initial (futures 1/1.1, HKEX 0.8, retail spot 0.5).
 When the account's equity at a bar's close is below the maintenance margin of its positions,
-every position is closed at the next open, exit reason `margin` (strategies/base.py).
+every position is closed at the next open, exit reason `margin` (strategies/book.py).
 
 Leverage: the sizer never takes the gross notional of all positions above `max_leverage` x
 equity (default DEFAULT_MAX_LEVERAGE), and never posts more initial margin than the equity.

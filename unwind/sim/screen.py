@@ -175,7 +175,7 @@ class Market:
         """The open instant of `bar` as Playbook._record_fill writes it (from_number)."""
         text = self.fill_times.get(bar)
         if text is None:
-            from strategies.base import from_number
+            from strategies.book import from_number
 
             text = self.fill_times[bar] = from_number(self.columns["open_time"][bar])
         return text
@@ -248,7 +248,7 @@ def run(ready, config, market: Market | None = None, exits: tuple[str, ...] | No
     `config`; `market` and `exits` may be passed in when a sweep has built them once. Without
     `records` the trades carry only the columns the metric registry reads (a sweep's trial
     keeps its metrics, not its trades)."""
-    from strategies.base import REGIMES
+    from strategies.book import REGIMES
 
     playbook, parameters = ready.playbook, ready.parameters
     exits = exits or exits_of(playbook)
@@ -336,7 +336,7 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
     """trades.csv rows from the kernel's path, with Playbook._close_trade's arithmetic in its
     order (elementwise, so column by column gives the same floats as row by row); with `read`,
     only those columns (metrics.trade_columns_read: what the registry reads)."""
-    from strategies.base import from_number
+    from strategies.book import from_number
 
     if not len(path):
         return pd.DataFrame([], columns=list(read or metrics.TRADE_COLUMNS))
@@ -400,7 +400,7 @@ def _trade_records(market: Market, path: np.ndarray, side: int,
 def _fill_notes(market: Market, path: np.ndarray) -> list[str]:
     """Playbook._delay's notes for each kernel trade: each fill that came after the bar it was
     due at waited over suspect bars (none where every open is clean, checked once)."""
-    from strategies.base import moved_fill
+    from strategies.book import moved_fill
 
     if market.clean.all():
         return [""] * len(path)

@@ -235,7 +235,7 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
 
 @numba.njit(cache=True)
 def marked_gross(gross, mark, entry, price, per_point, rate, revalued):
-    """_OpenPosition.mark: the lot's USD gross after a mark to `price`."""
+    """strategies.book.OpenLot.mark: the lot's USD gross after a mark to `price`."""
     if revalued:
         return (price - entry) * per_point * rate
     return gross + (price - mark) * (per_point * rate)
