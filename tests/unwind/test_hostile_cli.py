@@ -25,7 +25,7 @@ import pytest
 
 from feeds.errors import DataError
 from tests.conftest import tree_digest
-from unwind.studies import rundir, scorecard
+from unwind.studies import rundir, scorecard, workers
 
 ROOT = Path(__file__).resolve().parents[2]
 UNWIND = [sys.executable, "-c", "import sys\nfrom unwind.cli import main\nsys.exit(main())"]
@@ -486,10 +486,10 @@ def test_a_full_tmpfs_leaves_no_output(store, tmp_path, run_cli, processes):
 # ----------------------------------------------------------------- workers and interruption
 def test_jobs_are_capped_at_the_tasks_and_twice_the_cores():
     cores = os.cpu_count() or 1
-    assert scorecard.worker_count(1000, 2) == (2, "--jobs 1000 capped at 2 (2 tasks)")
-    assert scorecard.worker_count(1000, 10_000) == (
+    assert workers.worker_count(1000, 2) == (2, "--jobs 1000 capped at 2 (2 tasks)")
+    assert workers.worker_count(1000, 10_000) == (
         2 * cores, f"--jobs 1000 capped at {2 * cores} (at most 2 x {cores} cores)")
-    assert scorecard.worker_count(1, 5) == (1, None)
+    assert workers.worker_count(1, 5) == (1, None)
 
 
 def _children(pid: int) -> list[int]:

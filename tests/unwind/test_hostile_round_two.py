@@ -25,7 +25,7 @@ from feeds.errors import DataError
 from tests.unwind.test_hostile_cli import (EPISODE, ROOT, UNWIND, _children, _running,  # noqa: F401
                                            demo, finished_run, leftovers, no_default_store,
                                            one_error_line, store)
-from unwind.studies import cluster, rundir, scorecard
+from unwind.studies import cluster, rundir, scorecard, workers
 
 # 3 trials (the default added) over a fortnight
 SWEEP = ["hsi_short_yen_vol", "--grid", "high_volatility=0.08,0.14", "--start", "2024-08-01",
@@ -42,7 +42,7 @@ def test_sweep_jobs_are_capped_like_scores_with_a_note(store, tmp_path, run_cli)
     out = tmp_path / "out"
     result = run_cli("sweep", *SWEEP, "--jobs", "24", "--out", str(out))
     assert result.code == 0, result.err
-    jobs, note = scorecard.worker_count(24, 3)
+    jobs, note = workers.worker_count(24, 3)
     assert f"note: {note}" in result.err.splitlines()
     assert f"3 trials on screen, {jobs} job(s)" in result.out
     assert no_partial(out)

@@ -88,7 +88,7 @@ def _starting(full_history: bool, as_json: bool):
     """What the terminal shows once the store is chosen: which store and the quality-gate
     policy (not with --json), and on stderr a note when --jobs is capped."""
     def starting(config, choice) -> None:
-        from unwind.studies import scorecard
+        from unwind.studies import scorecard, workers
 
         if not as_json:
             click.echo(choice.describe())
@@ -104,7 +104,7 @@ def _starting(full_history: bool, as_json: bool):
         if config.allow_defects and not as_json:
             click.echo("quality gate: --allow-defects: series failing it are traded anyway; every "
                        "row, page and verdict that ran on a defect names it")
-        _, note = scorecard.worker_count(config.jobs, scorecard.task_count(config, full_history))
+        _, note = workers.worker_count(config.jobs, scorecard.task_count(config, full_history))
         if note and not config.scheduler:
             click.echo(f"note: {note}", err=True)
     return starting

@@ -233,7 +233,7 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
                  allow_defects=False, out=None, store=None):
     """A ScoreConfig from a spec file and flags (flags win)."""
     import strategies
-    from unwind.studies import scorecard
+    from unwind.studies import scorecard, workers
     from unwind.studies.rundir import new_run_dir
 
     spec = load(spec_path) if spec_path else {"windows": ()}
@@ -261,7 +261,7 @@ def score_config(spec_path: str | None, *, playbooks=(), episodes=(), jobs=None,
     return scorecard.ScoreConfig(
         playbooks=chosen_playbooks, episodes=chosen_episodes + tuple(w.id for w in windows),
         windows=windows, store=store or spec.get("store"), out=str(directory),
-        jobs=jobs or spec.get("jobs", scorecard.default_jobs()),
+        jobs=jobs or spec.get("jobs", workers.default_jobs()),
         allow_defects=allow_defects or spec.get("allow_defects", False))
 
 

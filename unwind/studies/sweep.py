@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from feeds.errors import DataError, excerpt, nearest
-from unwind.studies import cluster, scorecard
+from unwind.studies import cluster, workers
 from unwind.studies.grid import (Axis, base_values, check_size, check_values, default_index,
                          grid_points, parse_grid)
 
@@ -121,11 +121,11 @@ def configure(options: dict) -> tuple[SweepConfig, list[str]]:
              or ()}
     axes = parse_grid(playbook_id, list(options.get("grids") or []), fixed)
     count = math.prod(len(axis.values) for axis in axes)
-    jobs = options.get("jobs") or scorecard.default_jobs()
+    jobs = options.get("jobs") or workers.default_jobs()
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise DataError(f"--jobs {excerpt(jobs)}: expected a whole number of processes >= 1")
     scheduler = options.get("scheduler")
-    jobs, capped = scorecard.worker_count(jobs, count)   # a pool never outgrows the work
+    jobs, capped = workers.worker_count(jobs, count)   # a pool never outgrows the work
     if capped and scheduler is None:
         notes.append(capped)
     check_size(count, engine, jobs, bool(options.get("yes")))
@@ -367,12 +367,12 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
 
     if config.scheduler:
         _run_dask(config.scheduler, tasks, fixed, collect)
-    elif scorecard.worker_count(config.jobs, len(tasks))[0] <= 1:
+    elif workers.worker_count(config.jobs, len(tasks))[0] <= 1:
         for payload, chunk in tasks:
             collect(run_chunk(payload, chunk, fixed))
     else:   # capped at the tasks and twice the cores; workers die with this process
         shipped = {token: payload for token, (payload, _) in payloads.items()}
-        scorecard.run_in_pool([(run_chunk, (payload.token, chunk, fixed))
+        workers.run_in_pool([(run_chunk, (payload.token, chunk, fixed))
                                for payload, chunk in tasks], config.jobs,
                               lambda number, results: collect(results), _install, shipped)
     signal_sets = len({_signal_group(t.values, fixed, names)
