@@ -151,3 +151,20 @@ def test_the_store_is_read_once_and_lines_are_computed_once_per_signal_value(rea
     assert len(result.trials) == 18 and all(t.status == "ok" for t in result.trials)
     assert len(loads) == 1
     assert sorted(lines[2:]) == [0.1, 0.12, 0.14]
+
+
+def test_signal_groups_are_counted_per_payload_with_its_own_parameters(real_store):
+    """jgb_shock_short_nq's `trigger` chooses the series prepare() reads (level: JGB40Y; zscore:
+    JGB30Y), so trigger=level,zscore x jump_z=2.0,3.0 makes two payloads, and only the z-score
+    lines read jump_z. Distinct lines: one for both level trials (jump_z unread there), two for
+    the z-score trials: 3 groups. Counting every trial with the last payload's parameters (here
+    level's, the default added last) gave 2: the two z-score trials merged."""
+    config, _ = sweep.configure({"playbook": "jgb_shock_short_nq", "jobs": 1,
+                                 "episode": "aug-2024-carry-unwind", "store": str(real_store.root),
+                                 "grids": ["trigger=zscore", "jump_z=3.0"]})
+    result = sweep.run_sweep(config)
+    assert [t.values for t in result.trials] == [
+        {"trigger": "zscore", "jump_z": 2.0}, {"trigger": "zscore", "jump_z": 3.0},
+        {"trigger": "level", "jump_z": 2.0}, {"trigger": "level", "jump_z": 3.0}]
+    assert all(t.status == "ok" for t in result.trials)
+    assert result.signal_sets == 3
