@@ -114,6 +114,70 @@ def test_bond_hedge_beta_is_the_regression_slope():
     assert hedge_beta(equity, bond, 60).iloc[-1] == pytest.approx(-1.5)
 
 
+def test_bond_hedge_contracts_from_beta_by_hand():
+    """Four closes, a three-day beta, the ZN contracts and the orders, all on paper.
+
+    Returns (close over the previous close, less 1):
+      NQ 20000 -> 16000 -> 19200 -> 20160:  -0.20, +0.20, +0.05
+      ZN    100 ->   110 ->    99 ->    99:  +0.10, -0.10,  0.00
+    ZN's mean return is 0, so cov = (sum of rZN x rNQ) / 2 = (-0.02 - 0.02 + 0) / 2 = -0.02
+    and var(ZN) = (0.01 + 0.01 + 0) / 2 = 0.01: beta = -0.02 / 0.01 = -2 (bonds hedge).
+    Holding 2 NQ at 20,160 x $20 a point: 806,400 USD of equity; one ZN at 99 x $1,000 is 99,000.
+      max_hedge 1.0 (the default): ratio min(2, 1.0) = 1.0 -> 806,400 / 99,000 = 8.15 -> 8 ZN
+      max_hedge 1.5:               ratio 1.5 -> 1,209,600 / 99,000 = 12.2 -> 12 ZN
+      max_hedge 5.0:               ratio 2.0 (beta binds) -> 1,612,800 / 99,000 = 16.3 -> 16 ZN
+    With a positive beta (ZN moving with NQ) the hedge is 0; the HSI book (HK$50 a point, 7.8
+    HKD a USD): 2 x 20,160 x 50 / 7.8 = 258,461.5 USD -> 2.61 -> 2 ZN."""
+    from types import SimpleNamespace
+
+    from feeds import instruments
+    from strategies.base import target_contracts
+    from strategies.bond_hedge import Strategy, hedge_beta
+
+    index = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    equity_close = pd.Series([20000.0, 16000.0, 19200.0, 20160.0], index=index)
+    bond_close = pd.Series([100.0, 110.0, 99.0, 99.0], index=index)
+    beta = hedge_beta(equity_close, bond_close, 3)
+    assert beta.iloc[:3].isna().all() and beta.iloc[-1] == pytest.approx(-2.0, abs=1e-12)
+
+    def contracts(beta_now: float, max_hedge: float, equity: str = "NQ",
+                  usd_per_local: float = 1.0) -> int:
+        held = SimpleNamespace(size=2)
+        book = SimpleNamespace(
+            p=SimpleNamespace(max_hedge=max_hedge), getposition=lambda data: held,
+            _instrument={symbol: instruments.get(symbol) for symbol in (equity, "ZN")})
+        equity_data = SimpleNamespace(_name=equity, close={0: 20160.0},
+                                      usd_per_local={0: usd_per_local})
+        notes = SimpleNamespace(_name="ZN", close={0: 99.0}, usd_per_local={0: 1.0},
+                                hedge_beta={0: beta_now})
+        return Strategy.hedge_contracts(book, equity_data, notes)
+
+    assert [contracts(beta.iloc[-1], cap) for cap in (1.0, 1.5, 5.0)] == [8, 12, 16]
+    assert contracts(0.3, 1.0) == 0 and contracts(float("nan"), 1.0) == 0
+    assert contracts(beta.iloc[-1], 1.0, "HSI", 1 / 7.8) == 2
+
+    # the orders: on from flat, cut on a rebalance (booked "rebalance"), off on the signal
+    class Book:
+        def __init__(self, held: int):
+            self.held, self.exit_reasons, self.orders = held, {}, []
+
+        def getposition(self, data):
+            return SimpleNamespace(size=self.held)
+
+        def order_target_size(self, data, target):
+            self.orders.append((data._name, target))
+
+    notes = SimpleNamespace(_name="ZN")
+    for held, target, reason, booked in ((0, 8, "rebalance", {}),
+                                         (12, 8, "rebalance", {"ZN": "rebalance"}),
+                                         (8, 0, "signal", {"ZN": "signal"}),
+                                         (8, 8, "rebalance", {})):
+        book = Book(held)
+        target_contracts(book, notes, target, reason=reason)
+        assert book.orders == ([] if held == target else [("ZN", target)])
+        assert book.exit_reasons == booked
+
+
 # Each trade with fixed costs (1 tick a side) so the numbers can be redone on paper:
 # playbook: (window, entry time, side, contracts, entry, exit, gross local, fees local)
 NEW_TRADES = {

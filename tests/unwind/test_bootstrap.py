@@ -128,7 +128,10 @@ def test_real_daily_gold_returns_of_august_2024(real_store):
     daily = closes.groupby(closes.index.normalize()).last().pct_change().dropna()
     result = intervals(daily)
     assert 30 <= result.returns <= 50     # XAUUSD trades Sunday evenings too
-    assert 2.0 <= result.block_length <= 1.5 * result.returns ** (1 / 3)
+    # Politis-White asks for 0.24 days on these 46 returns (no autocorrelation to keep): the
+    # floor of 2 days binds, below the cap of 1.5 x 46^(1/3) = 5.4
+    assert result.politis_white == pytest.approx(0.2414, abs=1e-4)
+    assert result.block_length == 2.0
     total = result.by_metric["total_return"]
     assert total.estimate == pytest.approx(float(np.prod(1 + daily) - 1))
     assert total.ci_low < total.estimate < total.ci_high

@@ -88,8 +88,13 @@ def test_the_same_trials_csv_on_one_job_two_jobs_and_the_cluster(run_cli, real_s
     assert written["one"] == written["two"] == written["dask"]
     document = json.loads((directory / "sweep.json").read_text())
     assert document["counts"]["trials"] == 16 and document["executor"] == f"dask {cluster}"
-    assert 0 <= document["pbo"]["probability"] <= 1 and document["pbo"]["splits"] == 12870
-    assert 0 <= document["deflated_sharpe"]["deflated_sharpe"] <= 1
+    # measured: the best of 16 trials is beaten out of sample in 7,063 of the 12,870 splits,
+    # and its Sharpe (-0.0026 a day) is below the 0.0091 the best of 16 null trials reaches
+    assert document["pbo"]["probability"] == pytest.approx(7063 / 12870, abs=1e-12)
+    assert document["pbo"]["splits"] == 12870
+    dsr = document["deflated_sharpe"]
+    assert dsr["sharpe"] < dsr["expected_maximum"] and dsr["deflated_sharpe"] < 0.5
+    assert dsr["deflated_sharpe"] == pytest.approx(0.205268, abs=1e-6)
 
     def prepared_runs():
         from unwind.studies import sweep

@@ -344,11 +344,12 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
         notes += [f"run with a quality-gate defect allowed (--allow-defects): {defect}"
                   for defect in payload.ready["execution"].get("defects_allowed", [])
                   if defect not in " ".join(notes)]
-    names: tuple[str, ...] = ()
-    tasks = []
+    tasks, group_of = [], {}   # group_of: trial index -> (payload, the lines it reads)
     for token, (payload, members) in payloads.items():
-        names = _read_by_prepare(payload)
-        ordered = sorted(members, key=lambda m: (_signal_group(m[1], fixed, names), m[0]))
+        names = _read_by_prepare(payload)    # this payload's own: another reads other series
+        group_of |= {index: (token, _signal_group(values, fixed, names))
+                     for index, values in members}
+        ordered = sorted(members, key=lambda m: (group_of[m[0]], m[0]))
         size = max(1, min(CHUNK, math.ceil(len(ordered) / 8)))
         for start in range(0, len(ordered), size):
             tasks.append((payload, ordered[start:start + size]))
@@ -375,8 +376,7 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], None] | None =
         workers.run_in_pool([(run_chunk, (payload.token, chunk, fixed))
                                for payload, chunk in tasks], config.jobs,
                               lambda number, results: collect(results), _install, shipped)
-    signal_sets = len({_signal_group(t.values, fixed, names)
-                       for t in trials.values() if t.status == "ok"})
+    signal_sets = len({group_of[t.index] for t in trials.values() if t.status == "ok"})
     return SweepResult(config, [trials[i] for i in range(len(points))], series, signal_sets,
                        default_index(config), notes)
 
