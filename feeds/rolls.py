@@ -37,6 +37,13 @@ sum of the gaps applied at switches up to and including the bar (anchored at the
 bar, so a value at bar t uses nothing after t). Differences of that series are the market's
 move; its level differs from the printed price by `offset`, which the engine adds back when it
 reports fills.
+
+That level depends on where the loaded history starts, so a percentage of it (a return, a
+volatility) would too: two runs over windows with different starts would disagree about one
+decision. Percentages read the contract's own return instead, the adjusted move over the
+printed close before it, through `ratio_adjusted`: closes whose bar-to-bar ratios are those
+returns. A later start only rescales that series by a constant, which no ratio sees; each
+ratio uses only the gap at its own bar (no look-ahead).
 """
 
 from __future__ import annotations
@@ -298,3 +305,19 @@ def offsets(trading_dates: pd.DatetimeIndex, gaps: list[Gap],
             total += np.where(trading_dates >= switch, gap.applied, 0.0) - \
                 (gap.applied if anchor >= switch else 0.0)
     return total
+
+
+def ratio_adjusted(printed_close: pd.Series, offsets: np.ndarray) -> pd.Series:
+    """Closes whose bar-to-bar ratios are the contract's own returns: (printed - gap at the bar)
+    / the printed close before it, the gap being the step of `offsets` there. The level is the
+    printed close up to the first gap, then scaled at each gap, so a series with no gap is
+    returned unchanged; percentages of it do not depend on the offsets' anchor."""
+    printed = printed_close.to_numpy(dtype=float)
+    steps = np.diff(np.asarray(offsets, dtype=float), prepend=offsets[0] if len(offsets) else 0)
+    if not steps.any():
+        return printed_close.copy()
+    factors = np.ones(len(printed))
+    at = np.flatnonzero(steps)
+    factors[at] = (printed[at] - steps[at]) / printed[at]
+    return pd.Series(printed * np.cumprod(factors), index=printed_close.index,
+                     name=printed_close.name)

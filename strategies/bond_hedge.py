@@ -88,7 +88,9 @@ def traded(parameters: Parameters) -> tuple[str, ...]:
 
 def hedge_beta(equity_close: pd.Series, bond_close: pd.Series, days: int) -> pd.Series:
     """Rolling beta of the equity's daily returns on the bond future's, over `days` sessions
-    both traded (on the equity's dates; each return known at the later of the two closes)."""
+    both traded (on the equity's dates; each return known at the later of the two closes).
+    Pass each future's `Inputs.ratio_close`: its returns are the contracts' own, whatever
+    window was loaded."""
     both = pd.concat({"equity": equity_close, "bond": bond_close}, axis=1, sort=True).dropna()
     returns = both.pct_change()
     covariance = returns["equity"].rolling(days).cov(returns["bond"])
@@ -111,7 +113,7 @@ def yen_stress(inputs: Inputs, onto: tuple[str, str], parameters: Parameters) ->
 
 def prepare(inputs: Inputs, parameters: Parameters) -> dict[str, pd.DataFrame]:
     equity = parameters.equity
-    beta = hedge_beta(inputs.frame(equity, BAR)["close"], inputs.frame("ZN", BAR)["close"],
+    beta = hedge_beta(inputs.ratio_close(equity, BAR), inputs.ratio_close("ZN", BAR),
                       parameters.beta_days)
     # a date's beta is known once both of its closes are
     known = pd.DatetimeIndex(np.maximum(*(calendars.known_at(beta.index,
@@ -162,14 +164,16 @@ class Strategy(Playbook):
                                  else 0, reason="signal" if not stress else "rebalance")
 
     def hedge_contracts(self, equity, notes) -> int:
-        """Whole ZN contracts for the minimum-variance hedge of the equity leg (capped)."""
+        """Whole ZN contracts for the minimum-variance hedge of the equity leg (capped), each
+        notional at its printed price (the traded close plus the roll offset)."""
         beta = notes.hedge_beta[0]
         if math.isnan(beta) or beta >= 0:
             return 0
         held = self.getposition(equity).size or self.getsizer().contracts(equity)
-        equity_notional = abs(held) * equity.close[0] * \
+        equity_notional = abs(held) * (equity.close[0] + equity.roll_offset[0]) * \
             self._instrument[equity._name].multiplier * equity.usd_per_local[0]
-        contract_notional = notes.close[0] * self._instrument[notes._name].multiplier * \
+        contract_notional = (notes.close[0] + notes.roll_offset[0]) * \
+            self._instrument[notes._name].multiplier * \
             notes.usd_per_local[0]
         ratio = min(-beta, self.p.max_hedge)
         return math.floor(ratio * equity_notional / contract_notional)

@@ -7,7 +7,7 @@ series, which is the one rule that keeps signals free of look-ahead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,9 +29,18 @@ class Inputs:
     """Bars by (series, bar size), as loaded for the run (warm-up included)."""
 
     bars: dict[tuple[str, str], pd.DataFrame]
+    # the traded futures' closes as `ratio_close` gives them, where they differ from `close`
+    ratio_closes: dict[tuple[str, str], pd.Series] = field(default_factory=dict)
 
     def frame(self, symbol: str, bar: str) -> pd.DataFrame:
         return self.bars[(symbol, bar)]
+
+    def ratio_close(self, symbol: str, bar: str) -> pd.Series:
+        """Closes to take percentages of (returns, volatilities): for a roll-adjusted future
+        their ratios are the contract's own returns, the same whatever window was loaded
+        (feeds/rolls.py); `close` itself for every other series."""
+        ratio = self.ratio_closes.get((symbol, bar))
+        return ratio if ratio is not None else self.frame(symbol, bar)["close"]
 
     def has(self, symbol: str, bar: str) -> bool:
         return (symbol, bar) in self.bars

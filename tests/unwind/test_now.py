@@ -19,15 +19,7 @@ def as_of_report(real_store):
     return now.evaluate_all(strategies.ids(), str(real_store.root), AS_OF)
 
 
-ROLL_ANCHORED = pytest.mark.xfail(strict=True, reason=(
-    "bond_hedge's hedge_beta is a beta of daily percentage returns of the roll-adjusted NQ and "
-    "ZN closes; engine.prepare anchors the roll adjustment at the loaded window's start, so the "
-    "level, and so each return, depends on the window (-0.1926 on now's one-year window, "
-    "-0.1944 on the episode's): an engine change, reported"))
-
-
-@pytest.mark.parametrize("playbook_id", [
-    pytest.param(p, marks=ROLL_ANCHORED) if p == "bond_hedge" else p for p in strategies.ids()])
+@pytest.mark.parametrize("playbook_id", strategies.ids())
 def test_now_as_of_equals_the_runs_signals_at_that_bar(real_store, as_of_report, playbook_id):
     # A run over the August 2024 episode window sees data to 2024-08-30; its signals (what
     # signals.csv holds) at the bar `now --as-of 2024-08-02` decided on must be the same

@@ -217,3 +217,51 @@ def test_no_look_ahead_in_the_roll_lines(nq_store, monkeypatch):
     assert short.index[-1] == pd.Timestamp("2025-12-19", tz="UTC")
     pd.testing.assert_frame_equal(short, full.frames["NQ"].loc[short.index], check_freq=False)
     assert cut.execution["rolls"]["NQ"]["switches"] == []
+
+
+def test_ratio_adjusted_closes_carry_the_contracts_own_returns():
+    # Printed 100, 102, 110, 99 with a +5 gap applied at the third bar (offsets 0, 0, 5, 5):
+    # the contract's own return there is (110 - 5) / 102 - 1, not 110 / 102 - 1; the level is
+    # the printed close until the gap, then scaled by (110 - 5) / 110.
+    printed = pd.Series([100.0, 102.0, 110.0, 99.0])
+    ratio = rolls.ratio_adjusted(printed, np.array([0.0, 0.0, 5.0, 5.0]))
+    assert ratio.tolist()[:2] == [100.0, 102.0]
+    assert ratio.pct_change().tolist()[1:] == pytest.approx([0.02, 105 / 102 - 1, 99 / 110 - 1])
+    # anchored elsewhere (offsets shifted by a constant) the returns are the same
+    shifted = rolls.ratio_adjusted(printed, np.array([-5.0, -5.0, 0.0, 0.0]))
+    assert shifted.pct_change().tolist()[1:] == pytest.approx(ratio.pct_change().tolist()[1:])
+    # no gap: the printed closes themselves
+    assert rolls.ratio_adjusted(printed, np.zeros(4)).equals(printed)
+
+
+@pytest.mark.parametrize("playbook_id, late, early", [
+    # ZN's March 2024 switch (2024-03-20, 0.609375 points applied) lies between the two loaded
+    # starts (120 calendar days of warm-up: 2024-03-24 and 2024-03-10)
+    ("bond_hedge", "2024-07-22", "2024-07-08"),
+    # ZN's September 2023 switch (2023-09-21, 0.4375 points) between 2023-12-21 and 2023-09-14
+    # (200 days of warm-up)
+    ("jgb_shock_short_zn", "2024-07-08", "2024-04-01"),
+])
+def test_a_later_window_start_moves_no_decision_or_sizing_line(real_store, playbook_id, late,
+                                                               early):
+    """Two windows ending on the same bar, the later one's loaded history starting after a roll
+    gap the earlier one adjusts for: the traded closes differ by that gap (the additive
+    adjustment is anchored at each window's first loaded bar), yet on the later window's bars
+    every line a decision or a size reads is the same: the playbook's lines, the printed
+    prices, and the sizer's volatility, margin and rate (and the slippage)."""
+    from unwind import engine
+    from unwind.config import RunConfig
+
+    frames = [engine.prepare(RunConfig(playbook_id, start, "2024-08-02",
+                                       store=str(real_store.root))).frames for start in
+              (late, early)]
+    shown, wider = (f["ZN"].loc[late:] for f in frames)
+    level = (wider["close"] - shown["close"]).round(10).unique()
+    assert len(level) == 1 and level[0] != 0
+    for symbol in frames[0]:
+        def lines(frame):
+            frame = frame.loc[late:]
+            return frame.drop(columns=["open", "high", "low", "close", "roll_offset"]).assign(
+                printed=frame["close"] + frame["roll_offset"])
+        pd.testing.assert_frame_equal(lines(frames[0][symbol]), lines(frames[1][symbol]),
+                                      check_exact=False, rtol=1e-9)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import feeds
-from feeds import calendars, crosscheck, instruments, sessions
+from feeds import calendars, crosscheck, instruments, rolls, sessions
 from feeds.bars import BARS, is_intraday
 from feeds.errors import DataError
 from feeds.store import Store
@@ -110,10 +110,13 @@ def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarr
     return {"open_time": date_numbers(opens), "close_time": date_numbers(closes)}
 
 
-def _daily_volatility(frame: pd.DataFrame, instrument, bar: str) -> np.ndarray:
-    """Typical daily move in price units known at each bar (20 trading days of returns)."""
-    returns = np.log(frame["close"]).diff()
-    return (frame["close"] * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
+def _daily_volatility(printed_close: pd.Series, ratio_close: pd.Series, instrument,
+                      bar: str) -> np.ndarray:
+    """Typical daily move in price units known at each bar (20 trading days of returns): the
+    contract's own returns (`ratio_close`, so no roll-adjustment anchor moves it) at the
+    printed price."""
+    returns = np.log(ratio_close).diff()
+    return (printed_close * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
 
 
 def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
@@ -183,6 +186,8 @@ class Prepared:
     # per traded symbol, the bars where an input was past its staleness allowance
     stale: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     suspects: list = field(default_factory=list, repr=False)   # suspect prints in the window
+    # the traded futures' ratio-adjusted closes (strategies.inputs.Inputs.ratio_close)
+    ratio_closes: dict = field(default_factory=dict, repr=False)
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -224,7 +229,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
                                   known_by, on_tick_grid)
-    printed, plans = {}, {}
+    printed, plans, ratio_closes = {}, {}, {}
     for symbol in traded:
         # futures trade on their roll-adjusted series: playbooks and P&L see the market's moves,
         # not the continuous series' jumps at contract switches (feeds/rolls.py)
@@ -239,7 +244,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                     adjusted[column] = (bars[key][column] - offsets).round(10)
                 adjusted.attrs = bars[key].attrs
                 bars[key] = adjusted
-    inputs = Inputs(bars)
+                ratio_closes[key] = rolls.ratio_adjusted(printed[symbol]["close"], offsets)
+    inputs = Inputs(bars, ratio_closes)
     signal_lines = playbook.prepare(inputs, parameters)
     # what the playbook's own rule did in the window ("the article's rule never fired: ...")
     rule_notes = playbook.rule_notes(inputs, parameters, config.start, config.end) \
@@ -277,7 +283,9 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         notes += [f"suspect print {symbol} {suspect.message()}"
                   + ("; no fill at it" if suspect.field == "open" else "") for suspect in inside]
         columns = {"usd_per_local": rate, "tradable": tradable,
-                   "volatility": _daily_volatility(frame, instrument, playbook.BAR),
+                   "volatility": _daily_volatility(printed[symbol]["close"],
+                                                   inputs.ratio_close(*onto), instrument,
+                                                   playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
                    "regime": regime_codes.to_numpy() if regime_codes is not None else np.nan,
                    **fill_times, **lines.columns}
@@ -299,7 +307,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     frames = _with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
                     regime_codes, notes, report, extra.frames, engine_frames, union, stale,
-                    suspects)
+                    suspects, ratio_closes)
 
 
 def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
@@ -337,7 +345,8 @@ def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepar
     if parameters.regime_filter and ready.regime_codes is None:
         raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
                         f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")
-    signal_lines = playbook.prepare(Inputs(ready.bars), seen_by_prepare or parameters)
+    signal_lines = playbook.prepare(Inputs(ready.bars, ready.ratio_closes),
+                                    seen_by_prepare or parameters)
     return dataclasses.replace(ready, parameters=parameters,
                                frames=_with_signals(ready.engine_frames, signal_lines,
                                                     ready.union, ready.stale))

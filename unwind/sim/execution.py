@@ -209,7 +209,13 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
     before_offsets = plan.offsets(before.index, instrument, bar) if plan is not None \
         else np.zeros(len(before))
     adjusted_history = pd.concat([before["close"] - before_offsets, frame["close"]])
-    ticks = costs.slippage_ticks(adjusted_history, instrument, bar, config.slippage_model,
+    raw_history = pd.concat([before["close"], raw_close])
+    frame_offsets = plan.offsets(frame.index, instrument, bar) if plan is not None \
+        else np.zeros(len(frame))
+    # the volatility model reads returns: the contract's own, whatever the offsets' anchor
+    ratio_history = rolls.ratio_adjusted(raw_history,
+                                         np.concatenate([before_offsets, frame_offsets]))
+    ticks = costs.slippage_ticks(ratio_history, instrument, bar, config.slippage_model,
                                  config.slippage_ticks)
     ticks = pd.Series(ticks, index=adjusted_history.index).reindex(frame.index).to_numpy()
     fee = dict(config.fees).get(instrument.symbol, instrument.fee_per_contract)
@@ -221,7 +227,6 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
             pd.DatetimeIndex([pd.Timestamp(c.roll) for c in plan.cycles]), instrument)
         roll_count = _events_between_fills(roll_instants, fills.as_unit("ns").asi8)
     roll_cost = roll_count * 2.0 * (fee_local + ticks * instrument.tick_value)
-    raw_history = pd.concat([before["close"], raw_close])
     margin_local = pd.Series(margin.initial_margin_local(instrument, raw_history,
                                                          adjusted_history, bar),
                              index=raw_history.index).reindex(frame.index).to_numpy()
@@ -240,9 +245,7 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
         summary["rates"] = sources
         notes.append(_financing_note(instrument, rates, sources, fills, summary,
                                      config.financing_markup))
-    offsets = plan.offsets(frame.index, instrument, bar) if plan is not None \
-        else np.zeros(len(frame))
-    return Lines({"roll_offset": offsets, "rolls": roll_count, "roll_cost": roll_cost,
+    return Lines({"roll_offset": frame_offsets, "rolls": roll_count, "roll_cost": roll_cost,
                   "slippage_ticks": ticks, "fee_local": fee_local, "financing_long": long,
                   "financing_short": short, "margin": margin_local},
                  plan, summary, notes)
