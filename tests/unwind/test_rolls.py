@@ -249,7 +249,7 @@ def test_a_later_window_start_moves_no_decision_or_sizing_line(real_store, playb
     adjustment is anchored at each window's first loaded bar), yet on the later window's bars
     every line a decision or a size reads is the same: the playbook's lines, the printed
     prices, and the sizer's volatility, margin and rate (and the slippage)."""
-    from unwind import engine
+    from unwind.sim import engine
     from unwind.config import RunConfig
 
     frames = [engine.prepare(RunConfig(playbook_id, start, "2024-08-02",
