@@ -122,6 +122,8 @@ def test_bond_hedge_contracts_from_beta_by_hand():
       ZN    100 ->   110 ->    99 ->    99:  +0.10, -0.10,  0.00
     ZN's mean return is 0, so cov = (sum of rZN x rNQ) / 2 = (-0.02 - 0.02 + 0) / 2 = -0.02
     and var(ZN) = (0.01 + 0.01 + 0) / 2 = 0.01: beta = -0.02 / 0.01 = -2 (bonds hedge).
+    Each leg is valued at its printed price, the roll-adjusted close plus the roll offset (NQ
+    20,100 + 60 = 20,160; ZN 98.5 + 0.5 = 99), not at the adjusted close.
     Holding 2 NQ at 20,160 x $20 a point: 806,400 USD of equity; one ZN at 99 x $1,000 is 99,000.
       max_hedge 1.0 (the default): ratio min(2, 1.0) = 1.0 -> 806,400 / 99,000 = 8.15 -> 8 ZN
       max_hedge 1.5:               ratio 1.5 -> 1,209,600 / 99,000 = 12.2 -> 12 ZN
@@ -131,7 +133,7 @@ def test_bond_hedge_contracts_from_beta_by_hand():
     from types import SimpleNamespace
 
     from feeds import instruments
-    from strategies.base import target_contracts
+    from strategies.book import target_contracts
     from strategies.bond_hedge import Strategy, hedge_beta
 
     index = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
@@ -146,10 +148,11 @@ def test_bond_hedge_contracts_from_beta_by_hand():
         book = SimpleNamespace(
             p=SimpleNamespace(max_hedge=max_hedge), getposition=lambda data: held,
             _instrument={symbol: instruments.get(symbol) for symbol in (equity, "ZN")})
-        equity_data = SimpleNamespace(_name=equity, close={0: 20160.0},
+        # adjusted closes and roll offsets: each leg is valued at its printed price
+        equity_data = SimpleNamespace(_name=equity, close={0: 20100.0}, roll_offset={0: 60.0},
                                       usd_per_local={0: usd_per_local})
-        notes = SimpleNamespace(_name="ZN", close={0: 99.0}, usd_per_local={0: 1.0},
-                                hedge_beta={0: beta_now})
+        notes = SimpleNamespace(_name="ZN", close={0: 98.5}, roll_offset={0: 0.5},
+                                usd_per_local={0: 1.0}, hedge_beta={0: beta_now})
         return Strategy.hedge_contracts(book, equity_data, notes)
 
     assert [contracts(beta.iloc[-1], cap) for cap in (1.0, 1.5, 5.0)] == [8, 12, 16]

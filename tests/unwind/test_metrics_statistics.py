@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from unwind.evidence import metrics
+from unwind.evidence import analytics, metrics
 
 
 def _run_data(pnl: list[float], equity: list[float]) -> metrics.RunData:
@@ -100,7 +100,7 @@ def test_trade_statistics_match_numpy_on_a_real_run(real_run):
 def test_rolling_sharpe_is_the_sharpe_of_each_trailing_window(real_run):
     returns = real_run["returns"]
     days = pd.date_range("2024-06-03", periods=len(returns), freq="D", tz="UTC")
-    rolling = metrics.rolling_sharpe(pd.Series(returns, index=days), days=20)
+    rolling = analytics.rolling_sharpe(pd.Series(returns, index=days), days=20)
     assert rolling.iloc[:19].isna().all()
     checked = 0
     for end in range(20, len(returns) + 1):

@@ -250,7 +250,7 @@ def test_a_later_window_start_moves_no_decision_or_sizing_line(real_store, playb
     every line a decision or a size reads is the same: the playbook's lines, the printed
     prices, and the sizer's volatility, margin and rate (and the slippage)."""
     from unwind.sim import engine
-    from unwind.config import RunConfig
+    from unwind.sim.config import RunConfig
 
     frames = [engine.prepare(RunConfig(playbook_id, start, "2024-08-02",
                                        store=str(real_store.root))).frames for start in
