@@ -64,6 +64,8 @@ PREPARE_KEYS = ("function", "lines")
 VARIANT_KEYS = ("parameters", "calibrated_on", "reason")
 COMMON_PARAMETERS = ("risk_budget_usd", "regime_filter")   # strategies.base.CommonParameters
 RESERVED_LINES = ("entry", "exit", *expressions.FIELDS)
+
+
 @dataclass(frozen=True)
 class Spec:
     """A validated spec: everything the playbook built from it needs (spec_playbook.build)."""
