@@ -50,6 +50,9 @@ PLAIN_TWIN = None
 _STRESS = strategies.get("hsi_short_yen_vol")
 _YEN = strategies.defaults(_STRESS)
 CALIBRATED_ON = _STRESS.CALIBRATED_ON
+# Ranges a sweep's random draws and the parity tests take parameters from, around each default.
+SEARCH_SPACE = {"beta_days": (20, 120), "max_hedge": (0.25, 2.0), "rebalance_days": (1, 20),
+                "high_volatility": (0.06, 0.2)}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 An expression is Python syntax restricted to: names (a series the spec reads, a line defined
 before it, a parameter), `series.open|high|low|close|volume`, numbers, quoted text (compared with
 a choice parameter), calls of the functions in FUNCTIONS, comparisons (chains allowed), `and`,
-`or`, `not`, and `+ - * /`. It is parsed with `ast` and checked before anything runs; nothing is
+`or`, `not`, `+ - * /`, and `A if CONDITION else B` where CONDITION reads parameters only (a
+reading chosen by a parameter: only the chosen branch is computed). It is parsed with `ast` and checked before anything runs; nothing is
 ever passed to `eval`.
 
 No look-ahead, by construction: every function reads only the rows up to each row (windows and
@@ -89,6 +90,10 @@ FUNCTIONS: dict[str, Function] = {
     "on_traded": Function(("any",), "any", lambda x: x,
                           "the value as known at each traded bar (so a window after it counts "
                           "traded bars, not the source's)"),
+    "happened": Function(("condition",), CONDITION, lambda x: x,
+                         "held on at least one of the source's bars that became known since the "
+                         "previous traded bar (an event on a day the traded market is shut is "
+                         "seen at its next bar)"),
     "rising": Function(("series", "bars"), CONDITION, lambda x, bars: x > x.shift(bars),
                        "above its value `bars` bars earlier"),
     "falling": Function(("series", "bars"), CONDITION, lambda x, bars: x < x.shift(bars),
@@ -138,7 +143,7 @@ _COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater,
             ast.GtE: np.greater_equal, ast.Eq: np.equal, ast.NotEq: np.not_equal}
 _ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
                ast.Div: np.true_divide}
-_CONSTRUCTS = {ast.Subscript: "indexing ([...])", ast.Lambda: "lambda", ast.IfExp: "if/else",
+_CONSTRUCTS = {ast.Subscript: "indexing ([...])", ast.Lambda: "lambda",
                ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%", ast.List: "a list",
                ast.Tuple: "a tuple", ast.Dict: "a dict", ast.JoinedStr: "an f-string"}
 
@@ -156,7 +161,7 @@ def parse(text: str) -> ast.expr:
     for node in ast.walk(tree):
         allowed = (ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
                    ast.BinOp, ast.Compare, ast.Call, ast.Name, ast.Load, ast.Attribute,
-                   ast.Constant, *_COMPARE, *_ARITHMETIC)
+                   ast.Constant, ast.IfExp, *_COMPARE, *_ARITHMETIC)
         if not isinstance(node, allowed):
             what = _CONSTRUCTS.get(type(node)) or _CONSTRUCTS.get(type(getattr(node, "op", None)))
             raise ExpressionError(f"{what or type(node).__name__} is not part of the language "
@@ -228,6 +233,16 @@ def check(tree: ast.expr, scope: Scope) -> Kind:
                 return Kind(CONDITION)
             _expect(kinds, NUMBER, "a comparison")
             return combine(kinds, CONDITION)
+        if isinstance(node, ast.IfExp):
+            test = visit(node.test)
+            if test.kind != CONDITION or test.calendar is not None:
+                raise ExpressionError("A if CONDITION else B: the condition reads parameters "
+                                      "only (a reading a parameter chooses)")
+            kinds = [visit(node.body), visit(node.orelse)]
+            if kinds[0].kind != kinds[1].kind:
+                raise ExpressionError(f"A if CONDITION else B: A is a {kinds[0].kind}, B a "
+                                      f"{kinds[1].kind}; both must be the same kind")
+            return combine(kinds, kinds[0].kind)
         return _check_call(node, visit, scope, combine)
 
     return visit(tree)
@@ -281,7 +296,7 @@ def _check_call(node: ast.Call, visit, scope: Scope, combine) -> Kind:
                                   f", got a {kind.kind}")
         kinds.append(kind)
     result = kinds[0].kind if function.result == "any" else function.result
-    if name == "on_traded":
+    if name in ("on_traded", "happened"):
         return Kind(result, scope.traded)
     return combine(kinds, result)
 
@@ -386,6 +401,8 @@ class Evaluator:
             for op, left, right in zip(node.ops, data, data[1:]):
                 result = np.logical_and(result, _COMPARE[type(op)](left, right))
             return Value(result, calendar)
+        if isinstance(node, ast.IfExp):
+            return self.evaluate(node.body if self.evaluate(node.test).data else node.orelse)
         return self._call(node)
 
     def _call(self, node: ast.Call) -> Value:
@@ -402,8 +419,20 @@ class Evaluator:
                 series.append(self.evaluate(argument))
         if node.func.id == "on_traded":
             return Value(self.traded_values(series[0]), self.traded)
+        if node.func.id == "happened":
+            return Value(self._happened(series[0]), self.traded)
         data, calendar = self._together(series)
         return Value(function.compute(*data, *scalars), calendar)
+
+    def _happened(self, condition: Value) -> pd.Series:
+        """True at each traded bar by which a new bar holding `condition` became known: a
+        running count of its bars, aligned onto the traded bars as known, rising since the
+        previous traded bar (aligning the condition itself would keep only the last bar known,
+        and lose an event on a day the traded market is shut)."""
+        if condition.calendar == self.traded:
+            return condition.data
+        count = condition.data.astype(float).cumsum()
+        return self.onto_traded(count, condition.calendar).diff() > 0
 
     @staticmethod
     def _whole(value, function: str) -> int:

@@ -19,12 +19,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from feeds.errors import DataError, nearest
 from strategies import expressions
 from strategies import spec_records as records
-from strategies.spec_records import UNITS, Parameter, Reader, SpecError   # re-exported
+from strategies.spec_records import UNITS, Parameter, Reader, SpecError, fill  # re-exported
 
 
 def format_value(value: Any, unit: str) -> str:
@@ -97,6 +97,20 @@ class Spec:
     rule_notes: str | None = None         # "module:function" saying what a window's rule did
     variants: dict | None = None          # readings chosen after seeing data, with windows
 
+    @property
+    def templated(self) -> bool:
+        """Whether a parameter chooses what it trades or reads ({...} in a name)."""
+        return any("{" in name for name in (self.symbol, *(s for s, _ in self.reads.values())))
+
+    def traded_at(self, parameter: Callable[[str], Any]) -> tuple[str, str]:
+        """(symbol, bar) traded at the parameters `parameter(name)` reads."""
+        return fill(self.symbol, parameter), self.bar
+
+    def reads_at(self, parameter: Callable[[str], Any]) -> dict[str, tuple[str, str]]:
+        """Each read's (series, bar) at the parameters `parameter(name)` reads."""
+        return {name: (fill(series, parameter), bar) for name, (series, bar) in
+                self.reads.items()}
+
 
 def _name(reader: Reader, keys: tuple, name: str, taken: dict) -> str:
     if not name.isidentifier() or keyword.iskeyword(name) or name in expressions.FUNCTIONS:
@@ -159,7 +173,8 @@ def _assemble(reader: Reader, raw: dict, path: Path) -> Spec:
                                    "command line), at most 64 characters")
     trades = records.table(reader, ("trades",), raw["trades"], TRADES_KEYS, TRADES_KEYS)
     try:
-        symbol = check_series_name(str(trades["symbol"]))
+        symbol = str(trades["symbol"]) if "{" in str(trades["symbol"]) else \
+            check_series_name(str(trades["symbol"]))
     except DataError as error:
         raise reader.fail(("trades", "symbol"), str(error)) from None
     if trades["bar"] not in BARS:
@@ -171,12 +186,13 @@ def _assemble(reader: Reader, raw: dict, path: Path) -> Spec:
     reads = {}
     for name, value in records.mapping(reader, ("reads",), raw["reads"]).items():
         _name(reader, ("reads", name), name, taken)
-        parts = value.split() if isinstance(value, str) else []
+        parts = value.rsplit(None, 1) if isinstance(value, str) else []
         if len(parts) != 2 or parts[1] not in BARS:
             raise reader.fail(("reads", name), f"expected \"SERIES BAR\" (a bar of "
                                                f"{', '.join(BARS)}), e.g. \"USDJPY 1d\"")
         try:
-            reads[name] = (check_series_name(parts[0]), parts[1])
+            reads[name] = (parts[0] if "{" in parts[0] else check_series_name(parts[0]),
+                           parts[1])
         except DataError as error:
             raise reader.fail(("reads", name), str(error)) from None
         taken[name] = "series read"
@@ -202,6 +218,10 @@ def _assemble(reader: Reader, raw: dict, path: Path) -> Spec:
     written = {p.name: reader.line_of(("parameters", p.name)) if p.name not in exit_names
                else reader.line_of(("exits", exit_names[p.name])) for p in parameters}
     parameters.sort(key=lambda p: written[p.name] or 0)
+    for keys, name in ((("trades", "symbol"), symbol),
+                       *((("reads", read), series) for read, (series, _) in reads.items())):
+        if "{" in name or "}" in name:
+            records.template(reader, keys, name, parameters)
     scope = expressions.Scope(reads, {}, {p.name: (p.type, p.bounds[0] if p.bounds else None)
                                           for p in parameters}, traded)
     prepare = _prepare(reader, raw.get("prepare"), taken)

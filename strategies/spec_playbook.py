@@ -6,7 +6,9 @@ CALIBRATED_ON, a frozen `Parameters` dataclass generated from the records (bound
 constraints checked on construction), `prepare(inputs, parameters)`, `panels(parameters)`,
 `Strategy` (a LineRule with the spec's SIDE reading the exits the spec declares) and EXITS
 (the same tuple, strategies/exits.py); plus SEARCH_SPACE (each parameter's search
-range) and SPEC (the Spec it came from).
+range) and SPEC (the Spec it came from). Where a parameter chooses what it trades or reads
+(`symbol = "{future}"`), TRADED and SIGNALS are the defaults' and `traded(parameters)` and
+`signals_for(parameters)` say it for any parameters.
 """
 
 from __future__ import annotations
@@ -58,16 +60,42 @@ def _rebuilt(path: str, values: dict):
     return strategies.get(strategies.register(path)).Parameters(**values)
 
 
-def _prepare(spec: Spec):
-    traded = (spec.symbol, spec.bar)
+def _evaluator(spec: Spec, inputs: Inputs, parameters) -> expressions.Evaluator:
+    """An Evaluator of the spec's expressions on `inputs` at `parameters` (the series the
+    parameters choose)."""
+    def parameter(name):
+        return getattr(parameters, name)
 
+    traded = spec.traded_at(parameter)
+    return expressions.Evaluator(
+        spec.reads_at(parameter), traded, lambda key: inputs.frame(*key),
+        lambda series, key: inputs.aligned(series, *key, traded).iloc[:, 0], parameter)
+
+
+def source_line(spec: Spec, name: str, inputs: Inputs, parameters) -> pd.Series:
+    """The spec's line `name` on its own series' calendar, not aligned onto the traded bars
+    (the source's dates a rule fired on, for a playbook's notes); computes only the lines it
+    names."""
+    evaluator = _evaluator(spec, inputs, parameters)
+
+    class Needed(dict):
+        def __contains__(self, line):
+            return line in spec.lines
+
+        def __missing__(self, line):
+            self[line] = evaluator.evaluate(spec.lines[line])
+            return self[line]
+
+    evaluator.lines = Needed()
+    return evaluator.lines[name].data
+
+
+def _prepare(spec: Spec):
     def prepare(inputs: Inputs, parameters) -> dict[str, pd.DataFrame]:
         """The spec's lines, each computed on its own series' calendar and aligned onto the
         traded bars as known there; entry and exit 0 where they cannot be decided."""
-        evaluator = expressions.Evaluator(
-            spec.reads, traded, lambda key: inputs.frame(*key),
-            lambda series, key: inputs.aligned(series, *key, traded).iloc[:, 0],
-            lambda name: getattr(parameters, name))
+        evaluator = _evaluator(spec, inputs, parameters)
+        traded = evaluator.traded
         index = inputs.frame(*traded).index
         computed = {}
         if spec.prepare:
@@ -82,7 +110,7 @@ def _prepare(spec: Spec):
         for name, tree in (("entry", spec.entry), ("exit", spec.exit)):
             computed[name] = 0.0 if tree is None else \
                 _on_traded(evaluator, evaluator.evaluate(tree), index).fillna(0.0)
-        return {spec.symbol: pd.DataFrame({column: computed[line]
+        return {traded[0]: pd.DataFrame({column: computed[line]
                                            for column, line in spec.columns}, index=index)}
 
     return prepare
@@ -135,16 +163,31 @@ def build(spec: Spec) -> types.ModuleType:
     parameters = _parameters_class(spec, name)
     strategy = _strategy(spec, parameters)
     twin = spec.plain_twin
+    defaults = {p.name: p.default for p in spec.parameters}.get
+
+    def series(parameter) -> tuple[tuple[str, str], tuple[tuple[str, str], ...]]:
+        """(traded (symbol, bar), the other (series, bar) read) at `parameter(name)`."""
+        own = spec.traded_at(parameter)
+        return own, tuple(dict.fromkeys(k for k in spec.reads_at(parameter).values()
+                                        if k != own))
+
+    def traded(parameters) -> tuple[str, ...]:
+        return (series(lambda name: getattr(parameters, name))[0][0],)
+
+    def signals_for(parameters) -> tuple[tuple[str, str], ...]:
+        return series(lambda name: getattr(parameters, name))[1]
+
+    (symbol, _), signals = series(defaults)
     module.__dict__.update(
-        ID=spec.id, SEED=spec.seed, TRADED=(spec.symbol,), BAR=spec.bar,
-        SIGNALS=tuple(dict.fromkeys(k for k in spec.reads.values()
-                                    if k != (spec.symbol, spec.bar))),
+        ID=spec.id, SEED=spec.seed, TRADED=(symbol,), BAR=spec.bar, SIGNALS=signals,
         WARMUP_DAYS=spec.warmup_days, BENCHMARK_KIND=spec.benchmark,
-        BENCHMARK="flat" if spec.benchmark == "flat" else f"buy and hold {spec.symbol}",
+        BENCHMARK="flat" if spec.benchmark == "flat" else f"buy and hold {symbol}",
         PLAIN_TWIN=twin, CALIBRATED_ON=spec.calibrated_on, Parameters=parameters,
         prepare=_prepare(spec), panels=_panels(spec), Strategy=strategy, EXITS=spec.exits,
         SPEC=spec,
         SEARCH_SPACE={p.name: p.search for p in spec.parameters}, __file__=str(spec.path))
+    if spec.templated:
+        module.traded, module.signals_for = traded, signals_for
     if spec.rule_notes:
         module.rule_notes = _named(spec.rule_notes)
     if spec.variants is not None:

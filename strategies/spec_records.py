@@ -1,18 +1,22 @@
 """A spec's records and the checks every part of it is read with: the closed vocabulary of
-units, a parameter record (type, unit, bounds, search range, reason), and `Reader`, which
+units, a parameter record (type, unit, bounds, search range, reason), names a parameter
+chooses (`{future}`: `template`, `fill`), and `Reader`, which
 names the line of the file where a key is written in every error. strategies/spec.py reads a
 whole spec with these; they live apart so the spec's own assembly stays readable.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from feeds.errors import DataError, nearest
+from strategies import expressions
 
 # The closed vocabulary of units: name -> (the Python types a value may have, what 1 means).
 # Parameters and panels name one; pages format a value from it (strategies.spec.format_value).
@@ -187,3 +191,60 @@ def listed(reader: Reader, keys: tuple, value: Any) -> list:
     if not isinstance(value, list):
         raise reader.fail(keys, "expected a list")
     return value
+
+
+# A name a parameter chooses: "{future}", "{level_series if trigger == 'level' else jgb_series}"
+TEMPLATE = re.compile(r"\{([^{}]*)\}")
+
+
+@functools.lru_cache(maxsize=None)
+def _template_part(text: str):
+    return expressions.parse(text)
+
+
+def fill(name: str, parameter: Callable[[str], Any]) -> str:
+    """A traded symbol or read series as written, its {EXPRESSION} parts replaced by their
+    values at the parameters `parameter(name)` reads (a name without braces as it is)."""
+    from feeds.store import check_series_name
+
+    if "{" not in name:
+        return name
+    return check_series_name(TEMPLATE.sub(
+        lambda part: str(expressions.scalar(_template_part(part.group(1)), parameter)), name))
+
+
+def template(reader: Reader, keys: tuple, name: str, parameters: list[Parameter]) -> None:
+    """A name a parameter chooses: each {EXPRESSION} reads choice parameters only and yields
+    text, and every combination of their choices names a series of the instrument registry
+    (so no value a run can be given names a series that does not exist)."""
+    import ast
+
+    if TEMPLATE.sub("", name).count("{") + TEMPLATE.sub("", name).count("}") or \
+            not TEMPLATE.search(name):
+        raise reader.fail(keys, f"{name!r}: expected {{PARAMETER}} parts, e.g. \"{{future}}\"")
+    known = {p.name: p for p in parameters}
+    scope = expressions.Scope({}, {}, {p.name: (p.type, None) for p in parameters}, ("", ""))
+    named: dict[str, Parameter] = {}
+    for part in TEMPLATE.findall(name):
+        try:
+            tree = _template_part(part)
+            kind = expressions.check(tree, scope)
+        except expressions.ExpressionError as error:
+            raise reader.fail(keys, f"{error} in {{{part}}}") from None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and known[node.id].unit != "choice":
+                raise reader.fail(keys, f"{{{part}}}: {node.id} is a {known[node.id].unit} "
+                                        "parameter; a name is chosen by choice parameters only "
+                                        "(a closed list checked against the registry)")
+            if isinstance(node, ast.Name):
+                named[node.id] = known[node.id]
+        if kind.kind != expressions.TEXT:
+            raise reader.fail(keys, f"{{{part}}}: expected text (a choice parameter), got a "
+                                    f"{kind.kind}")
+    for values in itertools.product(*(p.choices for p in named.values())):
+        chosen = dict(zip(named, values))
+        try:
+            fill(name, chosen.get)
+        except DataError as error:
+            at = ", ".join(f"{key}={value}" for key, value in chosen.items())
+            raise reader.fail(keys, f"{name!r} at {at}: {error}") from None

@@ -161,4 +161,4 @@ def test_jgb_rule_as_written_never_fired_and_the_zscore_variant_covers_what_show
     for episode in ("may-2025-jgb-auction", "jan-2026-jgb-40y-4pct"):
         found = episodes.get(episode)
         assert cells.sample(window, found.start, found.end) == "in-sample"
-    assert strategies.get("jgb_shock_short_zn").VARIANTS is module.VARIANTS
+    assert strategies.get("jgb_shock_short_zn").VARIANTS == module.VARIANTS

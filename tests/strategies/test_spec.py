@@ -117,6 +117,105 @@ def test_each_field_is_validated_with_one_line_naming_its_key(tmp_path, change, 
     assert re.search(expected, error_of(tmp_path, MINIMAL.replace(old, new)))
 
 
+# A parameter chooses what is traded and read: MINIMAL trading "{metal}".
+CHOSEN = MINIMAL.replace('symbol = "XAUUSD"', 'symbol = "{metal}"').replace(
+    '[lines]', """[parameters.metal]
+default = "XAUUSD"
+unit = "choice"
+choices = ["XAUUSD", "XAGUSD"]
+reason = "Gold; silver as the other reading."
+
+[lines]""")
+
+
+@pytest.mark.parametrize("change, expected", [
+    (('symbol = "{metal}"', 'symbol = "{metl}"'),
+     r"line 12: trades.symbol: unknown name 'metl' \(did you mean metal\?\).* in \{metl\}"),
+    (('symbol = "{metal}"', 'symbol = "{jump_days}"'),
+     r"trades.symbol: \{jump_days\}: jump_days is a bars parameter; a name is chosen by "
+     r"choice parameters only"),
+    (('choices = ["XAUUSD", "XAGUSD"]', 'choices = ["XAUUSD", "XAGUSX"]'),
+     r"trades.symbol: '\{metal\}' at metal=XAGUSX: unknown symbol 'XAGUSX'"),
+    (('symbol = "{metal}"', 'symbol = "{metal"'), r"trades.symbol: '\{metal': expected "),
+    (('yen = "USDJPY 1d"', 'yen = "{metal if jump_days > 2 else metal} 1d"'),
+     r"reads.yen: .*jump_days is a bars parameter"),
+    (('yen = "USDJPY 1d"', 'yen = "{metal == \'XAUUSD\'} 1d"'),
+     r"reads.yen: \{metal == 'XAUUSD'\}: expected text \(a choice parameter\), got a "
+     r"condition"),
+    (('yen_change < -0.02', 'yen_change < 0 if yen_change > 0 else yen_change > 0'),
+     r"rule.entry: A if CONDITION else B: the condition reads parameters only"),
+    (('yen_change < -0.02', "yen_change if metal == 'XAUUSD' else yen_change < 0"),
+     r"rule.entry: A if CONDITION else B: A is a number, B a condition"),
+    (('yen_change < -0.02', 'happened(jump_days > 2)'),
+     r"rule.entry: happened\(...jump_days > 2...\): expected a series, got a single value"),
+])
+def test_chosen_names_if_else_and_happened_are_validated_in_one_line(tmp_path, change,
+                                                                      expected):
+    old, new = change
+    assert old in CHOSEN
+    assert re.search(expected, error_of(tmp_path, CHOSEN.replace(old, new)))
+
+
+def test_a_choice_parameter_chooses_what_is_traded_and_read(tmp_path):
+    text = CHOSEN.replace('yen = "USDJPY 1d"', 'yen = "USDJPY 1d"\nother = "{metal if metal '
+                          '== \'XAGUSD\' else pair} 1d"').replace('[lines]', """
+[parameters.pair]
+default = "AUDJPY"
+unit = "choice"
+choices = ["AUDJPY", "USDJPY"]
+reason = "The carry cross."
+
+[lines]""")
+    module = spec_playbook.build(spec.read(written(tmp_path, text)))
+    assert (module.TRADED, module.SIGNALS) == (("XAUUSD",), (("USDJPY", "1d"), ("AUDJPY", "1d")))
+    silver = module.Parameters(metal="XAGUSD")
+    assert module.traded(silver) == ("XAGUSD",)
+    assert module.signals_for(silver) == (("USDJPY", "1d"),)     # the traded series is not a signal
+    assert module.signals_for(module.Parameters(pair="USDJPY")) == (("USDJPY", "1d"),)
+    assert strategies.series_of(module, silver) == (("XAGUSD",), (("USDJPY", "1d"),))
+
+
+def test_happened_sees_an_event_of_a_shut_hour_at_the_next_traded_bar():
+    """Gold trades hours 00, 01, 02, 05, 06 (shut 03-04; a bar opened h is decided at h+1);
+    the yen's 1-hour bars run on. The yen is above 100 only on its bar opened 03:00, known at
+    04:00, when gold is shut: aligned as known, the condition is gone by gold's next decision
+    (06:00 sees the 04:00 bar); happened() counts the yen's bars that held and sees it at 06:00
+    (gold's bar opened 05:00), and only there."""
+    gold = hourly([10, 10, 10, 10, 10, 10, 10]).drop(pd.to_datetime(
+        ["2024-08-05 03:00", "2024-08-05 04:00"], utc=True))
+    yen = hourly([90, 90, 90, 101, 90, 90, 90])
+    reads = {"gold": (("XAUUSD", "1h"), gold), "yen": (("USDJPY", "1h"), yen)}
+    assert evaluate("on_traded(yen > 100) and gold > 0", reads).tolist() == [False] * 5
+    assert evaluate("happened(yen > 100)", reads).tolist() == [False, False, False, True, False]
+    # two yen bars that held while gold was shut are one event at its next decision
+    twice = hourly([90, 90, 90, 101, 101, 90, 90])
+    reads["yen"] = (("USDJPY", "1h"), twice)
+    assert evaluate("happened(yen > 100)", reads).tolist() == [False, False, False, True, False]
+
+
+def test_the_jgb_specs_share_one_trigger():
+    """jgb_shock_short_zn writes jgb_shock_short_nq's trigger again (a spec has no includes):
+    the same lines, records, constraints, variants and notes, so the two cannot drift."""
+    nq, zn = (strategies.get(name).SPEC for name in ("jgb_shock_short_nq",
+                                                     "jgb_shock_short_zn"))
+    def text(tree) -> str:
+        return expressions.ast.unparse(tree)
+
+    shared = [name for name in nq.lines if name != "us_change"]
+    assert [text(nq.lines[n]) for n in shared] == [text(zn.lines[n]) for n in zn.lines]
+    assert (text(nq.entry), text(zn.entry)) == ("jgb_entry and (us_change > 0 or not "
+                                                "require_us_rising)", "jgb_entry")
+    assert [p for p in nq.parameters if p.name != "require_us_rising"] == \
+        [p for p in zn.parameters if p.name != "future"]
+    assert (nq.reads["jgb"], nq.variants, nq.rule_notes, nq.exits, nq.warmup_days,
+            text(nq.exit)) == \
+        (zn.reads["jgb"], zn.variants, zn.rule_notes, zn.exits, zn.warmup_days, text(zn.exit))
+    assert [(says, text(tree)) for says, tree in nq.constraints] == \
+        [(says, text(tree)) for says, tree in zn.constraints]
+    assert [(panel["title"], text(panel["when"])) for panel in nq.panels[:2]] == \
+        [(panel["title"], text(panel["when"])) for panel in zn.panels]
+
+
 def test_a_spec_that_is_not_toml_says_where(tmp_path):
     assert "not TOML" in error_of(tmp_path, MINIMAL.replace('side = "long"', 'side = long'))
 

@@ -2,9 +2,9 @@
 
 Every playbook the screen runs (bond_hedge runs on backtrader: unwind/sim/screen.py says why) is
 compared in an episode and over a long window, each where its rule trades (IN_AN_EPISODE,
-OVER_A_LONG_WINDOW: at its defaults, set parameters, and seeded random draws from
-unwind.studies.grid.SEARCH_SPACE), and each test asserts the fewest trades it must have compared: an
-empty blotter proves nothing. `UNWIND_FULL_PARITY=1 pytest tests/unwind/test_screen.py -k full`
+OVER_A_LONG_WINDOW: at its defaults, set parameters, and seeded random draws from its search
+ranges, unwind.studies.grid.search_space), and each test asserts the fewest trades it must have
+compared: an empty blotter proves nothing. `UNWIND_FULL_PARITY=1 pytest tests/unwind/test_screen.py -k full`
 runs FULL_DRAWS draws over every window and prints how many runs and trades it compared and the
 largest P&L gap.
 """

@@ -183,25 +183,9 @@ def check_size(count: int, engine: str, jobs: int, yes: bool) -> None:
 
 
 # --------------------------------------------------------------- declared ranges, random draws
-# Ranges to draw parameters from (parity tests, random searches), around each default and
-# across the values where a rule starts or stops trading: (low, high) for numbers, a tuple of
-# choices otherwise. A playbook or parameter missing here gets `derived_range`.
-SEARCH_SPACE: dict[str, dict[str, Any]] = {
-    "jgb_shock_short_nq": {"trigger": ("zscore", "level"),
-                           "jgb_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
-                           "change_days": (1, 10), "zscore_days": (20, 250),
-                           "jump_z": (1.0, 3.0), "exit_z": (-0.5, 1.0),
-                           "level_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
-                           "level": (1.0, 4.0), "level_days": (5, 120), "hold_days": (2, 30)},
-    "jgb_shock_short_zn": {"trigger": ("zscore", "level"),
-                           "jgb_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
-                           "change_days": (1, 10), "zscore_days": (20, 250),
-                           "jump_z": (1.0, 3.0), "exit_z": (-0.5, 1.0),
-                           "level_series": ("JGB20Y", "JGB30Y", "JGB40Y"),
-                           "level": (1.0, 4.0), "level_days": (5, 120), "hold_days": (2, 30)},
-    "bond_hedge": {"beta_days": (20, 120), "max_hedge": (0.25, 2.0),
-                   "rebalance_days": (1, 20), "high_volatility": (0.06, 0.2)},
-}
+# Ranges to draw parameters from (parity tests, random searches) live with each playbook: a
+# spec's `search` ranges, a Python playbook's SEARCH_SPACE. A parameter without one gets
+# `derived_range`; every playbook shares SHARED_SPACE.
 SHARED_SPACE = {"risk_budget_usd": (2_000.0, 200_000.0),
                 "regime_filter": ("", "deleveraging", "fiscal_risk")}
 
@@ -225,7 +209,7 @@ def search_space(playbook_id: str) -> dict[str, Any]:
     playbook = strategies.get(playbook_id)
     defaults = strategies.defaults(playbook)
     # a spec playbook declares each parameter's search range in its TOML (strategies/spec.py)
-    own = getattr(playbook, "SEARCH_SPACE", None) or SEARCH_SPACE.get(playbook_id, {})
+    own = getattr(playbook, "SEARCH_SPACE", None) or {}
     declared = SHARED_SPACE | {name: tuple(space) for name, space in own.items()
                                if space is not None}
     return {name: declared.get(name, derived_range(value)) for name, value in defaults.items()}
