@@ -1,9 +1,9 @@
 """The playbooks, one spec or module per playbook (named by its id), and the signals they share.
 
-`get(id)` gives a playbook module; `ids()` lists them, the package's in PLAYBOOK_IDS order (the
-scorecard's row order). A package playbook is a spec, strategies/specs/ID.toml (built by
-strategies/spec_playbook.py), or, where the spec language cannot say its rule, a module
-strategies/ID.py. Each has: ID, SEED, TRADED, BAR,
+`get(id)` gives a playbook module; `ids()` lists them, the package's first in the order of their
+ids (the scorecard's row order). A package playbook is found, not listed: a spec,
+strategies/specs/ID.toml (built by strategies/spec_playbook.py), or, where the spec language
+cannot say its rule, a module strategies/ID.py that assigns `ID = "ID"`. Each has: ID, SEED, TRADED, BAR,
 SIGNALS, WARMUP_DAYS, BENCHMARK (its name) and BENCHMARK_KIND ('hold': risk-budgeted buy
 and hold of the first traded instrument, 'flat', or a dict of parameters to rerun with),
 PLAIN_TWIN (the parameter overrides that drop the one filter the thesis is about, or None),
@@ -26,13 +26,22 @@ import os
 from pathlib import Path
 from types import ModuleType
 
-PLAYBOOK_IDS = ("gold_asia_dip", "gold_dip_any_session", "hsi_short_yen_vol", "hsi_bottom_long",
-                "bond_hedge", "gold_haven_turn", "ust_selloff_long_gold", "jgb_shock_short_nq",
-                "jgb_shock_short_zn", "spread_unwind_long_yen", "boj_hike_long_yen")
-
-
 # The package's playbooks written as specs.
 SPECS = Path(__file__).parent / "specs"
+
+
+def _package_ids() -> tuple[str, ...]:
+    """The package's playbooks, sorted: each spec in SPECS, and each module of this package
+    with a line `ID = "its file name"` (read as text, so listing them imports nothing)."""
+    here = Path(__file__).parent
+    found = {path.stem for path in SPECS.glob("*.toml")}
+    for path in here.glob("*.py"):
+        if f'\nID = "{path.stem}"\n' in path.read_text():
+            found.add(path.stem)
+    return tuple(sorted(found))
+
+
+PLAYBOOK_IDS = _package_ids()
 # The folder of a user's playbook specs.
 FOLDER_VARIABLE = "UNWIND_PLAYBOOKS"
 # Specs built in this process: resolved path -> (file's mtime and size, module).
