@@ -39,7 +39,8 @@ def test_the_data_commands_in_the_readme_run(tmp_path):
 
     text = (ROOT / "README.md").read_text()
     lines = [line.split("  #")[0].strip() for line in text.splitlines()
-             if line.startswith(".venv/bin/unwind") and " fetch " not in line]
+             if line.startswith(".venv/bin/unwind") and " fetch " not in line
+             and "my_playbooks" not in line]     # the walk-through below runs those
     assert len(lines) >= 8
     env = dict(os.environ, UNWIND_STORE=str(tmp_path / "store"))
     unwind = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "unwind"
@@ -56,6 +57,24 @@ def test_the_data_commands_in_the_readme_run(tmp_path):
         results += pool.map(run, [line for line in lines if line not in writes])
     for line, result in results:
         assert result.returncode == 0, (line, result.stderr)
+
+
+def test_the_write_a_playbook_walk_through_runs(tmp_path, real_store):
+    """README "Write a playbook": the starter written, checked, run and scored, in the README's
+    order, from a fresh folder on the real store."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Write a playbook", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    lines = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(lines) == 4 and "new playbook" in lines[0]
+    env = dict(os.environ, UNWIND_STORE=str(real_store.root))
+    env.pop("UNWIND_PLAYBOOKS", None)
+    for line in lines:
+        result = subprocess.run([str(ROOT / ".venv" / "bin" / "unwind"), *line.split()[1:]],
+                                cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, (line, result.stdout[-500:], result.stderr)
+    assert (tmp_path / "my_playbooks" / "yen_rally_gold.toml").is_file()
 
 
 def test_make_import_raw_fills_the_store(tmp_path):

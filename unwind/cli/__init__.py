@@ -13,18 +13,29 @@ import warnings
 
 import click
 
-from unwind.cli import check, clean, data, episodes, listing, now, report, run, score, sweep
+from unwind.cli import (check, clean, data, episodes, listing, new, now, report, run, score,
+                        sweep)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="carry-unwind", prog_name="unwind")
-def cli() -> None:
+@click.option("--playbooks", "playbooks", type=click.Path(exists=True, file_okay=False),
+              metavar="DIR", help="Add the playbook specs (*.toml) in DIR to every command "
+              "(as $UNWIND_PLAYBOOKS does).")
+def cli(playbooks: str | None) -> None:
     """Backtest yen carry-trade unwind playbooks on futures, from real history."""
+    if playbooks:   # the environment, so that worker processes see the same playbooks
+        import os
+
+        import strategies
+
+        os.environ[strategies.FOLDER_VARIABLE] = playbooks
 
 
 cli.add_command(data.group)
 cli.add_command(episodes.group)
 cli.add_command(listing.group)
+cli.add_command(new.group)
 cli.add_command(now.command)
 cli.add_command(check.command)
 cli.add_command(run.command)
