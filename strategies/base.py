@@ -61,8 +61,8 @@ class LineRule(Playbook):
     """The rule shape most playbooks share, read entirely from precomputed lines: when flat,
     take `SIDE` on a bar whose `entry` line is 1; when in, leave on the first of the exits it
     declares in `EXITS`, in that order (strategies/exits.py): the profit target or the stop
-    (fractions of the entry bar's close, judged on bar closes; 0 = none; reasons "target",
-    "stop"), a stop or target at a line's value captured at the entry decision, the `exit`
+    (fractions of the entry decision's printed close, judged on bar closes; 0 = none; reasons
+    "target", "stop"), a stop or target at a line's value captured at the entry decision, the `exit`
     line (reason "signal"), the holding limit in bars or calendar days (reason "time"). Entry
     and exit lines are computed once in the module's `prepare()`, so the same decisions can be
     replayed outside backtrader (unwind/sim/screen.py reads the same EXITS)."""
@@ -74,6 +74,7 @@ class LineRule(Playbook):
         super().__init__()
         self.entry_bar = None
         self.entry_close = None
+        self.entry_offset = 0.0
         self.entry_time = None
         self.levels: dict[str, float] = {}
         self.limits = exits.levels(self.p, self.EXITS, type(self).__module__)
@@ -88,13 +89,19 @@ class LineRule(Playbook):
         if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
             target_size(self, data, self.SIDE)
             self.entry_bar, self.entry_close = len(self), data.close[0]
+            self.entry_offset = data.roll_offset[0]
             self.entry_time = data.close_time[0]
             self.levels = {rule: getattr(data.lines, rule.partition(":")[2])[0]
                            for rule in self.EXITS if ":" in rule}
 
     def exit_reason(self, data) -> str | None:
+        """A roll-adjusted future's move since the entry is a fraction of the printed close
+        at the entry decision (the adjusted close plus its roll offset), so the same trade
+        stops at the same price whatever the window's first contract; for any other series
+        the offset is 0 and this is close / entry_close - 1."""
         close = data.close[0]
-        move = self.SIDE * (close / self.entry_close - 1)
+        offset = self.entry_offset
+        move = self.SIDE * ((close + offset) / (self.entry_close + offset) - 1)
         limits = self.limits
         for rule in self.EXITS:
             name = rule.partition(":")[0]

@@ -15,7 +15,8 @@ from feeds.errors import DataError
 # The order is the screen kernel's rule codes.
 RULES: dict[str, tuple[str | None, str]] = {
     "take_profit": ("take_profit", "the close moved `take_profit` (a fraction of the entry "
-                                   "decision's close, 0 = none) in the position's favour"),
+                                   "decision's printed close, 0 = none) in the position's "
+                                   "favour"),
     "stop_loss": ("stop_loss", "the close moved `stop_loss` (a fraction, 0 = none) against it"),
     "exit_line": (None, "the prepared `exit` line is 1"),
     "hold_bars": ("hold_days", "`hold_days` bars of the traded series since the entry decision"),

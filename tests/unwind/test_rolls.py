@@ -265,3 +265,29 @@ def test_a_later_window_start_moves_no_decision_or_sizing_line(real_store, playb
                 printed=frame["close"] + frame["roll_offset"])
         pd.testing.assert_frame_equal(lines(frames[0][symbol]), lines(frames[1][symbol]),
                                       check_exact=False, rtol=1e-9)
+
+
+def test_a_target_on_a_future_is_a_fraction_of_the_printed_entry_price():
+    """A long entered at an adjusted close of 95 whose roll offset is 5 was entered at a printed
+    100: a 10% target is 10 points, reached at an adjusted 105 (not at 104.5, 10% of 95). Both
+    executors: backtrader's LineRule.exit_reason and the screen kernel's exit_decision."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from strategies.base import LineRule
+    from unwind.sim import screen_kernel
+
+    def kernel(close: float) -> int:
+        closes = np.array([95.0, close])
+        return screen_kernel.exit_decision(
+            1, np.array([0], dtype=np.int64), 1, closes, np.zeros(2), np.zeros(2), 95.0, 5.0,
+            0.0, 0, np.nan, np.nan, 0.0, 0.10, 0.0)
+
+    def backtrader(close: float) -> str | None:
+        rule = SimpleNamespace(SIDE=1, EXITS=("take_profit",), entry_close=95.0,
+                               entry_offset=5.0, limits={"take_profit": 0.10})
+        return LineRule.exit_reason(rule, SimpleNamespace(close={0: close}))
+
+    assert [kernel(c) for c in (104.6, 104.99, 105.0)] == [-1, -1, screen_kernel.TARGET]
+    assert [backtrader(c) for c in (104.6, 104.99, 105.0)] == [None, None, "target"]

@@ -50,10 +50,12 @@ def position_size(t, cash, close, roll_offset, usd, volatility, margin, multipli
 
 
 @numba.njit(cache=True)
-def exit_decision(t, rules, side, close, close_time, exit_line, entry_close, entry_time, decided,
-          stop_level, target_level, stop_fraction, target_fraction, hold):
-    """The first exit that holds at bar t's close (a reason code), or -1."""
-    move = side * (close[t] / entry_close - 1.0)
+def exit_decision(t, rules, side, close, close_time, exit_line, entry_close, entry_offset,
+                  entry_time, decided, stop_level, target_level, stop_fraction, target_fraction,
+                  hold):
+    """The first exit that holds at bar t's close (a reason code), or -1. The move is a
+    fraction of the entry decision's printed close (strategies.base.LineRule.exit_reason)."""
+    move = side * ((close[t] + entry_offset) / (entry_close + entry_offset) - 1.0)
     for rule in rules:
         if rule == 0:
             if target_fraction != 0.0 and move >= target_fraction:
@@ -110,7 +112,7 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
     lot = np.zeros(len(COLUMNS))
     # the last entry decision
     decided = -1
-    entry_close = entry_time = stop_level = target_level = np.nan
+    entry_close = entry_offset = entry_time = stop_level = target_level = np.nan
     t = -1
     while t < n - 1:
         t += 1
@@ -212,18 +214,18 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
                 order, closing, order_reason, due = -position, True, MARGIN, t + 1
                 continue
             reason = exit_decision(t, rules, side, close, close_time, exit_line, entry_close,
-                           entry_time, decided, stop_level, target_level, stop_fraction,
-                           target_fraction, hold)
+                                   entry_offset, entry_time, decided, stop_level, target_level,
+                                   stop_fraction, target_fraction, hold)
             if reason >= 0:
                 order, closing, order_reason, due = -position, True, reason, t + 1
             continue
         if can_enter[t]:
-            contracts = position_size(t, cash, close, roll_offset, usd, volatility, margin, multiplier,
-                              budget * 1.0, max_leverage)
+            contracts = position_size(t, cash, close, roll_offset, usd, volatility, margin,
+                                      multiplier, budget * 1.0, max_leverage)
             if contracts >= 1:
                 order, closing, due = side * contracts, False, t + 1
             decided = t
-            entry_close, entry_time = close[t], close_time[t]
+            entry_close, entry_offset, entry_time = close[t], roll_offset[t], close_time[t]
             stop_level, target_level = stop_levels[t], target_levels[t]
     if position != 0:
         lot[EXIT_FILL] = -1
