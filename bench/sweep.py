@@ -94,14 +94,12 @@ def per_trial(label: str, ready, config, repeat: int) -> None:
 
     screened = best_of(repeat, lambda: cold(ready))
     traded = best_of(max(1, repeat - 1),
-                     lambda: engine._result(config, ready, engine.execute(ready, config)))
+                     lambda: engine.run(config, ready))
     changed = dataclasses.replace(ready.parameters, dip=0.006) \
         if hasattr(ready.parameters, "dip") else \
         dataclasses.replace(ready.parameters, flat_slope=0.005)
     screened_lines = best_of(repeat, lambda: cold(engine.with_parameters(ready, changed)))
-    traded_lines = best_of(1, lambda: engine._result(
-        config, engine.with_parameters(ready, changed),
-        engine.execute(engine.with_parameters(ready, changed), config)))
+    traded_lines = best_of(1, lambda: engine.run(config, engine.with_parameters(ready, changed)))
     bars = len(next(iter(ready.frames.values())))
     print(f"  {label} ({bars:,} bars), decision lines shared: screen {1 / screened:,.0f} "
           f"trials/s, backtrader {1 / traded:,.2f} trials/s, ratio {traded / screened:,.0f}x")

@@ -255,11 +255,11 @@ def test_the_screen_books_spot_fx_as_backtrader_does():
     from types import SimpleNamespace
 
     from strategies.base import CommonParameters
-    from unwind.sim import engine, screen
+    from unwind.sim import benchmark, engine, screen
 
     frame = usdjpy_frame().assign(entry=1.0, exit=0.0)
     parameters = CommonParameters(risk_budget_usd=1_200.0)   # 1,200 / (1.5 x 100,000 / 150)
-    ready = engine.Prepared(engine.HOLD, parameters, frame.index[0] - pd.Timedelta(hours=1),
+    ready = engine.Prepared(benchmark.HOLD, parameters, frame.index[0] - pd.Timedelta(hours=1),
                             frame.index[-1] + pd.Timedelta(days=1), {}, {"USDJPY": frame}, None,
                             [])
     config = SimpleNamespace(cash_usd=1e6, max_leverage=float("inf"), first_trigger=None,

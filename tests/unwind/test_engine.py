@@ -231,19 +231,19 @@ def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
     alike) against a run prepared from the store."""
     import dataclasses
 
-    from unwind.sim import engine
+    from unwind.sim import benchmark, engine
 
     config = RunConfig(playbook=playbook, start=WINDOW[0], end=WINDOW[1],
                        store=str(real_store.root))
     ready = engine.prepare(config)
-    shared = engine.run_benchmark(config, ready)
+    shared = benchmark.run_benchmark(config, ready)
     kind = strategies.get(playbook).BENCHMARK_KIND
     if isinstance(kind, dict):
         alone = run(dataclasses.replace(config, parameters=tuple(kind.items())))
     elif kind == "flat":
         alone = engine.run(config, ready, NeverTrades)
     else:
-        held = engine.hold_prepared(ready)
+        held = benchmark.hold_prepared(ready)
         alone = engine.run(config, held)
         assert len(alone.trades) == 1 and alone.trades["status"].iloc[0] == "open at end"
     pd.testing.assert_series_equal(shared.equity, alone.equity)

@@ -10,7 +10,6 @@ carries a `fresh` line the playbook checks (1 on the feed's own bars).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,6 @@ from feeds.errors import DataError
 from feeds.store import Store
 from strategies import regime as regimes
 from strategies import booking, signals
-from strategies.base import CommonParameters, LineRule, backtrader_params
 from strategies.inputs import Inputs, availability
 from unwind import compat
 from unwind.sim import costs, execution, financing, staleness
@@ -304,13 +302,13 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     notes.append(f"costs: {report['slippage']}; gross leverage capped at "
                  f"{config.max_leverage:g}x equity")
     report["suspect_bars"] = [suspect.to_json() for suspect in suspects]
-    frames = _with_signals(engine_frames, signal_lines, union, stale)
+    frames = with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
                     regime_codes, notes, report, extra.frames, engine_frames, union, stale,
                     suspects, ratio_closes)
 
 
-def _with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
+def with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
                   union: pd.DatetimeIndex, stale: dict[str, np.ndarray]
                   ) -> dict[str, pd.DataFrame]:
     """The frames backtrader reads: each traded series' prices and execution lines beside the
@@ -348,7 +346,7 @@ def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepar
     signal_lines = playbook.prepare(Inputs(ready.bars, ready.ratio_closes),
                                     seen_by_prepare or parameters)
     return dataclasses.replace(ready, parameters=parameters,
-                               frames=_with_signals(ready.engine_frames, signal_lines,
+                               frames=with_signals(ready.engine_frames, signal_lines,
                                                     ready.union, ready.stale))
 
 
@@ -367,48 +365,7 @@ def run(config: RunConfig, ready: Prepared | None = None, strategy_class=None) -
     trades and metrics of its window; `strategy_class` replaces the playbook's Strategy (a
     test's or the null model's book on the same data)."""
     ready = ready or prepare(config)
-    return _result(config, ready, execute(ready, config, strategy_class))
-
-
-@dataclass
-class BenchmarkResult:
-    """What a run reports of its benchmark: equity over the window, trades and metrics (the
-    playbook-only ones left out)."""
-
-    equity: pd.Series
-    trades: pd.DataFrame
-    metrics: dict[str, float]
-
-
-def run_benchmark(config: RunConfig, ready: Prepared | None = None) -> BenchmarkResult:
-    """The playbook's named benchmark over the same window and data (see strategies/__init__),
-    from the playbook's prepared run `ready` when given. A flat benchmark is cash at every bar,
-    booked without a simulation; the hold of one instrument runs on the screen (the same
-    LineRule, held to backtrader by tests/unwind/test_engine.py), several on backtrader."""
-    import dataclasses
-
-    import strategies
-
-    kind = strategies.get(config.playbook).BENCHMARK_KIND
-    ready = ready or prepare(config)
-    if isinstance(kind, dict):
-        merged = dataclasses.replace(config, parameters=tuple(
-            (dict(config.parameters) | kind).items()))
-        result = run(merged, prepare_like(ready, merged))
-    elif kind == "hold" and len(ready.engine_frames) == 1:
-        from unwind.sim import screen
-
-        result = screen.run(hold_prepared(ready), config)
-    elif kind == "hold":
-        held = hold_prepared(ready)
-        result = _result(config, held, execute(held, config))
-    else:
-        plain = dataclasses.replace(ready, frames=_with_signals(ready.engine_frames, {},
-                                                                ready.union, {}))
-        result = _result(config, plain, _FlatBook(plain, config))
-    return BenchmarkResult(result.equity, result.trades, {
-        key: value for key, value in result.metrics.items()
-        if not metrics.BY_KEY[key].playbook_only})
+    return result_of(config, ready, execute(ready, config, strategy_class))
 
 
 def execute(ready: Prepared, config: RunConfig, strategy_class=None):
@@ -442,7 +399,7 @@ ENGINE_LINES = ("open", "high", "low", "close", "volume", "usd_per_local", "vola
                 ) + execution.LINES
 
 
-def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
+def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
     times = times_of(strategy.equity_times)
     equity = pd.Series(strategy.equity_values, index=times, name="equity_usd")
     inside = (equity.index >= ready.window_start) & (equity.index < ready.window_end)
@@ -486,44 +443,3 @@ def _result(config: RunConfig, ready: Prepared, strategy) -> RunResult:
 def _exposure(strategy, inside: np.ndarray) -> float:
     held = np.asarray(strategy.position_flags, dtype=bool)
     return float(held[inside].mean()) if inside.any() else 0.0
-
-
-class HoldFirst(LineRule):
-    """Benchmark: long the first traded instrument from the window's start, sized by the same
-    risk budget, held to the end. A LineRule whose entry line is 1 at every bar and that has no
-    exit (no target, stop, exit line or holding limit, no regime filter), so the screen and
-    backtrader run one definition."""
-
-    SIDE = +1
-    params = backtrader_params(CommonParameters)
-
-
-# What the screen reads of a playbook module (screen.exits_of), for the hold benchmark.
-HOLD = SimpleNamespace(ID="hold", Strategy=HoldFirst)
-
-
-def hold_prepared(ready: Prepared) -> Prepared:
-    """`ready` for the hold benchmark: the playbook's prices and execution lines with the
-    hold's entry line (1) and exit line (0), at the playbook's risk budget."""
-    import dataclasses
-
-    lines = {symbol: pd.DataFrame({"entry": 1.0, "exit": 0.0}, index=frame.index)
-             for symbol, frame in ready.engine_frames.items()}
-    return dataclasses.replace(
-        ready, playbook=HOLD,
-        parameters=CommonParameters(risk_budget_usd=ready.parameters.risk_budget_usd),
-        frames=_with_signals(ready.engine_frames, lines, ready.union, {}))
-
-
-class _FlatBook:
-    """Benchmark: no position (cash). What a backtrader run of a strategy that never trades
-    records (the account's cash at every bar of the traded calendar, nothing held), booked
-    without the run."""
-
-    def __init__(self, ready: Prepared, config: RunConfig):
-        times = date_numbers(next(iter(ready.frames.values())).index)
-        self.equity_times = times.tolist()
-        self.equity_values = [float(config.cash_usd)] * len(times)
-        self.gross_notionals = self.margin_values = [0.0] * len(times)
-        self.position_flags = [False] * len(times)
-        self.trade_records, self.skips, self.capped, self.margin_calls = [], [], [], []

@@ -183,7 +183,7 @@ class Written:
     directory: Path
     tear_sheet: Path
     result: RunResult
-    benchmark: object   # engine.BenchmarkResult
+    benchmark: object   # benchmark.BenchmarkResult
 
 
 def check_finite(metrics: dict, whose: str) -> None:
@@ -205,6 +205,7 @@ def run_and_write(config, out: Path | str | None = None) -> Written:
     and renamed when complete, removed on any failure."""
     import strategies
     from unwind.sim import engine
+    from unwind.sim.benchmark import run_benchmark
     from unwind.pages import tear_sheet
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -212,7 +213,7 @@ def run_and_write(config, out: Path | str | None = None) -> Written:
     try:
         ready = engine.prepare(config)
         result = engine.run(config, ready)
-        benchmark = engine.run_benchmark(config, ready)
+        benchmark = run_benchmark(config, ready)
         check_finite(result.metrics, config.playbook)
         check_finite(benchmark.metrics,
                      f"its benchmark ({strategies.get(config.playbook).BENCHMARK})")

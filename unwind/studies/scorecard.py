@@ -60,6 +60,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
     `tear_sheets` is false); a DataError makes an n/a row."""
     import strategies
     from unwind.sim import engine
+    from unwind.sim.benchmark import run_benchmark
     from unwind.evidence import cells
     from unwind.studies import rundir
     from unwind.pages import tear_sheet
@@ -73,7 +74,7 @@ def score_cell(playbook: str, episode, store: str | None, out: str,
                            store=store, allow_defects=allow_defects)
         ready = engine.prepare(config)
         result = engine.run(config, ready)
-        benchmark = engine.run_benchmark(config, ready)
+        benchmark = run_benchmark(config, ready)
         twin_parameters = strategies.twin_parameters(playbook, config.parameters)
         twin = None if twin_parameters is None else \
             run_twin(dataclasses.replace(config, parameters=twin_parameters), ready)
@@ -169,6 +170,7 @@ def score_full_history(playbook: str, store: str | None, out: str,
     over the same full-history window and options (`unwind check` has them)."""
     import strategies
     from unwind.sim import engine
+    from unwind.sim.benchmark import run_benchmark
     from unwind.evidence import cells
     from unwind.studies import rundir
     from unwind.pages import tear_sheet
@@ -182,7 +184,7 @@ def score_full_history(playbook: str, store: str | None, out: str,
                            allow_defects=allow_defects)
         ready = ready or engine.prepare(config)
         result = result or engine.run(config, ready)
-        benchmark = engine.run_benchmark(config, ready)
+        benchmark = run_benchmark(config, ready)
     except DataError as error:
         return row | {"status": "n/a", "reason": str(error), "run_dir": ""}
     row["defects_allowed"] = result.execution.get("defects_allowed", [])
