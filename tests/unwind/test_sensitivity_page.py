@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from unwind.evidence import bootstrap
-from unwind.studies import grid, sweep
+from unwind.studies import grid, sweep, sweep_report
 from unwind.pages import sensitivity_page
 
 DAYS = pd.date_range("2024-01-01", periods=120, freq="B", tz="UTC")
@@ -81,9 +81,9 @@ def test_the_page_prints_values_in_their_units(tmp_path):
     sharpes = {(0.01, False): -0.2281, (0.015, False): 0.5, (0.02, False): 2.685,
                (0.01, True): 0.9, (0.015, True): 1.0, (0.02, True): 1.1}
     result = _result(sharpes)
-    document = sweep.summary(result)
+    document = sweep_report.summary(result)
     path = sensitivity_page.write(result, document, tmp_path / "sensitivity.html",
-                                  sweep.ranked(result.trials)[:10])
+                                  sweep_report.ranked(result.trials)[:10])
     text = path.read_text()
     body = re.sub(r"<[^>]+>", " ", text.split("<body>")[1])
     assert "True" not in body and "False" not in body

@@ -43,7 +43,7 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
     options (flags given here win). Without --episode, --start/--end or --full-history the window is
     2024-06-01..2024-09-30, as for `unwind run`.
     """
-    from unwind.studies import grid, rundir, sweep
+    from unwind.studies import grid, rundir, sweep, sweep_report
     from unwind.sim.config import check_once
     from unwind.studies.runspec import sweep_options
 
@@ -82,7 +82,7 @@ def command(target, grids, parameters, episode, start, end, full_history, engine
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
-        document = sweep.write(result, directory)
+        document = sweep_report.write(result, directory)
     except OSError as error:      # a full disk while writing: one line, nothing kept
         rundir.discard(directory)
         raise rundir.writing_error(error, directory) from None
