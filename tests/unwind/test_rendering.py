@@ -108,7 +108,53 @@ def test_tear_sheets_and_scorecard_render(scorecard, browser, tmp_path):
     assert "the episode's triggers" in sheet and "priced from a proxy" not in sheet
     assert "HSI is priced from a proxy" in (
         scorecard / "cells/hsi_short_yen_vol/aug-2024-carry-unwind/tear_sheet.html").read_text()
-    assert "<script src" not in sheet and "http" not in sheet.split("<body>")[1]
+    assert "http" not in sheet.split("<body>")[1]
+
+
+ASSETS = sorted(["uPlot.iife.min.js", "uPlot.min.css", "unwind-zoom.js"])
+
+
+def _zoomed_and_asked(browser: Browser, page: Path) -> tuple[bool, int, list[str]]:
+    """(the zoom view ran, the charts laid out, the files the page asked for besides itself)."""
+    tab = browser.open(page, 1400, 1000)
+    try:
+        asked = [url for url in tab.requests() if not url.endswith("/tear_sheet.html")]
+        return (tab.evaluate("document.body.classList.contains('zoomed')"),
+                int(tab.evaluate("document.body.getAttribute('data-charts-loaded')")), asked)
+    finally:
+        tab.close()
+
+
+def test_a_scorecards_sheets_share_one_script_and_report_writes_the_same_page(
+        scorecard, browser, tmp_path):
+    """One copy of uPlot and the glue at the scorecard's root, linked by a relative path that
+    opens from disk; `unwind report` writes the same page; a cell copied out of the folder is
+    made self-contained again by `unwind report`."""
+    import shutil
+
+    from unwind.cli import main
+
+    assert sorted(p.name for p in (scorecard / "assets").iterdir()) == ASSETS
+    cell = scorecard / "cells/hsi_short_yen_vol/aug-2024-carry-unwind"
+    linked = (cell / "tear_sheet.html").read_text()
+    assert "<script src='../../../assets/uPlot.iife.min.js'></script>" in linked
+    assert "var uPlot=" not in linked
+    zoomed, charts, asked = _zoomed_and_asked(browser, cell / "tear_sheet.html")
+    assert zoomed and charts == linked.count('class="chart"')
+    assert sorted(url.rsplit("/", 1)[1] for url in asked) == ASSETS
+    assert all(url.startswith((scorecard / "assets").as_uri()) for url in asked)
+    assert main(["report", str(cell)]) == 0
+    assert (cell / "tear_sheet.html").read_text() == linked
+
+    alone = shutil.copytree(cell, tmp_path / "alone")
+    zoomed, charts, _ = _zoomed_and_asked(browser, alone / "tear_sheet.html")
+    assert not zoomed and charts == linked.count('class="chart"')   # no script: the SVG reads
+    assert main(["report", str(alone)]) == 0
+    inlined = (alone / "tear_sheet.html").read_text()
+    assert "<script src" not in inlined and inlined.count("var uPlot=") == 1
+    assert len(inlined) - len(linked) > 50_000
+    zoomed, _, asked = _zoomed_and_asked(browser, alone / "tear_sheet.html")
+    assert zoomed and asked == []
 
 
 def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 Charts are drawn by `unwind.pages.charts` as inline SVG; styles are inline, there are no external
 scripts, fonts or images, so a page opens offline (a tear sheet's zoomable charts inline their
-script too: `unwind.pages.zoom`). A short inline script counts the charts the browser laid out, as
+script too, or, inside a scorecard folder, link the folder's one copy by a relative path:
+`unwind.pages.zoom`). A short inline script counts the charts the browser laid out, as
 SVG or as a zoomable chart in its place (`data-charts-loaded` on <body>), for the rendering test.
 Everything made from demo data carries a SYNTHETIC banner.
 

@@ -1,4 +1,6 @@
-"""The tear sheet: one self-contained HTML page per run directory, made from its files only.
+"""The tear sheet: one HTML page per run directory, made from its files only; it opens offline.
+A lone run's page is self-contained; inside a scorecard folder it links the folder's one copy of
+the zoom script (`unwind.pages.zoom.shared_assets`).
 
 For a futures trader reviewing a playbook in an episode (issue 7, section 4; issue 22). In the
 order a reader asks: the headline, equity (against the benchmark when one was run) and
@@ -283,7 +285,8 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
             for number, panel in enumerate(stack)))
         every += stack
     return drawn[0], drawn[1], zoom.timeline(every, run.equity.index, triggers, names,
-                                             lettered=(0, len(stacks[0])))
+                                             lettered=(0, len(stacks[0])),
+                                             assets=zoom.shared_assets(run.directory))
 
 
 def _distribution(run: Run) -> str:

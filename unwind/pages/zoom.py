@@ -1,8 +1,18 @@
 """Zoom, pan and a cursor read-out for a page's time panels, in the browser and offline.
 
 The same `charts.Panel`s the SVG is drawn from are drawn again by uPlot (vendored once in
-`unwind/pages/vendor`, MIT, inlined once per page: no network, no CDN): every bar of every line at
-full resolution, so a ten-year hourly curve can be zoomed down to one trade. The SVG stays in
+`unwind/pages/vendor`, MIT; no network, no CDN): every bar of every line at full resolution, so a
+ten-year hourly curve can be zoomed down to one trade.
+
+Where the script lives: a lone run folder's page inlines it (one file a person can mail, about
+53 kB of it uPlot and our glue). A scorecard folder holds a hundred and more tear sheets, so it
+writes one copy at its root (`write_assets`: `<scorecard>/assets/`) and each page inside it links
+that copy by a relative path (`../../../assets/uPlot.iife.min.js`), which a browser opens from
+disk as it opens the page. Which one a page gets is decided by the folder alone
+(`shared_assets`: an ancestor whose assets/ holds byte-identical copies of this version's
+files), so `unwind report DIR` writes the page the scorecard wrote, and a cell folder copied out
+of its scorecard and reported again is self-contained. A page whose linked copy is gone still
+reads: without the script it shows its SVG charts. The SVG stays in
 the page for readers without JavaScript, for screenshots and for tests; a page that runs the
 script marks <body class=zoomed> and the SVG of each zoomable panel gives way to its chart.
 
@@ -22,6 +32,7 @@ legend gives its values at that bar.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -36,16 +47,52 @@ DIGITS = 8              # significant digits kept of each series
 SERIES_KINDS = ("line", "fill", "dots")
 
 
+ASSETS = "assets"    # the folder a scorecard shares its pages' script in
+SCRIPT, STYLE, GLUE = "uPlot.iife.min.js", "uPlot.min.css", "unwind-zoom.js"
+
+
 @cache
-def _vendored() -> tuple[str, str, str]:
-    """uPlot's script (its banner comment replaced by one without an address: nothing in the
-    page looks like a link to fetch), its style sheet and our glue."""
-    script = (VENDOR / "uPlot.iife.min.js").read_text()
+def _vendored() -> dict[str, str]:
+    """File name -> text: uPlot's script (its banner comment replaced by one without an
+    address: nothing in the page looks like a link to fetch), its style sheet and our glue."""
+    script = (VENDOR / SCRIPT).read_text()
     first, rest = script.split("\n", 1)
     assert first.startswith("/*!") and "uPlot" in first, "unexpected uPlot build"
-    banner = "/* uPlot 1.6.32, (c) 2022 Leon Sorokin, MIT license: unwind/pages/vendor/uPlot.LICENSE */"
-    return (banner + "\n" + rest, (VENDOR / "uPlot.min.css").read_text(),
-            (VENDOR / "unwind-zoom.js").read_text())
+    banner = ("/* uPlot 1.6.32, (c) 2022 Leon Sorokin, MIT license: "
+              "unwind/pages/vendor/uPlot.LICENSE */")
+    return {SCRIPT: banner + "\n" + rest, STYLE: (VENDOR / STYLE).read_text(),
+            GLUE: (VENDOR / GLUE).read_text()}
+
+
+def write_assets(root: Path) -> Path:
+    """Write the pages' shared script, style and glue into `root`/assets (a scorecard folder,
+    before its cells: a page written in any worker finds them there); returns the folder."""
+    folder = Path(root) / ASSETS
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in _vendored().items():
+        target = folder / name
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+    return folder
+
+
+def _holds_ours(folder: Path) -> bool:
+    """Whether `folder` holds this version's three files byte for byte (a copy left by another
+    version could not draw this page's data)."""
+    try:
+        return all((folder / name).read_text() == text for name, text in _vendored().items())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def shared_assets(directory: Path) -> str | None:
+    """The relative URL (from `directory`) of the nearest ancestor's assets/ holding this
+    version's files, e.g. '../../../assets/'; None: the page inlines them."""
+    directory = Path(os.path.abspath(directory))   # '..' folded as a browser folds it in a URL
+    for depth, ancestor in enumerate(directory.parents, start=1):
+        if _holds_ours(ancestor / ASSETS):
+            return "../" * depth + ASSETS + "/"
+    return None
 
 
 def _runs(fields: list[str]) -> str:
@@ -146,10 +193,12 @@ def series_labels(panel: Panel) -> list[str]:
 
 
 def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=(), names: str = "",
-             lettered: tuple[int, ...] = ()) -> str:
+             lettered: tuple[int, ...] = (), assets: str | None = None) -> str:
     """The page's zoom data, uPlot and the glue, once: put it at the end of the body. Panel k
     of `panels` is the one rendered with `render(..., zoom=k)`; `triggers` (bar positions)
-    are drawn through every panel as on the SVG, named by `names` on the panels `lettered`."""
+    are drawn through every panel as on the SVG, named by `names` on the panels `lettered`.
+    `assets`: the relative URL of a shared copy of the script (`shared_assets`); None inlines
+    it."""
     from unwind.pages.charts import TRIGGER
 
     bars = len(times)
@@ -162,10 +211,14 @@ def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=(), names: s
             drawn["overlays"].append({"kind": "verticals", "colour": TRIGGER, "dash": "4 3",
                                       "x": np.round(np.asarray(triggers, float), 3).tolist(),
                                       "names": names if number in lettered else ""})
-    script, style, glue = _vendored()
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return (f"<style>{style}</style><script type='application/json' id=zoom-data>{payload}"
-            f"</script><script>{script}</script><script>{glue}</script>")
+    data_script = f"<script type='application/json' id=zoom-data>{payload}</script>"
+    if assets is not None:
+        return (f"<link rel=stylesheet href='{assets}{STYLE}'>{data_script}"
+                f"<script src='{assets}{SCRIPT}'></script><script src='{assets}{GLUE}'></script>")
+    vendored = _vendored()
+    return (f"<style>{vendored[STYLE]}</style>{data_script}<script>{vendored[SCRIPT]}</script>"
+            f"<script>{vendored[GLUE]}</script>")
 
 
 def toolbar() -> str:
