@@ -117,7 +117,12 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
     scale = f"; log scale (highest close over {LOG_RATIO:g}x the lowest)" if log else ""
     panel = unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
     panel.log = log
+    panel.timezone = _exchange_zone(symbol)
     x = run.position(mine.index)
+    if run.short:   # a window of weeks: the tooltip gives each bar's open, high and low too
+        panel.candles = np.full((len(run.equity), 3), np.nan)
+        at = np.rint(x).astype(int)
+        panel.candles[at] = mine[["open", "high", "low"]].to_numpy(dtype=float)
     if shaded:
         panel.spans(*_session_spans(mine, x), "#f2c14e", 0.2)
     panel.line(x, mine["close"].to_numpy(), "#1d2330", 0.9)
@@ -151,6 +156,17 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
                                ("loss (net)", LOSS, "line")):
         panel.mark_legend(label, tint, shape)
     return panel
+
+
+def _exchange_zone(symbol: str) -> str:
+    """The instrument's exchange time zone from the registry ('' for one it does not know)."""
+    from feeds import instruments
+    from feeds.errors import DataError
+
+    try:
+        return instruments.get(symbol).timezone
+    except DataError:
+        return ""
 
 
 def _suspect_title(suspect: dict) -> str:

@@ -18,7 +18,10 @@ script marks <body class=zoomed> and the SVG of each zoomable panel gives way to
 
 What the browser gets per panel: its lines, fills and dots on the bar axis (x = bar position
 0..n-1, one value per bar, null where none), and its thresholds, verticals, shaded spans,
-trade markers and segments, drawn on top. Values travel as a text of differences of integers
+trade markers and segments, drawn on top; for the hover tooltip, each marker's text (a trade's
+blotter line), the exchange's time zone of a price panel and, over a window of weeks, each
+bar's open, high and low (a ten-year hourly page keeps its close only: three more series would
+add megabytes). Values travel as a text of differences of integers
 (`_encode`): an hourly equity curve changes by a few digits a bar, so 59,000 bars cost a few
 hundred kB, not megabytes. Eight significant digits: a ZN price in 1/64ths survives.
 
@@ -26,7 +29,9 @@ One gesture language for every panel, synchronised across them: drag across a ch
 to that range, the wheel zooms at the cursor, Shift+wheel (or a sideways swipe) and the
 arrow buttons pan, double-click or the reset button shows everything again. The read-out
 above the charts names the bar under the cursor (its number and UTC time); each chart's own
-legend gives its values at that bar.
+legend gives its values at that bar, and a tooltip beside the cursor gives the bar's time (UTC
+and the exchange's), its open, high, low and close or each line's value in its unit, and the
+trade of a marker under the cursor.
 """
 
 from __future__ import annotations
@@ -133,9 +138,19 @@ def _on_bars(x: np.ndarray, y: np.ndarray, bars: int) -> np.ndarray:
     return values
 
 
-def _overlays(panel: Panel) -> list[dict]:
-    """What is drawn over the series, in data coordinates."""
+def _overlays(panel: Panel, tips: list[str]) -> list[dict]:
+    """What is drawn over the series, in data coordinates. A marker's tooltip (a trade's
+    blotter line) is a number into `tips`, which this appends to: a trade's entry and exit
+    markers share one text."""
     drawn = []
+    known: dict[str, int] = {}
+
+    def tip(text: str) -> int:
+        if text not in known:
+            known[text] = len(tips)
+            tips.append(text)
+        return known[text]
+
     for mark in panel.marks:
         style = mark.style
         if mark.kind == "threshold":
@@ -151,7 +166,8 @@ def _overlays(panel: Panel) -> list[dict]:
             drawn.append({"kind": "markers", "x": np.round(mark.x, 3).tolist(),
                           "y": [float(f"{v:.{DIGITS}g}") for v in mark.y.tolist()],
                           "shape": style["shape"], "colours": style["colours"],
-                          "hollow": bool(style["hollow"]), "size": float(style["size"])})
+                          "hollow": bool(style["hollow"]), "size": float(style["size"]),
+                          "tips": [tip(text) for text in style["titles"]]})
         elif mark.kind == "band":   # one colour per bar: runs of a code as spans
             codes = mark.y
             changes = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
@@ -181,9 +197,15 @@ def panel_data(panel: Panel, bars: int, labels: list[str]) -> dict:
                        "fill": mark.style.get("opacity", 0) if mark.kind == "fill" else 0,
                        "step": bool(mark.style.get("step")), "dots": mark.kind == "dots",
                        "values": text, "scale": scale})
-    return {"heading": panel.heading, "height": panel.height, "width": panel.width,
-            "left": panel.left, "format": panel.value_format, "log": bool(panel.log),
-            "series": series, "overlays": _overlays(panel)}
+    tips: list[str] = []
+    drawn = {"heading": panel.heading, "height": panel.height, "width": panel.width,
+             "left": panel.left, "format": panel.value_format, "log": bool(panel.log),
+             "series": series, "overlays": _overlays(panel, tips), "tips": tips,
+             "zone": panel.timezone}
+    if panel.candles is not None:
+        drawn["candles"] = [dict(zip(("values", "scale"), _encode(panel.candles[:, column])))
+                            for column in range(3)]
+    return drawn
 
 
 def series_labels(panel: Panel) -> list[str]:
