@@ -12,6 +12,7 @@ its own file. `.ci/run` installs Debian's chromium.
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,7 +109,53 @@ def test_tear_sheets_and_scorecard_render(scorecard, browser, tmp_path):
     assert "the episode's triggers" in sheet and "priced from a proxy" not in sheet
     assert "HSI is priced from a proxy" in (
         scorecard / "cells/hsi_short_yen_vol/aug-2024-carry-unwind/tear_sheet.html").read_text()
-    assert "<script src" not in sheet and "http" not in sheet.split("<body>")[1]
+    assert "http" not in sheet.split("<body>")[1]
+
+
+ASSETS = sorted(["uPlot.iife.min.js", "uPlot.min.css", "unwind-zoom.js"])
+
+
+def _zoomed_and_asked(browser: Browser, page: Path) -> tuple[bool, int, list[str]]:
+    """(the zoom view ran, the charts laid out, the files the page asked for besides itself)."""
+    tab = browser.open(page, 1400, 1000)
+    try:
+        asked = [url for url in tab.requests() if not url.endswith("/tear_sheet.html")]
+        return (tab.evaluate("document.body.classList.contains('zoomed')"),
+                int(tab.evaluate("document.body.getAttribute('data-charts-loaded')")), asked)
+    finally:
+        tab.close()
+
+
+def test_a_scorecards_sheets_share_one_script_and_report_writes_the_same_page(
+        scorecard, browser, tmp_path):
+    """One copy of uPlot and the glue at the scorecard's root, linked by a relative path that
+    opens from disk; `unwind report` writes the same page; a cell copied out of the folder is
+    made self-contained again by `unwind report`."""
+    import shutil
+
+    from unwind.cli import main
+
+    assert sorted(p.name for p in (scorecard / "assets").iterdir()) == ASSETS
+    cell = scorecard / "cells/hsi_short_yen_vol/aug-2024-carry-unwind"
+    linked = (cell / "tear_sheet.html").read_text()
+    assert "<script src='../../../assets/uPlot.iife.min.js'></script>" in linked
+    assert "var uPlot=" not in linked
+    zoomed, charts, asked = _zoomed_and_asked(browser, cell / "tear_sheet.html")
+    assert zoomed and charts == linked.count('class="chart"')
+    assert sorted(url.rsplit("/", 1)[1] for url in asked) == ASSETS
+    assert all(url.startswith((scorecard / "assets").as_uri()) for url in asked)
+    assert main(["report", str(cell)]) == 0
+    assert (cell / "tear_sheet.html").read_text() == linked
+
+    alone = shutil.copytree(cell, tmp_path / "alone")
+    zoomed, charts, _ = _zoomed_and_asked(browser, alone / "tear_sheet.html")
+    assert not zoomed and charts == linked.count('class="chart"')   # no script: the SVG reads
+    assert main(["report", str(alone)]) == 0
+    inlined = (alone / "tear_sheet.html").read_text()
+    assert "<script src" not in inlined and inlined.count("var uPlot=") == 1
+    assert len(inlined) - len(linked) > 50_000
+    zoomed, _, asked = _zoomed_and_asked(browser, alone / "tear_sheet.html")
+    assert zoomed and asked == []
 
 
 def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
@@ -192,6 +239,71 @@ def test_zoom_pan_and_the_read_out_of_the_bar_under_the_cursor(long_run, browser
         tab.evaluate("document.querySelector('[data-reset]').click()")
         assert ranges() == {(0, len(times) - 1)}
         assert {url.split(":")[0] for url in tab.requests()} == {"file"}
+    finally:
+        tab.close()
+
+
+def _price_text(value: float) -> str:
+    """A price as the tooltip writes it (toLocaleString, grouped, up to 6 decimals)."""
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def test_hovering_a_trade_when_zoomed_in_shows_its_bar_and_the_trade(scorecard, browser):
+    """Zoomed into the first trade of HSI in Aug 2024: the tooltip over its entry marker gives
+    the bar's UTC and Hong Kong time, its open/high/low/close as prices.csv has them,
+    and the trade's number, side, entry, exit and net P&L as trades.csv has them; over the
+    equity chart at that bar, equity in USD; away from markers no trade; off the chart none."""
+    cell = scorecard / "cells/hsi_short_yen_vol/aug-2024-carry-unwind"
+    trades = pd.read_csv(cell / "trades.csv")
+    times = pd.read_csv(cell / "equity.csv")
+    prices = pd.read_csv(cell / "prices.csv").set_index("time")
+    first = trades.iloc[0]
+    seconds = [pd.Timestamp(t).timestamp() for t in times["time"]]
+    entry = float(np.interp(pd.Timestamp(first["entry_time"]).timestamp(), seconds, times.index))
+    bar = round(entry)   # fills at 01:15 UTC on daily bars: the marker sits by its bar
+    tab = browser.open(cell / "tear_sheet.html", 1400, 1000)
+    try:
+        def chart_of(heading: str) -> int:
+            return tab.evaluate(
+                "window.unwindCharts.findIndex(function(u){return u.root.closest('.panel')"
+                f".querySelector('.head').textContent.indexOf({heading!r}) >= 0}})")
+
+        price, equity = chart_of("HSI close"), chart_of("Equity (USD)")
+        assert price >= 0 and equity >= 0
+        tab.evaluate(f"window.unwindCharts[{price}].setScale('x', {{min: {bar - 10}, "
+                     f"max: {bar + 10}}})")
+
+        def hover(chart: int, x_value: float, y_value: float | None, shift: float = 0) -> str:
+            """Move the mouse to (x, y) in data units on a chart (y None: its middle); the
+            text of that chart's tooltip, '' when hidden."""
+            tab.evaluate(f"window.unwindCharts[{chart}].over.scrollIntoView({{block: 'center'}})")
+            y_pixel = "r.height / 2" if y_value is None else f"u.valToPos({y_value}, 'y')"
+            left, top = tab.evaluate(
+                f"(function(){{var u = window.unwindCharts[{chart}], r = "
+                "u.over.getBoundingClientRect(); return [r.left + u.valToPos("
+                f"{x_value}, 'x'), r.top + {y_pixel}]}})()")
+            tab.mouse("mouseMoved", left + shift, top)
+            return tab.evaluate(
+                f"(function(){{var t = window.unwindCharts[{chart}].over.querySelector("
+                "'.zoomtip'); return t.style.display === 'none' ? '' : t.innerText})()")
+
+        text = hover(price, entry, first["entry_price"])
+        when = pd.Timestamp(times["time"][bar])
+        assert when.strftime("%Y-%m-%d %H:%M UTC") in text
+        assert when.tz_convert("Asia/Hong_Kong").strftime("%Y-%m-%d %H:%M GMT+8 "
+                                                          "(Asia/Hong_Kong)") in text
+        row = prices.loc[times["time"][bar]]
+        assert (f"open {_price_text(row['open'])} · high {_price_text(row['high'])} · low "
+                f"{_price_text(row['low'])} · close {_price_text(row['close'])}") in text
+        assert f"trade 1: {first['side']} {int(first['contracts']):,d} " in text
+        assert f"net {first['pnl_usd']:+,.0f} USD" in text
+        assert pd.Timestamp(first["exit_time"]).strftime("exit %Y-%m-%d %H:%M") in text
+
+        assert "trade 1" not in hover(price, entry, first["entry_price"], shift=-60)
+        text = hover(equity, bar, None)
+        assert f"{times['equity_usd'][bar]:,.0f} USD" in text and "HSI" not in text
+        tab.mouse("mouseMoved", 5, 5)
+        assert hover(equity, bar, None, shift=-5000) == ""
     finally:
         tab.close()
 

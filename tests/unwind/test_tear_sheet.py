@@ -201,6 +201,18 @@ def test_the_metrics_table_uses_the_registry_display(runs):
             assert cells[2] == metric.display(benchmark[metric.key])
 
 
+def test_one_display_rule_gives_each_metric_its_unit_by_key():
+    """metrics.display(key, value): what every page prints, checked by hand."""
+    assert metrics.display("total_return", -0.03125) == "-3.12%"   # signed percent
+    assert metrics.display("hit_rate", 0.5) == "50.00%"             # a share: no sign
+    assert metrics.display("sharpe_ratio", 0.7251) == "0.73"
+    assert metrics.display("trades", 12.0) == "12"
+    assert metrics.display("pnl_usd", -12345.6) == "-12,346 USD"
+    assert metrics.display("sortino_ratio", None) == "n/a"
+    with pytest.raises(KeyError):
+        metrics.display("no_such_metric", 1.0)
+
+
 def test_the_page_is_self_contained_and_a_rewrite_is_identical(runs):
     text = sheet(runs["gold"])
     assert "<script src" not in text and "http" not in text.split("<body>")[1]

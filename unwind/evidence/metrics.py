@@ -262,6 +262,12 @@ METRICS: tuple[Metric, ...] = (
 BY_KEY = {metric.key: metric for metric in METRICS}
 
 
+def display(key: str, value: float | None) -> str:
+    """The value of the metric `key` as every page prints it, in the unit the registry gives
+    it (Metric.display): one rule, so a number reads the same on every page."""
+    return BY_KEY[key].display(value)
+
+
 def _rounded(metric: Metric, value: float | None) -> float | int | None:
     if value is None:
         return None

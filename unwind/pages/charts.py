@@ -96,7 +96,10 @@ class Panel:
     y_limits: tuple[float, float] | None = None
     y_ticks: Sequence[float] | None = None
     log: bool = False         # a log y axis (prices spanning more than LOG_RATIO)
-    value_format: str = "plain"   # the zoom view's read-out: usd, percent, times, price, plain
+    value_format: str = "plain"   # the zoom view's read-out: usd, percent, times, price, pp,
+    #                               z, flag, plain
+    timezone: str = ""        # the zoom view's tooltip gives local time in it too ('' UTC only)
+    candles: np.ndarray | None = None   # the zoom view's tooltip: open, high, low of each bar
     marks: list[Mark] = field(default_factory=list)
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # label, colour, symbol
 

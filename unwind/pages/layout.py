@@ -2,7 +2,8 @@
 
 Charts are drawn by `unwind.pages.charts` as inline SVG; styles are inline, there are no external
 scripts, fonts or images, so a page opens offline (a tear sheet's zoomable charts inline their
-script too: `unwind.pages.zoom`). A short inline script counts the charts the browser laid out, as
+script too, or, inside a scorecard folder, link the folder's one copy by a relative path:
+`unwind.pages.zoom`). A short inline script counts the charts the browser laid out, as
 SVG or as a zoomable chart in its place (`data-charts-loaded` on <body>), for the rendering test.
 Everything made from demo data carries a SYNTHETIC banner.
 
@@ -50,6 +51,9 @@ details>summary{cursor:pointer;font-size:13px;margin:6px 0}
 border-bottom:1px solid #d5d9e2} .zoombar .readout{font-variant-numeric:tabular-nums;margin-left:12px}
 .zoombar button{font-size:12px;margin-right:4px} .zoombar .caption{margin:2px 0 0}
 body.zoomed .panel[data-zoom] svg.chart{display:none} .zoomchart .u-legend{font-size:11px;text-align:left}
+.zoomtip{position:absolute;z-index:20;pointer-events:none;display:none;white-space:nowrap;
+background:rgba(29,35,48,.92);color:#fff;font-size:11px;line-height:1.35;padding:4px 7px;
+border-radius:3px;font-variant-numeric:tabular-nums} .zoomtip b{color:#ffd479}
 """
 COUNT_SCRIPT = ("<script>window.addEventListener('load',function(){var n=0;"
                  "document.querySelectorAll('svg.chart').forEach(function(s){"

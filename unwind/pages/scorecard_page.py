@@ -45,10 +45,6 @@ def _colour(value: float | None, scale: float) -> str:
     return "#%02x%02x%02x" % tuple(mixed)
 
 
-def _show(key: str, value) -> str:
-    return metrics.BY_KEY[key].display(value)
-
-
 def _page_of(row: dict) -> str:
     """Where a cell links: its tear sheet, or its run directory when the scorecard was run
     without tear sheets (`unwind report DIR` writes one)."""
@@ -61,21 +57,22 @@ def _cell(row: dict, scale: float, has_twin: bool) -> str:
     link = html.escape(_page_of(row))
     if not row["trades"]:
         return (f"<td class='cell nosignal' data-trades='0'><a href='{link}'>no signal"
-                f"<div class=small>benchmark {_show('total_return', row['benchmark_total_return'])}"
-                "</div></a></td>")
+                "<div class=small>benchmark "
+                f"{metrics.display('total_return', row['benchmark_total_return'])}</div></a></td>")
     details = [f"{metrics.trades_text(row['trades'])} · "
-               f"Sharpe {_show('sharpe_ratio', row['sharpe_ratio'])}",
-               f"max DD {_show('max_drawdown', row['max_drawdown'])}",
-               f"vs benchmark {_show('total_return', row['excess_total_return'])}"]
+               f"Sharpe {metrics.display('sharpe_ratio', row['sharpe_ratio'])}",
+               f"max DD {metrics.display('max_drawdown', row['max_drawdown'])}",
+               f"vs benchmark {metrics.display('total_return', row['excess_total_return'])}"]
     if has_twin:
-        details.append(f"vs twin {_show('total_return', row['twin_excess_total_return'])}")
+        details.append("vs twin "
+                       + metrics.display('total_return', row['twin_excess_total_return']))
     details.append(f"{row.get('sample', '')} · p_random "
                    + ("n/a" if row.get("p_random") is None else f"{row['p_random']:.2f}"))
     hover = " | ".join([f"{metric.title}: {metric.display(row.get(metric.key))}"
                         for metric in metrics.METRICS] + [_interval_text(row)])
     return (f"<td class='cell' data-trades='{row['trades']}' title='{html.escape(hover)}' "
             f"style='background:{_colour(row['total_return'], scale)}'><a href='{link}'>"
-            f"<span class=big>{_show('total_return', row['total_return'])}</span>"
+            f"<span class=big>{metrics.display('total_return', row['total_return'])}</span>"
             f"<div class=small>{'<br>'.join(html.escape(d) for d in details)}</div></a></td>")
 
 
@@ -147,7 +144,7 @@ def _full_history_table(summary: dict[str, dict]) -> str:
         lines.append(
             f"<tr><th><a href='{link}'>{html.escape(playbook)}</a></th>"
             f"<td>{history['start']} .. {history['end']}</td>"
-            + "".join(f"<td class=num>{_show(_base_key(key), history.get(key))}</td>"
+            + "".join(f"<td class=num>{metrics.display(_base_key(key), history.get(key))}</td>"
                       for key in shown)
             + f"<td class=num>{html.escape(_excess_interval(history))}</td>"
             + f"<td class=num>{html.escape(verdict.episode_pnl_shown(history))}</td>"
@@ -230,7 +227,8 @@ def _summary_table(rows: list[dict], summary: dict[str, dict]) -> str:
         lines.append(
             f"<tr><th>{html.escape(playbook)}</th><td class=num>{item['traded']}/{item['cells']}"
             f"</td><td class=num>{item['beat_benchmark']}/{item['traded']}</td>{split}"
-            f"<td class=num>{_show('total_return', item['median_excess_total_return'])}</td>"
+            "<td class=num>"
+            f"{metrics.display('total_return', item['median_excess_total_return'])}</td>"
             f"<td class=num>{aside} ({item['stood_aside_benchmark_fell']})</td>"
             f"<td class=num>{twin}</td></tr>")
     return ("<table><tr><th>playbook</th><th>episodes traded</th>"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unwind.evidence import metrics as metric_registry
+from unwind.evidence import metrics
 from unwind.evidence.metrics import trades_text
 
 METRIC = "sharpe_ratio"
@@ -68,19 +68,6 @@ def _shown(value, unit: str | None = None) -> str:
     if unit and isinstance(value, (int, float, str)):
         return format_value(value, unit)
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _metric(key: str, value) -> str:
-    """A metric value as the registry displays it."""
-    return metric_registry.BY_KEY[key].display(value)
-
-
-def _percent(value) -> str:
-    return _metric("total_return", value)
-
-
-def _ratio(value) -> str:
-    return _metric(METRIC, value)
 
 
 def _slice(result, fixed_axes: dict) -> dict:
@@ -147,17 +134,18 @@ def read(result) -> dict:
             (neighbours if _numeric(axis.values) else others).append(item)
     where = ", ".join(label(a.name, values[a.name]) for a in config.axes)
     trades = default.metrics.get("trades") or 0
-    said = (f"{_percent(default.metrics.get('total_return'))} total return, "
-            f"{trades_text(trades)}")
+    said = (f"{metrics.display('total_return', default.metrics.get('total_return'))} total "
+            f"return, {trades_text(trades)}")
     # a neighbour that could not be scored (its values break a bound of the playbook together,
     # or its data is missing) is no evidence either way: listed, not judged
     unscored = [n for n in neighbours if n["status"] != "ok"]
     neighbours = [n for n in neighbours if n["status"] == "ok"]
 
     def detail(items: list[dict]) -> str:
-        return "; ".join(f"{label(n['parameter'], n['value'])} has {_ratio(n[METRIC])} "
-                         f"({_percent(n['total_return'])}, {trades_text(n['trades'])})"
-                         for n in items)
+        return "; ".join(f"{label(n['parameter'], n['value'])} has "
+                         f"{metrics.display(METRIC, n[METRIC])} "
+                         f"({metrics.display('total_return', n['total_return'])}, "
+                         f"{trades_text(n['trades'])})" for n in items)
 
     if not neighbours:
         verdict = "no neighbours"
@@ -173,13 +161,15 @@ def read(result) -> dict:
             f"{len(neighbours)} neighbours traded in the window.")
     elif interval is None:
         verdict = "n/a"
-        sentence = (f"The default ({where}) has a Sharpe ratio of {_ratio(base)} ({said}) but "
-                    f"no interval to judge its neighbours by: {why}.")
+        sentence = (f"The default ({where}) has a Sharpe ratio of "
+                    f"{metrics.display(METRIC, base)} ({said}) but no interval to judge its "
+                    f"neighbours by: {why}.")
     else:
         outside = [n for n in neighbours if not n["within_band"]]
         verdict = "edge" if outside else "plateau"
-        own = (f"its Sharpe ratio is {_ratio(base)} ({CONFIDENCE:.0%} bootstrap interval "
-               f"{_ratio(interval[0])} to {_ratio(interval[1])}; {said})")
+        own = (f"its Sharpe ratio is {metrics.display(METRIC, base)} ({CONFIDENCE:.0%} "
+               f"bootstrap interval {metrics.display(METRIC, interval[0])} to "
+               f"{metrics.display(METRIC, interval[1])}; {said})")
         sentence = (f"The default ({where}) sits on an edge: {own}, and {len(outside)} of its "
                     f"{len(neighbours)} neighbours {'falls' if len(outside) == 1 else 'fall'} "
                     f"outside that interval: {detail(outside)}.") if outside else (
@@ -190,8 +180,10 @@ def read(result) -> dict:
             f"{label(n['parameter'], n['value'])} ({n['status']})" for n in unscored) + "."
     if others:
         sentence += " Other choices of " + ", ".join(sorted({o["parameter"] for o in others})) \
-            + ": " + "; ".join(f"{label(o['parameter'], o['value'])} has {_ratio(o[METRIC])} "
-                               f"({_percent(o['total_return'])})" for o in others) + "."
+            + ": " + "; ".join(f"{label(o['parameter'], o['value'])} has "
+                               f"{metrics.display(METRIC, o[METRIC])} "
+                               f"({metrics.display('total_return', o['total_return'])})"
+                               for o in others) + "."
     return {"verdict": verdict, "metric": METRIC, "band": list(interval) if interval else None,
             "band_rule": f"the default's {CONFIDENCE:.0%} bootstrap interval of its Sharpe ratio",
             "default_value": base, "neighbours": neighbours + unscored,
@@ -224,7 +216,7 @@ def _heat_map(result, first, second, units: dict) -> str:
                 cells.append(f"<td class=na title='{title}'>n/a</td>")
             else:
                 cells.append(f"<td{css} style='background:{colour(value, scale)}' "
-                             f"title='{title}'>{_ratio(value)}</td>")
+                             f"title='{title}'>{metrics.display(METRIC, value)}</td>")
         rows.append(f"<tr><th>{html.escape(_shown(y, units.get(second.name)))}</th>"
                     f"{''.join(cells)}</tr>")
     return (f"<p class=caption>Sharpe ratio by {html.escape(first.name)} (across) and "
@@ -251,12 +243,13 @@ def _line(result, axis_, read_: dict, units: dict) -> str:
     known = np.isfinite(numbers)
     panel.markers(xs[known], numbers[known], "o", ["#1f5fa8"] * int(known.sum()),
                   [f"{axis_.name}={_shown(axis_.values[i], unit)}: Sharpe ratio "
-                   f"{_ratio(numbers[i])}" for i in np.flatnonzero(known)], size=3.0)
+                   f"{metrics.display(METRIC, numbers[i])}" for i in np.flatnonzero(known)],
+                  size=3.0)
     position = axis_.values.index(result.trials[result.default].values[axis_.name])
     panel.verticals([position], "#b3261e", 0.8, dash="1 2")
     if known[position]:
         panel.markers([position], [numbers[position]], "o", ["#b3261e"],
-                      [f"the default: {_ratio(numbers[position])}"], size=6.0)
+                      [f"the default: {metrics.display(METRIC, numbers[position])}"], size=6.0)
         panel.mark_legend("default", "#b3261e", "dot")
     return render(panel, x_ticks=(xs, [_shown(v, unit) for v in axis_.values]),
                   alt=f"line {axis_.name}")
@@ -266,8 +259,8 @@ def _cell(column: str, value, units: dict) -> str:
     """One table cell's text: a metric as the registry shows it, a parameter in its unit."""
     if value is None:
         return "n/a"
-    if column in metric_registry.BY_KEY:
-        return _metric(column, value)
+    if column in metrics.BY_KEY:
+        return metrics.display(column, value)
     if column == "within_band":
         return "yes" if value else "no"
     return _shown(value, units.get(column))
@@ -312,8 +305,8 @@ def write(result, document: dict, path: Path, top_trials: list) -> Path:
     if best:
         where = ", ".join(f"{k}={_shown(v, units.get(k))}" for k, v in best["parameters"].items())
         parts.append(f"<p>Best trial #{best['trial']} ({html.escape(where)}): Sharpe "
-                     f"{_ratio(best['metrics']['sharpe_ratio'])}, total return "
-                     f"{_percent(best['metrics']['total_return'])}.</p>")
+                     f"{metrics.display(METRIC, best['metrics']['sharpe_ratio'])}, total return "
+                     f"{metrics.display('total_return', best['metrics']['total_return'])}.</p>")
     if dsr.get("deflated_sharpe") is not None:
         parts.append(
             f"<p>Deflated Sharpe ratio of the best: <b>{dsr['deflated_sharpe']:.3f}</b>, the "

@@ -1,4 +1,6 @@
-"""The tear sheet: one self-contained HTML page per run directory, made from its files only.
+"""The tear sheet: one HTML page per run directory, made from its files only; it opens offline.
+A lone run's page is self-contained; inside a scorecard folder it links the folder's one copy of
+the zoom script (`unwind.pages.zoom.shared_assets`).
 
 For a futures trader reviewing a playbook in an episode (issue 7, section 4; issue 22). In the
 order a reader asks: the headline, equity (against the benchmark when one was run) and
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from unwind.pages import event_marks, zoom
-from unwind.evidence import metrics as metric_registry
+from unwind.evidence import metrics
 from unwind.evidence.analytics import (ANNUALISATION, daily_closes, drawdowns,
                                        last_bar_of_each_day, rolling_sharpe,
                                        rolling_volatility, underwater)
@@ -40,7 +42,7 @@ from unwind.pages.charts import (WIDTH, Panel, count_ticks, percent_labels, plai
                            times_labels, usd_labels)
 from unwind.pages.layout import page, trading_time_ticks
 from unwind.pages.run_folder import Run, read
-from unwind.pages.tear_sheet_tables import (blotter, configuration, display, drawdown_table,
+from unwind.pages.tear_sheet_tables import (blotter, configuration, drawdown_table,
                                             metrics_table, parameters_table, returns_by_day,
                                             returns_by_month, unit_text, when_text)
 from unwind.pages.unit_axes import LINE_TINTS, draw_thresholds, unit_panel
@@ -57,11 +59,11 @@ def _equity_panel(run: Run, x_range: tuple) -> Panel:
     against = "playbook against its benchmark" if run.benchmark is not None else \
         "playbook (no benchmark was run with it)"
     panel = Panel(f"Equity (USD), {against}", 200, x_range, usd_labels, value_format="usd")
-    total = display("total_return", run.metrics.get("total_return"))
+    total = metrics.display("total_return", run.metrics.get("total_return"))
     panel.line(np.arange(len(run.equity)), run.equity["equity_usd"].to_numpy(), PLAYBOOK, 1.3,
                label=f"playbook ({total})")
     if run.benchmark is not None:
-        other = display("total_return", (run.benchmark_metrics or {}).get("total_return"))
+        other = metrics.display("total_return", (run.benchmark_metrics or {}).get("total_return"))
         panel.line(run.position(run.benchmark.index), run.benchmark.to_numpy(), BENCHMARK, 1.0,
                    label=f"benchmark: {run.manifest.get('benchmark', '')} ({other})")
     return panel
@@ -71,15 +73,16 @@ def _underwater_panel(run: Run, x_range: tuple) -> Panel:
     drawdown = underwater(run.equity["equity_usd"]).to_numpy()
     deepest = int(np.argmin(drawdown))
     daily = run.metrics.get("max_drawdown")
-    panel = Panel(f"Underwater: max drawdown {display('max_drawdown', daily)} on daily closes "
-                  f"(the metric, dashed); drawn per bar, deepest bar {drawdown[deepest]:.2%}",
+    panel = Panel(f"Underwater: max drawdown {metrics.display('max_drawdown', daily)} on daily "
+                  f"closes (the metric, dashed); drawn per bar, deepest bar "
+                  f"{drawdown[deepest]:.2%}",
                   100, x_range, percent_labels, value_format="percent")
     panel.fill(np.arange(len(drawdown)), drawdown, LOSS, 0.35, label="playbook")
     if run.benchmark is not None:
         panel.line(run.position(run.benchmark.index), underwater(run.benchmark).to_numpy(),
                    BENCHMARK, 0.8, label="benchmark")
     if daily:
-        panel.threshold(daily, f"max drawdown (metric) {display('max_drawdown', daily)}",
+        panel.threshold(daily, f"max drawdown (metric) {metrics.display('max_drawdown', daily)}",
                         "#1d2330", above=False)
     if drawdown[deepest] < 0:
         when = run.equity.index[deepest].strftime("%Y-%m-%d %H:%M")
@@ -114,7 +117,12 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
     scale = f"; log scale (highest close over {LOG_RATIO:g}x the lowest)" if log else ""
     panel = unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
     panel.log = log
+    panel.timezone = _exchange_zone(symbol)
     x = run.position(mine.index)
+    if run.short:   # a window of weeks: the tooltip gives each bar's open, high and low too
+        panel.candles = np.full((len(run.equity), 3), np.nan)
+        at = np.rint(x).astype(int)
+        panel.candles[at] = mine[["open", "high", "low"]].to_numpy(dtype=float)
     if shaded:
         panel.spans(*_session_spans(mine, x), "#f2c14e", 0.2)
     panel.line(x, mine["close"].to_numpy(), "#1d2330", 0.9)
@@ -148,6 +156,17 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
                                ("loss (net)", LOSS, "line")):
         panel.mark_legend(label, tint, shape)
     return panel
+
+
+def _exchange_zone(symbol: str) -> str:
+    """The instrument's exchange time zone from the registry ('' for one it does not know)."""
+    from feeds import instruments
+    from feeds.errors import DataError
+
+    try:
+        return instruments.get(symbol).timezone
+    except DataError:
+        return ""
 
 
 def _suspect_title(suspect: dict) -> str:
@@ -207,8 +226,9 @@ def _regime_panel(run: Run, x_range: tuple) -> Panel:
 def _leverage_panel(run: Run, x_range: tuple) -> Panel:
     leverage = (run.equity["gross_notional_usd"] / run.equity["equity_usd"]).to_numpy()
     panel = Panel("Gross leverage (notional of open contracts / equity); exposure "
-                  f"{display('exposure', run.metrics.get('exposure'))} of bars", 80, x_range,
-                  times_labels, y_limits=(0.0, max(float(np.nanmax(leverage)) * 1.15, 0.5)),
+                  f"{metrics.display('exposure', run.metrics.get('exposure'))} of bars", 80,
+                  x_range, times_labels,
+                  y_limits=(0.0, max(float(np.nanmax(leverage)) * 1.15, 0.5)),
                   value_format="times")
     x = np.arange(len(leverage), dtype=float)
     panel.fill(x, leverage, "#2a9d8f", 0.35, step=True)
@@ -281,7 +301,8 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
             for number, panel in enumerate(stack)))
         every += stack
     return drawn[0], drawn[1], zoom.timeline(every, run.equity.index, triggers, names,
-                                             lettered=(0, len(stacks[0])))
+                                             lettered=(0, len(stacks[0])),
+                                             assets=zoom.shared_assets(run.directory))
 
 
 def _distribution(run: Run) -> str:
@@ -295,7 +316,7 @@ def _distribution(run: Run) -> str:
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
     width = WIDTH if trades.empty else WIDTH // 2 - 8
     margin = (edges[-1] - edges[0]) * 0.05
-    worst = display("worst_day", run.metrics.get("worst_day"))
+    worst = metrics.display("worst_day", run.metrics.get("worst_day"))
     counted = [np.histogram(returns[returns != 0].to_numpy(), bins=edges)[0].astype(float)
                for _, returns, _ in series]
     most = max(float(c.max()) for c in counted) if counted else 1.0
@@ -348,19 +369,20 @@ def _proxies(run: Run) -> str:
 
 def _headline(run: Run) -> str:
     def mine(key: str) -> str:
-        return escape(display(key, run.metrics.get(key)))
+        return escape(metrics.display(key, run.metrics.get(key)))
 
     if run.benchmark_metrics is None:   # a scorecard's full-history run has none
         against = "; no benchmark was run with it"
     else:
         name = run.manifest.get("benchmark") or "benchmark"
-        theirs = display("total_return", run.benchmark_metrics.get("total_return"))
+        theirs = metrics.display("total_return",
+                                 run.benchmark_metrics.get("total_return"))
         against = f" against {escape(name)} {escape(theirs)}"
     bar_level = float(underwater(run.equity["equity_usd"]).min())
     return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')})"
             f"{against}; max drawdown <b>{mine('max_drawdown')}</b> (daily closes, the metric; "
             f"the deepest bar {bar_level:.2%}); "
-            f"{metric_registry.trades_text(run.metrics.get('trades'))}, hit "
+            f"{metrics.trades_text(run.metrics.get('trades'))}, hit "
             f"rate {mine('hit_rate')}; fees {mine('fees_usd')}.</p>")
 
 

@@ -16,7 +16,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from unwind.evidence import metrics as metric_registry
+from unwind.evidence import metrics
 from unwind.evidence.analytics import (drawdowns, monthly_closes, period_returns,
                                        underwater)
 from unwind.pages.chart_scales import price_text
@@ -27,10 +27,6 @@ BLOTTER_SHOWN = 20
 
 
 # ----------------------------------------------------------------------------- formatting
-def display(key: str, value) -> str:
-    return metric_registry.BY_KEY[key].display(value)
-
-
 def when_text(value: str) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
 
@@ -52,7 +48,7 @@ def metrics_table(run: Run) -> str:
     benchmark was run with the playbook (a scorecard's full-history run has none)."""
     with_benchmark = run.benchmark_metrics is not None
     rows = []
-    for metric in metric_registry.METRICS:
+    for metric in metrics.METRICS:
         mine = run.metrics.get(metric.key)
         cells = ""
         if with_benchmark and metric.playbook_only:
@@ -108,7 +104,7 @@ def blotter(run: Run) -> str:
         return (f"<p class=lead><b>No trades</b>: the playbook took no position in this window; "
                 f"its P&amp;L is 0 USD.{more}</p>")
     header = f"<tr>{''.join(f'<th>{escape(h)}</th>' for h in BLOTTER_HEADER)}</tr>"
-    total = (f"<tr class=total><td colspan=9>{metric_registry.trades_text(len(trades))}, "
+    total = (f"<tr class=total><td colspan=9>{metrics.trades_text(len(trades))}, "
              f"{(trades['pnl_usd'] > 0).sum()} winning</td>"
              f"{_signed(trades['pnl_usd'].sum(), 'usd')}"
              f"<td class=num>{trades['fees_usd'].sum():,.0f}</td><td colspan=3></td></tr>")
@@ -178,7 +174,7 @@ def drawdown_table(run: Run) -> str:
     found = drawdowns(run.daily_closes)
     bar_level = float(underwater(run.equity["equity_usd"]).min())
     said = (f"<p class=caption>On daily closes, as the metric: deepest "
-            f"{display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
+            f"{metrics.display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
             f"metrics.json). The underwater chart is bar level: deepest {bar_level:.2%}.</p>")
     if not found:
         return ("<h2>Worst drawdowns</h2><p class=lead>No drawdown: the equity never closed a day "

@@ -16,11 +16,12 @@ def unit_panel(unit: str, heading: str, height: int, x_range: tuple) -> Panel:
     """A panel whose y axis reads in `unit` (as the playbook's signal panels declare it)."""
     if unit == "flag":
         return Panel(heading, height, x_range, plain_labels, y_limits=(-0.15, 1.25),
-                     y_ticks=(0, 1))
+                     y_ticks=(0, 1), value_format="flag")
     labels = {"fraction": percent_labels, "annualised fraction": percent_labels,
               "percentage points": lambda ticks: [f"{v:.2f} pp" for v in ticks],
               "z-score": lambda ticks: [f"{v:+.1f}" for v in ticks]}
-    formats = {"fraction": "percent", "annualised fraction": "percent", "price": "price"}
+    formats = {"fraction": "percent", "annualised fraction": "percent", "price": "price",
+               "percentage points": "pp", "z-score": "z"}
     return Panel(heading, height, x_range, labels.get(unit, lambda ticks: [
         price_text(v) for v in ticks]), value_format=formats.get(unit, "plain"))
 

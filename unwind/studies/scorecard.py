@@ -2,7 +2,8 @@
 
 Each cell is one run over the episode's window (warm-up before it) plus the playbook's benchmark
 over the same window, written as a run directory with its tear sheet under
-`<out>/cells/<playbook>/<episode>/`. A cell whose data is missing or fails the quality gate is
+`<out>/cells/<playbook>/<episode>/`; the tear sheets share one copy of their zoom script in
+`<out>/assets/`. A cell whose data is missing or fails the quality gate is
 `n/a` with the reason; nothing is dropped. Cells run in a process pool; rows come back in the
 catalogue's order whatever the number of jobs, so the files are identical for any --jobs.
 """
@@ -211,7 +212,12 @@ def score_full_history(playbook: str, store: str | None, out: str,
 def run_scorecard(config: ScoreConfig, progress: Callable[[int, int, dict], None] | None = None,
                   full_history: bool = True) -> tuple[list[dict], dict[str, dict]]:
     """Score every cell, and each playbook over full history; rows ordered by playbook, then
-    episode, as given; the second value maps each playbook to its full-history row."""
+    episode, as given; the second value maps each playbook to its full-history row. The
+    folder's shared page script (`assets/`) is written first, whether or not sheets are: every
+    tear sheet in the folder, written now or later by `unwind report`, links that one copy."""
+    from unwind.pages import zoom
+
+    zoom.write_assets(Path(config.out))
     cells = [(p, e) for p in config.playbooks for e in config.episodes]
     tasks = [(score_cell, (p, episode(config, e), config.store, config.out,
                            config.allow_defects, config.tear_sheets)) for p, e in cells]

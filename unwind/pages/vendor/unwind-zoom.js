@@ -63,7 +63,84 @@
     if (format === "usd") { return grouped(v, 0) + " USD"; }
     if (format === "percent") { return (v * 100).toFixed(2) + "%"; }
     if (format === "times") { return v.toFixed(2) + "x"; }
+    if (format === "pp") { return v.toFixed(2) + " pp"; }
+    if (format === "z") { return (v > 0 ? "+" : "") + v.toFixed(2); }
+    if (format === "flag") { return v >= 0.5 ? "on" : "off"; }
     return v.toLocaleString("en-US", {maximumFractionDigits: 6});
+  }
+
+  function zoned(index, zone) {   // the bar's time on the exchange's clock ("" when unknown)
+    if (!zone) { return ""; }
+    var at = Math.min(Math.max(Math.round(index), 0), bars - 1), parts = {};
+    try {
+      new Intl.DateTimeFormat("en-US", {timeZone: zone, year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+        timeZoneName: "short"}).formatToParts(new Date(times[at] * 1000)).forEach(
+        function (p) { parts[p.type] = p.value; });
+    } catch (e) { return ""; }   // a browser without that zone: UTC alone
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+      parts.minute + " " + parts.timeZoneName + " (" + zone + ")";
+  }
+
+  // The hover tooltip of one chart: the bar's time (UTC, and the exchange's when the panel
+  // knows its zone), the bar's open/high/low/close or each line's value in its unit, and the
+  // trade of a marker within a few pixels of the cursor (its blotter line).
+  function tooltip(u, spec, values) {
+    var box = document.createElement("div");
+    box.className = "zoomtip";
+    u.over.appendChild(box);
+    var candles = spec.candles ? spec.candles.map(function (c) { return decode(c.values, c.scale); })
+                               : null;
+    var marked = spec.overlays.filter(function (o) { return o.kind === "markers" && o.tips; });
+    var inside = false;
+    u.over.addEventListener("mouseenter", function () { inside = true; });
+    u.over.addEventListener("mouseleave", function () { inside = false; box.style.display = "none"; });
+
+    function trade(left, top) {   // the nearest marker's text within its size and 6 px
+      var best = null;
+      marked.forEach(function (o) {
+        o.x.forEach(function (v, k) {
+          var dx = u.valToPos(v, "x") - left, dy = u.valToPos(o.y[k], "y") - top;
+          var distance = Math.sqrt(dx * dx + dy * dy);
+          if (distance <= o.size + 6 && (best === null || distance < best.distance)) {
+            best = {distance: distance, text: spec.tips[o.tips[k]]};
+          }
+        });
+      });
+      return best && best.text;
+    }
+    function line(text, bold) {
+      var row = document.createElement("div");
+      if (bold) { var b = document.createElement("b"); b.textContent = text; row.appendChild(b); }
+      else { row.textContent = text; }
+      box.appendChild(row);
+    }
+    return function () {
+      var i = u.cursor.idx, left = u.cursor.left, top = u.cursor.top;
+      if (!inside || i === null || i === undefined || left < 0) { box.style.display = "none"; return; }
+      box.textContent = "";
+      line(when(i) + " UTC");
+      var local = zoned(i, spec.zone);
+      if (local) { line(local); }
+      var close = values.length > 1 ? values[1][i] : null;
+      if (candles && close !== null && candles[0][i] !== null) {
+        line("open " + valueText(spec.format, candles[0][i]) + " · high " +
+             valueText(spec.format, candles[1][i]) + " · low " +
+             valueText(spec.format, candles[2][i]) + " · close " + valueText(spec.format, close));
+      } else {
+        spec.series.forEach(function (s, k) {
+          var v = values[k + 1][i];
+          if (v !== null && v !== undefined) { line(s.label + ": " + valueText(spec.format, v)); }
+        });
+      }
+      var found = trade(left, top);
+      if (found) { line(found, true); }
+      box.style.display = "block";
+      var room = u.over.clientWidth;
+      box.style.left = (left + 14 + box.offsetWidth > room ? Math.max(left - 14 - box.offsetWidth, 0)
+                                                          : left + 14) + "px";
+      box.style.top = Math.max(top - box.offsetHeight - 8, 0) + "px";
+    };
   }
 
   function overlay(u, drawn) {
@@ -215,6 +292,7 @@
           setRange(u.scales.x.min, u.scales.x.max);
         }],
         setCursor: [function (u) {
+          if (u.unwindTip) { u.unwindTip(); }
           if (!readout || u.cursor.idx === null || u.cursor.idx === undefined) { return; }
           readout.textContent = "cursor: bar " + (u.cursor.idx + 1).toLocaleString("en-US") +
             " of " + bars.toLocaleString("en-US") + ", " + when(u.cursor.idx) + " UTC";
@@ -226,6 +304,7 @@
     holder.className = "zoomchart";
     element.appendChild(holder);
     var u = new uPlot(options, values, holder);
+    u.unwindTip = tooltip(u, spec, values);
     u.over.addEventListener("wheel", function (e) {
       e.preventDefault();
       var min = u.scales.x.min, max = u.scales.x.max, range = max - min;
