@@ -1,6 +1,6 @@
 """`unwind new playbook ID`: a commented spec to start from, written where playbooks are found.
 
-The starter (strategies/examples/starter.toml) is a playbook that runs as written, every key
+The starter (strategies/starter.toml) is a playbook that runs as written, every key
 commented; the trader changes it key by key and checks it with `unwind check ID`.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from feeds.errors import DataError
 
-STARTER = Path(__file__).parent / "examples" / "starter.toml"
+STARTER = Path(__file__).with_name("starter.toml")
 PLACEHOLDER = "PLAYBOOK_ID"
 
 
