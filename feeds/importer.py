@@ -61,6 +61,7 @@ class ImportOutcome:
     conversion: str
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    repaired: int = 0   # rows --repair-ohlc changed
 
     def to_json(self) -> dict:
         return self.__dict__ | {"notes": list(self.notes), "warnings": list(self.warnings)}
@@ -122,7 +123,7 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
             series=item.series, bar=item.bar, status=status, rows=len(item.frame),
             first=item.frame.index[0].isoformat(), last=item.frame.index[-1].isoformat(),
             format=item.format, conversion=item.conversion, notes=tuple(item.notes),
-            warnings=tuple(item.warnings)))
+            warnings=tuple(item.warnings), repaired=len(item.repaired)))
     return outcomes
 
 

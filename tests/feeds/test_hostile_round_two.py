@@ -503,3 +503,22 @@ def test_the_real_gc_file_is_refused_without_the_flag_and_counted_with_it(raw, e
     result = run_cli("data", "import", str(path), "--symbol", "GC@yahoo", "--repair-ohlc", "widen")
     assert result.code == 0, result.err
     assert json.loads(env.manifest("GC@yahoo", "1d").read_text())["repairs"][0]["rows"] == 442
+
+
+def test_a_run_reading_a_repaired_series_records_the_repair_in_its_manifest(env, run_cli):
+    """What `unwind run` writes into manifest.json's "data" for each series it read
+    (feeds.manifest.run_entry over feeds.load's attrs): the repair and its row count for a
+    repaired series, nothing new for the others (their run manifests stay as they were)."""
+    import feeds
+    from feeds.manifest import run_entry
+    from feeds.store import Store
+
+    path = env.file("outside.csv", OUTSIDE)
+    assert run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc",
+                   "widen").code == 0
+    repaired = feeds.load("GC@x", bar="1d", store=Store(env.store), check_quality=False)
+    entry = run_entry("GC@x", "1d", repaired.attrs)
+    assert entry["repairs"] == [{"flag": "--repair-ohlc widen", "rows": 2}]
+    plain = feeds.load("GC", bar="1d", store=Store(env.store), check_quality=False)
+    assert set(run_entry("GC", "1d", plain.attrs)) == {"series", "bar", "data_sha256",
+                                                        "synthetic"}
