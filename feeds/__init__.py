@@ -48,7 +48,8 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
         key = (symbol, bar, info.data_sha256, window.index[0], window.index[-1], len(window))
         report = _GATE.get(key)
         if report is None:
-            report = quality.check(window, instruments.get(symbol), bar, info.close_only, symbol)
+            report = quality.check(window, instruments.get(symbol), bar, info.close_only, symbol,
+                                   info.repairs)
             if len(_GATE) >= 512:
                 _GATE.clear()
             _GATE[key] = report
@@ -60,6 +61,9 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
                                "shows every finding")
     window = window.copy()
     window.attrs = {"series": symbol, "bar": bar, **info.to_json()}
+    if info.repairs:   # what and how many; the rows' runs stay in the manifest (attrs are copied)
+        window.attrs["repairs"] = [{"flag": repair.flag, "rows": repair.rows}
+                                   for repair in info.repairs]
     return window
 
 

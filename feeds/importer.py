@@ -3,7 +3,10 @@
 Everything is parsed and checked before anything is written, so a bad file (or a refused
 overwrite) leaves the store byte-identical. Several files for one symbol (for example half-year
 chunks of an export) are joined; rows they share must agree. Prices must be finite (and positive
-where the instrument is a price), times inside the span bars can have (`feeds.bars`).
+where the instrument is a price), times inside the span bars can have (`feeds.bars`), and every
+row's open and close inside its high..low: a file that has rows outside is refused unless
+`--repair-ohlc widen` is given, which widens those rows' high and low (`feeds.sanity.widen`) and
+records how many and which in the manifest.
 
 The decision (new, unchanged, replace, refuse) and the write happen under the writer lock of each
 series, so two imports racing into one series cannot both succeed without --replace. A broken
@@ -25,7 +28,8 @@ from feeds import clock as clocks
 from feeds import clock_evidence, instruments, sanity
 from feeds.bars import (BARS, canonical, check_bar, frame_sha256, infer_bar, is_intraday,
                         span_problem)
-from feeds.errors import BrokenSeries, DataError
+from feeds.errors import BrokenSeries, DataError, excerpt
+from feeds.manifest import Repair
 from feeds.sources.formats import RawSeries, check_date_format, parse, parse_map
 from feeds.sources.text import check_regular_file, read_text
 from feeds.store import NewSeries, SeriesInfo, SourceFile, Store, check_series_name
@@ -42,6 +46,7 @@ class ImportOptions:
     map: str | None = None
     date_format: str | None = None
     replace: bool = False
+    repair_ohlc: str | None = None   # one of sanity.REPAIR_OHLC
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class ImportOutcome:
     conversion: str
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    repaired: int = 0   # rows --repair-ohlc changed
 
     def to_json(self) -> dict:
         return self.__dict__ | {"notes": list(self.notes), "warnings": list(self.warnings)}
@@ -72,6 +78,12 @@ class _Prepared:
     sources: list[SourceFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    repaired: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
+
+    def repairs(self, method: str | None) -> tuple[Repair, ...]:
+        """The manifest's record of the rows `--repair-ohlc METHOD` changed (none: empty)."""
+        record = sanity.repair_record(self.frame.index, self.repaired, method) if method else None
+        return (record,) if record is not None else ()
 
 
 def import_files(paths: list[Path], options: ImportOptions, store: Store) -> list[ImportOutcome]:
@@ -87,6 +99,9 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
     mapping = parse_map(options.map) if options.map else None
     if options.date_format:
         check_date_format(options.date_format)
+    if options.repair_ohlc is not None and options.repair_ohlc not in sanity.REPAIR_OHLC:
+        raise DataError(f"{sanity.REPAIR_OHLC_FLAG} {excerpt(options.repair_ohlc)} is not a repair; "
+                        f"choose {', '.join(sanity.REPAIR_OHLC)}")
     for path in paths:  # a FIFO or device later in the list must not block after work is done
         check_regular_file(Path(path))
     prepared: dict[tuple[str, str], _Prepared] = {}
@@ -96,10 +111,11 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
             prepared[key] = _join(prepared[key], item) if key in prepared else item
     flags = _flags(options)
     with store.writing(*(item.series for item in prepared.values())):
-        plans = [(_decide(item, store, options.replace), item) for item in prepared.values()]
+        plans = [(_decide(item, store, options), item) for item in prepared.values()]
         store.write_all([NewSeries(item.series, item.bar, item.frame, origin="import",
                                    conversion=item.conversion, close_only=item.close_only,
-                                   sources=tuple(item.sources), import_flags=flags)
+                                   sources=tuple(item.sources), import_flags=flags,
+                                   repairs=item.repairs(options.repair_ohlc))
                          for status, item in plans if status != "unchanged"])
     outcomes = []
     for status, item in plans:
@@ -107,7 +123,7 @@ def import_files(paths: list[Path], options: ImportOptions, store: Store) -> lis
             series=item.series, bar=item.bar, status=status, rows=len(item.frame),
             first=item.frame.index[0].isoformat(), last=item.frame.index[-1].isoformat(),
             format=item.format, conversion=item.conversion, notes=tuple(item.notes),
-            warnings=tuple(item.warnings)))
+            warnings=tuple(item.warnings), repaired=len(item.repaired)))
     return outcomes
 
 
@@ -116,7 +132,8 @@ def _flags(options: ImportOptions) -> tuple[str, ...]:
     flags: list[str] = []
     for flag, value in (("--format", None if options.format == "auto" else options.format),
                         ("--clock", options.clock), ("--map", options.map),
-                        ("--date-format", options.date_format)):
+                        ("--date-format", options.date_format),
+                        (sanity.REPAIR_OHLC_FLAG, options.repair_ohlc)):
         if value:
             flags += [flag, value]
     return tuple(flags)
@@ -145,16 +162,20 @@ def _prepare_file(path: Path, options: ImportOptions, mapping: dict | None) -> l
         bar = bars[id(raw)]
         times, conversion, warning = _to_utc(where(raw), raw, bar, options.clock)
         frame = canonical(times, raw.frame)
-        _check_sanity(where(raw), frame, instruments.get(series_name), bar,
-                      pd.Series(raw.frame.index.to_numpy(), index=times))
+        lines = pd.Series(raw.frame.index.to_numpy(), index=times)
+        _check_sanity(where(raw), frame, instruments.get(series_name), bar, lines)
+        frame, repaired = _check_ohlc(where(raw), frame, options.repair_ohlc, lines)
         notes = list(parsed.notes)
+        if len(repaired):
+            notes.append(f"{where(raw)}: {_rows(len(repaired))} with open or close outside "
+                         f"high..low widened ({sanity.REPAIR_OHLC_FLAG} {options.repair_ohlc})")
         if raw.missing_rows:
             notes.append(f"{raw.missing_rows} rows without a value skipped (source marks missing)")
         prepared.append(_Prepared(
             series=series_name, bar=bar, frame=frame, format=parsed.format, conversion=conversion,
             close_only=raw.close_only, notes=notes,
             sources=[SourceFile(str(path.resolve()), sha256, parsed.format, len(frame))],
-            warnings=[f"{where(raw)}: {warning}"] if warning else []))
+            warnings=[f"{where(raw)}: {warning}"] if warning else [], repaired=repaired))
     return prepared
 
 
@@ -265,6 +286,32 @@ def _check_sanity(where: str, frame: pd.DataFrame, instrument: instruments.Instr
     raise DataError(f"{where}: {row}({stamp.isoformat()}): {problem.first}")
 
 
+def _check_ohlc(where: str, frame: pd.DataFrame, repair: str | None, lines: pd.Series
+                ) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    """Refuse rows whose open or close lies outside high..low, naming the first (its file row,
+    time and prices), how many there are and the flag that repairs them; with the flag, the
+    frame with those rows widened and their bar times."""
+    outside = sanity.outside_high_low(frame)
+    if not outside.any():
+        return frame, frame.index[:0]
+    if repair is None:
+        position = int(np.flatnonzero(outside)[0])
+        stamp = frame.index[position]
+        row = f"row {lines.loc[stamp]} " if stamp in lines.index else ""
+        shown = ", ".join(f"{name} {frame[name].iat[position]:.10g}"
+                          for name in ("open", "high", "low", "close"))
+        raise DataError(f"{where}: {row}({stamp.isoformat()}): {shown}: open or close outside "
+                        f"high..low, on {int(outside.sum()):,} of {len(frame):,} rows; pass "
+                        f"{sanity.REPAIR_OHLC_FLAG} widen to widen high and low to take them in "
+                        "(high = max(open, high, close), low = min(open, low, close)), or fix the "
+                        "file")
+    return sanity.widen(frame, outside), frame.index[outside]
+
+
+def _rows(number: int) -> str:
+    return f"{number:,} row{'' if number == 1 else 's'}"
+
+
 def check_frame(where: str, frame: pd.DataFrame, instrument: instruments.Instrument,
                 bar: str | None = None) -> None:
     """Refuse a canonical frame with empty, non-finite or (for prices) non-positive values, a
@@ -345,22 +392,26 @@ def _join(first: _Prepared, second: _Prepared) -> _Prepared:
     return _Prepared(first.series, first.bar, frame, first.format, first.conversion,
                      first.close_only and second.close_only, first.sources + second.sources,
                      first.notes + [n for n in second.notes if n not in first.notes],
-                     first.warnings + second.warnings)
+                     first.warnings + second.warnings,
+                     first.repaired.union(second.repaired).intersection(frame.index))
 
 
-def _decide(item: _Prepared, store: Store, replace: bool) -> str:
+def _decide(item: _Prepared, store: Store, options: ImportOptions) -> str:
     """What to do with `item` given what the store holds; call holding the series' lock."""
+    replace = options.replace
     try:
         existing = store.verify(item.series, item.bar)
     except BrokenSeries as broken:
-        same = broken.info is not None and _same_import(broken.info, item)
+        same = broken.info is not None and _same_import(broken.info, item, options)
         if replace or same:
             return "repaired"
         raise DataError(f"{item.series} {item.bar} in the store is broken ({broken.reason}); "
                         f"pass --replace to rebuild it from {item.sources[0].path}") from None
     if existing is None:
         return "imported"
-    if _same_import(existing, item) or existing.data_sha256 == frame_sha256(item.frame):
+    if _same_import(existing, item, options) or (
+            existing.data_sha256 == frame_sha256(item.frame)
+            and existing.repairs == item.repairs(options.repair_ohlc)):
         return "unchanged"
     if not replace:
         raise DataError(f"{item.series} {item.bar} already holds other data ({existing.rows} rows "
@@ -370,6 +421,8 @@ def _decide(item: _Prepared, store: Store, replace: bool) -> str:
     return "replaced"
 
 
-def _same_import(existing: SeriesInfo, item: _Prepared) -> bool:
+def _same_import(existing: SeriesInfo, item: _Prepared, options: ImportOptions) -> bool:
+    """The same files, converted and repaired the same way (a repair changes the bars)."""
     same_files = {s.sha256 for s in existing.sources} == {s.sha256 for s in item.sources}
-    return same_files and existing.conversion == item.conversion
+    return same_files and existing.conversion == item.conversion and \
+        existing.repairs == item.repairs(options.repair_ohlc)

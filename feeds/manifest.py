@@ -27,11 +27,40 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """Rows an import changed under a stated flag (`flag`, as typed: "--repair-ohlc widen"):
+    how many, and where, as `runs` of consecutive stored rows (first and last bar time, ISO), so
+    the quality gate can judge the repaired rows of any window as it judged them before."""
+
+    flag: str
+    rows: int
+    runs: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict:
+        return {"flag": self.flag, "rows": self.rows, "runs": [list(run) for run in self.runs]}
+
+    @classmethod
+    def from_json(cls, data: object, name: str) -> Repair:
+        if not isinstance(data, dict) or set(data) != {"flag", "rows", "runs"}:
+            raise ValueError(f"{name} is not a repair record")
+        _check_type(f"{name}.flag", data["flag"], str)
+        _check_type(f"{name}.rows", data["rows"], int)
+        _check_type(f"{name}.runs", data["runs"], list)
+        runs = data["runs"]
+        if not all(isinstance(run, list) and len(run) == 2 and all(isinstance(t, str) for t in run)
+                   for run in runs) or data["rows"] < len(runs):
+            raise ValueError(f"field '{name}.runs' is not a list of [first, last] bar times")
+        return cls(data["flag"], data["rows"], tuple((first, last) for first, last in runs))
+
+
+@dataclass(frozen=True)
 class SeriesInfo:
     """The manifest of one stored series. `file_sha256` and `file_bytes` describe the parquet
     file; manifests written before they existed have "" and 0, and are checked by `data_sha256`
     (the hash of the decoded bars) instead. `import_flags` are the options of `unwind data import`
-    that shaped the data (--clock, --format, ...), so the repair command can repeat them."""
+    that shaped the data (--clock, --format, --repair-ohlc, ...), so the repair command can repeat
+    them; `repairs` say which rows a repair flag changed (written only when there are some, so a
+    manifest without repairs reads as before)."""
 
     series: str
     bar: str
@@ -49,13 +78,17 @@ class SeriesInfo:
     file_sha256: str = ""
     file_bytes: int = 0
     import_flags: tuple[str, ...] = ()
+    repairs: tuple[Repair, ...] = ()
 
     @property
     def symbol(self) -> str:
         return self.series.split("@", 1)[0]
 
     def to_json(self) -> dict:
-        return asdict(self) | {"import_flags": list(self.import_flags)}
+        data = asdict(self) | {"import_flags": list(self.import_flags)}
+        del data["repairs"]
+        return data | ({"repairs": [repair.to_json() for repair in self.repairs]}
+                       if self.repairs else {})
 
     @classmethod
     def from_json(cls, data: object) -> SeriesInfo:
@@ -80,14 +113,16 @@ class SeriesInfo:
         values = dict(data)
         values["sources"] = tuple(SourceFile(**s) for s in data.get("sources", []))
         values["import_flags"] = tuple(data.get("import_flags", []))
+        values["repairs"] = tuple(Repair.from_json(repair, f"repairs[{number}]")
+                                  for number, repair in enumerate(data.get("repairs", [])))
         return cls(**values)
 
 
-_OPTIONAL = {"sources", "file_sha256", "file_bytes", "import_flags"}
+_OPTIONAL = {"sources", "file_sha256", "file_bytes", "import_flags", "repairs"}
 _TYPES = {"series": str, "bar": str, "file": str, "data_sha256": str, "rows": int, "first": str,
           "last": str, "origin": str, "conversion": str, "close_only": bool, "synthetic": bool,
           "imported_at": str, "sources": list, "file_sha256": str, "file_bytes": int,
-          "import_flags": list}
+          "import_flags": list, "repairs": list}
 
 
 def _check_type(name: str, value: object, kind: type) -> None:
@@ -102,6 +137,18 @@ def _check_type(name: str, value: object, kind: type) -> None:
 
 
 _KIND_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
+
+
+def run_entry(series: str, bar: str, attrs: dict) -> dict:
+    """What a run's manifest records of a series it read (`attrs`: the frame's, from
+    feeds.load): its data hash, whether it is synthetic, and any repair (only when there is one,
+    so a run on unrepaired data writes the manifest it always did)."""
+    entry = {"series": series, "bar": bar, "data_sha256": attrs["data_sha256"],
+             "synthetic": bool(attrs.get("synthetic"))}
+    if attrs.get("repairs"):
+        entry["repairs"] = [{"flag": repair["flag"], "rows": repair["rows"]}
+                            for repair in attrs["repairs"]]
+    return entry
 
 
 @dataclass(frozen=True)

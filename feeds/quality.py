@@ -7,7 +7,7 @@ for each threshold is next to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import pandas as pd
 from feeds import calendars, sanity
 from feeds.bars import BARS, is_intraday
 from feeds.instruments import Instrument
+from feeds.manifest import Repair
 
 ERROR, WARNING = "error", "warning"
 # Share checks are judged per calendar year, so a bad stretch is not averaged away by good decades.
@@ -72,8 +73,9 @@ def _stamps(index: pd.Index, mask: np.ndarray) -> tuple[str, ...]:
 
 
 def check(frame: pd.DataFrame, instrument: Instrument, bar: str, close_only: bool,
-          series: str | None = None) -> Report:
-    """Run every check on `frame` (canonical columns; the index may be unsorted or repeat)."""
+          series: str | None = None, repairs: tuple[Repair, ...] = ()) -> Report:
+    """Run every check on `frame` (canonical columns; the index may be unsorted or repeat).
+    `repairs` (the manifest's) mark rows an import repaired: they count as they did before."""
     findings: list[Finding] = []
     index = frame.index
     rows = len(frame)
@@ -112,7 +114,9 @@ def check(frame: pd.DataFrame, instrument: Instrument, bar: str, close_only: boo
                              _stamps(index, problem.rows))
                      for problem in sanity.problems(frame, instrument, bar)]
     if not close_only:
-        findings += _ohlc_checks(frame, prices)
+        repaired = sanity.repaired_rows(index, repairs) if repairs and \
+            index.is_monotonic_increasing else np.zeros(rows, dtype=bool)
+        findings += _ohlc_checks(frame, prices, repaired, repairs)
     findings += _gap_checks(frame, instrument, bar)
     return Report(series or instrument.symbol, bar, rows, index.min().isoformat(),
                   index.max().isoformat(), tuple(findings))
@@ -140,16 +144,22 @@ def _share_finding(check: str, frame: pd.DataFrame, mask: np.ndarray, base: np.n
                    _stamps(frame.index, mask))
 
 
-def _ohlc_checks(frame: pd.DataFrame, prices: np.ndarray) -> list[Finding]:
+def _ohlc_checks(frame: pd.DataFrame, prices: np.ndarray, repaired: np.ndarray,
+                 repairs: tuple[Repair, ...]) -> list[Finding]:
+    """Widening high and low at import (--repair-ohlc) makes a bar consistent, not right: the
+    repaired rows still count here, so a year they dominate stays blocked as before the repair."""
     findings = []
     open_, high, low, close = prices.T
     every = np.ones(len(frame), dtype=bool)
-    tolerance = 1e-9 * np.abs(close)
-    inconsistent = (high + tolerance < np.maximum(open_, close)) | \
-        (low - tolerance > np.minimum(open_, close)) | (high + tolerance < low)
-    if inconsistent.any():
-        findings.append(_share_finding("ohlc_inconsistent", frame, inconsistent, every,
-                                       OHLC_ERROR_SHARE, "high/low do not bracket open and close"))
+    inconsistent = sanity.outside_high_low(frame)
+    if inconsistent.any() or repaired.any():
+        finding = _share_finding("ohlc_inconsistent", frame, inconsistent | repaired, every,
+                                 OHLC_ERROR_SHARE, "high/low do not bracket open and close")
+        if repaired.any():
+            flags = ", ".join(sorted({repair.flag for repair in repairs}))
+            finding = replace(finding, message=f"{finding.message}; {repaired.sum()} of them "
+                              f"widened at import by `{flags}` (consistent now, not right)")
+        findings.append(finding)
     flat = (open_ == high) & (high == low) & (low == close)
     if flat.any():
         findings.append(_share_finding("flat_bars", frame, flat, every, FLAT_ERROR_SHARE,

@@ -15,8 +15,10 @@ outside what they hold, so a real export passes and a garbage one does not:
 - rows closer together than the bar size (daily rows imported as `--bar 1w`, 15-minute rows in
   an hourly file), and intraday rows off the file's own phase (an hourly file has no :30 row;
   4-hour MT5 bars shift by an hour at DST, so the phase is taken modulo one hour at most).
-Open or close outside high..low is common in real exports (Yahoo futures 2003-2008): the
-quality gate judges it by its yearly share (feeds.quality), not here.
+Open or close outside high..low (`outside_high_low`) is common in real exports (Yahoo futures
+2003-2008: GC 442 rows, DAX 1,415): import refuses such a file unless `--repair-ohlc widen` is
+given, which widens high and low to take in the open and close (`widen`); the quality gate judges
+those rows, repaired or not, by their yearly share (feeds.quality).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 
 from feeds.bars import BARS, is_intraday
 from feeds.instruments import Instrument
+from feeds.manifest import Repair
 
 PRICE_CEILING = 1e7
 PRICE_FLOOR = 1e-6
@@ -38,6 +41,12 @@ HIGH_BELOW_LOW_RARITY = 1000
 VOLUME_CEILING = 1e12
 _ROUNDING = 1e-9
 _PRICES = ("open", "high", "low", "close")
+# The one repair of open or close outside high..low, and the flag that asks for it.
+REPAIR_OHLC = ("widen",)
+REPAIR_OHLC_FLAG = "--repair-ohlc"
+# Stretches of repaired rows a manifest records (each about 60 bytes; manifests are read up to
+# 1 MiB): the real store's worst file, DAX, needs far fewer.
+REPAIR_RUNS_CEILING = 10_000
 
 
 @dataclass(frozen=True)
@@ -165,3 +174,52 @@ def _duration(gap: pd.Timedelta) -> str:
         return f"{gap.days} day{'s' if gap.days != 1 else ''}"
     minutes = int(gap.total_seconds() // 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def outside_high_low(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose open or close lies outside high..low (or whose high is below its low) by more
+    than rounding: the bar's four prices do not describe one bar."""
+    open_, high, low, close = (frame[name].to_numpy() for name in _PRICES)
+    tolerance = _ROUNDING * np.abs(close)
+    return (high + tolerance < np.maximum(open_, close)) | \
+        (low - tolerance > np.minimum(open_, close)) | (high + tolerance < low)
+
+
+def widen(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """`frame` with high and low of `rows` widened to the largest and smallest of the row's four
+    prices (high = max(open, high, close), low = min(open, low, close) when high >= low): the
+    conventional repair, which keeps every printed price inside its bar and moves no other."""
+    prices = frame[list(_PRICES)].to_numpy()[rows]
+    repaired = frame.copy()
+    repaired.loc[rows, "high"] = prices.max(axis=1)
+    repaired.loc[rows, "low"] = prices.min(axis=1)
+    return repaired
+
+
+def repair_record(index: pd.DatetimeIndex, repaired: pd.DatetimeIndex, method: str
+                  ) -> Repair | None:
+    """The manifest's record of the rows of `index` in `repaired` (None when there are none)."""
+    positions = np.sort(index.get_indexer(repaired))
+    positions = positions[positions >= 0]
+    if not len(positions):
+        return None
+    breaks = np.flatnonzero(np.diff(positions) != 1)
+    starts, ends = np.r_[positions[0], positions[breaks + 1]], np.r_[positions[breaks],
+                                                                     positions[-1]]
+    return Repair(f"{REPAIR_OHLC_FLAG} {method}", len(positions),
+                  tuple((index[start].isoformat(), index[end].isoformat())
+                        for start, end in zip(starts, ends)))
+
+
+def repaired_rows(index: pd.DatetimeIndex, repairs: tuple[Repair, ...]) -> np.ndarray:
+    """Which bars of `index` (the whole stored series or any window of it) a recorded repair
+    changed: every stored row from the first to the last bar of a run was repaired."""
+    marked = np.zeros(len(index), dtype=bool)
+    stamps = index.as_unit("ns").asi8
+    for repair in repairs:
+        for first, last in repair.runs:
+            start, end = (pd.Timestamp(first).as_unit("ns").value,
+                          pd.Timestamp(last).as_unit("ns").value)
+            marked[np.searchsorted(stamps, start):np.searchsorted(stamps, end, side="right")] = \
+                True
+    return marked

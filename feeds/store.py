@@ -43,7 +43,7 @@ import pandas as pd
 from feeds import filesystem, instruments
 from feeds.bars import BARS, COLUMNS, check_bar, frame_sha256
 from feeds.errors import BrokenSeries, DataError, excerpt
-from feeds.manifest import Broken, SeriesInfo, SourceFile, check_manifest
+from feeds.manifest import Broken, Repair, SeriesInfo, SourceFile, check_manifest
 
 __all__ = ["Broken", "NewSeries", "SeriesInfo", "SourceFile", "Store", "check_series_name",
            "default_root"]
@@ -89,6 +89,7 @@ class NewSeries:
     sources: tuple[SourceFile, ...]
     synthetic: bool = False
     import_flags: tuple[str, ...] = ()
+    repairs: tuple[Repair, ...] = ()
 
 
 # Frames decoded from a stored file, by (path, sha256 of its bytes, the manifest's figures they
@@ -413,7 +414,8 @@ class Store:
             close_only=item.close_only, synthetic=item.synthetic,
             imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             sources=item.sources, file_sha256=hashlib.sha256(payload).hexdigest(),
-            file_bytes=len(payload), import_flags=item.import_flags)
+            file_bytes=len(payload), import_flags=item.import_flags,
+            repairs=item.repairs)
         text = json.dumps(info.to_json(), indent=2, sort_keys=True) + "\n"
         step = _Staged(info, folder / info.file, self._manifest_path(item.series, item.bar))
         step.parquet_temporary = filesystem.write_temporary(folder, info.file, payload)

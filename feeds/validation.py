@@ -36,8 +36,12 @@ def run_validation(store: Store, names: list[str], *, start=None, end=None, bar:
                                                 broken.repair)))
             continue
         instrument = instruments.get(info.series)
-        entry = quality.check(frame, instrument, info.bar, info.close_only, info.series).to_json()
+        entry = quality.check(frame, instrument, info.bar, info.close_only, info.series,
+                              info.repairs).to_json()
         entry["synthetic"] = info.synthetic
+        if info.repairs:
+            entry["repairs"] = [{"flag": repair.flag, "rows": repair.rows}
+                                for repair in info.repairs]
         if against == AUTO:
             checked = _suspects(store, info.series, info.bar, entry["first"], entry["last"])
             finding = checked.pop("finding")

@@ -4,7 +4,8 @@
 
 Afterwards `unwind score` runs on real history instead of the SYNTHETIC demo. The table is the
 truth: a stored series whose file or options (a clock) changed there is replaced, and each line
-says so. An import whose data contradict the clock the table names prints a warning.
+says so. An import whose data contradict the clock the table names prints a warning; a file the
+table imports with `--repair-ohlc widen` says how many rows it widened.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ def main() -> int:
                                         ImportOptions(symbol=symbol, replace=True, **options),
                                         store):
                 clock = f"  [{options['clock']}]" if "clock" in options else ""
+                widened = f"  [{outcome.repaired} row{'s' if outcome.repaired != 1 else ''} " \
+                          f"widened: --repair-ohlc {options['repair_ohlc']}]" \
+                    if outcome.repaired else ""
                 print(f"{outcome.status:9s} {outcome.series:20s} {outcome.bar:3s} "
-                      f"{outcome.rows:6d} bars  {relative}{clock}")
+                      f"{outcome.rows:6d} bars  {relative}{clock}{widened}")
                 for warning in outcome.warnings:
                     print(f"warning: {warning}", file=sys.stderr)
         except DataError as error:

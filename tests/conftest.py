@@ -52,7 +52,9 @@ def real_store(tmp_path_factory, raw):
     from feeds.store import Store
     from tests.raw_files import IMPORTS
 
-    clocks = {path: options["clock"] for path, _, options in IMPORTS if "clock" in options}
+    # each file's clock (MT5 intraday) and OHLC repair (Yahoo, WSJ), as the table names them
+    shaping = {path: {name: value for name, value in options.items()
+                      if name in ("clock", "repair_ohlc")} for path, _, options in IMPORTS}
     store = Store(tmp_path_factory.mktemp("real") / "store")
     for relative, symbol in [
         ("mt5_fxtrading_ea/USDJPY_H1.csv", "USDJPY"),
@@ -76,8 +78,7 @@ def real_store(tmp_path_factory, raw):
         ("fred_401alert/DGS30.csv", "UST30Y"),
         ("wsj_clamx4_stockdata/NIKKEI.csv", "NIKKEI225"),
     ]:
-        clock = clocks.get(relative)      # each MT5 intraday file's clock, as the table names it
-        import_files([raw / relative], ImportOptions(symbol=symbol, clock=clock), store)
+        import_files([raw / relative], ImportOptions(symbol=symbol, **shaping[relative]), store)
     import_files([raw / "boj_mpm_dates_thesis/boj_mpd.csv"],
                  ImportOptions(symbol="BOJMPM", bar="1d"), store)      # an event series
     return store

@@ -360,3 +360,165 @@ def test_a_socket_given_as_a_file_is_refused_by_kind(env, run_cli):
     assert result.code == 1
     assert one_error_line(result) == (f"error: {path}: is a socket, not a regular file; save "
                                       "the data to a CSV file and import that")
+
+
+# ------------------------------------------------- open or close outside high..low at import
+def _outside(closes: list[float], rows: dict[int, str]) -> str:
+    """`_daily(closes)` with the data rows numbered in `rows` (the header is row 1) replaced."""
+    text = _daily(closes)
+    for row, line in rows.items():
+        text = _replace_row(text, row, line)
+    return text
+
+
+# Rows 4 and 9 of 30: an open above the high (as Yahoo futures print it), a close below the low.
+OUTSIDE = _outside(GOLD, {4: "2024-07-03,2440.5,2426.2,2378.2,2402,5",
+                          9: "2024-07-10,2407,2431.1,2383,2380.25,5"})
+
+
+def test_open_or_close_outside_high_low_is_refused_naming_row_count_and_flag(env, run_cli):
+    """`unwind data import outside.csv --symbol GC@x`: issue 23 asks that such rows be refused
+    or repaired under a stated flag; the store is untouched."""
+    path = env.file("outside.csv", OUTSIDE)
+    before = tree_digest(env.store)
+    result = run_cli("data", "import", str(path), "--symbol", "GC@x")
+    assert result.code == 1
+    assert one_error_line(result) == (
+        f"error: {path}: row 4 (2024-07-03T00:00:00+00:00): open 2440.5, high 2426.2, low 2378.2, "
+        "close 2402: open or close outside high..low, on 2 of 30 rows; pass --repair-ohlc widen "
+        "to widen high and low to take them in (high = max(open, high, close), low = min(open, "
+        "low, close)), or fix the file")
+    assert tree_digest(env.store) == before
+
+
+def test_repair_ohlc_widen_imports_records_and_reproduces_the_repair(env, run_cli):
+    """`unwind data import outside.csv --symbol GC@x --repair-ohlc widen`, then `data list`,
+    `data validate GC@x` and the repair command the store suggests for the series."""
+    path = env.file("outside.csv", OUTSIDE)
+    result = run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc", "widen")
+    assert result.code == 0, result.err
+    assert "2 rows with open or close outside high..low widened (--repair-ohlc widen)" \
+        in result.out
+    frame = pd.read_parquet(env.parquet("GC@x", "1d"))
+    assert frame.loc["2024-07-03", ["open", "high", "low", "close"]].tolist() == \
+        [2440.5, 2440.5, 2378.2, 2402.0]                 # high 2426.2 -> the open
+    assert frame.loc["2024-07-10", ["open", "high", "low", "close"]].tolist() == \
+        [2407.0, 2431.1, 2380.25, 2380.25]               # low 2383 -> the close
+    assert frame.loc["2024-07-05", "high"] == pytest.approx(2404 * 1.01)   # other rows as printed
+    manifest = json.loads(env.manifest("GC@x", "1d").read_text())
+    assert manifest["import_flags"] == ["--repair-ohlc", "widen"]
+    assert manifest["repairs"] == [{"flag": "--repair-ohlc widen", "rows": 2, "runs": [
+        ["2024-07-03T00:00:00+00:00", "2024-07-03T00:00:00+00:00"],
+        ["2024-07-10T00:00:00+00:00", "2024-07-10T00:00:00+00:00"]]}]
+    listed = run_cli("data", "list")
+    assert "repaired GC@x 1d: 2 rows with open or close outside high..low widened at import " \
+           "(`--repair-ohlc widen`)" in listed.out
+    assert json.loads(run_cli("data", "list", "--json").out)[1]["repairs"][0]["rows"] == 2
+    # 2 of 30 bars in 2024 is 6.7%, over the gate's 5%: widened bars are consistent, not right
+    validated = run_cli("data", "validate", "GC@x", "--json")
+    report = json.loads(validated.out)["series"][0]
+    assert report["repairs"] == [{"flag": "--repair-ohlc widen", "rows": 2}]
+    (finding,) = [f for f in report["findings"] if f["check"] == "ohlc_inconsistent"]
+    assert finding["severity"] == "error" and finding["count"] == 2
+    assert "2 of them widened at import by `--repair-ohlc widen`" in finding["message"]
+    # the same file and flag again: unchanged; without the flag: refused, the store kept
+    again = run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc", "widen")
+    assert again.code == 0 and again.out.startswith("unchanged")
+    assert run_cli("data", "import", str(path), "--symbol", "GC@x", "--replace").code == 1
+    # break the series; the repair command it names rebuilds it, repair included
+    env.parquet("GC@x", "1d").write_bytes(b"damaged")
+    damaged = run_cli("data", "list")
+    command = re.search(r"rebuild it with `([^`]+)`", damaged.out).group(1)
+    assert "--repair-ohlc widen" in command
+    repaired = run_cli(*shlex.split(command)[1:])
+    assert repaired.code == 0, repaired.err
+    assert json.loads(env.manifest("GC@x", "1d").read_text())["repairs"] == manifest["repairs"]
+
+
+def test_the_gate_counts_unrepaired_and_repaired_rows_alike(env, run_cli):
+    """A store imported before the refusal (rows outside high..low as printed) is caught on
+    read by the same rule, and the repaired rows count as the same finding: `unwind data
+    validate GC@old`, `unwind data validate GC@one`. One bad row in 30 (3.3%) is a warning, as before; 2 (6.7%) an error."""
+    assert run_cli("data", "import", str(env.file("gold.csv", _daily(GOLD))), "--symbol",
+                   "GC@old").code == 0
+    frame = pd.read_parquet(env.parquet("GC@old", "1d"))
+    frame.iloc[3, frame.columns.get_loc("open")] = frame["high"].iloc[3] + 5
+    env.rewrite_parquet("GC@old", "1d", frame)
+    result = run_cli("data", "validate", "GC@old", "--json")
+    (finding,) = [f for f in json.loads(result.out)["series"][0]["findings"]
+                  if f["check"] == "ohlc_inconsistent"]
+    assert finding["severity"] == "warning" and finding["count"] == 1
+    assert "widened" not in finding["message"]
+    path = env.file("one.csv", _outside(GOLD, {4: "2024-07-03,2440.5,2426.2,2378.2,2402,5"}))
+    assert run_cli("data", "import", str(path), "--symbol", "GC@one", "--repair-ohlc",
+                   "widen").code == 0
+    result = run_cli("data", "validate", "GC@one", "--json")
+    (finding,) = [f for f in json.loads(result.out)["series"][0]["findings"]
+                  if f["check"] == "ohlc_inconsistent"]
+    assert finding["severity"] == "warning" and finding["count"] == 1
+    assert "1 of them widened at import" in finding["message"]
+
+
+def test_repair_ohlc_does_not_repair_what_no_market_prints(env, run_cli):
+    """`--repair-ohlc widen` on a file whose high and low are swapped on every row: still the
+    sanity refusal (a vendor's format, not a slip); `--repair-ohlc stretch`: click refuses it."""
+    path = env.file("swapped.csv", "Date,Open,High,Low,Close,Volume\n" + SWAPPED + "\n")
+    result = run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc", "widen")
+    assert result.code == 1 and "high 2376 is below low 2424" in one_error_line(result)
+    result = run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc", "stretch")
+    assert result.code == 2 and "'--repair-ohlc': 'stretch' is not 'widen'" in result.err
+
+
+def test_widen_and_the_recorded_runs_on_a_hand_made_frame():
+    """high = max(open, high, close), low = min(open, low, close) on the flagged rows only; the
+    runs mark rows 1-2 and 4, and any window of the series finds its own rows."""
+    index = pd.date_range("2024-07-01", periods=5, freq="D", tz="UTC")
+    frame = pd.DataFrame({"open": [10.0, 12.0, 10.0, 10.0, 8.0],
+                          "high": [11.0, 11.0, 11.0, 11.0, 11.0],
+                          "low": [9.0, 9.0, 10.5, 9.0, 9.0],
+                          "close": [10.5, 10.0, 10.2, 10.5, 10.0], "volume": 1.0}, index=index)
+    outside = sanity.outside_high_low(frame)
+    assert outside.tolist() == [False, True, True, False, True]
+    widened = sanity.widen(frame, outside)
+    assert widened["high"].tolist() == [11.0, 12.0, 11.0, 11.0, 11.0]
+    assert widened["low"].tolist() == [9.0, 9.0, 10.0, 9.0, 8.0]
+    assert not sanity.outside_high_low(widened).any()
+    record = sanity.repair_record(index, index[outside], "widen")
+    assert record.rows == 3 and len(record.runs) == 2
+    assert sanity.repaired_rows(index, (record,)).tolist() == outside.tolist()
+    assert sanity.repaired_rows(index[2:4], (record,)).tolist() == [True, False]
+
+
+def test_the_real_gc_file_is_refused_without_the_flag_and_counted_with_it(raw, env, run_cli):
+    """`unwind data import ../shared/data/raw/yf_storage_data_fy/GC_F.csv --symbol GC@yahoo`:
+    Yahoo's COMEX front month puts the open or close outside high..low on 442 of 6,395 rows
+    (PROVENANCE.md); with `--repair-ohlc widen` the manifest counts them."""
+    path = raw / "yf_storage_data_fy" / "GC_F.csv"
+    result = run_cli("data", "import", str(path), "--symbol", "GC@yahoo")
+    assert result.code == 1
+    assert one_error_line(result).startswith(
+        f"error: {path}: row 115 (2001-02-13T00:00:00+00:00): open 261, high 261, low 261, "
+        "close 260.2999878: open or close outside high..low, on 442 of 6,395 rows; pass "
+        "--repair-ohlc widen")
+    result = run_cli("data", "import", str(path), "--symbol", "GC@yahoo", "--repair-ohlc", "widen")
+    assert result.code == 0, result.err
+    assert json.loads(env.manifest("GC@yahoo", "1d").read_text())["repairs"][0]["rows"] == 442
+
+
+def test_a_run_reading_a_repaired_series_records_the_repair_in_its_manifest(env, run_cli):
+    """What `unwind run` writes into manifest.json's "data" for each series it read
+    (feeds.manifest.run_entry over feeds.load's attrs): the repair and its row count for a
+    repaired series, nothing new for the others (their run manifests stay as they were)."""
+    import feeds
+    from feeds.manifest import run_entry
+    from feeds.store import Store
+
+    path = env.file("outside.csv", OUTSIDE)
+    assert run_cli("data", "import", str(path), "--symbol", "GC@x", "--repair-ohlc",
+                   "widen").code == 0
+    repaired = feeds.load("GC@x", bar="1d", store=Store(env.store), check_quality=False)
+    entry = run_entry("GC@x", "1d", repaired.attrs)
+    assert entry["repairs"] == [{"flag": "--repair-ohlc widen", "rows": 2}]
+    plain = feeds.load("GC", bar="1d", store=Store(env.store), check_quality=False)
+    assert set(run_entry("GC", "1d", plain.attrs)) == {"series", "bar", "data_sha256",
+                                                        "synthetic"}

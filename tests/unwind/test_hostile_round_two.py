@@ -506,47 +506,79 @@ def test_clean_lists_dead_partial_folders_and_removes_them_only_with_yes(tmp_pat
     assert elsewhere.is_dir()
 
 
-def test_clean_keeps_a_folder_changed_within_the_stated_age(tmp_path, run_cli):
+def test_clean_keeps_a_lockless_folder_changed_within_the_stated_age(tmp_path, run_cli):
+    """A folder without a writer lock (an unwind from before the lock): the age rule alone.
+    Command: `unwind clean --out OUT --yes`, then with `--older-than 1`."""
     out = tmp_path / "out"
     young = _left_behind(out, f"{OLD}-scorecard", age_hours=2)
     result = run_cli("clean", "--out", str(out), "--yes")
     assert result.code == 0
-    assert "kept: changed within 24.0 h" in result.out and young.is_dir()
+    assert "kept: no writer lock, changed within 24.0 h" in result.out and young.is_dir()
     result = run_cli("clean", "--out", str(out), "--older-than", "1", "--yes")
     assert f"removed {young}" in result.out and not young.exists()
 
 
-def test_clean_keeps_a_folder_a_live_process_is_in(tmp_path, run_cli, processes):
-    """A live process with its working directory (or an open file) inside: never touched."""
+# A writer as `unwind run` (rundir.new_run_dir) and a scorecard cell (scorecard._staged) make
+# their folders, each holding its lock: it prints both and waits to be killed.
+_WRITER = """
+import sys, time
+from pathlib import Path
+from unwind.studies import rundir, scorecard
+out = Path(sys.argv[1])
+run = rundir.new_run_dir(out, "gold_asia_dip")
+(run / "equity.csv").write_text("time,equity\\n")
+cell = scorecard._staged(out / "gold_asia_dip-aug-2024")
+print(run, cell, sep="\\n", flush=True)
+time.sleep(60)
+"""
+
+
+def test_clean_skips_folders_a_live_writer_locks_and_removes_them_after_kill_9(tmp_path, run_cli,
+                                                                             processes):
+    """The writer holds a flock inside its `.partial` folder; the kernel drops it when the
+    writer dies. Command: `unwind clean --out OUT --older-than 0 --yes` while a writer runs
+    (both its folders kept, whatever their age), then after `kill -9` of it (both removed);
+    a complete folder, a file, a link and a young lockless folder stay throughout."""
     out = tmp_path / "out"
-    busy = _left_behind(out, f"{OLD}-scorecard")
-    process = processes.start(["sleep", "30"], cwd=busy)
-    command = Path(f"/proc/{process.pid}/cmdline")
-    deadline = time.monotonic() + 10
-    while command.read_bytes() != b"sleep\x0030\x00" and time.monotonic() < deadline:
-        time.sleep(0.01)   # until the child has exec'd
+    complete = out / f"{OLD}-gold_asia_dip"
+    complete.mkdir(parents=True)
+    (out / f"{OLD}-file{rundir.PARTIAL}").write_text("not a folder")
+    (out / f"{OLD}-link{rundir.PARTIAL}").symlink_to(complete)
+    young = _left_behind(out, f"{OLD}-sweep-gold_asia_dip", age_hours=2)
+    writer = processes.start([sys.executable, "-c", _WRITER, str(out)], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    run, cell = Path(writer.stdout.readline().strip()), Path(writer.stdout.readline().strip())
+    assert run.name.endswith(rundir.PARTIAL) and cell.name.endswith(rundir.PARTIAL)
+    others = sorted(path.name for path in out.iterdir() if path not in (run, cell))
+    result = run_cli("clean", "--out", str(out), "--older-than", "0", "--yes")
+    assert result.code == 0, result.err
+    for folder in (run, cell):
+        assert f"{folder.name}" in result.out and folder.is_dir()
+    assert result.out.count("kept: a live writer holds its lock") == 2
+    assert f"removed {young}" in result.out          # --older-than 0: the lockless one goes
+    writer.kill()
+    writer.wait(timeout=10)
     result = run_cli("clean", "--out", str(out), "--yes")
-    assert result.code == 0
-    assert f"kept: pid {process.pid} (sleep 30) may be writing it" in result.out
-    assert busy.is_dir()
+    assert result.code == 0, result.err
+    assert f"removed {run} " in result.out and f"removed {cell} " in result.out
+    assert not run.exists() and not cell.exists()
+    assert sorted(path.name for path in out.iterdir()) == [name for name in others
+                                                           if name != young.name]
 
 
-def test_clean_keeps_a_folder_made_after_a_live_unwind_command_started(tmp_path, run_cli,
-                                                                      processes):
-    """A sweep writes its trials at the end: a live unwind command older than the folder may
-    be its writer, whatever the folder's age. The command here waits on a silent listener."""
-    listener = _Listener(lambda connection: time.sleep(15))
-    processes.start([*UNWIND, "score", "--scheduler", listener.address], cwd=ROOT,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.2)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 2))
-        out = tmp_path / "out"
-        folder = _left_behind(out, f"{stamp}-sweep-gold_asia_dip")
-        result = run_cli("clean", "--out", str(out), "--older-than", "0", "--yes")
-    finally:
-        listener.close()
-    assert result.code == 0 and "may be writing it" in result.out and folder.is_dir()
+def test_a_finished_or_discarded_folder_has_no_lock_left(tmp_path):
+    """`finish` renames the folder and removes its lock file (a complete run folder holds only
+    what `write` writes); `discard` removes the folder and lets go of the lock."""
+    from unwind.studies import writer_lock
+
+    partial = rundir.new_run_dir(tmp_path, "gold_asia_dip")
+    with writer_lock.abandoned(partial) as dead:
+        assert dead is False           # another open file description: this process's lock holds
+    final = rundir.finish(partial)
+    assert list(final.iterdir()) == []
+    other = rundir.new_run_dir(tmp_path, "gold_asia_dip")
+    rundir.discard(other)
+    assert not other.exists() and other not in writer_lock._LOCKS
 
 
 def test_clean_of_a_missing_folder_is_one_line(tmp_path, run_cli):

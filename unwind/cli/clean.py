@@ -1,22 +1,20 @@
 """`unwind clean`: remove the `.partial` folders of runs, scorecards and sweeps whose writer died.
 
 A writer renames `<name>.partial` to `<name>` when it has written everything and removes it on
-any error it sees (unwind.studies.rundir), so a `.partial` folder outlives its writer only after kill -9,
-a power cut or an out-of-memory kill. The folders carry no lock or PID file, so a folder counts
-as dead only when all of these hold:
-- nothing in it has changed for `--older-than` hours (24 by default);
-- no process has its working directory or an open file inside it (read from /proc);
-- no `unwind` process that started before the folder was made is still running (it may be the
-  writer: a sweep keeps its trials in memory and writes them at the end).
-A writer of the Python API (`unwind.run` in a notebook) is covered by the first rule only.
-Nothing else is touched: links, files and complete folders stay, and nothing is removed
-without --yes.
+any error it sees (unwind.studies.rundir), so a `.partial` folder outlives its writer only after
+kill -9, a power cut or an out-of-memory kill. While it writes, the writer holds an exclusive
+flock on the folder's lock file (unwind.studies.writer_lock), which the kernel releases when the
+writer dies. So a folder is dead exactly when its lock can be taken, and is removed while this
+command holds that lock; a folder whose lock a live process holds is kept and listed as such.
+A folder with no lock file was written by an unwind from before the lock: it counts as dead once
+nothing in it has changed for `--older-than` hours (24 by default).
+Nothing else is touched: links, files and complete folders stay, and nothing is removed without
+--yes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import shutil
 import stat
@@ -27,10 +25,6 @@ from pathlib import Path
 import click
 
 from feeds.errors import DataError
-
-_PROC = Path("/proc")
-# How an unwind command shows in /proc/PID/cmdline: the entry point, or the package run by hand.
-_UNWIND_MARKS = ("bin/unwind ", "unwind.cli", "-m unwind ")
 
 
 @dataclass(frozen=True)
@@ -48,12 +42,14 @@ class Leftover:
 @click.option("--out", type=click.Path(file_okay=False),
               help="The output folder to clean (default runs/out, as run, score and sweep).")
 @click.option("--older-than", "hours", type=click.FloatRange(min=0), default=24.0,
-              show_default=True, help="Only folders unchanged for this many hours.")
+              show_default=True, help="A folder without a writer lock (written by an unwind "
+              "from before the lock) only when unchanged for this many hours; a locked folder "
+              "is removed as soon as its writer is dead, whatever its age.")
 @click.option("--yes", is_flag=True, help="Remove the dead folders (without it: only list).")
 def command(out, hours, yes) -> None:
     """List the interrupted (`.partial`) run, scorecard and sweep folders whose writer is gone,
-    with their age and size; remove them with --yes. A folder a live process may still be
-    writing is kept, and says why."""
+    with their age and size; remove them with --yes. A folder whose writer lock a live process
+    holds is kept, and says so."""
     from unwind.studies.rundir import DEFAULT_OUT, PARTIAL
 
     folder = Path(out) if out else DEFAULT_OUT
@@ -79,12 +75,9 @@ def command(out, hours, yes) -> None:
         return
     failed = []
     for item in dead:
-        try:
-            shutil.rmtree(item.path)
-        except OSError as error:
-            from feeds.filesystem import describe
-
-            failed.append(f"{item.path}: {describe(error)}")
+        problem = _remove(item)
+        if problem is not None:
+            failed.append(problem)
             continue
         click.echo(f"removed {item.path} ({_size(item.size)})")
     if failed:
@@ -102,15 +95,32 @@ def _partial_folders(folder: Path, suffix: str) -> list[Path]:
 
 
 def _inspect(path: Path, now: float, allowance: float) -> Leftover:
+    from unwind.studies.writer_lock import abandoned
+
     changed, size = _newest_and_size(path)
     reason = None
-    if now - changed < allowance:
-        reason = f"kept: changed within {_age(allowance)}"
-    else:
-        user = _process_using(path, _made_at(path, changed))
-        if user is not None:
-            reason = f"kept: {user} may be writing it"
+    with abandoned(path) as dead:
+        if dead is False:
+            reason = "kept: a live writer holds its lock"
+        elif dead is None and now - changed < allowance:
+            reason = f"kept: no writer lock, changed within {_age(allowance)}"
     return Leftover(path, changed, size, reason)
+
+
+def _remove(item: Leftover) -> str | None:
+    """Remove a dead folder while holding its lock (None), or say why it was not removed."""
+    from unwind.studies.writer_lock import abandoned
+
+    with abandoned(item.path) as dead:
+        if dead is False:   # a writer took it since it was listed (it cannot, but say so)
+            return f"{item.path}: a live writer holds its lock now"
+        try:
+            shutil.rmtree(item.path)
+        except OSError as error:
+            from feeds.filesystem import describe
+
+            return f"{item.path}: {describe(error)}"
+    return None
 
 
 def _newest_and_size(path: Path) -> tuple[float, int]:
@@ -124,67 +134,6 @@ def _newest_and_size(path: Path) -> tuple[float, int]:
                 newest = max(newest, status.st_mtime)
                 size += status.st_size if stat.S_ISREG(status.st_mode) else 0
     return newest, size
-
-
-def _made_at(path: Path, fallback: float) -> float:
-    """When the folder was made: the UTC stamp that starts its name (unwind.studies.rundir)."""
-    try:
-        stamp = dt.datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ")
-    except ValueError:
-        return fallback
-    return stamp.replace(tzinfo=dt.timezone.utc).timestamp()
-
-
-def _process_using(path: Path, made_at: float) -> str | None:
-    """'pid N (command)' of a live process that may be writing `path`: one with its working
-    directory or an open file inside it, or an unwind command started before the folder was
-    made; None when there is none (or /proc is not there to tell)."""
-    if not _PROC.is_dir():
-        return None
-    inside = str(path.resolve()) + os.sep
-    booted = _boot_time()
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                "utf-8", "replace").strip()
-            named = f"pid {entry.name}" + (f" ({_short(command)})" if command else "")
-            if _points_inside(entry, inside):
-                return named
-            unwind = any(mark in command + " " for mark in _UNWIND_MARKS)
-            if unwind and booted is not None and _started(entry, booted) <= made_at + 1:
-                return named
-    return None
-
-
-def _points_inside(process: Path, inside: str) -> bool:
-    links = [process / "cwd"]
-    with contextlib.suppress(OSError):
-        links += list((process / "fd").iterdir())
-    for link in links:
-        with contextlib.suppress(OSError):
-            if (os.readlink(link) + os.sep).startswith(inside):
-                return True
-    return False
-
-
-def _boot_time() -> float | None:
-    with contextlib.suppress(OSError, ValueError):
-        for line in (_PROC / "stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1])
-    return None
-
-
-def _started(process: Path, booted: float) -> float:
-    """When the process started (seconds since the epoch), from field 22 of /proc/PID/stat."""
-    fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
-    return booted + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-
-
-def _short(command: str) -> str:
-    return command if len(command) <= 60 else command[:57] + "..."
 
 
 def _age(seconds: float) -> str:

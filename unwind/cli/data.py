@@ -79,10 +79,15 @@ def group() -> None:
               "or epoch-s / epoch-ms for Unix times (both detected, as are yyyyMMdd and dd.MM.yyyy).")
 @click.option("--replace", is_flag=True, help="Overwrite a stored series holding other data, or "
               "rebuild a broken one.")
+@click.option("--repair-ohlc", type=click.Choice(["widen"]),   # feeds.sanity.REPAIR_OHLC
+              help="A file with rows whose open or close lies outside high..low is refused; "
+              "widen imports it with those rows' high = max(open, high, close) and low = "
+              "min(open, low, close), the conventional repair that keeps every printed price. "
+              "The manifest records the rows repaired; the quality gate still counts them.")
 @store_option
 @json_option
 def import_command(paths, symbol, bar, file_format, clock, column_map, columns, date_format,
-                   replace, store_path, as_json) -> None:
+                   replace, repair_ohlc, store_path, as_json) -> None:
     """Import CSV exports into the store.
 
     Formats: Yahoo, MetaTrader 5, FRED, WSJ, MOF, Investing.com, NBP, TradingView, NinjaTrader,
@@ -101,7 +106,8 @@ def import_command(paths, symbol, bar, file_format, clock, column_map, columns, 
         column_map = columns_map(columns)
 
     options = ImportOptions(symbol=symbol, bar=bar, format=file_format, clock=clock,
-                            map=column_map, date_format=date_format, replace=replace)
+                            map=column_map, date_format=date_format, replace=replace,
+                            repair_ohlc=repair_ohlc)
     outcomes = import_files(list(paths), options, open_store(store_path))
     if as_json:
         echo_json([o.to_json() for o in outcomes])
@@ -208,6 +214,10 @@ def list_command(store_path, as_json) -> None:
     for entry in broken:
         click.echo(f"BROKEN {entry.series} {entry.bar}: {entry.reason}; rebuild it with "
                    f"`{entry.repair}`")
+    for entry in entries:
+        for repair in [] if isinstance(entry, Broken) else entry.repairs:
+            click.echo(f"repaired {entry.series} {entry.bar}: {_count(repair.rows, 'row')} with "
+                       f"open or close outside high..low widened at import (`{repair.flag}`)")
 
 
 def _count(number: int, noun: str, plural: str | None = None) -> str:

@@ -18,6 +18,7 @@ import feeds
 from feeds import calendars, crosscheck, instruments, rolls, sessions
 from feeds.bars import BARS, is_intraday
 from feeds.errors import DataError
+from feeds.manifest import run_entry
 from feeds.store import Store
 from strategies import regime as regimes
 from strategies import booking, signals
@@ -419,8 +420,7 @@ def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
                           (codes.index < ready.window_end)].dropna()
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
     used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
-    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
-               "synthetic": frame.attrs["synthetic"]} for key, frame in used.items()]
+    series = [run_entry(key[0], key[1], frame.attrs) for key, frame in used.items()]
     prices, signal_lines = [], []
     for symbol, frame in ready.frames.items():
         shown = frame.loc[window.index]

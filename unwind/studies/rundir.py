@@ -26,6 +26,7 @@ import pandas as pd
 from feeds.filesystem import Refused, describe, read_regular
 from feeds.errors import DataError, excerpt
 from unwind.sim.engine import RunResult
+from unwind.studies.writer_lock import hold_writer_lock, release_writer_lock
 
 DEFAULT_OUT = Path("runs") / "out"
 _PACKAGES = ("backtrader", "pandas", "numpy", "empyrical-reloaded", "yfinance", "pyarrow",
@@ -59,8 +60,6 @@ def _versions() -> dict[str, str]:
 PARTIAL = ".partial"
 # Parents of a directory being written that new_run_dir created, so discard() removes them too.
 _CREATED: dict[Path, list[Path]] = {}
-
-
 def new_run_dir(out: Path | str | None, name: str) -> Path:
     """A fresh directory `<out>/<UTC time>-<name>[-n].partial`, neither it nor its final name
     existing before; `finish` renames it when everything is written, `discard` removes it. An
@@ -92,6 +91,12 @@ def new_run_dir(out: Path | str | None, name: str) -> Path:
             _remove_if_empty(created)
             raise DataError(f"cannot write in the output folder {excerpt_path(base)}: "
                             f"{describe(error)}") from None
+        try:
+            hold_writer_lock(partial)
+        except OSError as error:
+            shutil.rmtree(partial, ignore_errors=True)
+            _remove_if_empty(created)
+            raise DataError(f"cannot lock {excerpt_path(partial)}: {describe(error)}") from None
         _CREATED[partial] = created
         return partial
     raise DataError(f"could not find a new run directory name under {excerpt_path(base)}")
@@ -109,6 +114,7 @@ def finish(partial: Path) -> Path:
         raise DataError(f"{final} appeared while this run was written; the run is kept in "
                         f"{partial}")
     os.rename(partial, final)
+    release_writer_lock(partial, final)
     _CREATED.pop(partial, None)
     return final
 
@@ -116,6 +122,7 @@ def finish(partial: Path) -> Path:
 def discard(partial: Path) -> None:
     """Remove a directory being written (after a failure), and the parents new_run_dir made."""
     shutil.rmtree(partial, ignore_errors=True)
+    release_writer_lock(partial)
     _remove_if_empty(_CREATED.pop(partial, []))
 
 

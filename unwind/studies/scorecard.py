@@ -121,23 +121,25 @@ def _staged(directory: Path) -> Path:
     """The folder a cell is written in: `directory` with rundir.PARTIAL appended, renamed to
     `directory` once the cell is complete, so the cells of an interrupted scorecard that did
     not finish keep the suffix."""
-    from unwind.studies import rundir
+    from unwind.studies import rundir, writer_lock
 
     staged = directory.with_name(directory.name + rundir.PARTIAL)
     shutil.rmtree(staged, ignore_errors=True)  # a dead writer's, when `out` is scored again
     staged.mkdir(parents=True)
+    writer_lock.hold_writer_lock(staged)   # released by _publish, or by this process's death
     return staged
 
 
 def _publish(staged: Path) -> None:
     """Give a complete cell its final name, replacing the cell an earlier scoring of the same
     `out` left there (a fresh scorecard directory has none)."""
-    from unwind.studies import rundir
+    from unwind.studies import rundir, writer_lock
 
     final = rundir.final_name(staged)
     if final.exists():
         shutil.rmtree(final)
     staged.rename(final)
+    writer_lock.release_writer_lock(staged, final)
 
 
 def episode(config: ScoreConfig, episode_id: str):

@@ -32,6 +32,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from feeds.errors import DataError, excerpt, nearest
+from feeds.manifest import run_entry
 from unwind.studies import cluster, workers
 from unwind.studies.grid import (Axis, check_size, check_values, default_index, grid_points,
                                  parse_grid)
@@ -286,8 +287,7 @@ def _payload(config: SweepConfig, values: dict) -> tuple[Payload, list[dict]]:
                if f.name not in ("playbook", "frames")}
     fields_["frames"] = {}
     used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
-    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
-               "synthetic": bool(frame.attrs.get("synthetic"))} for key, frame in used.items()]
+    series = [run_entry(key[0], key[1], frame.attrs) for key, frame in used.items()]
     token = hashlib.sha256(json.dumps([run_config.to_json(), config.engine, series],
                                       sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Payload(token, config.playbook, config.engine, run_config, fields_), series
