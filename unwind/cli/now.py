@@ -10,6 +10,7 @@ from unwind.cli.data import _day
 from unwind.cli.options import echo_json, echo_store, json_option, store_option
 
 FIRES_EXIT_CODE = 3
+KERNEL_VARIABLE = "UNWIND_KERNEL"   # unwind.sim.screen_kernel.KERNEL_VARIABLE (not imported: numba)
 
 
 def _shown(value: float | None, unit: str) -> str:
@@ -76,6 +77,11 @@ def command(playbooks, as_of, fail_on, html_path, store_path, as_json) -> None:
     the position the rule would hold, and every input's last bar and age; an input past its
     staleness allowance makes the playbook `stale`. Then the next BOJ and FOMC decisions.
     """
+    import os
+
+    # a year per playbook: the screen's kernel in the interpreter beats importing numba and
+    # loading its machine code (unwind/sim/screen_kernel.py; the same answers)
+    os.environ.setdefault(KERNEL_VARIABLE, "python")
     import strategies
     from unwind.studies import now
     from unwind.pages import now_page
