@@ -33,6 +33,7 @@ one-hour clock error shows).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -290,8 +291,10 @@ def _outside_finding(frame: pd.DataFrame, series: str, bar: str, position: int
 
 
 def suspect_prints(store, series: str, bar: str) -> list[SuspectPrint]:
-    """The suspect prints of a stored series over its whole history (cached per process by the
-    content of the series and its references)."""
+    """The suspect prints of a stored series over its whole history: computed once per content
+    of the series and its references, then reused within the process and, between processes,
+    from the cache folder (the scan reads every reference's full history: 1-2 s that `unwind
+    now` would otherwise pay on every call)."""
     from feeds.store import Store
 
     store = store if isinstance(store, Store) else Store(store)
@@ -299,18 +302,92 @@ def suspect_prints(store, series: str, bar: str) -> list[SuspectPrint]:
     if wanted is None:
         return []
     names = tuple(name for name, _, _ in wanted if store.info(name, bar) is not None)
-    hashes = tuple(store.info(name, bar).data_sha256 for name in (series,) + names)
-    return list(_cached(str(store.root), series, bar, names, hashes))
+    key = _content_key(store, bar, (series,) + names)
+    return list(_cached(str(store.root), series, bar, names, key))
+
+
+# What the findings depend on besides the stored bytes: this scan's code and the loading code
+# that turns the bytes into frames, and the numpy and pandas that compute it.
+_CODE_FILES = ("crosscheck.py", "__init__.py", "store.py")
+
+
+def _content_key(store, bar: str, series: tuple[str, ...]) -> str:
+    """A hash of everything the findings depend on: each series' manifest (its content hashes)
+    and its parquet file's size and modification time (a file changed under an unchanged
+    manifest is read again, and refused as `read` refuses it), the code and library versions."""
+    import hashlib
+    import json
+    import os
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for name in series:
+        info = store.info(name, bar)
+        try:
+            status = os.stat(store.root / info.series / info.file)
+            stamp = [status.st_size, status.st_mtime_ns, status.st_ino]
+        except OSError:
+            stamp = None
+        digest.update(json.dumps([info.to_json(), stamp], sort_keys=True).encode())
+    folder = Path(__file__).parent
+    for name in _CODE_FILES:
+        digest.update((folder / name).read_bytes())
+    digest.update(f"numpy {np.__version__} pandas {pd.__version__}".encode())
+    return digest.hexdigest()
+
+
+def _cache_file(key: str):
+    """The findings of one content key in the user's cache folder (beside the calendars')."""
+    from feeds import calendars
+
+    return calendars.cache_folder().parent / "suspect-prints" / f"{key}.json"
+
+
+def _read_cache(key: str) -> tuple[SuspectPrint, ...] | None:
+    """The findings stored under `key`, None when there are none or they cannot be read back
+    whole (then they are computed again)."""
+    import json
+
+    try:
+        data = json.loads(_cache_file(key).read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        return tuple(SuspectPrint(**item) for item in data["findings"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _write_cache(key: str, found: tuple[SuspectPrint, ...]) -> None:
+    """Store the findings atomically (a reader sees the old file or the whole new one); a folder
+    that cannot be written only costs the scan next time."""
+    import json
+    import os
+    from dataclasses import asdict
+
+    path = _cache_file(key)
+    staged = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_text(json.dumps({"key": key, "findings": [asdict(s) for s in found]}),
+                          encoding="utf-8")
+        os.replace(staged, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=64)
-def _cached(root: str, series: str, bar: str, names: tuple[str, ...],
-            hashes: tuple[str, ...]) -> tuple[SuspectPrint, ...]:
+def _cached(root: str, series: str, bar: str, names: tuple[str, ...], key: str
+            ) -> tuple[SuspectPrint, ...]:
     import feeds
 
-    del hashes   # the cache key: the same bytes give the same findings
+    stored = _read_cache(key)
+    if stored is not None:
+        return stored
     frame = feeds.load(series, None, None, bar, root, check_quality=False)
     wanted = {name: (fields, kind) for name, fields, kind in REFERENCES[(series, bar)]}
     references = {name: (feeds.load(name, None, None, bar, root, check_quality=False),
                          *wanted[name]) for name in names}
-    return tuple(find(frame, series, bar, references))
+    found = tuple(find(frame, series, bar, references))
+    _write_cache(key, found)
+    return found

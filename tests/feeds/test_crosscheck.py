@@ -85,3 +85,70 @@ def test_the_real_store_flags_few_bars(real_store):
         found = crosscheck.suspect_prints(real_store, series, "1d")
         stored = real_store.info(series, "1d").rows
         assert len(found) <= 0.002 * stored, (series, len(found))
+
+
+def _store_of(real_store, tmp_path, *series: str):
+    """A store holding copies of `series` (daily) from the real store."""
+    import shutil
+
+    from feeds.store import Store
+
+    for name in series:
+        shutil.copytree(real_store.root / name, tmp_path / "store" / name)
+    return Store(tmp_path / "store")
+
+
+def _with_bad_open(store, series: str, position: int) -> str:
+    """Replace `series` in `store` with its bars and one open 3% below the previous close
+    (about ten typical daily moves of the note); the bar's day."""
+    frame, info = store.read(series, "1d")
+    day = frame.index[position]
+    frame.loc[day, "open"] = frame["close"].iloc[position - 1] * 0.97
+    frame.loc[day, "low"] = min(frame.loc[day, "low"], frame.loc[day, "open"])
+    store.write(series, "1d", frame, origin=info.origin, conversion=info.conversion,
+                close_only=info.close_only, sources=info.sources)
+    return day.isoformat()
+
+
+def test_the_cache_serves_the_same_findings_to_a_new_process(real_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store = _store_of(real_store, tmp_path, "ZN", "ZB")
+    crosscheck._cached.cache_clear()
+    scanned = crosscheck.suspect_prints(store, "ZN", "1d")
+    assert any(s.time.startswith("2020-03-17") for s in scanned)   # the bad open of issue 19
+    (written,) = (tmp_path / "cache" / "carry-unwind" / "suspect-prints").glob("*.json")
+    crosscheck._cached.cache_clear()       # a new process: only the cache folder remembers
+    monkeypatch.setattr(crosscheck, "find", lambda *args, **kwargs: pytest.fail("scanned"))
+    assert crosscheck.suspect_prints(store, "ZN", "1d") == scanned   # equal, float for float
+    written.write_text("{not json")        # a torn or foreign file is scanned again, not read
+    crosscheck._cached.cache_clear()
+    with pytest.raises(pytest.fail.Exception):
+        crosscheck.suspect_prints(store, "ZN", "1d")
+
+
+def test_a_replaced_or_imported_series_is_never_answered_from_a_stale_cache(
+        real_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store = _store_of(real_store, tmp_path, "ZN")
+    crosscheck._cached.cache_clear()
+    alone = crosscheck.suspect_prints(store, "ZN", "1d")    # no reference: opens checked alone
+    # importing a reference (ZB) changes the answer: the 2020-03-17 open is now contradicted
+    _store_of(real_store, tmp_path, "ZB")
+    crosscheck._cached.cache_clear()
+    referenced = crosscheck.suspect_prints(store, "ZN", "1d")
+    assert referenced != alone and any(s.time.startswith("2020-03-17") for s in referenced)
+    # replacing ZN with a bad open planted in 2024 is seen, in this process and the next
+    day = _with_bad_open(store, "ZN", -300)
+    assert day not in {s.time for s in referenced}
+    for _ in range(2):
+        found = crosscheck.suspect_prints(store, "ZN", "1d")
+        assert any(s.time == day and s.field == "open" for s in found)
+        crosscheck._cached.cache_clear()
+    # a parquet changed under an unchanged manifest is read again (and refused as reads are)
+    from feeds.errors import BrokenSeries
+
+    info = store.info("ZB", "1d")
+    path = store.root / "ZB" / info.file
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    with pytest.raises(BrokenSeries):
+        crosscheck.suspect_prints(store, "ZN", "1d")

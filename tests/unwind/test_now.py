@@ -113,3 +113,36 @@ def test_an_ad_hoc_windows_tear_sheet_draws_the_event_calendar(real_store, run_c
                   "York); held: target range 5.25-5.5%"):
         assert f"<title>{title}" in dom
     assert "MOF intervention" in dom and "FOMC statement" in dom and "BOJ decision" in dom
+
+
+def test_the_interpreted_kernel_now_uses_gives_the_compiled_kernels_answers(real_store,
+                                                                            monkeypatch):
+    # `unwind now` runs the screen's kernel in the interpreter (no numba import); over each
+    # playbook's year before --as-of, its trades and equity equal the compiled kernel's, exactly.
+    import importlib.util
+
+    from unwind.cli import now as now_command
+    from unwind.sim import screen, screen_kernel
+
+    assert now_command.KERNEL_VARIABLE == screen_kernel.KERNEL_VARIABLE
+    monkeypatch.setenv(screen_kernel.KERNEL_VARIABLE, "python")
+    spec = importlib.util.spec_from_file_location("interpreted_kernel", screen_kernel.__file__)
+    interpreted = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(interpreted)
+    assert interpreted.INTERPRETED and not screen_kernel.INTERPRETED
+    traded = 0
+    for playbook_id in strategies.ids():
+        if not screen.supported(playbook_id)[0]:
+            continue
+        config = RunConfig(playbook_id, "2023-08-02", AS_OF, store=str(real_store.root))
+        ready = engine.prepare(config, known_by=now.known_by(AS_OF))
+        if len(ready.engine_frames) != 1:
+            continue
+        compiled = screen.run(ready, config, compute_metrics=False)
+        with monkeypatch.context() as patch:
+            patch.setattr(screen, "screen_kernel", interpreted)
+            python = screen.run(ready, config, compute_metrics=False)
+        pd.testing.assert_frame_equal(python.trades, compiled.trades, check_exact=True)
+        pd.testing.assert_series_equal(python.equity, compiled.equity, check_exact=True)
+        traded += len(compiled.trades)
+    assert traded >= 5   # 7 trades in that year: the kernel walked positions, not only flat

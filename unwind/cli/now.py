@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +13,23 @@ from unwind.cli.data import _day
 from unwind.cli.options import echo_json, echo_store, json_option, store_option
 
 FIRES_EXIT_CODE = 3
+KERNEL_VARIABLE = "UNWIND_KERNEL"   # unwind.sim.screen_kernel.KERNEL_VARIABLE (not imported: numba)
+
+
+@contextlib.contextmanager
+def _interpreted_kernel():
+    """Import the screen's kernel to run in the interpreter (a year per playbook: cheaper than
+    importing numba and loading its machine code; the same answers, unwind/sim/screen_kernel.py)
+    unless $UNWIND_KERNEL says otherwise or it is already imported; the variable is restored
+    after, so no child process or later command inherits it."""
+    previous = os.environ.get(KERNEL_VARIABLE)
+    if previous is None and "unwind.sim.screen_kernel" not in sys.modules:
+        os.environ[KERNEL_VARIABLE] = "python"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(KERNEL_VARIABLE, None)
 
 
 def _shown(value: float | None, unit: str) -> str:
@@ -77,7 +97,10 @@ def command(playbooks, as_of, fail_on, html_path, store_path, as_json) -> None:
     staleness allowance makes the playbook `stale`. Then the next BOJ and FOMC decisions.
     """
     import strategies
-    from unwind.studies import now
+
+    with _interpreted_kernel():
+        from unwind.studies import now
+        from unwind.sim import screen  # noqa: F401  (its kernel, imported under the variable)
     from unwind.pages import now_page
 
     chosen = tuple(playbooks) or strategies.ids()

@@ -1,16 +1,31 @@
 """The screen's position kernel, numba-compiled: size an entry, read the exits, walk the
 position bar by bar, and mark each trade's excursions (unwind/sim/screen.py explains the rules
-it replays and prepares its arrays).
-
-Compiled once per machine and cached on disk (cache=True); `.py_func` of each is the same code
-in the interpreter (bench/sweep.py times both)."""
+it replays and prepares its arrays)."""
 
 from __future__ import annotations
 
 import math
+import os
 
-import numba
 import numpy as np
+
+# UNWIND_KERNEL=python runs these functions in the interpreter and never imports numba: for a
+# process that screens a few short windows (`unwind now`: a year per playbook), where importing
+# numba and loading its cached machine code (about 1 s) costs more than the loops it speeds up.
+# The arithmetic is the same IEEE double arithmetic either way (no fastmath, no reductions), so
+# the answers are the same (tests/unwind/test_now.py holds both to each other).
+KERNEL_VARIABLE = "UNWIND_KERNEL"
+INTERPRETED = os.environ.get(KERNEL_VARIABLE) == "python"
+
+
+def _kernel(function):
+    """`function` numba-compiled and cached on disk, or as written when INTERPRETED."""
+    if INTERPRETED:
+        return function
+    import numba
+
+    return numba.njit(cache=True)(function)
+
 
 # Why a position closed, by code.
 REASONS = ("signal", "stop", "target", "time", "margin", "end_of_window")
@@ -23,9 +38,10 @@ COLUMNS = ("entry_fill", "exit_fill", "contracts", "fees_local", "fees_usd", "fi
  ROLL_LOCAL, ROLLS, REASON, ENTRY_DUE, EXIT_DUE) = range(len(COLUMNS))
 
 
-# numba-compiled, cached on disk (cache=True): a process pays the compile once per machine, then
-# loads it. `.py_func` of each is the same code in the interpreter (bench/sweep.py times both).
-@numba.njit(cache=True)
+# numba-compiled (unless INTERPRETED), cached on disk (cache=True): a process pays the compile
+# once per machine, then loads it. `.py_func` of each is the same code in the interpreter
+# (bench/sweep.py times both).
+@_kernel
 def position_size(t, cash, close, roll_offset, usd, volatility, margin, multiplier, budget,
           max_leverage):
     """unwind.sim.accounting.contracts_for for one instrument and no other positions."""
@@ -49,7 +65,7 @@ def position_size(t, cash, close, roll_offset, usd, volatility, margin, multipli
     return max(0, min(wanted, by_leverage, by_margin))
 
 
-@numba.njit(cache=True)
+@_kernel
 def exit_decision(t, rules, side, close, close_time, exit_line, entry_close, entry_offset,
                   entry_time, decided, stop_level, target_level, stop_fraction, target_fraction,
                   hold):
@@ -81,7 +97,7 @@ def exit_decision(t, rules, side, close, close_time, exit_line, entry_close, ent
     return -1
 
 
-@numba.njit(cache=True)
+@_kernel
 def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slippage, financing_long,
           financing_short, roll_cost, rolls, close_time, can_enter, exit_line, stop_levels,
           target_levels, rules, side, multiplier, tick_value, maintenance_ratio, cash, budget,
@@ -235,7 +251,7 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
     return equity, held, trades[:count]
 
 
-@numba.njit(cache=True)
+@_kernel
 def marked_gross(gross, mark, entry, price, per_point, rate, revalued):
     """strategies.book.OpenLot.mark: the lot's USD gross after a mark to `price`."""
     if revalued:
@@ -243,7 +259,7 @@ def marked_gross(gross, mark, entry, price, per_point, rate, revalued):
     return gross + (price - mark) * (per_point * rate)
 
 
-@numba.njit(cache=True)
+@_kernel
 def trade_marks(low, high, close, usd, entries, ends, sides, contracts, entry_prices, exit_prices,
            multiplier, revalued, self_quoted):
     """Each lot's USD marks as Playbook.next books them (adverse extreme, favourable extreme,
