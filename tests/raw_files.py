@@ -105,3 +105,10 @@ REFUSED: list[tuple[str, str | None, str]] = [
     ("fred_congenial_fortnight/FEDFUNDS.csv", "EFFR@monthly", "monthly"),
     ("fred_401alert/IRSTCB01JPM156N.csv", None, "monthly"),          # BOJ basic loan rate, not policy
 ]
+
+
+def repairs_for(relative: str) -> dict:
+    """The repair options IMPORTS gives the file at `relative` ({} when it needs none), so a
+    test importing a raw file on its own imports it as the store does."""
+    return next(({name: value for name, value in options.items() if name == "repair_ohlc"}
+                 for path, _, options in IMPORTS if path == relative), {})

@@ -437,7 +437,7 @@ def test_a_full_disk_during_import_leaves_the_store_byte_identical(
     (env.store / "GC" / ".1d.json.leftover.tmp").write_text("a dead writer's temporary file")
     before = tree_digest(env.store)
     folders = sorted(p.name for p in env.store.iterdir())
-    path = env.file("input.csv", DAILY.replace("10.5", "12"))
+    path = env.file("input.csv", DAILY.replace("10.5,11", "12,12.5"))
     with monkeypatch.context() as patch:  # not monkeypatch.undo(): that also drops $UNWIND_STORE
         patch.setattr(filesystem, "os", _FullDisk(budget))
         result = run_cli("data", "import", str(path), "--symbol", series,
@@ -488,7 +488,7 @@ def test_a_full_tmpfs_leaves_the_store_byte_identical(tmp_path, run_cli, process
         bigger = tmp_path / "bigger.csv"
         days = pd.bdate_range("2010-01-01", periods=2000)
         bigger.write_text("Date,Close,High,Low,Open,Volume\n" + "".join(
-            f"{day.date()},{10 + i % 7},{12 + i % 7},{9 + i % 7},{10 + i % 5},5\n"
+            f"{day.date()},{10 + i % 7},{12 + i % 7},{9 + i % 7},{11 + i % 7},5\n"
             for i, day in enumerate(days)))
         for args in (["--symbol", "GC", "--replace"], ["--symbol", "GC@new"]):
             result = run_cli("data", "import", str(bigger), *args, "--store", str(store))
@@ -518,7 +518,7 @@ def test_an_os_error_renaming_into_place_is_one_line_and_changes_nothing(failing
     with monkeypatch.context() as patch:
         patch.setattr(os, "replace", read_only)
         result = run_cli("data", "import", str(env.file("input.csv",
-                                                        DAILY.replace("10.5", "12"))),
+                                                        DAILY.replace("10.5,11", "12,12.5"))),
                          "--symbol", "GC", "--replace")
     assert result.code == 1
     assert "Read-only file system (EROFS); nothing was written" in one_error_line(result)
@@ -586,7 +586,7 @@ def test_a_writer_killed_between_parquet_and_manifest_leaves_the_old_series(env,
               "        os.kill(os.getpid(), signal.SIGKILL)\n"
               "    real(source, target)\n"
               "os.replace = dies\nfrom unwind.cli import main\nsys.exit(main(sys.argv[1:]))\n")
-    changed = env.file("changed.csv", DAILY.replace("10.5", "12"))
+    changed = env.file("changed.csv", DAILY.replace("10.5,11", "12,12.5"))
     killed = processes.run([sys.executable, "-c", script, "data", "import", str(changed),
                             "--symbol", "GC", "--replace"], cwd=ROOT, capture_output=True,
                            timeout=60, env={"UNWIND_STORE": str(env.store)})

@@ -62,7 +62,7 @@ def test_a_write_killed_before_the_manifest_leaves_the_old_series(tmp_path, monk
 
     monkeypatch.setattr(os, "replace", dies_on_manifest)
     with pytest.raises(KeyboardInterrupt):
-        import_files([write(tmp_path, "gc2.csv", CSV.replace("10.5", "12"))],
+        import_files([write(tmp_path, "gc2.csv", CSV.replace("10.5,11", "12,12.5"))],
                      ImportOptions(symbol="GC", replace=True), store)
     monkeypatch.setattr(os, "replace", real_replace)
     assert feeds.load("GC", store=store)["close"].iloc[-1] == 10.5

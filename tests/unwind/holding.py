@@ -57,8 +57,10 @@ def import_into(tmp_path_factory, raw, files: list[tuple[str, str | None]]):
     """A new store holding `files` (path under ../shared/data/raw, symbol)."""
     from feeds.importer import ImportOptions, import_files
     from feeds.store import Store
+    from tests.raw_files import repairs_for
 
     store = Store(tmp_path_factory.mktemp("execution") / "store")
     for relative, symbol in files:
-        import_files([raw / relative], ImportOptions(symbol=symbol), store)
+        import_files([raw / relative], ImportOptions(symbol=symbol, **repairs_for(relative)),
+                     store)
     return store

@@ -69,7 +69,7 @@ def test_validate_compares_two_sources_and_fails_on_blocking_defects(raw, store_
     run_cli("data", "import", str(raw / "mt5_pepperstone_daily/USDJPY.csv"))
     run_cli("data", "import", str(raw / "fred_401alert/DEXJPUS.csv"), "--symbol", "USDJPY@fred")
     run_cli("data", "import", str(raw / "yf_storage_data_fy/JPY_X.csv"), "--symbol",
-            "USDJPY@yahoo")
+            "USDJPY@yahoo", "--repair-ohlc", "widen")
     compared = run_cli("data", "validate", "USDJPY", "--bar", "1d", "--against", "USDJPY@fred",
                        "--tolerance", "1%", "--start", "2024-01-01", "--end", "2024-12-31",
                        "--json")

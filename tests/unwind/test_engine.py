@@ -131,7 +131,8 @@ def test_bad_run_input_is_one_line(store_dir, run_cli, args, message):
 
 
 def test_a_series_failing_the_quality_gate_is_refused(raw, store_dir, run_cli):
-    run_cli("data", "import", str(raw / "yf_storage_data_fy/JPY_X.csv"), "--symbol", "USDJPY")
+    run_cli("data", "import", str(raw / "yf_storage_data_fy/JPY_X.csv"), "--symbol", "USDJPY",
+            "--repair-ohlc", "widen")
     run_cli("data", "import", str(raw / "fred_401alert/DGS10.csv"))
     run_cli("data", "import", str(raw / "mof_jgb/jgbcm_all.csv"), "--symbol", "JGB10Y")
     refused = run_cli("run", "spread_unwind_long_yen")

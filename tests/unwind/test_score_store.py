@@ -68,7 +68,8 @@ def test_score_falls_back_to_the_demo_only_when_no_needed_series_is_stored(
 
     store = Store(tmp_path / "store")
     monkeypatch.setenv("UNWIND_STORE", str(store.root))
-    import_files([raw / "datahub_vix/vix-daily.csv"], ImportOptions(symbol="VIX"), store)
+    import_files([raw / "datahub_vix/vix-daily.csv"],
+                 ImportOptions(symbol="VIX", repair_ohlc="widen"), store)
     config = scorecard.ScoreConfig(playbooks=("gold_asia_dip",), episodes=(AUGUST,),
                                    store=None, out=str(tmp_path / "out"))
     choice = scorecard.choose_store(config)
