@@ -30,11 +30,10 @@ class Refresh:
         return f"not refreshed: {names}"
 
 
-def yahoo_series(playbook_ids: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (series, bar) pairs the playbooks read (at their defaults) that Yahoo serves."""
-    import strategies
-
-    return sorted((series, bar) for series, bar in strategies.series_read(playbook_ids)
+def yahoo_series(read: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the (series, bar) pairs `read` (the playbooks', strategies.series_read), those Yahoo
+    serves."""
+    return sorted((series, bar) for series, bar in read
                   if bar in YAHOO_BARS and instruments.get(series.split("@")[0]).yahoo)
 
 

@@ -167,7 +167,8 @@ def _update(store, symbols: tuple[str, ...], deadline: float, as_json: bool) -> 
 
     if symbols:
         raise click.UsageError("--update refreshes the playbooks' series; name no SYMBOLS")
-    done = refresh.refresh(store, refresh.yahoo_series(strategies.ids()), deadline=deadline)
+    read = strategies.series_read(strategies.ids())
+    done = refresh.refresh(store, refresh.yahoo_series(read), deadline=deadline)
     if as_json:
         echo_json({"refreshed": [o.to_json() for o in done.fetched], "offline": done.offline,
                    "not_refreshed": [{"series": s, "bar": b, "reason": why}
