@@ -197,15 +197,11 @@ def resample_indices(length: int, mean_block: float, resamples: int,
     """(resamples, length) indices of the stationary bootstrap: day 0 of each resample and
     each day with probability 1 / mean_block start a block at a uniform random day; every
     other day takes the day after the previous one, wrapping from the last to the first."""
+    from unwind.evidence.bootstrap_kernel import stationary_indices
+
     starts = rng.integers(0, length, size=(resamples, length), dtype=np.int32)
-    new_block = rng.random((resamples, length)) < 1.0 / mean_block
-    new_block[:, 0] = True
-    days = np.arange(length, dtype=np.int32)
-    block_began = np.maximum.accumulate(np.where(new_block, days, 0), axis=1)
-    indices = np.take_along_axis(starts, block_began, axis=1)
-    indices += days - block_began
-    indices[indices >= length] -= length
-    return indices
+    uniforms = rng.random((resamples, length))
+    return stationary_indices(starts, uniforms, 1.0 / mean_block)
 
 
 def intervals(daily_returns, metrics: tuple[str, ...] = DEFAULT_METRICS,
