@@ -186,6 +186,9 @@ class Prepared:
     suspects: list = field(default_factory=list, repr=False)   # suspect prints in the window
     # the traded futures' ratio-adjusted closes (strategies.inputs.Inputs.ratio_close)
     ratio_closes: dict = field(default_factory=dict, repr=False)
+    # the store manifest of every series read (bars, then the execution inputs), by key: kept
+    # here rather than in the frames' attrs (execution.detach_manifest)
+    manifests: dict = field(default_factory=dict, repr=False)
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -220,6 +223,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         except DataError:
             if key in REGIME_SERIES and parameters.regime_filter:
                 raise
+    manifests = {key: execution.detach_manifest(frame) for key, frame in bars.items()}
     for symbol in traded:
         bars[(symbol, playbook.BAR)] = on_tick_grid(bars[(symbol, playbook.BAR)],
                                                     instruments.get(symbol).tick_size)
@@ -227,6 +231,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
                                   known_by, on_tick_grid)
+    manifests |= {key: found for key, found in extra.manifests.items() if key not in manifests}
     printed, plans, ratio_closes = {}, {}, {}
     for symbol in traded:
         # futures trade on their roll-adjusted series: playbooks and P&L see the market's moves,
@@ -240,7 +245,6 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                 adjusted = bars[key].copy()
                 for column in ("open", "high", "low", "close"):
                     adjusted[column] = (bars[key][column] - offsets).round(10)
-                adjusted.attrs = bars[key].attrs
                 bars[key] = adjusted
                 ratio_closes[key] = rolls.ratio_adjusted(printed[symbol]["close"], offsets)
     inputs = Inputs(bars, ratio_closes)
@@ -305,7 +309,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     frames = with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
                     regime_codes, notes, report, extra.frames, engine_frames, union, stale,
-                    suspects, ratio_closes)
+                    suspects, ratio_closes, manifests)
 
 
 def with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
@@ -418,9 +422,8 @@ def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
         in_window = codes[(codes.index >= ready.window_start) &
                           (codes.index < ready.window_end)].dropna()
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
-    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
-    series = [{"series": key[0], "bar": key[1], "data_sha256": frame.attrs["data_sha256"],
-               "synthetic": frame.attrs["synthetic"]} for key, frame in used.items()]
+    series = [{"series": key[0], "bar": key[1], "data_sha256": manifest["data_sha256"],
+               "synthetic": manifest["synthetic"]} for key, manifest in ready.manifests.items()]
     prices, signal_lines = [], []
     for symbol, frame in ready.frames.items():
         shown = frame.loc[window.index]
