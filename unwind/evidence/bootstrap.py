@@ -80,7 +80,8 @@ def _sharpe_ratio(rows: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = rows.mean(axis=-1) / deviation * math.sqrt(ANNUALISATION)
     # a resample that never moves (within rounding) has no ratio
-    still = deviation <= 1e-14 * np.maximum(1.0, np.abs(rows).max(axis=-1))
+    largest = np.maximum(rows.max(axis=-1), -rows.min(axis=-1))   # max |row|, no |rows| copy
+    still = deviation <= 1e-14 * np.maximum(1.0, largest)
     return np.where(still, np.nan, ratio)
 
 
