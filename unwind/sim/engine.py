@@ -176,7 +176,6 @@ class Prepared:
     regime_codes: pd.Series | None
     notes: list[str]
     execution: dict = field(default_factory=dict)
-    extra_series: dict = field(default_factory=dict)   # execution inputs, for the manifest
     # the frames without the playbook's decision lines (prices and execution lines), and the
     # calendar they are stepped on: what `with_parameters` reuses
     engine_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -308,7 +307,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     report["suspect_bars"] = [suspect.to_json() for suspect in suspects]
     frames = with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
-                    regime_codes, notes, report, extra.frames, engine_frames, union, stale,
+                    regime_codes, notes, report, engine_frames, union, stale,
                     suspects, ratio_closes, manifests)
 
 
