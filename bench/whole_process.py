@@ -61,7 +61,7 @@ PHASES = [
     ("unwind.sim.engine", "prepare", "prepare: store reads, quality gate, lines"),
     ("unwind.sim.engine", "execute", "backtrader simulations"),
     ("unwind.sim.screen", "run", "screen simulations (hold benchmarks)"),
-    ("unwind.sim.engine", "_result", "metrics and result frames"),
+    ("unwind.sim.engine", "result_of", "metrics and result frames"),
     ("unwind.evidence.cells", "cell_evidence", "evidence: null model, bootstrap"),
     ("unwind.evidence.cells", "false_alarm_columns", "evidence: false alarms"),
     ("unwind.studies.rundir", "write", "writing run directories"),

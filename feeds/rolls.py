@@ -128,6 +128,13 @@ class Cycle:
     switch_end: dt.date | None     # the session after expiry: where the gap is applied
 
 
+# Each contract's Cycle, by its instrument's symbol, calendar and roll rule, its year and month
+# code, and the calendar's sessions within 40 days of its month's first day (all its dates
+# read): the cells of a scorecard, whose windows overlap, compute each contract once per
+# process instead of once per cell.
+_CONTRACTS: dict[tuple, Cycle] = {}
+
+
 def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> list[Cycle]:
     """Every contract of `instrument`'s roll cycle whose roll or switch falls in first..last."""
     rule = instrument.roll
@@ -136,6 +143,7 @@ def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> l
     sessions = _sessions(instrument.calendar, first - pd.Timedelta(days=100),
                          last + pd.Timedelta(days=130))
     pad = pd.Timedelta(days=40)  # a contract's roll, expiry and switch lie within 40 days
+    days = sessions.asi8
     out = []
     for year in range(first.year - 1, last.year + 2):
         for code in rule.months:
@@ -143,20 +151,33 @@ def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> l
             start = pd.Timestamp(year, month, 1)
             if start - pad < sessions[0] or start + pad > sessions[-1]:
                 continue
-            last_trade = expiry(rule, sessions, year, month)
-            anchor = first_notice(sessions, year, month) if rule.roll == "first_notice" \
-                else last_trade
-            roll = _roll_date(rule, sessions, anchor)
-            switch_start = switch_end = None
-            if rule.series == "after_expiry":
-                switch_start = sessions[sessions < last_trade][-1]
-                switch_end = sessions[sessions > last_trade][0]
-            dates = [roll] + ([switch_end] if switch_end is not None else [])
-            if any(first <= d <= last for d in dates):
-                out.append(Cycle(f"{instrument.symbol}{code}{year}", last_trade.date(),
-                                 roll.date(), switch_start and switch_start.date(),
-                                 switch_end and switch_end.date()))
+            near = days[days.searchsorted((start - pad).value):
+                        days.searchsorted((start + pad).value, side="right")]
+            key = (instrument.symbol, instrument.calendar, rule, year, code, near.tobytes())
+            cycle = _CONTRACTS.get(key)
+            if cycle is None:
+                cycle = _contract(instrument, sessions, year, code)
+                _CONTRACTS[key] = cycle
+            dates = [cycle.roll] + ([cycle.switch_end] if cycle.switch_end is not None else [])
+            if any(first <= pd.Timestamp(d) <= last for d in dates):
+                out.append(cycle)
     return sorted(out, key=lambda c: c.roll)
+
+
+def _contract(instrument: Instrument, sessions: pd.DatetimeIndex, year: int,
+              code: str) -> Cycle:
+    """The Cycle of `instrument`'s contract for month `code` of `year` on `sessions`."""
+    rule = instrument.roll
+    month = MONTH_CODES.index(code) + 1
+    last_trade = expiry(rule, sessions, year, month)
+    anchor = first_notice(sessions, year, month) if rule.roll == "first_notice" else last_trade
+    roll = _roll_date(rule, sessions, anchor)
+    switch_start = switch_end = None
+    if rule.series == "after_expiry":
+        switch_start = sessions[sessions < last_trade][-1]
+        switch_end = sessions[sessions > last_trade][0]
+    return Cycle(f"{instrument.symbol}{code}{year}", last_trade.date(), roll.date(),
+                 switch_start and switch_start.date(), switch_end and switch_end.date())
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,26 @@ def test_resamples_are_blocks_of_consecutive_days_that_wrap_around():
     assert steps == pytest.approx(0.75, abs=0.02)    # a new block starts with probability 1/4
 
 
+def _whole_array_indices(length, mean_block, resamples, rng):
+    """The stationary bootstrap's indices as numpy whole-array passes (the formulation the
+    compiled walk replaced): each day's block start by a running maximum, then start + offset."""
+    starts = rng.integers(0, length, size=(resamples, length), dtype=np.int32)
+    new_block = rng.random((resamples, length)) < 1.0 / mean_block
+    new_block[:, 0] = True
+    days = np.arange(length, dtype=np.int32)
+    block_began = np.maximum.accumulate(np.where(new_block, days, 0), axis=1)
+    indices = np.take_along_axis(starts, block_began, axis=1) + days - block_began
+    indices[indices >= length] -= length
+    return indices
+
+
+@pytest.mark.parametrize("length, mean_block", [(5, 2.0), (40, 3.3), (700, 20.0), (30, 1.0)])
+def test_the_compiled_walk_draws_the_same_indices_as_whole_array_passes(length, mean_block):
+    walked = bootstrap.resample_indices(length, mean_block, 300, np.random.default_rng(7))
+    assert np.array_equal(walked, _whole_array_indices(length, mean_block, 300,
+                                                       np.random.default_rng(7)))
+
+
 def test_the_same_seed_gives_identical_intervals_and_another_seed_does_not():
     returns = ar1_returns(np.random.default_rng(5), 1, 30, 0.2)[0]
     first, again, other = (intervals(returns, seed=s) for s in (3, 3, 4))

@@ -80,6 +80,22 @@ def test_a_roll_rule_counts_what_it_names():
     assert june_roll(roll_days=7) == dt.date(2004, 6, 10)
 
 
+def test_contracts_remembered_from_other_windows_are_the_ones_a_fresh_process_computes(
+        monkeypatch):
+    # a scorecard's cells ask for overlapping windows; each contract is computed once per
+    # process (rolls._CONTRACTS) and must not depend on the window that computed it first
+    windows = [("2003-11-20", "2004-03-01"), ("2004-02-10", "2008-05-05"),
+               ("2007-12-31", "2008-04-30"), ("2019-06-01", "2026-03-20")]
+    for symbol in ("NQ", "GC", "ZB", "HSI"):
+        instrument = instruments.get(symbol)
+        for first, last in windows:
+            remembered = rolls.cycles(instrument, pd.Timestamp(first), pd.Timestamp(last))
+            monkeypatch.setattr(rolls, "_CONTRACTS", {})
+            assert rolls.cycles(instrument, pd.Timestamp(first), pd.Timestamp(last)) == \
+                remembered
+            monkeypatch.undo()
+
+
 def synthetic(gap: float, level: float = 20_100.0):
     """NQ-like closes on CME sessions 2024-01 .. 2025-02 against a flat reference at 20,000 that
     rises 1% at the end of the December 2024 switch span (2024-12-19 -> 2024-12-23). The future

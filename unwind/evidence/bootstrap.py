@@ -80,7 +80,8 @@ def _sharpe_ratio(rows: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = rows.mean(axis=-1) / deviation * math.sqrt(ANNUALISATION)
     # a resample that never moves (within rounding) has no ratio
-    still = deviation <= 1e-14 * np.maximum(1.0, np.abs(rows).max(axis=-1))
+    largest = np.maximum(rows.max(axis=-1), -rows.min(axis=-1))   # max |row|, no |rows| copy
+    still = deviation <= 1e-14 * np.maximum(1.0, largest)
     return np.where(still, np.nan, ratio)
 
 
@@ -197,15 +198,11 @@ def resample_indices(length: int, mean_block: float, resamples: int,
     """(resamples, length) indices of the stationary bootstrap: day 0 of each resample and
     each day with probability 1 / mean_block start a block at a uniform random day; every
     other day takes the day after the previous one, wrapping from the last to the first."""
+    from unwind.evidence.bootstrap_kernel import stationary_indices
+
     starts = rng.integers(0, length, size=(resamples, length), dtype=np.int32)
-    new_block = rng.random((resamples, length)) < 1.0 / mean_block
-    new_block[:, 0] = True
-    days = np.arange(length, dtype=np.int32)
-    block_began = np.maximum.accumulate(np.where(new_block, days, 0), axis=1)
-    indices = np.take_along_axis(starts, block_began, axis=1)
-    indices += days - block_began
-    indices[indices >= length] -= length
-    return indices
+    uniforms = rng.random((resamples, length))
+    return stationary_indices(starts, uniforms, 1.0 / mean_block)
 
 
 def intervals(daily_returns, metrics: tuple[str, ...] = DEFAULT_METRICS,

@@ -177,7 +177,6 @@ class Prepared:
     regime_codes: pd.Series | None
     notes: list[str]
     execution: dict = field(default_factory=dict)
-    extra_series: dict = field(default_factory=dict)   # execution inputs, for the manifest
     # the frames without the playbook's decision lines (prices and execution lines), and the
     # calendar they are stepped on: what `with_parameters` reuses
     engine_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -187,6 +186,9 @@ class Prepared:
     suspects: list = field(default_factory=list, repr=False)   # suspect prints in the window
     # the traded futures' ratio-adjusted closes (strategies.inputs.Inputs.ratio_close)
     ratio_closes: dict = field(default_factory=dict, repr=False)
+    # the store manifest of every series read (bars, then the execution inputs), by key: kept
+    # here rather than in the frames' attrs (execution.detach_manifest)
+    manifests: dict = field(default_factory=dict, repr=False)
 
 
 def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared:
@@ -221,6 +223,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         except DataError:
             if key in REGIME_SERIES and parameters.regime_filter:
                 raise
+    manifests = {key: execution.detach_manifest(frame) for key, frame in bars.items()}
     for symbol in traded:
         bars[(symbol, playbook.BAR)] = on_tick_grid(bars[(symbol, playbook.BAR)],
                                                     instruments.get(symbol).tick_size)
@@ -228,6 +231,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
                                   known_by, on_tick_grid)
+    manifests |= {key: found for key, found in extra.manifests.items() if key not in manifests}
     printed, plans, ratio_closes = {}, {}, {}
     for symbol in traded:
         # futures trade on their roll-adjusted series: playbooks and P&L see the market's moves,
@@ -241,7 +245,6 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
                 adjusted = bars[key].copy()
                 for column in ("open", "high", "low", "close"):
                     adjusted[column] = (bars[key][column] - offsets).round(10)
-                adjusted.attrs = bars[key].attrs
                 bars[key] = adjusted
                 ratio_closes[key] = rolls.ratio_adjusted(printed[symbol]["close"], offsets)
     inputs = Inputs(bars, ratio_closes)
@@ -305,8 +308,8 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     report["suspect_bars"] = [suspect.to_json() for suspect in suspects]
     frames = with_signals(engine_frames, signal_lines, union, stale)
     return Prepared(playbook, parameters, window_start, window_end, bars, frames,
-                    regime_codes, notes, report, extra.frames, engine_frames, union, stale,
-                    suspects, ratio_closes)
+                    regime_codes, notes, report, engine_frames, union, stale,
+                    suspects, ratio_closes, manifests)
 
 
 def with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str, pd.DataFrame],
@@ -419,8 +422,8 @@ def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
         in_window = codes[(codes.index >= ready.window_start) &
                           (codes.index < ready.window_end)].dropna()
         window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
-    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
-    series = [run_entry(key[0], key[1], frame.attrs) for key, frame in used.items()]
+    series = [run_entry(key[0], key[1], manifest)
+              for key, manifest in ready.manifests.items()]
     prices, signal_lines = [], []
     for symbol, frame in ready.frames.items():
         shown = frame.loc[window.index]

@@ -45,10 +45,12 @@ LINES = ("roll_offset", "rolls", "roll_cost", "slippage_ticks", "fee_local", "fi
 
 @dataclass
 class Inputs:
-    """Series an execution model reads: (series, bar) -> frame, all cut at `known_by`."""
+    """Series an execution model reads: (series, bar) -> frame, all cut at `known_by`; their
+    store manifests apart (`detach_manifest`)."""
 
     frames: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    manifests: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def get(self, key: tuple[str, str]) -> pd.DataFrame | None:
         return self.frames.get(key)
@@ -85,8 +87,18 @@ def load_inputs(store: Store, traded: list[str], bar: str, load_start: pd.Timest
             frame = tick_grid(frame, get(key[0]).tick_size)
         if known_by is not None:
             frame = frame[availability(frame, *key) <= known_by]
+        inputs.manifests[key] = detach_manifest(frame)
         inputs.frames[key] = frame
     return inputs
+
+
+def detach_manifest(frame: pd.DataFrame) -> dict:
+    """The store manifest `feeds.load` put in `frame.attrs`, removed from the frame: pandas
+    deep-copies a frame's attrs into every slice and column taken from it, which cost a
+    scorecard seconds; a run keeps each series' manifest beside its frames instead."""
+    manifest = frame.attrs
+    frame.attrs = {}
+    return manifest
 
 
 def _trading_dates(index: pd.DatetimeIndex, instrument: Instrument, bar: str) -> pd.DatetimeIndex:

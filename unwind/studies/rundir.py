@@ -33,7 +33,10 @@ _PACKAGES = ("backtrader", "pandas", "numpy", "empyrical-reloaded", "yfinance", 
              "exchange_calendars", "click", "carry-unwind")
 
 
+@lru_cache(maxsize=1)
 def _git_commit() -> str | None:
+    """The commit of this code, asked of git once per process (the code a process runs is what
+    it imported when it started; a scorecard wrote 154 folders, each starting git)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                              cwd=Path(__file__).resolve().parent, timeout=5)

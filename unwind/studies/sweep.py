@@ -286,8 +286,8 @@ def _payload(config: SweepConfig, values: dict) -> tuple[Payload, list[dict]]:
     fields_ = {f.name: getattr(ready, f.name) for f in dataclasses.fields(ready)
                if f.name not in ("playbook", "frames")}
     fields_["frames"] = {}
-    used = {**ready.bars, **{k: f for k, f in ready.extra_series.items() if k not in ready.bars}}
-    series = [run_entry(key[0], key[1], frame.attrs) for key, frame in used.items()]
+    series = [run_entry(key[0], key[1], manifest)
+              for key, manifest in ready.manifests.items()]
     token = hashlib.sha256(json.dumps([run_config.to_json(), config.engine, series],
                                       sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Payload(token, config.playbook, config.engine, run_config, fields_), series
