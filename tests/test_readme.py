@@ -34,47 +34,46 @@ def test_the_main_job_command_runs_on_a_fresh_store(tmp_path):
 def test_the_data_commands_in_the_readme_run(tmp_path):
     """Every `.venv/bin/unwind ...` line of the README, except the networked fetch: the imports
     one after another, in the README's order, then the commands that only read the store two
-    at a time (two cores; run folders that would share a name take a suffix)."""
+    at a time (two cores; run folders that would share a name take a suffix). The "Write a
+    playbook" walk-through (new, check, run, score) runs as one of those, its lines in order,
+    from a fresh folder."""
     from concurrent.futures import ThreadPoolExecutor
 
     text = (ROOT / "README.md").read_text()
     lines = [line.split("  #")[0].strip() for line in text.splitlines()
-             if line.startswith(".venv/bin/unwind") and " fetch " not in line
-             and "my_playbooks" not in line]     # the walk-through below runs those
-    assert len(lines) >= 8
+             if line.startswith(".venv/bin/unwind") and " fetch " not in line]
+    walk_through = [line for line in lines if "my_playbooks" in line]
+    lines = [line for line in lines if line not in walk_through]
+    assert len(lines) >= 8 and len(walk_through) == 4 and "new playbook" in walk_through[0]
     env = dict(os.environ, UNWIND_STORE=str(tmp_path / "store"))
+    env.pop("UNWIND_PLAYBOOKS", None)
     unwind = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "unwind"
     if not unwind.exists():
         unwind = ROOT / ".venv" / "bin" / "unwind"
+    folder = tmp_path / "walk-through"
+    folder.mkdir()
 
-    def run(line: str) -> tuple[str, subprocess.CompletedProcess]:
-        return line, subprocess.run([str(unwind), *line.split()[1:]], cwd=ROOT, env=env,
-                                    capture_output=True, text=True, timeout=300)
+    def run(line: str, cwd: Path = ROOT) -> list[tuple[str, subprocess.CompletedProcess]]:
+        return [(line, subprocess.run([str(unwind), *line.split()[1:]], cwd=cwd, env=env,
+                                      capture_output=True, text=True, timeout=300))]
+
+    def in_order(lines: list[str]) -> list[tuple[str, subprocess.CompletedProcess]]:
+        results = []
+        for line in lines:
+            results += run(line, folder)
+            if results[-1][1].returncode:
+                break
+        return results
 
     writes = [line for line in lines if " data import " in line]
-    results = [run(line) for line in writes]
+    results = [result for line in writes for result in run(line)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results += pool.map(run, [line for line in lines if line not in writes])
+        tasks = [pool.submit(in_order, walk_through)] + \
+            [pool.submit(run, line) for line in lines if line not in writes]
+        results += [result for task in tasks for result in task.result()]
     for line, result in results:
-        assert result.returncode == 0, (line, result.stderr)
-
-
-def test_the_write_a_playbook_walk_through_runs(tmp_path, real_store):
-    """README "Write a playbook": the starter written, checked, run and scored, in the README's
-    order, from a fresh folder on the real store."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Write a playbook", 1)[1]
-    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
-    lines = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
-    assert len(lines) == 4 and "new playbook" in lines[0]
-    env = dict(os.environ, UNWIND_STORE=str(real_store.root))
-    env.pop("UNWIND_PLAYBOOKS", None)
-    for line in lines:
-        result = subprocess.run([str(ROOT / ".venv" / "bin" / "unwind"), *line.split()[1:]],
-                                cwd=tmp_path, env=env, capture_output=True, text=True,
-                                timeout=300)
         assert result.returncode == 0, (line, result.stdout[-500:], result.stderr)
-    assert (tmp_path / "my_playbooks" / "yen_rally_gold.toml").is_file()
+    assert (folder / "my_playbooks" / "yen_rally_gold.toml").is_file()
 
 
 def test_make_import_raw_fills_the_store(tmp_path):
