@@ -85,6 +85,15 @@ def test_make_import_raw_fills_the_store(tmp_path):
 
     listed = {(s.series, s.bar) for s in Store(tmp_path / "store").list()}
     assert {("XAUUSD", "1h"), ("HSI", "1d"), ("JGB40Y", "1d"), ("NQ", "1d")} <= listed
+    from tests.raw_files import IMPORTS
+
+    bars = {}   # each file of the table: the bars of every series it gave (a line each)
+    for line in result.stdout.splitlines():
+        if " bars  " in line:
+            count, relative = line.split(" bars  ")
+            bars.setdefault(relative.split("  [")[0], []).append(int(count.split()[-1]))
+    assert sorted(bars) == sorted(relative for relative, _, _ in IMPORTS)
+    assert all(counts and min(counts) > 0 for counts in bars.values())
 
 
 def test_the_from_python_example_runs_on_a_real_store(tmp_path, raw):

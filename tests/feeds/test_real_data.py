@@ -93,14 +93,14 @@ def test_a_series_failing_the_gate_is_refused_with_the_reason(real_store):
     assert len(feeds.load("USDJPY", "2024-06-01", "2024-09-30", "1h", real_store)) > 2000
 
 
-def test_every_raw_file_imports_or_is_refused_with_its_reason(raw, tmp_path):
+def test_every_raw_file_is_imported_or_refused_with_its_reason(raw, tmp_path):
+    """Every file on disk is in the table; each one refused says why. (Each one imported does,
+    with bars: tests/test_readme.py::test_make_import_raw_fills_the_store reads the import
+    script's line for every file of IMPORTS.)"""
     listed = {relative for relative, _, _ in IMPORTS} | {relative for relative, *_ in REFUSED}
     on_disk = {str(p.relative_to(raw)) for p in raw.rglob("*.csv")}
     assert on_disk == listed
     store = Store(tmp_path / "all")
-    for relative, symbol, options in IMPORTS:
-        outcomes = import_files([raw / relative], ImportOptions(symbol=symbol, **options), store)
-        assert outcomes and all(o.rows > 0 for o in outcomes), relative
     for relative, symbol, reason in REFUSED:
         with pytest.raises(DataError, match=reason):
             import_files([raw / relative], ImportOptions(symbol=symbol), store)
