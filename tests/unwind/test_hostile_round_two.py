@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path, 
     leaves no process behind: 3 during start-up, 7 while its pool runs (0-0.8 s after both
     workers exist). Each sweep's environment carries a mark its workers inherit, so an orphan
     is found wherever it was reparented (and, should the test fail, killed with the sweep's
-    process group by `processes`). About 2.5 s a moment (the sweep's start-up)."""
+    process group by `processes`). About 2.5 s a moment (the sweep's start-up), two at a time."""
     import random
 
     if not Path("/proc/self/environ").exists():
@@ -99,7 +100,8 @@ def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path, 
     chance = random.Random(23)
     moments = [("start-up", chance.uniform(0.1, 1.0)) for _ in range(3)] + \
         [("pool", chance.uniform(0.0, 0.8)) for _ in range(7)]
-    for number, (phase, moment) in enumerate(moments):
+
+    def kill_at(number: int, phase: str, moment: float) -> list[int]:
         mark = f"{os.getpid()}-{number}"
         sweep = processes.start(
             [*UNWIND, "sweep", "hsi_short_yen_vol", "--grid", "high_volatility=0.06:0.2:0.01",
@@ -117,8 +119,15 @@ def test_kill_9_of_sweep_at_10_random_moments_leaves_no_process(demo, tmp_path, 
         deadline = time.monotonic() + 5
         while _marked(mark) and time.monotonic() < deadline:
             time.sleep(0.05)
-        left = _marked(mark)
-        assert left == [], f"kill -9 {moment:.2f} s into its {phase} left {len(left)} process(es)"
+        return _marked(mark)
+
+    # two sweeps at a time (each is a separate process group and mark): half the wall time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        left = list(pool.map(lambda case: kill_at(*case),
+                             [(n, phase, moment) for n, (phase, moment) in enumerate(moments)]))
+    for (phase, moment), processes_left in zip(moments, left):
+        assert processes_left == [], \
+            f"kill -9 {moment:.2f} s into its {phase} left {len(processes_left)} process(es)"
 
 
 # ------------------------------------------------------------------ --scheduler, loopback only
