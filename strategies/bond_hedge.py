@@ -62,8 +62,8 @@ class Parameters(CommonParameters):
     equity: str = "NQ"
     # The hedge is the point; `hedge=false` is the unhedged book (the benchmark).
     hedge: bool = True
-    # Three months of daily returns: long enough for a stable beta, short enough to see the
-    # stock-bond correlation change sign (as it did in 2022).
+    # A convention, not read off data: three months of daily returns, long enough for a stable
+    # beta, short enough to follow the stock-bond correlation when it changes sign.
     beta_days: int = 60
     # The hedge's notional is at most the equity leg's.
     max_hedge: float = 1.0

@@ -74,17 +74,7 @@ def _years_cited(source: str, names: list[str]) -> dict[str, list[int]]:
     return cited
 
 
-CITES_AN_EPISODE_YEAR = {
-    # "short enough to see the stock-bond correlation change sign (as it did in 2022)": a
-    # window chosen with 2022 in view, while the 2022 episodes are scored holdout. Strict: once
-    # the reason or CALIBRATED_ON is fixed this mark must go.
-    "bond_hedge": "beta_days cites 2022, inside the holdout episodes of 2022",
-}
-
-
-@pytest.mark.parametrize("playbook", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=CITES_AN_EPISODE_YEAR[p]))
-    if p in CITES_AN_EPISODE_YEAR else p for p in strategies.ids()])
+@pytest.mark.parametrize("playbook", strategies.ids())
 def test_a_default_read_off_data_declares_it(real_store, playbook):
     """A default whose reason cites data from a year some scored-holdout episode starts in (or
     before) was set from that episode's data, so the playbook must declare a window covering
