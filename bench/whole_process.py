@@ -105,7 +105,7 @@ def tails_argv(store: str | None) -> list[str]:
     """bench/read_tails.py over the series and windows `unwind now` reads for every playbook."""
     import strategies
     from feeds.store import Store
-    from unwind.sim import engine
+    from unwind.sim import loading
     from unwind.studies import now
 
     import pandas as pd
@@ -118,7 +118,7 @@ def tails_argv(store: str | None) -> list[str]:
         end = now._last_day(found, playbook, traded)
         start = (pd.Timestamp(end) - now.YEAR - pd.Timedelta(days=playbook.WARMUP_DAYS))
         keys = [(s, playbook.BAR) for s in traded] + list(signal_series) + \
-            [("USDHKD", "1d")] + list(engine.REGIME_SERIES)
+            [("USDHKD", "1d")] + list(loading.REGIME_SERIES)
         for series, bar in keys:
             if found.info(series, bar) is not None:
                 tails[f"{series}:{bar}:{start.date()}:{end}"] = None

@@ -14,25 +14,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-import feeds
-from feeds import calendars, crosscheck, instruments, rolls, sessions
-from feeds.bars import BARS, is_intraday
+from feeds import instruments, rolls, sessions
 from feeds.errors import DataError
 from feeds.manifest import run_entry
 from feeds.store import Store
 from strategies import regime as regimes
-from strategies import booking, signals
 from strategies.inputs import Inputs, availability
 from unwind import compat
-from unwind.sim import costs, execution, financing, staleness
+from unwind.compat import times_of
 from unwind.evidence import metrics
+from unwind.sim import costs, execution, financing, loading, staleness
 from unwind.sim import margin as margins
-from unwind.sim.accounting import HKD_PER_USD_PEG, ContractCommission, RiskBudgetSizer
+from unwind.sim.accounting import ContractCommission, RiskBudgetSizer
 from unwind.sim.config import RunConfig, build_parameters
-from unwind.compat import date_numbers, times_of
 from unwind.sim.datafeed import make_feed
 
-REGIME_SERIES = (("USDJPY", "1d"), ("JGB10Y", "1d"), ("VIX", "1d"))
 
 
 @dataclass
@@ -53,115 +49,6 @@ class RunResult:
     signals: pd.DataFrame | None = None   # the playbook's decision lines, window only
     execution: dict = field(default_factory=dict)   # manifest "execution": costs, rolls, ...
     frames: dict = field(default_factory=dict, repr=False)   # the lines backtrader read
-
-
-def _load(store: Store, symbol: str, bar: str, start: pd.Timestamp, end: str,
-          allow_defects: bool, allowed: list[str] | None = None) -> pd.DataFrame:
-    """One series through the quality gate: a blocking defect refuses the run, or, with
-    `allow_defects`, is recorded in `allowed` (the run, the page and the verdict say so)."""
-    from feeds.errors import QualityError
-
-    first = start.date().isoformat()
-    try:
-        return feeds.load(symbol, first, end, bar, store, check_quality=True)
-    except QualityError as error:
-        if not allow_defects:
-            raise QualityError(f"{error}; --allow-defects runs it anyway and says so") from None
-        if allowed is not None:
-            allowed.append(str(error).split("; `unwind data validate")[0])
-        return feeds.load(symbol, first, end, bar, store, check_quality=False)
-
-
-def _usd_per_local(instrument, frame: pd.DataFrame, inputs: Inputs, onto) -> tuple[np.ndarray, str]:
-    """USD per unit of the contract currency at each traded bar, and where it came from."""
-    if instrument.currency == "USD":
-        return np.ones(len(frame)), "USD"
-    if booking.is_own_rate(instrument):
-        return 1.0 / frame["close"].to_numpy(), f"1 / the traded {instrument.symbol} close"
-    if instrument.currency == "HKD":
-        if inputs.has("USDHKD", "1d"):
-            rate = inputs.aligned(inputs.frame("USDHKD", "1d")["close"], "USDHKD", "1d", onto)
-            return (1.0 / rate.iloc[:, 0].ffill().fillna(HKD_PER_USD_PEG)).to_numpy(), "USDHKD"
-        return np.full(len(frame), 1.0 / HKD_PER_USD_PEG), f"HKD peg {HKD_PER_USD_PEG}"
-    raise DataError(f"{instrument.symbol}: no conversion from {instrument.currency} to USD")
-
-
-def on_tick_grid(frame: pd.DataFrame, tick_size: float) -> pd.DataFrame:
-    """Prices rounded to the contract's tick: a cash-index proxy (HSI) or a continuous series
-    stored as float32 (Yahoo) trades only at prices the contract can print."""
-    if not tick_size:
-        return frame
-    rounded = frame.copy()
-    for column in ("open", "high", "low", "close"):
-        rounded[column] = (np.round(frame[column].to_numpy() / tick_size) * tick_size).round(10)
-    return rounded
-
-
-def _fill_times(frame: pd.DataFrame, instrument, bar: str) -> dict[str, np.ndarray]:
-    """When each bar's open and close trade (backtrader date numbers): intraday bars at their
-    own open and close; a daily bar at its session's open and its daily close, so a daily fill
-    carries the instant it happened rather than 00:00 of its trading date."""
-    if is_intraday(bar):
-        opens, closes = frame.index, frame.index + BARS[bar]
-    else:
-        opens = calendars.session_open(frame.index, instrument)
-        closes = calendars.known_at(frame.index, instrument)
-    return {"open_time": date_numbers(opens), "close_time": date_numbers(closes)}
-
-
-def _daily_volatility(printed_close: pd.Series, ratio_close: pd.Series, instrument,
-                      bar: str) -> np.ndarray:
-    """Typical daily move in price units known at each bar (20 trading days of returns): the
-    contract's own returns (`ratio_close`, so no roll-adjustment anchor moves it) at the
-    printed price."""
-    returns = np.log(ratio_close).diff()
-    return (printed_close * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
-
-
-def _regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
-    if not all(inputs.has(*key) for key in REGIME_SERIES):
-        return None
-    closes = [inputs.frame(*key)["close"] for key in REGIME_SERIES]
-    codes = regimes.classify(*closes)
-    known = pd.DatetimeIndex(np.max(np.vstack([
-        calendars.known_at(codes.index, instruments.get(symbol)).asi8
-        for symbol, _ in REGIME_SERIES]), axis=0), tz="UTC")
-    return signals.align(codes, known, inputs.decision_times(*onto)).iloc[:, 0].set_axis(
-        inputs.frame(*onto).index)
-
-
-# Execution lines that count events between two of the feed's own bars: a repeated bar carries
-# none (the next fresh bar collects them), so nothing is charged twice.
-EVENT_LINES = ("rolls", "roll_cost", "financing_long", "financing_short")
-
-
-def _tradable(store: Store, symbol: str, bar: str, index: pd.DatetimeIndex,
-              window_start: pd.Timestamp, window_end: pd.Timestamp
-              ) -> tuple[np.ndarray, list[crosscheck.SuspectPrint]]:
-    """1.0 where the bar's open is a price the market traded, 0.0 where it is a suspect print
-    (feeds/crosscheck.py): an order due there fills at the next clean open. And the suspect
-    prints (open or close) inside the window, for the manifest and the tear sheet."""
-    found = crosscheck.suspect_prints(store, symbol, bar)
-    suspect_opens = pd.DatetimeIndex([s.time for s in found if s.field == "open"])
-    tradable = (~index.isin(suspect_opens)).astype(float)
-    inside = [s for s in found if window_start <= pd.Timestamp(s.time) < window_end]
-    return tradable, inside
-
-
-def _onto_union(frame: pd.DataFrame, union: pd.DatetimeIndex) -> pd.DataFrame:
-    """Reindex onto the union of the traded calendars: a missing bar repeats the last close as a
-    flat bar (open = high = low = close) and carries fresh = 0, so playbooks skip it."""
-    full = frame.reindex(union)
-    fresh = union.isin(frame.index)
-    full = full.ffill()
-    for column in ("open", "high", "low"):
-        full.loc[~fresh, column] = full.loc[~fresh, "close"]
-    full.loc[~fresh, "volume"] = 0.0
-    for column in EVENT_LINES:
-        if column in full:
-            full.loc[~fresh, column] = 0.0
-    full["fresh"] = fresh.astype(float)
-    return full
 
 
 @dataclass
@@ -214,23 +101,23 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     load_start = window_start - pd.Timedelta(days=warmup)
     wanted = [(s, playbook.BAR) for s in traded] + list(signal_series)
     allowed: list[str] = []   # blocking defects run anyway (--allow-defects)
-    bars = {key: _load(store, *key, load_start, config.end, config.allow_defects, allowed)
+    bars = {key: loading.load(store, *key, load_start, config.end, config.allow_defects, allowed)
             for key in dict.fromkeys(wanted)}
-    optional = [("USDHKD", "1d")] + [k for k in REGIME_SERIES if k not in bars]
+    optional = [("USDHKD", "1d")] + [k for k in loading.REGIME_SERIES if k not in bars]
     for key in optional:
         try:
-            bars[key] = _load(store, *key, load_start, config.end, True)
+            bars[key] = loading.load(store, *key, load_start, config.end, True)
         except DataError:
-            if key in REGIME_SERIES and parameters.regime_filter:
+            if key in loading.REGIME_SERIES and parameters.regime_filter:
                 raise
     manifests = {key: execution.detach_manifest(frame) for key, frame in bars.items()}
     for symbol in traded:
-        bars[(symbol, playbook.BAR)] = on_tick_grid(bars[(symbol, playbook.BAR)],
+        bars[(symbol, playbook.BAR)] = loading.on_tick_grid(bars[(symbol, playbook.BAR)],
                                                     instruments.get(symbol).tick_size)
     if known_by is not None:
         bars = {key: frame[availability(frame, *key) <= known_by] for key, frame in bars.items()}
     extra = execution.load_inputs(store, list(traded), playbook.BAR, load_start, config.end,
-                                  known_by, on_tick_grid)
+                                  known_by, loading.on_tick_grid)
     manifests |= {key: found for key, found in extra.manifests.items() if key not in manifests}
     printed, plans, ratio_closes = {}, {}, {}
     for symbol in traded:
@@ -252,7 +139,7 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
     # what the playbook's own rule did in the window ("the article's rule never fired: ...")
     rule_notes = playbook.rule_notes(inputs, parameters, config.start, config.end) \
         if hasattr(playbook, "rule_notes") else []
-    reads = list(signal_series) + (list(REGIME_SERIES) if parameters.regime_filter else [])
+    reads = list(signal_series) + (list(loading.REGIME_SERIES) if parameters.regime_filter else [])
     stale, stale_runs = {}, []
     for symbol in traded:
         stale[symbol], runs = staleness.stale_decisions(
@@ -272,20 +159,20 @@ def prepare(config: RunConfig, known_by: pd.Timestamp | None = None) -> Prepared
         instrument = instruments.get(symbol)
         frame = bars[(symbol, playbook.BAR)]
         onto = (symbol, playbook.BAR)
-        rate, rate_source = _usd_per_local(instrument, frame, inputs, onto)
+        rate, rate_source = loading.usd_per_local(instrument, frame, inputs, onto)
         notes.append(f"{symbol}: {instrument.currency} converted with {rate_source}")
-        regime_codes = _regime(inputs, onto)
-        fill_times = _fill_times(frame, instrument, playbook.BAR)
+        regime_codes = loading.regime(inputs, onto)
+        fill_times = loading.fill_times(frame, instrument, playbook.BAR)
         fills = times_of(fill_times["open_time"])
         lines = execution.lines(instrument, frame, printed[symbol]["close"], playbook.BAR,
                                 pd.DatetimeIndex(fills), rate, extra, config, plans[symbol])
-        tradable, inside = _tradable(store, symbol, playbook.BAR, frame.index, window_start,
+        tradable, inside = loading.tradable(store, symbol, playbook.BAR, frame.index, window_start,
                                      window_end)
         suspects += inside
         notes += [f"suspect print {symbol} {suspect.message()}"
                   + ("; no fill at it" if suspect.field == "open" else "") for suspect in inside]
         columns = {"usd_per_local": rate, "tradable": tradable,
-                   "volatility": _daily_volatility(printed[symbol]["close"],
+                   "volatility": loading.daily_volatility(printed[symbol]["close"],
                                                    inputs.ratio_close(*onto), instrument,
                                                    playbook.BAR),
                    "session": sessions.tag(frame.index).astype(float),
@@ -325,7 +212,7 @@ def with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str,
             lines = staleness.without_stale(lines, stale.get(symbol))
         full = pd.concat([base, lines], axis=1)
         if len(engine_frames) > 1:
-            full = _onto_union(full, union)
+            full = loading.onto_union(full, union)
         frames[symbol] = full.astype("float64")
     return frames
 
@@ -346,7 +233,7 @@ def with_parameters(ready: Prepared, parameters, seen_by_prepare=None) -> Prepar
         raise ValueError("other series are read at these parameters: prepare() them instead")
     if parameters.regime_filter and ready.regime_codes is None:
         raise DataError(f"regime_filter={parameters.regime_filter}: the regime read needs "
-                        f"{', '.join(s for s, _ in REGIME_SERIES)} daily in the store")
+                        f"{', '.join(s for s, _ in loading.REGIME_SERIES)} daily in the store")
     signal_lines = playbook.prepare(Inputs(ready.bars, ready.ratio_closes),
                                     seen_by_prepare or parameters)
     return dataclasses.replace(ready, parameters=parameters,

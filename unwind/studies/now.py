@@ -261,7 +261,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     import strategies
     from feeds.store import Store
     from strategies.inputs import Inputs
-    from unwind.sim import engine
+    from unwind.sim import engine, loading
     from unwind.sim.config import RunConfig
 
     try:
@@ -281,7 +281,7 @@ def evaluate(playbook_id: str, store: str | None = None, as_of: str | None = Non
     at = known_by(as_of) if as_of else decision_times[-1]
     reads = [(symbol, playbook.BAR) for symbol in traded] + list(signal_series)
     if parameters.regime_filter:
-        reads += list(engine.REGIME_SERIES)
+        reads += list(loading.REGIME_SERIES)
     ages = _inputs(ready, list(dict.fromkeys(reads)), onto, len(decision_times) - 1, at)
     stale_flags = frame.get("inputs_stale", pd.Series(0.0, index=frame.index))
     stale = bool(stale_flags.iloc[-1] > 0) or any(age.stale for age in ages)
