@@ -251,12 +251,15 @@ class Evaluator:
     """Evaluates checked expressions on loaded bars: `frame(key)` gives a read's bars,
     `onto_traded(series, key)` aligns a series of calendar `key` onto the traded bars as known
     there, `parameter(name)` reads a parameter (read only when used, so a sweep sees which
-    parameters each line depends on)."""
+    parameters each line depends on), `ratio_close(key)` the closes a percentage of a read is
+    taken of (its close, or a future's ratio-adjusted closes; None: the close)."""
 
     def __init__(self, reads: dict[str, tuple[str, str]], traded: tuple[str, str],
-                 frame: Callable, onto_traded: Callable, parameter: Callable):
+                 frame: Callable, onto_traded: Callable, parameter: Callable,
+                 ratio_close: Callable | None = None):
         self.reads, self.traded, self.frame = reads, traded, frame
         self.onto_traded, self.parameter = onto_traded, parameter
+        self.ratio_close = ratio_close or (lambda key: frame(key)["close"])
         self.lines: dict[str, Value] = {}
 
     def traded_values(self, value: Value) -> Any:
@@ -327,6 +330,9 @@ class Evaluator:
             elif wanted in ("bars", "periods"):
                 scalars.append(self._whole(self.evaluate(argument).data, node.func.id)
                                if wanted == "bars" else self.evaluate(argument).data)
+            elif function.percentages and self._bare_close(argument):
+                key = self.reads[getattr(argument, "id", None) or argument.value.id]
+                series.append(Value(self.ratio_close(key), key))
             else:
                 series.append(self.evaluate(argument))
         if node.func.id == "on_traded":
@@ -335,6 +341,13 @@ class Evaluator:
             return Value(self._happened(series[0]), self.traded)
         data, calendar = self._together(series)
         return Value(function.compute(*data, *scalars), calendar)
+
+    def _bare_close(self, node: ast.expr) -> bool:
+        """`node` is a read's close as written (`gc` or `gc.close`), nothing computed on it."""
+        if isinstance(node, ast.Attribute):
+            return node.attr == "close" and isinstance(node.value, ast.Name) and \
+                node.value.id in self.reads
+        return isinstance(node, ast.Name) and node.id in self.reads
 
     def _happened(self, condition: Value) -> pd.Series:
         """True at each traded bar by which a new bar holding `condition` became known: a

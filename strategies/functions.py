@@ -22,13 +22,18 @@ class Function:
     Argument kinds: `series` (numbers on a calendar), `condition`, `any` (either; the result
     keeps its kind), `bars` (a whole number >= 1: literal or int parameter), `level` (a number
     or a series), `source` (a series the spec reads, for functions of its high/low/close),
-    `periods` (a positive number literal, optional)."""
+    `periods` (a positive number literal, optional). `percentages`: it takes percentages of
+    its series, so a read of a roll-adjusted future passed to it bare (`gc`, `gc.close`) is
+    given the contract's own returns (strategies.inputs.Inputs.ratio_close), the same whatever
+    window was loaded; differences, levels and ranks are shift-invariant and read the adjusted
+    close."""
 
     arguments: tuple[str, ...]
     result: str
     compute: Callable
     meaning: str
     optional: int = 0
+    percentages: bool = False
 
 
 def _rolling_any(condition: pd.Series, bars: int) -> pd.Series:
@@ -37,16 +42,17 @@ def _rolling_any(condition: pd.Series, bars: int) -> pd.Series:
 
 FUNCTIONS: dict[str, Function] = {
     "log_returns": Function(("series",), NUMBER, signals.log_returns,
-                            "log return against the previous bar"),
+                            "log return against the previous bar", percentages=True),
     "realised_volatility": Function(
         ("series", "bars", "periods"), NUMBER,
         lambda x, bars, periods=252: signals.realised_volatility(x, bars, periods),
         "annualised standard deviation of log returns over `bars` (annualised fraction; "
-        "periods a year 252 unless given)", optional=1),
+        "periods a year 252 unless given)", optional=1, percentages=True),
     "change": Function(("series", "bars"), NUMBER, signals.change,
                        "difference against `bars` bars earlier, in the series' unit"),
     "relative_change": Function(("series", "bars"), NUMBER, signals.relative_change,
-                                "fractional change against `bars` bars earlier (0.01 = +1%)"),
+                                "fractional change against `bars` bars earlier (0.01 = +1%)",
+                                percentages=True),
     "zscore": Function(("series", "bars"), NUMBER, signals.zscore,
                        "rolling standard deviations from the rolling mean (z-score)"),
     "percentile_rank": Function(("series", "bars"), NUMBER, signals.rolling_percentile,
@@ -64,7 +70,8 @@ FUNCTIONS: dict[str, Function] = {
     "rolling_mean": Function(("series", "bars"), NUMBER, lambda x, bars: x.rolling(bars).mean(),
                              "mean of the last `bars` values"),
     "drawdown_from_high": Function(("series", "bars"), NUMBER, signals.drawdown_from_high,
-                                   "fall from the highest of the last `bars` (-0.05 = 5% below)"),
+                                   "fall from the highest of the last `bars` (-0.05 = 5% below)",
+                                   percentages=True),
     "average_true_range": Function(
         ("source", "bars"), NUMBER,
         lambda frame, bars: signals.average_true_range(frame["high"], frame["low"],

@@ -69,7 +69,8 @@ def _evaluator(spec: Spec, inputs: Inputs, parameters) -> expressions.Evaluator:
     traded = spec.traded_at(parameter)
     return expressions.Evaluator(
         spec.reads_at(parameter), traded, lambda key: inputs.frame(*key),
-        lambda series, key: inputs.aligned(series, *key, traded).iloc[:, 0], parameter)
+        lambda series, key: inputs.aligned(series, *key, traded).iloc[:, 0], parameter,
+        lambda key: inputs.ratio_close(*key))
 
 
 def source_line(spec: Spec, name: str, inputs: Inputs, parameters) -> pd.Series:

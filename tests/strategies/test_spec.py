@@ -355,3 +355,29 @@ def test_an_exit_reads_its_declared_parameter_and_a_renamed_one_is_an_error():
                         ("hold_calendar_days",), "gold") == {"hold_days": 10.0}
     with pytest.raises(DataError, match="EXITS has 'hold_weeks'"):
         exits.checked(("hold_weeks",), "typo")
+
+
+def test_a_percentage_of_a_future_is_the_contracts_own_return():
+    """Printed closes 100, 101, 106, 107 with a switch to the next contract at the third bar,
+    5 points dearer (it printed 106 where the old one closed 101: no move). Adjusted in the
+    first contract's terms: 100, 101, 101, 102. The contract made +1%, 0%, then 107/106 - 1 =
+    +0.9434%; the adjusted series says +0.9901% at the last bar (102/101 - 1), a number that
+    depends on which contract the window started in. relative_change of the bare read takes the
+    contract's own returns (ratio closes 100, 101, 101, 101 x 107/106); a difference (change)
+    reads the adjusted closes, and so does a percentage of a computed line."""
+    from strategies import expressions
+
+    index = pd.date_range("2024-08-01", periods=4, freq="D", tz="UTC")
+    adjusted = pd.DataFrame({"close": [100.0, 101.0, 101.0, 102.0]}, index=index)
+    ratio = pd.Series([100.0, 101.0, 101.0, 101.0 * 107 / 106], index=index)
+    key = ("GC", "1d")
+    evaluator = expressions.Evaluator({"gc": key}, key, lambda k: adjusted, None,
+                                      lambda name: None, lambda k: ratio)
+
+    def line(text: str) -> list[float]:
+        return evaluator.evaluate(expressions.parse(text)).data.round(6).tolist()[1:]
+
+    assert line("relative_change(gc, 1)") == line("relative_change(gc.close, 1)") == \
+        [0.01, 0.0, 0.009434]
+    assert line("change(gc, 1)") == [1.0, 0.0, 1.0]
+    assert line("relative_change(gc + 0, 1)") == [0.01, 0.0, 0.009901]
