@@ -24,6 +24,10 @@ import sys
 import numpy as np
 import pandas as pd
 
+# $UNWIND_KERNEL=python: the screen's kernel (unwind/sim/screen_kernel.py) runs in the
+# interpreter and numba is never imported (`unwind now` sets it around its own import: a year
+# per playbook costs less to interpret than numba's import and machine-code load, about 1 s).
+KERNEL_VARIABLE = "UNWIND_KERNEL"
 # backtrader's date number of 1970-01-01 00:00 (proleptic Gregorian ordinal)
 EPOCH_ORDINAL = 719163.0
 

@@ -121,11 +121,10 @@ def test_the_interpreted_kernel_now_uses_gives_the_compiled_kernels_answers(real
     # playbook's year before --as-of, its trades and equity equal the compiled kernel's, exactly.
     import importlib.util
 
-    from unwind.cli import now as now_command
+    from unwind.compat import KERNEL_VARIABLE
     from unwind.sim import screen, screen_kernel
 
-    assert now_command.KERNEL_VARIABLE == screen_kernel.KERNEL_VARIABLE
-    monkeypatch.setenv(screen_kernel.KERNEL_VARIABLE, "python")
+    monkeypatch.setenv(KERNEL_VARIABLE, "python")
     spec = importlib.util.spec_from_file_location("interpreted_kernel", screen_kernel.__file__)
     interpreted = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(interpreted)

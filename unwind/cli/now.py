@@ -13,7 +13,6 @@ from unwind.cli.data import _day
 from unwind.cli.options import echo_json, echo_store, json_option, store_option
 
 FIRES_EXIT_CODE = 3
-KERNEL_VARIABLE = "UNWIND_KERNEL"   # unwind.sim.screen_kernel.KERNEL_VARIABLE (not imported: numba)
 
 
 @contextlib.contextmanager
@@ -22,6 +21,8 @@ def _interpreted_kernel():
     importing numba and loading its machine code; the same answers, unwind/sim/screen_kernel.py)
     unless $UNWIND_KERNEL says otherwise or it is already imported; the variable is restored
     after, so no child process or later command inherits it."""
+    from unwind.compat import KERNEL_VARIABLE   # compat imports pandas: not at start-up
+
     previous = os.environ.get(KERNEL_VARIABLE)
     if previous is None and "unwind.sim.screen_kernel" not in sys.modules:
         os.environ[KERNEL_VARIABLE] = "python"

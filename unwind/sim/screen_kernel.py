@@ -9,12 +9,13 @@ import os
 
 import numpy as np
 
+from unwind.compat import KERNEL_VARIABLE
+
 # UNWIND_KERNEL=python runs these functions in the interpreter and never imports numba: for a
 # process that screens a few short windows (`unwind now`: a year per playbook), where importing
 # numba and loading its cached machine code (about 1 s) costs more than the loops it speeds up.
 # The arithmetic is the same IEEE double arithmetic either way (no fastmath, no reductions), so
 # the answers are the same (tests/unwind/test_now.py holds both to each other).
-KERNEL_VARIABLE = "UNWIND_KERNEL"
 INTERPRETED = os.environ.get(KERNEL_VARIABLE) == "python"
 
 
