@@ -7,39 +7,16 @@ from pathlib import Path
 
 import click
 
-from unwind.cli.options import (echo_json, echo_store, echo_table, json_option, open_store,
-                                store_option)
+from unwind.cli.options import (check_window, echo_json, echo_store, echo_table, json_option,
+                                open_store, store_option, window_day)
 
 BAR_CHOICES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"]
 FORMAT_CHOICES = ["auto", "yahoo", "mt5", "fred", "wsj", "mof", "investing", "nbp", "ohlc",
                   "tradingview", "ninjatrader", "dates", "generic"]
-# Window days the data commands accept: bars start in 1900 (feeds.bars.EARLIEST_BAR), and pandas'
-# nanosecond timestamps end in 2262.
-FIRST_DAY, LAST_DAY = "1900-01-01", "2261-12-31"
-
-
-def _day(context, parameter, value: str | None) -> str | None:
-    """A window day parsed as a date (not compared as text), inside FIRST_DAY..LAST_DAY."""
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError as error:
-        reason = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
-        raise click.BadParameter(f"{value[:40]!r} is not a date{reason}; expected YYYY-MM-DD"
-                                 ) from None
-    if not FIRST_DAY <= day.isoformat() <= LAST_DAY:
-        raise click.BadParameter(f"{day} is outside {FIRST_DAY}..{LAST_DAY}; omit "
-                                 f"{parameter.opts[0]} for the whole series")
-    return day.isoformat()
-
-
 window_options = [
-    click.option("--start", default=None, callback=_day,
+    click.option("--start", default=None, callback=window_day,
                  help="First day (YYYY-MM-DD), inclusive."),
-    click.option("--end", default=None, callback=_day, help="Last day (YYYY-MM-DD), inclusive."),
+    click.option("--end", default=None, callback=window_day, help="Last day (YYYY-MM-DD), inclusive."),
 ]
 
 
@@ -47,13 +24,6 @@ def with_window(function):
     for option in reversed(window_options):
         function = option(function)
     return function
-
-
-def _check_window(start: str | None, end: str | None) -> None:
-    from feeds.errors import DataError
-
-    if start and end and start > end:  # both ISO dates by now, so text order is date order
-        raise DataError(f"--start {start} is after --end {end}")
 
 
 @click.group("data")
@@ -295,7 +265,7 @@ def show_command(symbol, start, end, bar, rows, store_path, as_json) -> None:
     from feeds import sessions
     from feeds.bars import is_intraday
 
-    _check_window(start, end)
+    check_window(start, end)
     store = open_store(store_path)
     bar = _resolve_bar(store, symbol, bar)
     _require_stored(store, [symbol], bar)
@@ -343,7 +313,7 @@ def validate_command(symbols, start, end, bar, against, against_bar, tolerance, 
     """
     from feeds.validation import run_validation
 
-    _check_window(start, end)
+    check_window(start, end)
     store = open_store(store_path)
     _require_stored(store, list(symbols), bar)
     if against and against != "auto":

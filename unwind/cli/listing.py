@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import click
 
-from unwind.cli.data import _day
-from unwind.cli.options import echo_json, echo_table, json_option
+from unwind.cli.options import check_window, echo_json, echo_table, json_option, window_day
 
 
 @click.group("list")
@@ -115,8 +114,8 @@ def episodes_command(as_json: bool) -> None:
 @group.command("events")
 @click.option("--kind", type=click.Choice(["boj", "fomc", "mof"]), multiple=True,
               help="Only these kinds (repeatable): boj, fomc, mof.")
-@click.option("--start", default=None, callback=_day, help="First day (YYYY-MM-DD), inclusive.")
-@click.option("--end", default=None, callback=_day, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--start", default=None, callback=window_day, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--end", default=None, callback=window_day, help="Last day (YYYY-MM-DD), inclusive.")
 @json_option
 def events_command(kind: tuple[str, ...], start: str | None, end: str | None,
                    as_json: bool) -> None:
@@ -126,9 +125,8 @@ def events_command(kind: tuple[str, ...], start: str | None, end: str | None,
     read. The last line says where each kind ends.
     """
     from feeds import events
-    from unwind.cli.data import _check_window
 
-    _check_window(start, end)
+    check_window(start, end)
     found = events.events(kind or events.KINDS, start, end)
     if as_json:
         echo_json([event.to_json() for event in found])

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from unwind.cli.data import _day
-from unwind.cli.options import echo_json, echo_store, json_option, store_option
+from unwind.cli.options import echo_json, echo_store, json_option, store_option, window_day
 
 FIRES_EXIT_CODE = 3
 
@@ -81,7 +80,7 @@ def _echo(report) -> None:
 
 @click.command("now")
 @click.argument("playbooks", nargs=-1)
-@click.option("--as-of", "as_of", callback=_day, default=None,
+@click.option("--as-of", "as_of", callback=window_day, default=None,
               help="Answer as of the end of this UTC day (YYYY-MM-DD), from data known then.")
 @click.option("--fail-on", type=click.Choice(["entry"]), default=None,
               help=f"Exit {FIRES_EXIT_CODE} when an entry fires (for cron).")

@@ -133,3 +133,32 @@ def parse_pairs(pairs: tuple[str, ...], option: str = "-p") -> tuple[tuple[str, 
             raise DataError(f"{option} {excerpt(pair)}: expected KEY=VALUE")
         parsed.append((key.strip(), value.strip()))
     return tuple(parsed)
+
+
+def window_day(context, parameter, value: str | None) -> str | None:
+    """A --start/--end callback: the day parsed as a date (not compared as text), inside
+    feeds.FIRST_DAY..LAST_DAY."""
+    import datetime as dt
+
+    from feeds import FIRST_DAY, LAST_DAY
+
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError as error:
+        reason = "" if str(error).startswith("Invalid isoformat") else f" ({error})"
+        raise click.BadParameter(f"{value[:40]!r} is not a date{reason}; expected YYYY-MM-DD"
+                                 ) from None
+    if not FIRST_DAY <= day.isoformat() <= LAST_DAY:
+        raise click.BadParameter(f"{day} is outside {FIRST_DAY}..{LAST_DAY}; omit "
+                                 f"{parameter.opts[0]} for the whole series")
+    return day.isoformat()
+
+
+def check_window(start: str | None, end: str | None) -> None:
+    """DataError when --start is after --end."""
+    from feeds.errors import DataError
+
+    if start and end and start > end:  # both ISO dates by now, so text order is date order
+        raise DataError(f"--start {start} is after --end {end}")
