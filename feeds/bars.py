@@ -93,8 +93,3 @@ def canonical(times_utc: pd.DatetimeIndex, prices: pd.DataFrame) -> pd.DataFrame
                          index=pd.DatetimeIndex(times_utc).as_unit("ns"))
     frame.index.name = "time"
     return frame.sort_index(kind="mergesort")
-
-
-def empty_frame() -> pd.DataFrame:
-    index = pd.DatetimeIndex([], tz="UTC", name="time").as_unit("ns")
-    return pd.DataFrame({c: np.array([], dtype="float64") for c in COLUMNS}, index=index)

@@ -195,12 +195,6 @@ class ContractCommission(bt.CommInfoBase):
             self.pending[key] = 0
         return taken
 
-    def fees_usd(self, size: float) -> float:
-        return abs(size) * self.fee_local() * self.usd_per_local()
-
-    def slippage_usd(self, size: float) -> float:
-        return abs(size) * self.slippage_local() * self.usd_per_local()
-
 
 def contracts_for(strategy, data, comminfo: ContractCommission, budget_usd: float,
                   max_leverage: float = math.inf, others: tuple[float, float] = (0.0, 0.0)
