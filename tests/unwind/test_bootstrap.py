@@ -1,6 +1,7 @@
 """Bootstrap intervals: coverage in a simulation with a known mean, the block-length rule
 against arch's, determinism, and the degenerate cases."""
 
+import math
 
 import numpy as np
 import pytest
@@ -157,3 +158,36 @@ def test_real_daily_gold_returns_of_august_2024(real_store):
     assert total.ci_low < total.estimate < total.ci_high
     sharpe = result.by_metric["sharpe_ratio"]
     assert sharpe.ci_high - sharpe.ci_low > 2     # a month of days cannot pin a Sharpe ratio
+
+
+def _numpy_statistics(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics as numpy computes them on the gathered resamples (the formulation the
+    compiled moments replaced)."""
+    deviation = rows.std(axis=-1, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = rows.mean(axis=-1) / deviation * math.sqrt(252)
+    largest = np.maximum(rows.max(axis=-1), -rows.min(axis=-1))
+    return {"total_return": np.prod(1.0 + rows, axis=-1) - 1.0,
+            "sharpe_ratio": np.where(deviation <= 1e-14 * np.maximum(1.0, largest), np.nan, ratio),
+            "mean_return": rows.mean(axis=-1)}
+
+
+@pytest.mark.parametrize("length", [5, 7, 8, 9, 127, 128, 129, 130, 257, 1031, 9001])
+def test_the_compiled_moments_give_numpys_statistics_to_the_bit(length):
+    """numpy sums pairwise (8 running sums, halves above 128 values); the kernel forms the same
+    sums, so every resample's statistic is the same float, not merely a close one."""
+    from unwind.evidence import bootstrap_kernel
+
+    rng = np.random.default_rng(length)
+    returns = rng.standard_t(4, length) * 0.01
+    returns[rng.random(length) < 0.3] = 0.0            # days without a position
+    walked = bootstrap.resample_indices(length, 3.0, 50, np.random.default_rng(1))
+    moments = bootstrap_kernel.resampled_moments(
+        returns, *bootstrap._draws(length, 50, np.random.default_rng(1)), 1 / 3.0)
+    expected = _numpy_statistics(returns[walked])
+    for metric, statistic in bootstrap.STATISTICS.items():
+        assert np.array_equal(statistic(moments, length), expected[metric], equal_nan=True)
+    observed = bootstrap_kernel.row_moments(returns[np.newaxis, :])
+    sample = _numpy_statistics(returns[np.newaxis, :])
+    assert all(np.array_equal(statistic(observed, length), sample[metric], equal_nan=True)
+               for metric, statistic in bootstrap.STATISTICS.items())
