@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from unwind.evidence.analytics import daily_closes
+from unwind.evidence.analytics import daily_closes, last_bar_of_each_day
 
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
+
+
+@dataclass(frozen=True)
+class DailyCurve:
+    """An equity curve of the run by UTC day: what the daily panels and tables draw."""
+
+    label: str             # "playbook" or "benchmark"
+    closes: pd.Series      # the equity at each day's last bar, indexed by the day
+    positions: np.ndarray  # where each day's last bar sits on the run's trading-time axis
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,18 @@ class Run:
     @property
     def daily_closes(self) -> pd.Series:
         """USD equity at the last bar of each UTC day: what the metrics are computed from."""
-        return daily_closes(self.equity["equity_usd"])
+        return self.daily_curves[0].closes
+
+    @cached_property
+    def daily_curves(self) -> tuple[DailyCurve, ...]:
+        """The playbook's curve by day, then the benchmark's when there is one: computed once
+        for the several panels and tables that read them."""
+        curves = [("playbook", self.equity["equity_usd"])]
+        if self.benchmark is not None:
+            curves.append(("benchmark", self.benchmark))
+        return tuple(DailyCurve(label, daily_closes(equity),
+                                self.position(last_bar_of_each_day(equity)))
+                     for label, equity in curves)
 
     def position(self, times) -> np.ndarray:
         """Fractional bar positions of instants on the run's trading-time axis."""

@@ -34,8 +34,7 @@ import pandas as pd
 
 from unwind.pages import event_marks, zoom
 from unwind.evidence import metrics
-from unwind.evidence.analytics import (ANNUALISATION, daily_closes, drawdowns,
-                                       last_bar_of_each_day, rolling_sharpe,
+from unwind.evidence.analytics import (ANNUALISATION, drawdowns, rolling_sharpe,
                                        rolling_volatility, underwater)
 from unwind.pages.chart_scales import price_text
 from unwind.pages.charts import (WIDTH, Panel, count_ticks, percent_labels, plain_labels, render,
@@ -246,11 +245,7 @@ def _sharpe_days(run: Run) -> int:
     return 21 if run.short else 126
 
 
-def _curves(run: Run) -> list[tuple[str, pd.Series, str]]:
-    curves = [("playbook", run.equity["equity_usd"], PLAYBOOK)]
-    if run.benchmark is not None:
-        curves.append(("benchmark", run.benchmark, BENCHMARK))
-    return curves
+TINTS = {"playbook": PLAYBOOK, "benchmark": BENCHMARK}
 
 
 def _rolling_sharpe_panel(run: Run, x_range: tuple) -> Panel:
@@ -258,9 +253,10 @@ def _rolling_sharpe_panel(run: Run, x_range: tuple) -> Panel:
     panel = Panel(f"Sharpe ratio of the last {days} daily returns, annualised (x sqrt "
                   f"{ANNUALISATION}); gaps: not enough days yet, or no variance", 80, x_range,
                   plain_labels)
-    for label, equity, tint in _curves(run):
-        sharpe = rolling_sharpe(daily_closes(equity).pct_change(), days)
-        panel.line(run.position(last_bar_of_each_day(equity)), sharpe.to_numpy(), tint, 1.0, label=label)
+    for curve in run.daily_curves:
+        sharpe = rolling_sharpe(curve.closes.pct_change(), days)
+        panel.line(curve.positions, sharpe.to_numpy(), TINTS[curve.label], 1.0,
+                   label=curve.label)
     return panel
 
 
@@ -269,9 +265,10 @@ def _rolling_panel(run: Run, x_range: tuple) -> Panel:
     panel = Panel(f"Volatility of daily returns over the last {days} days, annualised "
                   f"(x{ANNUALISATION})", 80, x_range, percent_labels)
     panel.value_format = "percent"
-    for label, equity, tint in _curves(run):
-        volatility = rolling_volatility(daily_closes(equity).pct_change(), days)
-        panel.line(run.position(last_bar_of_each_day(equity)), volatility.to_numpy(), tint, 1.0, label=label)
+    for curve in run.daily_curves:
+        volatility = rolling_volatility(curve.closes.pct_change(), days)
+        panel.line(curve.positions, volatility.to_numpy(), TINTS[curve.label], 1.0,
+                   label=curve.label)
     return panel
 
 
@@ -309,8 +306,8 @@ def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    series = [(label, daily_closes(equity).pct_change().dropna(), tint)
-              for label, equity, tint in _curves(run)]
+    series = [(curve.label, curve.closes.pct_change().dropna(), TINTS[curve.label])
+              for curve in run.daily_curves]
     values = np.concatenate([returns[returns != 0].to_numpy() for _, returns, _ in series])
     values = values if values.size else np.zeros(1)
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
