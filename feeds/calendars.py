@@ -113,16 +113,31 @@ def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeI
     return pd.DatetimeIndex(inside.copy().view("datetime64[ns]"))
 
 
+# known_at's answers by (time zone, daily close, the dates' zone and unit, their values): one
+# run asks for the same series' times several times (its lines, staleness, fills), and `unwind
+# now` for the same inputs across playbooks; localising to a zone with DST is the cost.
+_KNOWN: dict[tuple, pd.DatetimeIndex] = {}
+_KNOWN_MAX = 256
+
+
 def known_at(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
     """When the daily bars of trading `dates` (00:00 UTC labels) are known, in UTC.
 
     A daily value is usable only after the instrument's `daily_close` on its trading date, in
     the instrument's time zone; before that moment a backtest must see the previous day's bar.
     """
-    close = dt.time.fromisoformat(instrument.daily_close)
-    local = dates.tz_localize(None) + pd.Timedelta(hours=close.hour, minutes=close.minute)
-    return local.tz_localize(instrument.timezone, ambiguous=False,
-                             nonexistent="shift_forward").tz_convert("UTC")
+    key = (instrument.timezone, instrument.daily_close, str(dates.tz), dates.unit,
+           dates.asi8.tobytes())
+    found = _KNOWN.get(key)
+    if found is None:
+        close = dt.time.fromisoformat(instrument.daily_close)
+        local = dates.tz_localize(None) + pd.Timedelta(hours=close.hour, minutes=close.minute)
+        found = local.tz_localize(instrument.timezone, ambiguous=False,
+                                  nonexistent="shift_forward").tz_convert("UTC")
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = found
+    return found.copy()   # a new index object: a caller naming it cannot change the memo's
 
 
 def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
