@@ -24,7 +24,6 @@ changed `unwind now` for the figures (before 6df05e9 / after).
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -32,14 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import child_environment
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _environment(tree: Path) -> dict:
-    found = {key: value for key, value in os.environ.items()
-             if key != "PYTHONDONTWRITEBYTECODE"}
-    return found | {"PYTHONPATH": str(tree)}
 
 
 def _timed(argv: list[str], tree: Path) -> tuple[float, float]:
@@ -47,7 +42,7 @@ def _timed(argv: list[str], tree: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           cwd=tree, env=_environment(tree))
+                           cwd=tree, env=child_environment(tree))
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:

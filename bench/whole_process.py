@@ -40,7 +40,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from timing import best_of
+from timing import best_of, child_environment
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,15 +88,10 @@ def unwind_args(store: str | None, out: str, *args: str) -> list[str]:
     return [*args, "--out", out] + (["--store", store] if store else [])
 
 
-def child_environment() -> dict:
-    """Children import this tree's packages, whatever the venv's editable install points at."""
-    return os.environ | {"PYTHONPATH": str(ROOT)}
-
-
 def run_once(argv: list[str]) -> None:
     """One whole process; a failing command stops the benchmark rather than timing an error."""
     child = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-                           env=child_environment(), text=True)
+                           env=child_environment(ROOT), text=True)
     if child.returncode:
         sys.exit(f"{' '.join(argv)} failed ({child.returncode}):\n{child.stderr[-2000:]}")
 
@@ -200,7 +195,7 @@ def phase_breakdown(argv: list[str]) -> None:
     started = time.perf_counter()
     child = subprocess.run([sys.executable, __file__, "--_phases", *argv], cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=child_environment())
+                           env=child_environment(ROOT))
     if child.returncode:
         sys.exit(f"unwind {' '.join(argv)} failed:\n{child.stderr[-2000:]}")
     print(child.stdout, end="")

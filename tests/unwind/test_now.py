@@ -145,3 +145,21 @@ def test_the_interpreted_kernel_now_uses_gives_the_compiled_kernels_answers(real
         pd.testing.assert_series_equal(python.equity, compiled.equity, check_exact=True)
         traded += len(compiled.trades)
     assert traded >= 5   # 7 trades in that year: the kernel walked positions, not only flat
+
+
+def test_unwind_now_imports_no_numba_scipy_empyrical_matplotlib_or_yfinance(real_store,
+                                                                             tmp_path):
+    # Each costs `now` 0.3-1 s of imports it has no use for (numba: the interpreted kernel is
+    # cheaper over a year; the others: metrics and plots `now` does not compute).
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom unwind.cli import main\n"
+              f"code = main(['now', 'hsi_short_yen_vol', '--as-of', '{AS_OF}', '--json', "
+              f"'--store', {str(real_store.root)!r}, '--html', {str(tmp_path / 'now.html')!r}])\n"
+              "print(sorted(m for m in ('numba', 'scipy', 'empyrical', 'matplotlib', "
+              "'yfinance') if m in sys.modules), code)")
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines()[-1] == "[] 0"
