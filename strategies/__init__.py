@@ -12,7 +12,7 @@ default is an article's number or a stated convention), a frozen `Parameters` da
 `prepare()` and
 `Strategy`; optionally `traded(parameters)` and `signals_for(parameters)` when the instruments
 depend on a parameter, and `panels(parameters)`: the decision lines the tear sheet draws, with
-their thresholds (strategies.base.Panel).
+their thresholds (strategies.panel.Panel).
 
 Playbooks written as specs (one TOML file each, strategies/spec.py) join them: every `*.toml` in
 the folder `$UNWIND_PLAYBOOKS`, and any spec `register(path)` was given (`unwind check SPEC`).

@@ -36,22 +36,6 @@ class CommonParameters:
         require(0 < self.risk_budget_usd < float("inf"), "risk_budget_usd must be positive")
 
 
-@dataclass(frozen=True)
-class Panel:
-    """One chart of the tear sheet's signal section: decision lines a playbook computed in
-    `prepare()`, and the thresholds its rule compares them with, so a reader sees why it traded."""
-
-    title: str
-    lines: tuple[str, ...]
-    unit: str  # "fraction", "percentage points", "z-score", "annualised fraction", "price"
-    thresholds: tuple[tuple[str, float], ...] = ()
-
-    def to_json(self) -> dict:
-        return {"title": self.title, "lines": list(self.lines), "unit": self.unit,
-                "thresholds": [{"label": label, "value": value}
-                               for label, value in self.thresholds]}
-
-
 def backtrader_params(parameters_class: type) -> tuple:
     """(name, default) pairs for a bt.Strategy `params` from a parameters dataclass."""
     return tuple((f.name, f.default) for f in dataclasses.fields(parameters_class))

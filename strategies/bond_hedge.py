@@ -32,7 +32,8 @@ import pandas as pd
 from feeds import calendars, instruments
 import strategies
 from strategies import signals
-from strategies.base import CommonParameters, Panel, backtrader_params, require
+from strategies.base import CommonParameters, backtrader_params, require
+from strategies.panel import Panel
 from strategies.book import Playbook, target_contracts
 from strategies.inputs import Inputs
 

@@ -19,7 +19,8 @@ import types
 import pandas as pd
 
 from strategies import expressions
-from strategies.base import CommonParameters, LineRule, Panel, backtrader_params, require
+from strategies.base import CommonParameters, LineRule, backtrader_params, require
+from strategies.panel import Panel
 from strategies.inputs import Inputs
 from strategies.spec import Spec
 

@@ -16,10 +16,11 @@ FIRES_EXIT_CODE = 3
 
 @contextlib.contextmanager
 def _interpreted_kernel():
-    """Import the screen's kernel to run in the interpreter (a year per playbook: cheaper than
-    importing numba and loading its machine code; the same answers, unwind/sim/screen_kernel.py)
-    unless $UNWIND_KERNEL says otherwise or it is already imported; the variable is restored
-    after, so no child process or later command inherits it."""
+    """Within the block, the screen's kernel is imported to run in the interpreter (a year per
+    playbook: cheaper than importing numba and loading its machine code; the same answers,
+    unwind/sim/screen_kernel.py) unless $UNWIND_KERNEL says otherwise or it is already
+    imported; the variable is restored after, so no child process or later command inherits
+    it."""
     from unwind.compat import KERNEL_VARIABLE   # compat imports pandas: not at start-up
 
     previous = os.environ.get(KERNEL_VARIABLE)
@@ -97,18 +98,17 @@ def command(playbooks, as_of, fail_on, html_path, store_path, as_json) -> None:
     staleness allowance makes the playbook `stale`. Then the next BOJ and FOMC decisions.
     """
     import strategies
-
-    with _interpreted_kernel():
-        from unwind.studies import now
-        from unwind.sim import screen  # noqa: F401  (its kernel, imported under the variable)
     from unwind.pages import now_page
+    from unwind.studies import now
 
     chosen = tuple(playbooks) or strategies.ids()
-    for playbook_id in chosen:
-        strategies.get(playbook_id)   # an unknown id is one error line
+    unknown = [playbook_id for playbook_id in chosen if playbook_id not in strategies.ids()]
+    if unknown:
+        strategies.get(unknown[0])   # one error line, with the nearest id
     if not as_json:
         echo_store(store_path)
-    report = now.evaluate_all(chosen, store_path, as_of)
+    with _interpreted_kernel():   # a playbook computed (not read back) imports the kernel here
+        report = now.evaluate_all(chosen, store_path, as_of)
     now_page.write(report, html_path)
     if as_json:
         echo_json(report.to_json())

@@ -339,10 +339,21 @@ class Now:
 
 def evaluate_all(playbook_ids: tuple[str, ...], store: str | None = None,
                  as_of: str | None = None, today: pd.Timestamp | None = None) -> Now:
-    """Every playbook named; the next events after `as_of` (or after `today`, the wall clock)."""
+    """Every playbook named; the next events after `as_of` (or after `today`, the wall clock).
+    Each answer is computed once per content of the code, the playbooks and the store
+    (unwind/studies/now_cache.py), so a `now` every minute between refreshes reads it back."""
     from feeds import events
+    from feeds.store import Store
+    from unwind.studies.now_cache import Answers
 
-    found = [evaluate(playbook_id, store, as_of) for playbook_id in playbook_ids]
+    try:
+        answers = Answers(Store(store).root)
+    except DataError:   # a store that cannot be read: each playbook says why, as computed
+        found = [evaluate(playbook_id, store, as_of) for playbook_id in playbook_ids]
+    else:
+        found = [answers.get(playbook_id, as_of,
+                             lambda playbook_id=playbook_id: evaluate(playbook_id, store, as_of))
+                 for playbook_id in playbook_ids]
     reference = known_by(as_of) if as_of else (today or pd.Timestamp.now(tz="UTC"))
     shown = as_of or max((p.bar_time[:10] for p in found if p.bar_time), default="")
     return Now(shown, found, next_events(reference), events.ends())

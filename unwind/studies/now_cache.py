@@ -1,0 +1,126 @@
+"""`unwind now`'s answers kept between processes, keyed by everything they depend on.
+
+A playbook's answer (unwind/studies/now.py `evaluate`) is a function of the code, the playbook's
+definition, the stored data and the --as-of day: nothing reads the wall clock. A trader runs
+`now` every minute while the store changes only when it is refreshed (`unwind data fetch
+--update`, an import), so most calls would compute the same answers again. The key is a hash of
+
+- every source and spec file of the packages (unwind, strategies, feeds) and of the user's
+  playbook folder ($UNWIND_PLAYBOOKS), and the Python, numpy, pandas, backtrader and
+  exchange_calendars versions;
+- every manifest of the store and the size, modification time and inode of every file beside
+  it (a parquet rewritten under an unchanged manifest changes the key too);
+- the playbook's id and the --as-of day.
+
+Any change computes the answer again; an entry that cannot be read back whole, or whose stored
+key is not its name's, is ignored. Entries are written atomically in the user's cache folder
+($XDG_CACHE_HOME/carry-unwind/now). The next scheduled events are not cached (they follow the
+wall clock and the event catalogue is read each time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+
+PACKAGES = ("unwind", "strategies", "feeds")
+SOURCE_SUFFIXES = (".py", ".toml")
+LIBRARIES = ("numpy", "pandas", "backtrader", "exchange_calendars")
+
+
+def folder() -> Path:
+    from feeds import calendars
+
+    return calendars.cache_folder().parent / "now"
+
+
+def _files(root: Path, suffixes: tuple[str, ...] | None) -> list[Path]:
+    """Every file under `root` (with one of `suffixes` when given), sorted: a stable order."""
+    found = []
+    for directory, names, files in os.walk(root):
+        names[:] = sorted(n for n in names if not n.startswith((".", "__pycache__")))
+        found += [Path(directory) / f for f in files
+                  if suffixes is None or f.endswith(suffixes)]
+    return sorted(found)
+
+
+def code_fingerprint() -> str:
+    """A hash of the packages' sources and specs, the user's playbooks and library versions."""
+    from importlib import metadata
+
+    import strategies
+
+    digest = hashlib.sha256(sys.version.encode())
+    base = Path(strategies.__file__).resolve().parent.parent
+    roots = [base / name for name in PACKAGES]
+    user = os.environ.get(strategies.FOLDER_VARIABLE)
+    if user:
+        roots.append(Path(user).expanduser())
+    for root in roots:
+        for path in _files(root, SOURCE_SUFFIXES):
+            with contextlib.suppress(OSError):
+                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name} {metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent".encode())
+    return digest.hexdigest()
+
+
+def store_fingerprint(root: Path) -> str:
+    """A hash of every manifest in the store at `root` and the size, modification time and
+    inode of every file of every series folder."""
+    digest = hashlib.sha256(str(root).encode())
+    for path in _files(root, None):
+        try:
+            status = path.stat()
+            digest.update(f"{path.relative_to(root)} {status.st_size} {status.st_mtime_ns} "
+                          f"{status.st_ino}".encode())
+            if path.suffix == ".json":
+                digest.update(path.read_bytes())
+        except OSError:
+            digest.update(f"{path} unreadable".encode())
+    return digest.hexdigest()
+
+
+class Answers:
+    """The cached answers of one store and code: `get` an id's answer or compute and keep it."""
+
+    def __init__(self, store_root: Path):
+        self.base = hashlib.sha256(
+            (code_fingerprint() + store_fingerprint(store_root)).encode()).hexdigest()
+
+    def key(self, playbook_id: str, as_of: str | None) -> str:
+        return hashlib.sha256(f"{self.base} {playbook_id} {as_of}".encode()).hexdigest()
+
+    def get(self, playbook_id: str, as_of: str | None, compute):
+        """The answer stored for the id and day, else `compute()`, stored."""
+        key = self.key(playbook_id, as_of)
+        path = folder() / f"{key}.pickle"
+        try:
+            stored_key, answer = pickle.loads(path.read_bytes())
+            if stored_key == key:
+                return answer
+        except Exception:   # absent, torn, or from another version: computed again
+            pass
+        answer = compute()
+        _write(path, pickle.dumps((key, answer), protocol=pickle.HIGHEST_PROTOCOL))
+        return answer
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomically (a reader sees no entry or the whole one); a folder that cannot be written
+    only costs the computation next time."""
+    staged = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(data)
+        os.replace(staged, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
