@@ -170,11 +170,14 @@ class Playbook(bt.Strategy):
         filler (backtrader's hook for how much of an order a bar fills) fills none there, and
         the market order stays live for the next bar's open. Kept for `next`, so a read each
         bar is one index, not backtrader's attribute lookups: this strategy's clock line, the
-        broker's positions and its queue of orders not yet filled (get_orders_open's source)."""
+        broker's positions, its queue of orders not yet filled (get_orders_open's source) and each
+        instrument's commission scheme."""
         if self._clean:
             self.broker.set_filler(self._fillable)
         self._clock = self.lines.datetime
         self._positions = self.broker.positions
+        self._commissions = {name: self.broker.getcommissioninfo(data)
+                             for name, data in self._data.items()}
         self._pending = self.broker.pending
 
     def _fillable(self, order, price, ago) -> float:
@@ -192,8 +195,10 @@ class Playbook(bt.Strategy):
 
     def _carry(self, name: str) -> None:
         """Spread the carrying costs the broker charged on a position over its lots."""
+        charged = self._commissions[name].take_pending()
+        if not charged:
+            return   # nothing charged: adding zeros would leave every lot's books as they are
         lots = self._open[name]
-        charged = self.broker.getcommissioninfo(self._data[name]).take_pending()
         held = sum(lot.contracts for lot in lots)
         for lot in lots:
             lot.carry(charged, lot.contracts / held)
