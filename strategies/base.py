@@ -85,7 +85,9 @@ class LineRule(Playbook):
 
     def decide(self):
         data = self.data
-        if self._positions[data]:
+        # .get: looking does not create the broker's empty position, which it would then value
+        # on every bar (the value is the same without it: an empty position is worth 0)
+        if self._positions.get(data):
             reason = self.exit_reason(data)
             if reason:
                 target_size(self, data, 0, reason=reason)
