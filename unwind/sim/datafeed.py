@@ -7,8 +7,10 @@ Per bar, backtrader's feed also copies every line into a `tick_<line>` attribute
 again; only the broker reads those (bbroker._try_exec: open, high, low, close), and where a tick
 is None it reads the line's value at the bar instead, which is the value the tick would hold. So
 a preloaded run moves the lines' indices and leaves the ticks None: the same fills, with per-bar
-work of two increments per line. Extra lines (session flags, signals, `usd_per_local`,
-`volatility`) are declared per column set; the classes are cached so each set is one class.
+work of two increments per line. Each line is also an attribute of the feed (`feed.close`), the
+buffer backtrader's __getattr__ would return, reached without its search. Extra lines (session
+flags, signals, `usd_per_local`, `volatility`) are declared per column set; the classes are
+cached so each set is one class.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ BASE_COLUMNS = ("open", "high", "low", "close", "volume")
 # The lines whose tick_ attributes backtrader's broker reads (bbroker._try_exec: open, high,
 # low, close) plus volume and openinterest, as backtrader's own OHLC feeds carry them.
 TICK_LINES = BASE_COLUMNS + ("openinterest",)
+
+
 @lru_cache(maxsize=64)
 def feed_class(extra: tuple[str, ...]) -> type:
     """An ArrayFeed subclass with `extra` lines."""
