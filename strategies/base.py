@@ -63,14 +63,20 @@ class LineRule(Playbook):
         self.levels: dict[str, float] = {}
         self.limits = exits.levels(self.p, self.EXITS, type(self).__module__)
 
+    def start(self):
+        super().start()
+        self._entry = self.data.lines.entry   # read on every bar while flat
+
     def decide(self):
         data = self.data
-        if self.position:
+        # .get: looking does not create the broker's empty position, which it would then value
+        # on every bar (the value is the same without it: an empty position is worth 0)
+        if self._positions.get(data):
             reason = self.exit_reason(data)
             if reason:
                 target_size(self, data, 0, reason=reason)
             return
-        if data.entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
+        if self._entry[0] > 0 and self.trading_allowed() and self.regime_allows(data):
             target_size(self, data, self.SIDE)
             self.entry_bar, self.entry_close = len(self), data.close[0]
             self.entry_offset = data.roll_offset[0]

@@ -168,9 +168,17 @@ class Playbook(bt.Strategy):
     def start(self):
         """With `tradable` lines, the broker fills nothing at a suspect bar's open: its volume
         filler (backtrader's hook for how much of an order a bar fills) fills none there, and
-        the market order stays live for the next bar's open."""
+        the market order stays live for the next bar's open. Kept for `next`, so a read each
+        bar is one index, not backtrader's attribute lookups: this strategy's clock line, the
+        broker's positions, its queue of orders not yet filled (get_orders_open's source) and each
+        instrument's commission scheme."""
         if self._clean:
             self.broker.set_filler(self._fillable)
+        self._clock = self.lines.datetime
+        self._positions = self.broker.positions
+        self._commissions = {name: self.broker.getcommissioninfo(data)
+                             for name, data in self._data.items()}
+        self._pending = self.broker.pending
 
     def _fillable(self, order, price, ago) -> float:
         line = self._clean.get(order.data._name)
@@ -187,20 +195,23 @@ class Playbook(bt.Strategy):
 
     def _carry(self, name: str) -> None:
         """Spread the carrying costs the broker charged on a position over its lots."""
+        charged = self._commissions[name].take_pending()
+        if not charged:
+            return   # nothing charged: adding zeros would leave every lot's books as they are
         lots = self._open[name]
-        charged = self.broker.getcommissioninfo(self._data[name]).take_pending()
         held = sum(lot.contracts for lot in lots)
         for lot in lots:
             lot.carry(charged, lot.contracts / held)
 
     def next(self):
-        for name in self._open:
+        held = self._open
+        for name in held:
             self._carry(name)
         equity = self.broker.getvalue()
-        self.equity_times.append(self.datetime[0])
+        self.equity_times.append(self._clock[0])
         self.equity_values.append(equity)
         notional = margin = maintenance = 0.0
-        for name, lots in self._open.items():
+        for name, lots in held.items():
             instrument = self._instrument[name]
             low, high, close, rate, roll_offset, margin_per_contract = (
                 line[0] for line in self._marking[name])
@@ -219,10 +230,10 @@ class Playbook(bt.Strategy):
                 maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)
         self.margin_values.append(margin)
-        self.position_flags.append(bool(self._open))
-        if self._clean and self.broker.get_orders_open():
+        self.position_flags.append(bool(held))
+        if self._clean and self._pending:
             return   # an order waits for a clean bar: its decision stands
-        if self._open and equity < maintenance:
+        if held and equity < maintenance:
             self._margin_call(equity, maintenance)
             return
         self.decide()

@@ -189,7 +189,10 @@ class ContractCommission(bt.CommInfoBase):
         return roll_local * rate - financed
 
     def take_pending(self) -> dict:
-        """The carrying costs charged since the last call (and reset them)."""
+        """The carrying costs charged since the last call (and reset them); {} when every
+        figure is 0 (most bars of a position: nothing for the lots' books to add)."""
+        if not any(self.pending.values()):
+            return {}
         taken = dict(self.pending)
         for key in self.pending:
             self.pending[key] = 0
