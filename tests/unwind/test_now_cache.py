@@ -87,3 +87,18 @@ def test_a_now_read_back_imports_no_engine(real_store, tmp_path):
     assert outputs[0][-1] == "['backtrader', 'strategies.book', 'unwind.sim.engine'] 0"
     assert outputs[1][-1] == "[] 0"
     assert outputs[0][:-1] == outputs[1][:-1]   # the same JSON
+
+
+def test_the_oldest_entries_go_beyond_the_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "store").mkdir()
+    answers = now_cache.Answers(tmp_path / "store")
+    monkeypatch.setattr(now_cache, "KEEP", 3)
+    names = []
+    for number in range(5):
+        answers.get(f"playbook{number}", None, lambda: number)
+        names.append(f"{answers.key(f'playbook{number}', None)}.pickle")
+        path = now_cache.folder() / names[-1]
+        os.utime(path, ns=(number * 10**9, number * 10**9))   # written one second apart
+        now_cache._prune(now_cache.folder(), now_cache.KEEP)
+    assert sorted(p.name for p in now_cache.folder().glob("*.pickle")) == sorted(names[2:])

@@ -30,6 +30,9 @@ from pathlib import Path
 PACKAGES = ("unwind", "strategies", "feeds")
 SOURCE_SUFFIXES = (".py", ".toml")
 LIBRARIES = ("numpy", "pandas", "backtrader", "exchange_calendars")
+# Entries kept (about 10 kB each): a day's refresh adds one per playbook, so this holds weeks of
+# answers while the folder stays a few megabytes; the oldest go first.
+KEEP = 500
 
 
 def folder() -> Path:
@@ -110,6 +113,7 @@ class Answers:
             pass
         answer = compute()
         _write(path, pickle.dumps((key, answer), protocol=pickle.HIGHEST_PROTOCOL))
+        _prune(path.parent)
         return answer
 
 
@@ -124,3 +128,14 @@ def _write(path: Path, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             staged.unlink(missing_ok=True)
+
+
+def _prune(directory: Path, keep: int = KEEP) -> None:
+    """Remove all but the `keep` newest entries (by modification time, then name)."""
+    entries = []
+    for path in directory.glob("*.pickle"):
+        with contextlib.suppress(OSError):
+            entries.append((path.stat().st_mtime_ns, path.name, path))
+    for _, _, path in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
