@@ -14,7 +14,9 @@ once, then round 2, ...) so a slow phase of the machine falls on all of them ali
   model and tear sheet, every playbook over full history, the scorecard page), and the same
   with `--sheets none` (the tear sheets left to `unwind report`);
 - `unwind now` over every playbook, against `python -c "import pandas"` and against
-  bench/read_tails.py (import pandas, read each tail `now` reads: its budget's unit);
+  bench/read_tails.py (import pandas, read each tail `now` reads: its budget's unit); `now`
+  keeps its answers between calls (unwind/studies/now_cache.py), so round 1 computes them
+  and the best round reads them back: bench/now.py times both;
 - `unwind check` on the example spec of hsi_short_yen_vol, against `unwind run
   hsi_short_yen_vol --full-history` (one full-history run of the same rule).
 It prints each goal of issue 24 as a ratio with its target. With --phases, where the time of
