@@ -182,12 +182,12 @@ def test_the_compiled_moments_give_numpys_statistics_to_the_bit(length):
     returns = rng.standard_t(4, length) * 0.01
     returns[rng.random(length) < 0.3] = 0.0            # days without a position
     walked = bootstrap.resample_indices(length, 3.0, 50, np.random.default_rng(1))
-    moments = bootstrap_kernel.resampled_moments(
-        returns, *bootstrap._draws(length, 50, np.random.default_rng(1)), 1 / 3.0)
+    moments = bootstrap.Moments(*bootstrap_kernel.resampled_moments(
+        returns, *bootstrap._draws(length, 50, np.random.default_rng(1)), 1 / 3.0), length)
     expected = _numpy_statistics(returns[walked])
     for metric, statistic in bootstrap.STATISTICS.items():
-        assert np.array_equal(statistic(moments, length), expected[metric], equal_nan=True)
-    observed = bootstrap_kernel.row_moments(returns[np.newaxis, :])
+        assert np.array_equal(statistic(moments), expected[metric], equal_nan=True)
+    observed = bootstrap.Moments(*bootstrap_kernel.row_moments(returns[np.newaxis, :]), length)
     sample = _numpy_statistics(returns[np.newaxis, :])
-    assert all(np.array_equal(statistic(observed, length), sample[metric], equal_nan=True)
+    assert all(np.array_equal(statistic(observed), sample[metric], equal_nan=True)
                for metric, statistic in bootstrap.STATISTICS.items())

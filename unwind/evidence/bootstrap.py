@@ -62,9 +62,6 @@ from typing import Callable
 import numpy as np
 
 from unwind.evidence.analytics import ANNUALISATION
-# the columns of the kernel's moments of a resample (unwind/evidence/bootstrap_kernel.py): the sum
-# of its returns, of their squared deviations from its mean, the product of 1 + r, the largest |r|
-SUM, SQUARED_DEVIATIONS, GROWTH, LARGEST = range(4)
 
 DEFAULT_CONFIDENCE = 0.90
 DEFAULT_RESAMPLES = 2000
@@ -75,27 +72,38 @@ MAX_UNDEFINED_SHARE = 0.05
 DEFAULT_METRICS = ("total_return", "sharpe_ratio")
 
 
-def _total_return(moments: np.ndarray, count: int) -> np.ndarray:
-    return moments[:, GROWTH] - 1.0
+@dataclass(frozen=True)
+class Moments:
+    """What each resample is reduced to (unwind/evidence/bootstrap_kernel.py), one value per
+    resample: the sum of its returns, of their squared deviations from its mean, the product of
+    1 + r, the largest |r|; and the returns in a resample."""
+
+    sum: np.ndarray
+    squared_deviations: np.ndarray
+    growth: np.ndarray
+    largest: np.ndarray
+    count: int
 
 
-def _sharpe_ratio(moments: np.ndarray, count: int) -> np.ndarray:
-    deviation = np.sqrt(moments[:, SQUARED_DEVIATIONS] / (count - 1))   # ddof 1
+def _total_return(moments: Moments) -> np.ndarray:
+    return moments.growth - 1.0
+
+
+def _sharpe_ratio(moments: Moments) -> np.ndarray:
+    deviation = np.sqrt(moments.squared_deviations / (moments.count - 1))   # ddof 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = moments[:, SUM] / count / deviation * math.sqrt(ANNUALISATION)
+        ratio = moments.sum / moments.count / deviation * math.sqrt(ANNUALISATION)
     # a resample that never moves (within rounding) has no ratio
-    still = deviation <= 1e-14 * np.maximum(1.0, moments[:, LARGEST])
+    still = deviation <= 1e-14 * np.maximum(1.0, moments.largest)
     return np.where(still, np.nan, ratio)
 
 
-def _mean_return(moments: np.ndarray, count: int) -> np.ndarray:
-    return moments[:, SUM] / count
+def _mean_return(moments: Moments) -> np.ndarray:
+    return moments.sum / moments.count
 
 
-# metric key -> function of (the moments of each resample (bootstrap_kernel: sum, squared
-# deviations, growth, largest move), the returns per resample) -> one value per resample
-# (NaN = undefined)
-STATISTICS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+# metric key -> function of the resamples' moments -> one value per resample (NaN = undefined)
+STATISTICS: dict[str, Callable[[Moments], np.ndarray]] = {
     "total_return": _total_return,
     "sharpe_ratio": _sharpe_ratio,
     "mean_return": _mean_return,
@@ -254,15 +262,16 @@ def intervals(daily_returns, metrics: tuple[str, ...] = DEFAULT_METRICS,
     from unwind.evidence import bootstrap_kernel
 
     # the resamples resample_indices walks, reduced to their moments as they are walked
-    resampled = bootstrap_kernel.resampled_moments(
-        returns, *_draws(len(returns), resamples, np.random.default_rng(seed)), 1.0 / mean_block)
-    sample = bootstrap_kernel.row_moments(returns[np.newaxis, :])
+    resampled = Moments(*bootstrap_kernel.resampled_moments(
+        returns, *_draws(len(returns), resamples, np.random.default_rng(seed)), 1.0 / mean_block),
+        len(returns))
+    sample = Moments(*bootstrap_kernel.row_moments(returns[np.newaxis, :]), len(returns))
     tail = expanded_tail(confidence, len(returns), mean_block)
     by_metric: dict[str, Interval | None] = {}
     reasons: dict[str, str] = {}
     for metric in metrics:
-        observed = float(STATISTICS[metric](sample, len(returns))[0])
-        values = STATISTICS[metric](resampled, len(returns))
+        observed = float(STATISTICS[metric](sample)[0])
+        values = STATISTICS[metric](resampled)
         undefined = float(np.isnan(values).mean())
         if not math.isfinite(observed) or undefined > MAX_UNDEFINED_SHARE:
             by_metric[metric] = None

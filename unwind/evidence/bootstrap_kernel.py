@@ -14,7 +14,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from unwind.evidence.bootstrap import GROWTH, LARGEST, SQUARED_DEVIATIONS, SUM
 
 # numpy's pairwise summation: below 8 values a plain loop, up to 128 eight running sums, above
 # that the halves (cut at a multiple of 8) summed apart (numpy/_core/src/umath/loops_utils.h.src)
@@ -118,10 +117,10 @@ def _pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
 
 
 @numba.njit(cache=True)
-def _moments(row: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
-    """`out` = (sum, sum of squared deviations from the mean, product of 1 + r, largest |r|)
-    of `row`, each formed as numpy forms `row.sum()`, `row.var(ddof=...) * (n - ddof)`,
-    `np.prod(1.0 + row)` (a running product) and `max(row.max(), -row.min())`."""
+def _moments(row: np.ndarray, scratch: np.ndarray) -> tuple[float, float, float, float]:
+    """(sum, sum of squared deviations from the mean, product of 1 + r, largest |r|) of `row`,
+    each formed as numpy forms `row.sum()`, `row.var(ddof=d) * (n - d)`, `np.prod(1.0 + row)`
+    (a running product) and `max(row.max(), -row.min())`."""
     count = len(row)
     total = _pairwise_sum(row, 0, count)
     mean = total / count
@@ -133,34 +132,37 @@ def _moments(row: np.ndarray, scratch: np.ndarray, out: np.ndarray) -> None:
         growth *= 1.0 + value
         high = max(high, value)
         low = min(low, value)
-    out[SUM] = total
-    out[SQUARED_DEVIATIONS] = _pairwise_sum(scratch, 0, count)
-    out[GROWTH] = growth
-    out[LARGEST] = max(high, -low)
+    return total, _pairwise_sum(scratch, 0, count), growth, max(high, -low)
 
 
 @numba.njit(cache=True)
 def resampled_moments(returns: np.ndarray, starts: np.ndarray, uniforms: np.ndarray,
-                      probability: float) -> np.ndarray:
-    """(resamples, 4) moments (`_moments`) of each resample of `returns`, walked as
-    `stationary_indices` walks them, without holding the resamples."""
+                      probability: float) -> tuple:
+    """The moments (`_moments`) of each resample of `returns`, walked as `stationary_indices`
+    walks them, without holding the resamples: four arrays (sums, squared deviations, growths,
+    largest moves), one value per resample."""
     resamples, length = starts.shape
-    found = np.empty((resamples, 4))
+    sums, squares = np.empty(resamples), np.empty(resamples)
+    growths, largest = np.empty(resamples), np.empty(resamples)
     indices = np.empty(length, dtype=np.int32)
     row, scratch = np.empty(length), np.empty(length)
     for number in range(resamples):
         _walk(starts[number], uniforms[number], probability, indices)
         for day in range(length):
             row[day] = returns[indices[day]]
-        _moments(row, scratch, found[number])
-    return found
+        sums[number], squares[number], growths[number], largest[number] = \
+            _moments(row, scratch)
+    return sums, squares, growths, largest
 
 
 @numba.njit(cache=True)
-def row_moments(rows: np.ndarray) -> np.ndarray:
-    """(rows, 4) moments (`_moments`) of each row of `rows`."""
-    found = np.empty((rows.shape[0], 4))
+def row_moments(rows: np.ndarray) -> tuple:
+    """The moments (`_moments`) of each row of `rows`, as `resampled_moments` returns them."""
+    count = rows.shape[0]
+    sums, squares = np.empty(count), np.empty(count)
+    growths, largest = np.empty(count), np.empty(count)
     scratch = np.empty(rows.shape[1])
-    for number in range(rows.shape[0]):
-        _moments(np.ascontiguousarray(rows[number]), scratch, found[number])
-    return found
+    for number in range(count):
+        sums[number], squares[number], growths[number], largest[number] = \
+            _moments(np.ascontiguousarray(rows[number]), scratch)
+    return sums, squares, growths, largest
