@@ -46,6 +46,9 @@ def test_a_torn_or_foreign_entry_is_computed_again(tmp_path, monkeypatch):
     assert answers.get("gold", None, lambda: "computed again") == "computed again"
     assert answers.get("gold", None, lambda: "not asked") == "computed again"   # kept whole
     assert not list(path.parent.glob("*.partial"))
+    # an answer `keep` refuses (now: an error) is returned, not kept
+    assert answers.get("silver", None, lambda: "failed", keep=lambda answer: False) == "failed"
+    assert answers.get("silver", None, lambda: "computed") == "computed"
 
 
 def test_the_key_moves_with_the_store_and_the_users_playbooks(tmp_path, monkeypatch):

@@ -117,7 +117,8 @@ def feed_class(extra: tuple[str, ...]) -> type:
 
     return type(f"ArrayFeed_{'_'.join(extra) or 'plain'}", (bt.feed.DataBase,), {
         "lines": extra, "params": (("frame", None),), "start": start, "preload": preload,
-        "advance_peek": advance_peek, "advance": advance, "_load": _load, "_tick_nullify": _tick_nullify,
+        "advance_peek": advance_peek, "advance": advance, "_load": _load,
+        "_tick_nullify": _tick_nullify,
         "_tick_fill": _tick_fill})
 
 

@@ -352,7 +352,8 @@ def evaluate_all(playbook_ids: tuple[str, ...], store: str | None = None,
         found = [evaluate(playbook_id, store, as_of) for playbook_id in playbook_ids]
     else:
         found = [answers.get(playbook_id, as_of,
-                             lambda playbook_id=playbook_id: evaluate(playbook_id, store, as_of))
+                             lambda playbook_id=playbook_id: evaluate(playbook_id, store, as_of),
+                             keep=lambda answer: answer.status != "error")
                  for playbook_id in playbook_ids]
     reference = known_by(as_of) if as_of else (today or pd.Timestamp.now(tz="UTC"))
     shown = as_of or max((p.bar_time[:10] for p in found if p.bar_time), default="")

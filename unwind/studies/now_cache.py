@@ -13,7 +13,7 @@ definition, the stored data and the --as-of day: nothing reads the wall clock. A
 - the playbook's id and the --as-of day.
 
 Any change computes the answer again; an entry that cannot be read back whole, or whose stored
-key is not its name's, is ignored. Entries are written atomically in the user's cache folder
+key is not its name's, is ignored; an answer that is an error is not kept. Entries are written atomically in the user's cache folder
 ($XDG_CACHE_HOME/carry-unwind/now). The next scheduled events are not cached (they follow the
 wall clock and the event catalogue is read each time).
 """
@@ -101,8 +101,10 @@ class Answers:
     def key(self, playbook_id: str, as_of: str | None) -> str:
         return hashlib.sha256(f"{self.base} {playbook_id} {as_of}".encode()).hexdigest()
 
-    def get(self, playbook_id: str, as_of: str | None, compute):
-        """The answer stored for the id and day, else `compute()`, stored."""
+    def get(self, playbook_id: str, as_of: str | None, compute, keep=lambda answer: True):
+        """The answer stored for the id and day, else `compute()`, stored when `keep(answer)`
+        (`now` keeps no error: one may come from a cause the key does not see, such as a
+        file's permissions)."""
         key = self.key(playbook_id, as_of)
         path = folder() / f"{key}.pickle"
         try:
@@ -112,8 +114,9 @@ class Answers:
         except Exception:   # absent, torn, or from another version: computed again
             pass
         answer = compute()
-        _write(path, pickle.dumps((key, answer), protocol=pickle.HIGHEST_PROTOCOL))
-        _prune(path.parent)
+        if keep(answer):
+            _write(path, pickle.dumps((key, answer), protocol=pickle.HIGHEST_PROTOCOL))
+            _prune(path.parent)
         return answer
 
 
