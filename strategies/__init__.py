@@ -103,6 +103,11 @@ def register(path: str | Path) -> str:
     return module.ID
 
 
+def registered() -> tuple[Path, ...]:
+    """The spec files registered in this process (`register`), in order."""
+    return tuple(_REGISTERED)
+
+
 def ids() -> tuple[str, ...]:
     """The package's playbooks, then the specs' ($UNWIND_PLAYBOOKS, registered)."""
     return PLAYBOOK_IDS + tuple(_specs())

@@ -204,14 +204,14 @@ class Playbook(bt.Strategy):
             lot.carry(charged, lot.contracts / held)
 
     def next(self):
-        held = self._open
-        for name in held:
+        open_lots = self._open
+        for name in open_lots:
             self._carry(name)
         equity = self.broker.getvalue()
         self.equity_times.append(self._clock[0])
         self.equity_values.append(equity)
         notional = margin = maintenance = 0.0
-        for name, lots in held.items():
+        for name, lots in open_lots.items():
             instrument = self._instrument[name]
             low, high, close, rate, roll_offset, margin_per_contract = (
                 line[0] for line in self._marking[name])
@@ -230,10 +230,10 @@ class Playbook(bt.Strategy):
                 maintenance += posted * instrument.maintenance_ratio
         self.gross_notionals.append(notional)
         self.margin_values.append(margin)
-        self.position_flags.append(bool(held))
+        self.position_flags.append(bool(open_lots))
         if self._clean and self._pending:
             return   # an order waits for a clean bar: its decision stands
-        if held and equity < maintenance:
+        if open_lots and equity < maintenance:
             self._margin_call(equity, maintenance)
             return
         self.decide()

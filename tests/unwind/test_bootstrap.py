@@ -187,6 +187,9 @@ def test_the_compiled_moments_give_numpys_statistics_to_the_bit(length):
     expected = _numpy_statistics(returns[walked])
     for metric, statistic in bootstrap.STATISTICS.items():
         assert np.array_equal(statistic(moments), expected[metric], equal_nan=True)
+    zeros = -np.zeros((1, length))   # numpy sums negative zeros to 0.0, and so does the kernel
+    assert bootstrap_kernel.row_moments(zeros)[0][0] == zeros.sum() and \
+        math.copysign(1.0, bootstrap_kernel.row_moments(zeros)[0][0]) == 1.0
     observed = bootstrap.Moments(*bootstrap_kernel.row_moments(returns[np.newaxis, :]), length)
     sample = _numpy_statistics(returns[np.newaxis, :])
     assert all(np.array_equal(statistic(observed), sample[metric], equal_nan=True)

@@ -159,7 +159,10 @@ def test_unwind_now_imports_no_numba_scipy_empyrical_matplotlib_or_yfinance(real
               f"'--store', {str(real_store.root)!r}, '--html', {str(tmp_path / 'now.html')!r}])\n"
               "print(sorted(m for m in ('numba', 'scipy', 'empyrical', 'matplotlib', "
               "'yfinance') if m in sys.modules), code)")
+    # an empty cache of its own: the session's holds this answer, read back without computing
+    import os
+
     child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=120, env=os.environ | {"XDG_CACHE_HOME": str(tmp_path)})
     assert child.returncode == 0, child.stderr
     assert child.stdout.splitlines()[-1] == "[] 0"

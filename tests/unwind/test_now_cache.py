@@ -59,7 +59,9 @@ def test_the_key_moves_with_the_store_and_the_users_playbooks(tmp_path, monkeypa
     parquet.write_bytes(b"1234")
     first = now_cache.store_fingerprint(store)
     assert now_cache.store_fingerprint(store) == first
+    stamp = parquet.stat()
     parquet.write_bytes(b"4321")          # rewritten under an unchanged manifest
+    os.utime(parquet, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))   # its old time put back
     second = now_cache.store_fingerprint(store)
     assert second != first
     manifest.write_text('{"rows": 3}')
@@ -99,9 +101,41 @@ def test_the_oldest_entries_go_beyond_the_ones_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(now_cache, "KEEP", 3)
     names = []
     for number in range(5):
-        answers.get(f"playbook{number}", None, lambda: number)
         names.append(f"{answers.key(f'playbook{number}', None)}.pickle")
-        path = now_cache.folder() / names[-1]
-        os.utime(path, ns=(number * 10**9, number * 10**9))   # written one second apart
-        now_cache._prune(now_cache.folder(), now_cache.KEEP)
+        for older, name in enumerate(names[:-1]):   # written one second apart, long ago
+            if (now_cache.folder() / name).exists():
+                os.utime(now_cache.folder() / name, ns=(older * 10**9, older * 10**9))
+        answers.get(f"playbook{number}", None, lambda: number)
     assert sorted(p.name for p in now_cache.folder().glob("*.pickle")) == sorted(names[2:])
+
+
+def test_a_folder_another_user_could_write_is_not_used(tmp_path, monkeypatch):
+    # an entry is a pickle: reading one runs what it names, so only the user's own folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "store").mkdir()
+    answers = now_cache.Answers(tmp_path / "store")
+    assert answers.get("gold", None, lambda: "kept") == "kept"
+    now_cache.folder().chmod(0o777)
+    assert answers.get("gold", None, lambda: "computed") == "computed"   # not read back
+    now_cache.folder().chmod(0o700)
+    assert answers.get("gold", None, lambda: "not asked") == "kept"
+
+
+def test_the_key_follows_linked_series_folders_and_registered_specs(tmp_path, monkeypatch):
+    real = tmp_path / "elsewhere" / "GC"
+    real.mkdir(parents=True)
+    (real / "1d.json").write_text('{"rows": 2}')
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "GC").symlink_to(real, target_is_directory=True)
+    (store / "loop").symlink_to(store, target_is_directory=True)   # walked once
+    first = now_cache.store_fingerprint(store)
+    (real / "1d.json").write_text('{"rows": 3}')
+    assert now_cache.store_fingerprint(store) != first
+
+    spec = tmp_path / "mine.toml"
+    spec.write_text("# one version\n")
+    monkeypatch.setattr(strategies, "registered", lambda: (spec,))
+    code = now_cache.code_fingerprint()
+    spec.write_text("# another\n")
+    assert now_cache.code_fingerprint() != code

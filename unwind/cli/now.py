@@ -101,10 +101,11 @@ def command(playbooks, as_of, fail_on, html_path, store_path, as_json) -> None:
     from unwind.pages import now_page
     from unwind.studies import now
 
-    chosen = tuple(playbooks) or strategies.ids()
-    unknown = [playbook_id for playbook_id in chosen if playbook_id not in strategies.ids()]
+    known = strategies.ids()
+    chosen = tuple(playbooks) or known
+    unknown = [playbook_id for playbook_id in chosen if playbook_id not in known]
     if unknown:
-        strategies.get(unknown[0])   # one error line, with the nearest id
+        strategies.get(unknown[0])   # raises: the one error line, with the nearest id
     if not as_json:
         echo_store(store_path)
     with _interpreted_kernel():   # a playbook computed (not read back) imports the kernel here

@@ -76,7 +76,7 @@ DEFAULT_METRICS = ("total_return", "sharpe_ratio")
 class Moments:
     """What each resample is reduced to (unwind/evidence/bootstrap_kernel.py), one value per
     resample: the sum of its returns, of their squared deviations from its mean, the product of
-    1 + r, the largest |r|; and the returns in a resample."""
+    1 + r, the largest |r|; and `count`, the number of returns in each resample."""
 
     sum: np.ndarray
     squared_deviations: np.ndarray
@@ -210,7 +210,9 @@ def resample_indices(length: int, mean_block: float, resamples: int,
                      rng: np.random.Generator) -> np.ndarray:
     """(resamples, length) indices of the stationary bootstrap: day 0 of each resample and
     each day with probability 1 / mean_block start a block at a uniform random day; every
-    other day takes the day after the previous one, wrapping from the last to the first."""
+    other day takes the day after the previous one, wrapping from the last to the first.
+    `intervals` walks the same indices without holding them (bootstrap_kernel); this is the
+    walk written out, which the tests hold it to."""
     from unwind.evidence.bootstrap_kernel import stationary_indices
 
     return stationary_indices(*_draws(length, resamples, rng), 1.0 / mean_block)

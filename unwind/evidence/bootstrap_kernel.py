@@ -87,7 +87,7 @@ def _pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
     numpy recurses; this walks the same halves with a stack (numba's on-disk cache does not
     hold recursive functions reliably: a cached recursive sum crashed a later process)."""
     if count <= _BLOCK:
-        return _block_sum(values, start, count)
+        return 0.0 + _block_sum(values, start, count)   # numpy adds to its identity: -0.0 -> 0.0
     starts = np.empty(64, dtype=np.int64)     # 2^64 values would need 64 levels
     counts = np.empty(64, dtype=np.int64)
     lefts = np.empty(64)                      # a level's first half, once summed
@@ -107,7 +107,7 @@ def _pairwise_sum(values: np.ndarray, start: int, count: int) -> float:
             value = lefts[depth] + value
             depth -= 1
         if depth < 0:
-            return value
+            return 0.0 + value
         lefts[depth], has_left[depth] = value, True   # a first half done: now its second
         half = counts[depth] // 2
         half -= half % _UNROLL

@@ -17,7 +17,7 @@ from unwind.evidence.analytics import daily_closes, last_bar_of_each_day
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # holds Series: compared by identity
 class DailyCurve:
     """An equity curve of the run by UTC day: what the daily panels and tables draw."""
 
