@@ -3,12 +3,14 @@
 An intraday bar belongs to the trading date its session ends on: CME Globex trades from 17:00
 Chicago for the next day's date, FX from 17:00 New York for the next value day. The rule comes
 from the instrument's first session: when it crosses midnight, bars from its close time on belong
-to the next date (so a bar stamped in the daily break counts with the session that follows). Calendars come from exchange_calendars.
+to the next date (so a bar stamped in the daily break counts with the session that follows).
+Calendars come from exchange_calendars.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -113,7 +115,7 @@ def sessions(name: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeI
     return pd.DatetimeIndex(inside.copy().view("datetime64[ns]"))
 
 
-# known_at's answers by (time zone, daily close, the dates' zone and unit, their values): one
+# known_at's answers by (time zone, daily close, the dates' zone and unit, their values' hash): one
 # run asks for the same series' times several times (its lines, staleness, fills), and `unwind
 # now` for the same inputs across playbooks; localising to a zone with DST is the cost.
 _KNOWN: dict[tuple, pd.DatetimeIndex] = {}
@@ -127,7 +129,7 @@ def known_at(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeInde
     the instrument's time zone; before that moment a backtest must see the previous day's bar.
     """
     key = (instrument.timezone, instrument.daily_close, str(dates.tz), dates.unit,
-           dates.asi8.tobytes())
+           hashlib.sha256(dates.asi8.tobytes()).digest())   # not the bytes: 256 keys stay small
     found = _KNOWN.get(key)
     if found is None:
         close = dt.time.fromisoformat(instrument.daily_close)
