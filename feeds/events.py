@@ -8,7 +8,6 @@ reads events reads it here: boj_hike_long_yen (`boj_decisions`, `boj_hikes`), th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -59,8 +58,11 @@ class Event:
 @lru_cache(maxsize=2)
 def catalogue(path: Path = CALENDAR) -> tuple[Event, ...]:
     """Every event of the calendar, in date order (BOJ before FOMC before MOF on one date)."""
+    from feeds.filesystem import read_catalogue
+
+    what = "event calendar"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))["event"]
+        raw = read_catalogue(path, what)["event"]
         found = []
         for row, item in enumerate(raw, start=1):
             if item["kind"] not in KINDS:
@@ -69,8 +71,8 @@ def catalogue(path: Path = CALENDAR) -> tuple[Event, ...]:
             found.append(Event(item["date"], item["kind"], item["what"], item["decision"],
                                item["source"], item.get("time", ""), item.get("rate"),
                                bool(item.get("scheduled", True))))
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
-        raise DataError(f"{path}: cannot read the event calendar: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise DataError(f"{path}: cannot read the {what}: {error}") from None
     return tuple(sorted(found, key=lambda event: (event.date, KINDS.index(event.kind))))
 
 

@@ -225,3 +225,14 @@ def sync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def read_catalogue(path: Path, what: str) -> dict:
+    """A TOML catalogue the package ships (instruments, episodes, events), or one line naming
+    it and why it cannot be read: `{path}: cannot read the {what}: ...`."""
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DataError(f"{path}: cannot read the {what}: {error}") from None

@@ -7,7 +7,6 @@ the accounting, the quality gate and the CLI all read the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -217,10 +216,9 @@ def _parse_roll(symbol: str, raw: dict, source: Path) -> RollRule:
 @lru_cache(maxsize=4)
 def load_registry(path: Path = REGISTRY_PATH) -> dict[str, Instrument]:
     """All instruments by symbol, in file order."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise DataError(f"{path}: cannot read the instrument registry: {error}") from None
+    from feeds.filesystem import read_catalogue
+
+    raw = read_catalogue(path, "instrument registry")
     return {symbol: _parse(symbol, entry, path) for symbol, entry in raw.items()}
 
 

@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from feeds import instruments
+from feeds import events, instruments
 from feeds.errors import DataError
+from unwind.evidence import episodes
 
 # Published contract specs (CME Group, HKEX): symbol -> (multiplier, tick size, tick value, ccy).
 PUBLISHED = {
@@ -95,3 +96,16 @@ def test_a_roll_rule_refuses_unknown_fields(tmp_path):
                    'refrence = ["XAUUSD"] }\n')
     with pytest.raises(DataError, match="roll: unknown field 'refrence'.*did you mean reference"):
         instruments.load_registry(bad)
+
+
+@pytest.mark.parametrize("load, what", [(instruments.load_registry, "instrument registry"),
+                                        (episodes.catalogue, "episode catalogue"),
+                                        (events.catalogue, "event calendar")])
+def test_a_broken_catalogue_is_one_line_naming_it(tmp_path, load, what):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[GC\nkind = 'future'\n")
+    with pytest.raises(DataError, match=f"broken.toml: cannot read the {what}: ") as found:
+        load(broken)
+    assert "\n" not in str(found.value)
+    with pytest.raises(DataError, match=f"cannot read the {what}: "):
+        load(tmp_path / "absent.toml")

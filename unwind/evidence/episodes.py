@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,10 +62,9 @@ def _parse(episode_id: str, raw: dict, source: Path) -> Episode:
 
 @lru_cache(maxsize=4)
 def catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Episode]:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise DataError(f"{path}: cannot read the episode catalogue: {error}") from None
+    from feeds.filesystem import read_catalogue
+
+    raw = read_catalogue(path, "episode catalogue")
     return {episode_id: _parse(episode_id, entry, path) for episode_id, entry in raw.items()}
 
 
