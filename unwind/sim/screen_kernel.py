@@ -37,6 +37,7 @@ COLUMNS = ("entry_fill", "exit_fill", "contracts", "fees_local", "fees_usd", "fi
             "entry_due", "exit_due")
 (ENTRY_FILL, EXIT_FILL, CONTRACTS, FEES_LOCAL, FEES_USD, FIN_USD, FIN_LOCAL, ROLL_USD,
  ROLL_LOCAL, ROLLS, REASON, ENTRY_DUE, EXIT_DUE) = range(len(COLUMNS))
+CARRY = slice(FIN_USD, ROLLS + 1)   # the carrying-cost columns, booked together
 
 
 # numba-compiled (unless INTERPRETED), cached on disk (cache=True): a process pays the compile
@@ -121,10 +122,9 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
     order_reason = 0
     # a revalued position's open P&L (local) and its USD already in the cash
     open_local = open_usd = 0.0
-    # carrying costs charged by the broker and not yet booked on the lot
-    pending_financing_usd = pending_financing_local = 0.0
-    pending_roll_usd = pending_roll_local = 0.0
-    pending_rolls = 0
+    # carrying costs charged by the broker and not yet booked on the lot (the lot's CARRY
+    # columns)
+    pending = np.zeros(len(COLUMNS))
     # the open lot's books
     lot = np.zeros(len(COLUMNS))
     # the last entry decision
@@ -145,12 +145,12 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
             financed = contracts * (financing_long[t] if position > 0 else financing_short[t])
             roll_local = contracts * roll_cost[t]
             if financed != 0.0:
-                pending_financing_usd += financed
-                pending_financing_local += financed / rate
+                pending[FIN_USD] += financed
+                pending[FIN_LOCAL] += financed / rate
             if roll_local != 0.0:
-                pending_roll_usd += roll_local * rate
-                pending_roll_local += roll_local
-                pending_rolls += int(rolls[t])
+                pending[ROLL_USD] += roll_local * rate
+                pending[ROLL_LOCAL] += roll_local
+                pending[ROLLS] += int(rolls[t])
             cash -= 0.0 + (roll_local * rate - financed)
         waiting = order != 0 and not clean[t]
         if order != 0 and not waiting:
@@ -169,14 +169,8 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
                     open_local = open_usd = 0.0
                 else:
                     cash += -order * (price - base) * multiplier * rate
-                lot[FIN_USD] += pending_financing_usd
-                lot[FIN_LOCAL] += pending_financing_local
-                lot[ROLL_USD] += pending_roll_usd
-                lot[ROLL_LOCAL] += pending_roll_local
-                lot[ROLLS] += pending_rolls
-                pending_financing_usd = pending_financing_local = 0.0
-                pending_roll_usd = pending_roll_local = 0.0
-                pending_rolls = 0
+                lot[CARRY] += pending[CARRY]
+                pending[:] = 0.0
                 contracts = abs(order)
                 lot[FEES_LOCAL] += fee[t] * contracts
                 lot[FEES_USD] += fee[t] * contracts * rate
@@ -215,14 +209,8 @@ def position_path(open_, close, roll_offset, usd, volatility, margin, fee, slipp
         # the playbook at the close
         held[t] = position != 0
         if position != 0:
-            lot[FIN_USD] += pending_financing_usd
-            lot[FIN_LOCAL] += pending_financing_local
-            lot[ROLL_USD] += pending_roll_usd
-            lot[ROLL_LOCAL] += pending_roll_local
-            lot[ROLLS] += pending_rolls
-            pending_financing_usd = pending_financing_local = 0.0
-            pending_roll_usd = pending_roll_local = 0.0
-            pending_rolls = 0
+            lot[CARRY] += pending[CARRY]
+            pending[:] = 0.0
         if waiting:
             continue      # the order waits for a clean open: its decision stands
         if position != 0:
