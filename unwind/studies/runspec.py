@@ -71,26 +71,27 @@ def _read_toml(path: Path) -> dict:
         raise DataError(f"{path}: malformed TOML: {error}") from None
 
 
-def _table(path: Path, raw: dict, verb: str) -> dict:
-    """The spec's [VERB] table; a spec without it is refused, naming the tables it has (a
-    [sweep] spec given to `score` ran the whole scorecard)."""
-    if verb in raw:
-        return raw[verb]
-    other = [name for name in sorted(_SECTIONS) if name in raw]
-    held = (f"it holds [{other[0]}], for `unwind {other[0]} {path}`" if other
-            else "it holds no table")
-    raise DataError(f"{path}: no [{verb}] table, which `unwind {verb}` reads; {held}")
+def _table(path: Path, verb: str, keys) -> dict:
+    """The spec's [VERB] table with only `keys` in it; a spec without it is refused, naming the
+    tables it has (a [sweep] spec given to `score` ran the whole scorecard)."""
+    raw = _read_toml(path)
+    _refuse_unknown(str(path), raw, _SECTIONS)
+    if verb not in raw:
+        other = [name for name in sorted(_SECTIONS) if name in raw]
+        held = (f"it holds [{other[0]}], for `unwind {other[0]} {path}`" if other
+                else "it holds no table")
+        raise DataError(f"{path}: no [{verb}] table, which `unwind {verb}` reads; {held}")
+    table = raw[verb]
+    if not isinstance(table, dict):
+        raise DataError(f"{path}: {verb} = {_shown(table)}: expected a [{verb}] table")
+    _refuse_unknown(f"{path} [{verb}]", table, keys)
+    return table
 
 
 def load(path: str | Path) -> dict:
     """The spec's [score] table, checked."""
     path = Path(path)
-    raw = _read_toml(path)
-    _refuse_unknown(str(path), raw, _SECTIONS)
-    spec = _table(path, raw, "score")
-    if not isinstance(spec, dict):
-        raise DataError(f"{path}: score = {_shown(spec)}: expected a [score] table")
-    _refuse_unknown(f"{path} [score]", spec, _SCORE_KEYS)
+    spec = _table(path, "score", _SCORE_KEYS)
     _check_score(path, spec)
     return spec | {"windows": _windows(path, spec.get("windows", []))}
 
@@ -288,12 +289,7 @@ def sweep_spec(path: str | Path) -> dict:
     """A spec's [sweep] table, checked: known keys of the right types, a grid of lists or
     START:STOP:STEP strings, at most one window."""
     path = Path(path)
-    raw = _read_toml(path)
-    _refuse_unknown(str(path), raw, _SECTIONS)
-    spec = _table(path, raw, "sweep")
-    if not isinstance(spec, dict):
-        raise DataError(f"{path}: sweep = {_shown(spec)}: expected a [sweep] table")
-    _refuse_unknown(f"{path} [sweep]", spec, _SWEEP_KEYS)
+    spec = _table(path, "sweep", _SWEEP_KEYS)
     for key, value in spec.items():
         kind = _SWEEP_TYPES[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
