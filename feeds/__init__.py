@@ -39,8 +39,9 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
     from feeds.store import Store
 
     store = store if isinstance(store, Store) else Store(store)
-    frame, info = store.read(symbol, bar)
-    window = frame.loc[_timestamp(start, "start"):_timestamp(end, "end", inclusive_day=True)]
+    frame, info = store.read(symbol, bar, copy=False)   # shared: only the window's copy is ours
+    since, until = _timestamp(start, "start"), _timestamp(end, "end", inclusive_day=True)
+    window = frame.loc[since:until].copy()
     if window.empty:
         raise DataError(f"{symbol} {bar}: no bars between {start or info.first} and "
                         f"{end or info.last} (the store holds {info.first[:10]}..{info.last[:10]})")
@@ -59,7 +60,6 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
                                f"{window.index[0].date()}..{window.index[-1].date()}: "
                                f"{first.message}; `unwind data validate {symbol} --bar {bar}` "
                                "shows every finding")
-    window = window.copy()
     window.attrs = {"series": symbol, "bar": bar, **info.to_json()}
     if info.repairs:   # what and how many; the rows' runs stay in the manifest (attrs are copied)
         window.attrs["repairs"] = [{"flag": repair.flag, "rows": repair.rows}

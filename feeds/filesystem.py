@@ -52,6 +52,13 @@ def read_regular(path: Path, max_bytes: int, expected_bytes: int | None = None) 
     (opened without blocking, checked with fstat on the open descriptor), or larger than
     `max_bytes`, or when `expected_bytes` is given and its size differs. At most its stated
     size is read, so memory is bounded by the check. OSError for the rest (missing, EACCES)."""
+    return read_regular_status(path, max_bytes, expected_bytes)[0]
+
+
+def read_regular_status(path: Path, max_bytes: int, expected_bytes: int | None = None
+                        ) -> tuple[bytes, os.stat_result]:
+    """`read_regular`, and the status of the file the bytes came from (fstat of the descriptor
+    they were read through, so it describes those bytes even if the path is replaced later)."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as error:
@@ -78,7 +85,7 @@ def read_regular(path: Path, max_bytes: int, expected_bytes: int | None = None) 
             left -= len(chunk)
         if os.read(descriptor, 1):
             raise Refused("grew while it was read (another process is writing it)")
-        return b"".join(chunks)
+        return b"".join(chunks), status
     finally:
         os.close(descriptor)
 

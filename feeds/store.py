@@ -13,10 +13,17 @@ take no lock: they see the old manifest or the new one.
 
 Every read checks what it is served against the manifest: the manifest's fields and types, a
 file name inside the series folder, the parquet's size and sha256, its columns, time index and
-row count, and finite values. Hashing costs about a fifth of reading the parquet (1.2 ms against
-6 ms for the largest series, 62,158 hourly bars), so it is done on every read. Anything wrong
-raises `BrokenSeries`, whose message names the command that rebuilds the series;
-`unwind data import FILE --replace` (or a plain re-import of the same file) does.
+row count, and finite values. Anything wrong raises `BrokenSeries`, whose message names the
+command that rebuilds the series; `unwind data import FILE --replace` (or a plain re-import of
+the same file) does.
+
+Within one process a file is hashed once (a scorecard worker reads each series once per cell,
+hundreds of times): its bytes matched the manifest when read, and a later read that finds the
+same file (device, inode, type, size, modification and change times) under the same manifest
+serves the frame decoded then. A write to the file changes its change time, which a user cannot
+set back (only the clock can), so the trust check keeps its meaning. A file changed within
+_SETTLED_NS of its read is not remembered (a change time is as coarse as the kernel's clock
+tick: a rewrite in the same tick would keep it).
 
 A series name is a canonical symbol, optionally tagged with its source (`USDJPY@fred`) so that
 several sources of one instrument can be kept side by side and compared.
@@ -33,6 +40,7 @@ import os
 import re
 import shlex
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +104,21 @@ class NewSeries:
 # were checked against): at most _DECODED_MAX of them, the oldest dropped first.
 _DECODED: dict[tuple, pd.DataFrame] = {}
 _DECODED_MAX = 32
+# The files whose bytes matched their manifest when read: the file's identity (path, device,
+# inode, type, size, modification and change times) with the manifest's figures -> the key of
+# its frame in _DECODED. Manifests parsed and checked, by series, bar and the sha256 of their
+# bytes. Each bounded, the oldest dropped first.
+_VERIFIED: dict[tuple, tuple] = {}
+_MANIFESTS: dict[tuple, SeriesInfo] = {}
+_MEMO_MAX = 256
+# A file whose change time is this close to the moment it was read is hashed again next time.
+_SETTLED_NS = 2_000_000_000
+
+
+def _remember(memo: dict, key, value) -> None:
+    if len(memo) >= _MEMO_MAX:
+        del memo[next(iter(memo))]   # the oldest
+    memo[key] = value
 
 
 class Store:
@@ -136,15 +159,21 @@ class Store:
         except OSError as error:
             raise self._broken(series, bar, f"its manifest {path.name} cannot be read "
                                f"({filesystem.describe(error)})") from None
+        key = (series, bar, hashlib.sha256(text).digest())   # a manifest may be 1 MiB
+        info = _MANIFESTS.get(key)
+        if info is not None:   # these bytes passed the checks below (SeriesInfo is frozen)
+            return info
         try:
             data = json.loads(text.decode("utf-8"))
         except (ValueError, RecursionError):
             raise self._broken(series, bar, f"its manifest {path.name} is not valid JSON"
                                ) from None
         try:
-            return check_manifest(SeriesInfo.from_json(data), series, bar)
+            info = check_manifest(SeriesInfo.from_json(data), series, bar)
         except ValueError as error:
             raise self._broken(series, bar, f"its manifest {path.name} {error}") from None
+        _remember(_MANIFESTS, key, info)
+        return info
 
     def survey(self, check_files: bool = True) -> list[SeriesInfo | Broken]:
         """Every series in the store, sorted: its manifest, or why it cannot be served. With
@@ -207,8 +236,10 @@ class Store:
         return not self.survey(check_files=False)
 
     # ----------------------------------------------------------------------------------- reads
-    def read(self, series: str, bar: str) -> tuple[pd.DataFrame, SeriesInfo]:
-        """The stored frame and its manifest, checked against each other (BrokenSeries if not)."""
+    def read(self, series: str, bar: str, copy: bool = True) -> tuple[pd.DataFrame, SeriesInfo]:
+        """The stored frame and its manifest, checked against each other (BrokenSeries if not).
+        With `copy` false the frame is the one the process shares: the caller must not modify
+        it (feeds.load only cuts a window from it and copies that)."""
         check_bar(bar)
         series = check_series_name(series)
         info = self.info(series, bar)
@@ -220,7 +251,7 @@ class Store:
                     "; import it with `unwind data import FILE --symbol "
                     f"{series}` or fetch it with `unwind data fetch {series}`")
             raise DataError(f"no {series} {bar} series in the store {self.root}{hint}")
-        return self._frame(info), info
+        return self._frame(info, copy), info
 
     def verify(self, series: str, bar: str) -> SeriesInfo | None:
         """The manifest when the series reads back whole, None when there is none; BrokenSeries
@@ -230,12 +261,13 @@ class Store:
             self._frame(info)
         return info
 
-    def _file_bytes(self, info: SeriesInfo) -> bytes:
-        """The parquet's bytes, checked against the manifest's size and sha256 when it has them."""
+    def _file_bytes(self, info: SeriesInfo) -> tuple[bytes, os.stat_result]:
+        """The parquet's bytes, checked against the manifest's size and sha256 when it has them,
+        and the status of the file they were read from."""
         path = self.root / info.series / info.file
         try:
-            data = filesystem.read_regular(path, _PARQUET_MAX_BYTES,
-                                            info.file_bytes if info.file_sha256 else None)
+            data, status = filesystem.read_regular_status(
+                path, _PARQUET_MAX_BYTES, info.file_bytes if info.file_sha256 else None)
         except FileNotFoundError:
             raise self._broken(info.series, info.bar, f"its parquet {info.file} is missing",
                                info) from None
@@ -254,24 +286,39 @@ class Store:
                 raise self._broken(info.series, info.bar, f"its parquet {info.file} does not "
                                    "match the manifest's sha256 (changed since it was written)",
                                    info)
-        return data
+        return data, status
 
-    def _frame(self, info: SeriesInfo) -> pd.DataFrame:
-        """The series' frame: its file is read and checked against the manifest on every call;
-        the decoded, validated frame of the same bytes and manifest is reused within the
-        process (a scorecard reads each series once per cell)."""
-        data = self._file_bytes(info)
-        # _file_bytes checked the bytes against file_sha256 when the manifest has one
-        digest = info.file_sha256 or hashlib.sha256(data).hexdigest()
-        key = (str(self.root / info.series / info.file), digest, info.rows, info.first,
-               info.last, info.data_sha256)
-        frame = _DECODED.get(key)
+    def _frame(self, info: SeriesInfo, copy: bool = True) -> pd.DataFrame:
+        """The series' frame, checked against the manifest (see the module docstring for when
+        a file is hashed); the decoded, validated frame of the same bytes and manifest is
+        reused within the process. A copy unless `copy` is false (then the caller must not
+        modify it: it is the process's shared one)."""
+        path = str(self.root / info.series / info.file)
+        figures = (info.file_sha256, info.file_bytes, info.rows, info.first, info.last,
+                   info.data_sha256)
+        frame = None
+        if info.file_sha256:
+            try:
+                known = _VERIFIED.get(_identity(path, os.lstat(path), figures))
+            except OSError:   # missing or unreadable: the read below says so
+                known = None
+            frame = _DECODED.get(known) if known is not None else None
         if frame is None:
-            frame = self._decode(info, data)
-            if len(_DECODED) >= _DECODED_MAX:
-                del _DECODED[next(iter(_DECODED))]   # the oldest
-            _DECODED[key] = frame
-        return frame.copy()
+            read_at = time.time_ns()
+            data, status = self._file_bytes(info)
+            # _file_bytes checked the bytes against file_sha256 when the manifest has one
+            digest = info.file_sha256 or hashlib.sha256(data).hexdigest()
+            key = (path, digest, info.rows, info.first, info.last, info.data_sha256)
+            frame = _DECODED.get(key)
+            if frame is None:
+                frame = self._decode(info, data)
+                if len(_DECODED) >= _DECODED_MAX:
+                    del _DECODED[next(iter(_DECODED))]   # the oldest
+                _DECODED[key] = frame
+            settled = max(status.st_mtime_ns, status.st_ctime_ns) < read_at - _SETTLED_NS
+            if info.file_sha256 and settled:
+                _remember(_VERIFIED, _identity(path, status, figures), key)
+        return frame.copy() if copy else frame
 
     def _decode(self, info: SeriesInfo, data: bytes) -> pd.DataFrame:
         import pyarrow as pa
@@ -426,6 +473,12 @@ class Store:
             step.undo()
             raise
         return step
+
+
+def _identity(path: str, status: os.stat_result, figures: tuple) -> tuple:
+    """What says a file is the one read before: its place, inode, type, size and times."""
+    return (path, status.st_dev, status.st_ino, status.st_mode, status.st_size,
+            status.st_mtime_ns, status.st_ctime_ns, figures)
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """The store: atomic writes, no-op re-imports, refused overwrites, the public `feeds.load`."""
 
 import os
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import feeds
-from feeds.errors import DataError
+from feeds.errors import BrokenSeries, DataError
 from feeds.importer import ImportOptions, import_files
 from feeds.store import Store
 from tests.conftest import tree_digest
@@ -117,6 +119,67 @@ def test_the_quality_gate_checks_a_stored_window_once_and_still_blocks_on_a_reru
     with pytest.raises(feeds.QualityError, match="in 2024-08-02..2024-08-02"):
         feeds.load("GC", "2024-08-02", "2024-08-02", store=store)   # another window: checked
     assert checked == [pd.Timestamp("2024-08-01", tz="UTC"), pd.Timestamp("2024-08-02", tz="UTC")]
+
+
+def _hashes_counted(monkeypatch) -> list:
+    """Reads of a parquet's bytes (each is hashed against the manifest), counted."""
+    from feeds import filesystem
+
+    reads, original = [], filesystem.read_regular_status
+
+    def read(path, *arguments):
+        if Path(path).suffix == ".parquet":
+            reads.append(Path(path).name)
+        return original(path, *arguments)
+
+    monkeypatch.setattr(filesystem, "read_regular_status", read)
+    return reads
+
+
+def _rewrite_in_place(path, data: bytes) -> None:
+    """Write `data` over the file at `path` and put its modification time back, until its
+    change time moves (it is as coarse as the kernel's clock tick)."""
+    before = os.stat(path)
+    while True:
+        with open(path, "r+b") as handle:
+            handle.write(data)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if os.stat(path).st_ctime_ns != before.st_ctime_ns:
+            return
+        time.sleep(0.005)
+
+
+def test_a_file_read_before_is_served_without_hashing_until_it_is_rewritten(tmp_path,
+                                                                            monkeypatch):
+    from feeds import store as store_module
+
+    monkeypatch.setattr(store_module, "_SETTLED_NS", 0)   # the test's fresh file counts as old
+    store = Store(tmp_path / "store")
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
+    reads = _hashes_counted(monkeypatch)
+    frame, info = store.read("GC", "1d")
+    frame.loc[:, "close"] = -1.0   # a caller's change to its frame reaches no later read
+    again, _ = store.read("GC", "1d")
+    assert reads == [info.file] and again["close"].tolist() == [10.0, 10.5]
+    parquet = store.root / "GC" / info.file
+    data = parquet.read_bytes()
+    middle = len(data) // 2
+    _rewrite_in_place(parquet, data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    assert os.stat(parquet).st_size == len(data)
+    with pytest.raises(BrokenSeries, match="does not match the manifest's sha256"):
+        store.read("GC", "1d")   # same size and modification time: read and hashed again
+    _rewrite_in_place(parquet, data)
+    assert store.read("GC", "1d")[0]["close"].tolist() == [10.0, 10.5]
+    assert reads == [info.file] * 3
+
+
+def test_a_file_changed_just_before_its_read_is_hashed_on_every_read(tmp_path, monkeypatch):
+    store = Store(tmp_path / "store")
+    import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
+    reads = _hashes_counted(monkeypatch)
+    for _ in range(2):   # written a moment ago: a rewrite in the same clock tick could hide
+        store.read("GC", "1d")
+    assert len(reads) == 2
 
 
 def test_store_location_comes_from_the_environment(tmp_path, monkeypatch):
