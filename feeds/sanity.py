@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from feeds.bars import BARS, is_intraday
+from feeds.bars import BARS, COLUMNS, is_intraday
 from feeds.instruments import Instrument
 from feeds.manifest import Repair
 
@@ -63,6 +63,17 @@ class Problem:
         return int(np.flatnonzero(self.rows)[0])
 
 
+def price_columns(frame: pd.DataFrame) -> np.ndarray:
+    """The open, high, low and close columns as one (rows, 4) float array, not to be written.
+    Taking them by a list of names builds a new frame (0.3 ms a call, and the quality gate took
+    them three times a window); a canonical frame (its columns COLUMNS, all float64) hands out
+    a view of its own values, the same numbers."""
+    if tuple(frame.columns) == COLUMNS and \
+            all(kind == np.float64 for kind in frame.dtypes.to_numpy()):
+        return frame.to_numpy()[:, :4]
+    return frame[list(_PRICES)].to_numpy()
+
+
 def problems(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[Problem]:
     """Every rule `frame` (canonical columns, sorted UTC index, finite values) breaks."""
     if frame.empty:
@@ -79,7 +90,7 @@ def problems(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[Prob
 
 
 def _price_bounds(frame: pd.DataFrame, instrument: Instrument) -> Problem | None:
-    prices = frame[list(_PRICES)].to_numpy()
+    prices = price_columns(frame)
     high = np.abs(prices) > PRICE_CEILING
     low = (prices < PRICE_FLOOR) if not instrument.allows_non_positive else np.zeros_like(high)
     bad = high | low
@@ -97,7 +108,7 @@ def _price_bounds(frame: pd.DataFrame, instrument: Instrument) -> Problem | None
 def _neighbours(frame: pd.DataFrame, instrument: Instrument) -> Problem | None:
     if instrument.allows_non_positive:   # a yield or spread near zero has no useful ratio
         return None
-    prices = frame[list(_PRICES)].to_numpy()
+    prices = price_columns(frame)
     median = frame["close"].rolling(NEIGHBOURS, center=True, min_periods=1).median().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = prices / median[:, None]
