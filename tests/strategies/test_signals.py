@@ -82,3 +82,20 @@ def test_regime_read():
         regime.FISCAL_RISK
     assert regime.shares(pd.Series([0.0, 1.0, 1.0, 2.0])) == {
         "neutral": 0.25, "deleveraging": 0.5, "fiscal_risk": 0.25}
+
+
+def test_regime_inputs_are_carried_onto_their_union_as_pandas_aligns_them():
+    # three calendars: daily from Aug 1, every other day from Aug 2, one value on Aug 4
+    closes = {"usdjpy": series([150, 151, 152, 153, 154]),
+              "jgb": series([1.0, 1.1, 1.2], start="2024-08-02", freq="2D"),
+              "vix": series([20], start="2024-08-04")}
+    carried = regime._carried(closes)
+    assert carried["jgb"].tolist()[1:] == [1.0, 1.0, 1.1, 1.1, 1.2] and \
+        math.isnan(carried["jgb"].iloc[0])
+    assert carried["vix"].isna().tolist() == [True, True, True, False, False, False]
+    assert carried["usdjpy"].tolist()[-2:] == [154, 154]   # Aug 6: the last close carried
+    expected = pd.concat(closes, axis=1, sort=True).ffill()
+    pd.testing.assert_frame_equal(carried, expected, check_freq=False)
+    with_gap = closes | {"vix": series([20, np.nan, 21])}   # not plain: pandas' own path
+    pd.testing.assert_frame_equal(regime._carried(with_gap),
+                                  pd.concat(with_gap, axis=1, sort=True).ffill())
