@@ -24,6 +24,7 @@ class DailyCurve:
     label: str             # "playbook" or "benchmark"
     closes: pd.Series      # the equity at each day's last bar, indexed by the day
     positions: np.ndarray  # where each day's last bar sits on the run's trading-time axis
+    returns: pd.Series     # closes.pct_change(): the rolling panels and the histogram's
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,36 @@ class Run:
         curves = [("playbook", self.equity["equity_usd"])]
         if self.benchmark is not None:
             curves.append(("benchmark", self.benchmark))
-        return tuple(DailyCurve(label, daily_closes(equity),
-                                self.position(last_bar_of_each_day(equity)))
-                     for label, equity in curves)
+        made = []
+        for label, equity in curves:
+            closes, instants = _by_day(equity)
+            made.append(DailyCurve(label, closes, self.position(instants), closes.pct_change()))
+        return tuple(made)
+
+    @cached_property
+    def _axis_seconds(self) -> np.ndarray:
+        """The bars' instants in seconds: what `position` interpolates on, on every call."""
+        return _seconds(self.equity.index)
 
     def position(self, times) -> np.ndarray:
         """Fractional bar positions of instants on the run's trading-time axis."""
         instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
-        return np.interp(_seconds(instants), _seconds(self.equity.index),
+        return np.interp(_seconds(instants), self._axis_seconds,
                          np.arange(len(self.equity), dtype=float))
+
+
+def _by_day(equity: pd.Series) -> tuple[pd.Series, pd.DatetimeIndex]:
+    """`analytics.daily_closes` and `analytics.last_bar_of_each_day` of a curve, from one pass
+    over its days: a page reads them for every curve, and two groupbys cost more than the rest
+    of a short window's panels. A curve out of time order or with gaps (a groupby skips NaN)
+    takes the groupbys."""
+    days = equity.index.normalize()
+    keys = days.asi8
+    values = equity.to_numpy()
+    if np.any(keys[1:] < keys[:-1]) or np.isnan(values).any():
+        return daily_closes(equity), pd.DatetimeIndex(last_bar_of_each_day(equity))
+    lasts = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
+    return pd.Series(values[lasts], index=days[lasts], name=equity.name), equity.index[lasts]
 
 
 def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
@@ -81,8 +103,8 @@ def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _frame(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path)
-    frame.index = pd.to_datetime(frame.pop("time"), utc=True, format="ISO8601")
+    frame = pd.read_csv(path, index_col="time")
+    frame.index = pd.to_datetime(frame.index, utc=True, format="ISO8601")
     return frame
 
 

@@ -31,6 +31,13 @@ def when_text(value: str) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
 
 
+def when_texts(values: pd.Series) -> list[str]:
+    """`when_text` of a column of instants, parsed and formatted at once (a blotter's hundreds
+    of trades)."""
+    return pd.to_datetime(values, utc=True, format="ISO8601").dt.strftime(
+        "%Y-%m-%d %H:%M").tolist()
+
+
 def _signed(value: float, kind: str) -> str:
     css = "pos" if value > 0 else "neg" if value < 0 else ""
     return f"<td class='num {css}'>{value:+,.0f}</td>" if kind == "usd" else \
@@ -69,22 +76,28 @@ def _blotter_rows(trades: pd.DataFrame, css: str) -> str:
     from strategies.book import EXIT_REASONS
 
     rows = []
-    for number, trade in zip(trades.index + 1, trades.itertuples(index=False)):
-        reason = str(trade.exit_reason)
-        status = "" if trade.status == "closed" else \
-            f" <span class=muted>({escape(trade.status)})</span>"
-        outcome = "win" if trade.pnl_usd > 0 else "loss"
+    columns = {name: trades[name].tolist() for name in (
+        "symbol", "side", "contracts", "entry_price", "exit_price", "exit_reason", "status",
+        "pnl_usd", "fees_usd", "mae_usd", "mfe_usd", "bars_held")}
+    columns["entered"], columns["exited"] = (when_texts(trades["entry_time"]),
+                                             when_texts(trades["exit_time"]))
+    for number, trade in zip((trades.index + 1).tolist(),
+                             (dict(zip(columns, row)) for row in zip(*columns.values()))):
+        reason = str(trade["exit_reason"])
+        status = "" if trade["status"] == "closed" else \
+            f" <span class=muted>({escape(trade['status'])})</span>"
+        outcome = "win" if trade["pnl_usd"] > 0 else "loss"
         rows.append(
             f"<tr class='{css} {outcome}'><td class=num>{number}</td>"
-            f"<td>{escape(trade.symbol)}</td><td>{escape(trade.side)}</td>"
-            f"<td class=num>{int(trade.contracts):,d}</td><td>{when_text(trade.entry_time)}</td>"
-            f"<td>{when_text(trade.exit_time)}</td>"
-            f"<td class=num>{price_text(trade.entry_price)}</td>"
-            f"<td class=num>{price_text(trade.exit_price)}</td>"
+            f"<td>{escape(trade['symbol'])}</td><td>{escape(trade['side'])}</td>"
+            f"<td class=num>{int(trade['contracts']):,d}</td><td>{trade['entered']}</td>"
+            f"<td>{trade['exited']}</td>"
+            f"<td class=num>{price_text(trade['entry_price'])}</td>"
+            f"<td class=num>{price_text(trade['exit_price'])}</td>"
             f"<td title='{escape(EXIT_REASONS.get(reason, ''))}'>{escape(reason)}{status}</td>"
-            f"{_signed(trade.pnl_usd, 'usd')}<td class=num>{trade.fees_usd:,.0f}</td>"
-            f"{_signed(trade.mae_usd, 'usd')}{_signed(trade.mfe_usd, 'usd')}"
-            f"<td class=num>{int(trade.bars_held):,d}</td></tr>")
+            f"{_signed(trade['pnl_usd'], 'usd')}<td class=num>{trade['fees_usd']:,.0f}</td>"
+            f"{_signed(trade['mae_usd'], 'usd')}{_signed(trade['mfe_usd'], 'usd')}"
+            f"<td class=num>{int(trade['bars_held']):,d}</td></tr>")
     return "".join(rows)
 
 
