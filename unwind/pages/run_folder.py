@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from unwind.evidence.analytics import daily_closes, last_bar_of_each_day
+from unwind.evidence.analytics import daily_closes, last_bar_of_each_day, underwater
 
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 
@@ -46,7 +46,7 @@ class Run:
     def config(self) -> dict:
         return self.manifest["config"]
 
-    @property
+    @cached_property
     def short(self) -> bool:
         return self.equity.index[-1] - self.equity.index[0] <= SHORT_WINDOW
 
@@ -73,13 +73,22 @@ class Run:
         return tuple(made)
 
     @cached_property
+    def drawdown_by_bar(self) -> pd.Series:
+        """The playbook's `analytics.underwater` (each bar's fall from its high): the
+        underwater panel, the headline and the drawdown table each read it."""
+        return underwater(self.equity["equity_usd"])
+
+    @cached_property
     def _axis_seconds(self) -> np.ndarray:
         """The bars' instants in seconds: what `position` interpolates on, on every call."""
         return _seconds(self.equity.index)
 
     def position(self, times) -> np.ndarray:
         """Fractional bar positions of instants on the run's trading-time axis."""
-        instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
+        if isinstance(times, pd.DatetimeIndex):   # already instants: their seconds are UTC's
+            instants = times
+        else:
+            instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
         return np.interp(_seconds(instants), self._axis_seconds,
                          np.arange(len(self.equity), dtype=float))
 

@@ -70,7 +70,7 @@ def _equity_panel(run: Run, x_range: tuple) -> Panel:
 
 
 def _underwater_panel(run: Run, x_range: tuple) -> Panel:
-    drawdown = underwater(run.equity["equity_usd"]).to_numpy()
+    drawdown = run.drawdown_by_bar.to_numpy()
     deepest = int(np.argmin(drawdown))
     daily = run.metrics.get("max_drawdown")
     panel = Panel(f"Underwater: max drawdown {metrics.display('max_drawdown', daily)} on daily "
@@ -236,7 +236,9 @@ def _regime_panel(run: Run, x_range: tuple) -> Panel:
     panel = Panel("Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
                   f"({told} of days)", 18, x_range, lambda ticks: [], y_limits=(0, 1),
                   y_ticks=())
-    regime = run.prices["regime"].groupby(level=0).first()
+    regime = run.prices["regime"]
+    if not (regime.index.is_unique and regime.index.is_monotonic_increasing):
+        regime = regime.groupby(level=0).first()   # several symbols: the first known each bar
     panel.band(regime.reindex(run.equity.index).to_numpy(dtype=float), REGIME_COLOURS)
     return panel
 
@@ -329,15 +331,17 @@ def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    series = [(curve.label, curve.returns.dropna(), TINTS[curve.label])
-              for curve in run.daily_curves]
-    values = np.concatenate([returns[returns != 0].to_numpy() for _, returns, _ in series])
+    series = []
+    for curve in run.daily_curves:
+        returns = curve.returns.to_numpy()
+        series.append((curve.label, returns[~np.isnan(returns)], TINTS[curve.label]))
+    values = np.concatenate([returns[returns != 0] for _, returns, _ in series])
     values = values if values.size else np.zeros(1)
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
     width = WIDTH if trades.empty else WIDTH // 2 - 8
     margin = (edges[-1] - edges[0]) * 0.05
     worst = metrics.display("worst_day", run.metrics.get("worst_day"))
-    counted = [np.histogram(returns[returns != 0].to_numpy(), bins=edges)[0].astype(float)
+    counted = [np.histogram(returns[returns != 0], bins=edges)[0].astype(float)
                for _, returns, _ in series]
     most = max(float(c.max()) for c in counted) if counted else 1.0
     histogram = Panel(f"Daily returns (worst day {worst}); y: days", 190,
@@ -398,7 +402,7 @@ def _headline(run: Run) -> str:
         theirs = metrics.display("total_return",
                                  run.benchmark_metrics.get("total_return"))
         against = f" against {escape(name)} {escape(theirs)}"
-    bar_level = float(underwater(run.equity["equity_usd"]).min())
+    bar_level = float(run.drawdown_by_bar.min())
     return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')})"
             f"{against}; max drawdown <b>{mine('max_drawdown')}</b> (daily closes, the metric; "
             f"the deepest bar {bar_level:.2%}); "

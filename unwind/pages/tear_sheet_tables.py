@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from unwind.evidence import metrics
-from unwind.evidence.analytics import (drawdowns, monthly_closes, period_returns,
-                                       underwater)
+from unwind.evidence.analytics import drawdowns, monthly_closes, period_returns
 from unwind.pages.chart_scales import price_text
 from unwind.pages.layout import colour
 from unwind.pages.run_folder import Run
@@ -148,17 +147,21 @@ def _heat_cell(value: float | None, scale: float, title: str = "") -> str:
 
 def returns_by_day(run: Run) -> str:
     returns = period_returns(run.equity["equity_usd"], run.daily_closes)
-    weeks = returns.index - pd.to_timedelta(returns.index.day_of_week, unit="D")
-    weekdays = sorted(set(returns.index.day_of_week))
+    weekday = returns.index.day_of_week.to_numpy()
+    weeks = returns.index - pd.to_timedelta(weekday, unit="D")
+    weekdays = sorted(set(weekday.tolist()))
     names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     scale = float(returns.abs().max())
+    values, titles = returns.to_numpy(), returns.index.strftime("%a %d %b %Y").tolist()
+    keys = weeks.asi8   # the days are in order: a week is a run of one key
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
     rows = []
-    for week, days in returns.groupby(weeks):
-        by_day = dict(zip(days.index.day_of_week, zip(days.index, days.to_numpy())))
-        cells = "".join(_heat_cell(by_day[d][1], scale, by_day[d][0].strftime("%a %d %b %Y"))
+    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(keys)]):
+        by_day = {day: row for row, day in enumerate(weekday[start:stop].tolist(), start)}
+        cells = "".join(_heat_cell(values[by_day[d]], scale, titles[by_day[d]])
                         if d in by_day else "<td></td>" for d in weekdays)
-        weekly = float(np.prod(1 + days.to_numpy()) - 1)
-        rows.append(f"<tr><th>week of {week:%d %b}</th>{cells}"
+        weekly = float(np.prod(1 + values[start:stop]) - 1)
+        rows.append(f"<tr><th>week of {weeks[start]:%d %b}</th>{cells}"
                     f"<td class=num><b>{weekly:+.2%}</b></td></tr>")
     header = "".join(f"<th>{names[d]}</th>" for d in weekdays)
     return ("<h2>Returns by day</h2><p class=caption>Change of the USD equity from one UTC day's "
@@ -185,7 +188,7 @@ def returns_by_month(run: Run) -> str:
 
 def drawdown_table(run: Run) -> str:
     found = drawdowns(run.daily_closes)
-    bar_level = float(underwater(run.equity["equity_usd"]).min())
+    bar_level = float(run.drawdown_by_bar.min())
     said = (f"<p class=caption>On daily closes, as the metric: deepest "
             f"{metrics.display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
             f"metrics.json). The underwater chart is bar level: deepest {bar_level:.2%}.</p>")
