@@ -111,10 +111,24 @@ def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
     return index.as_unit("s").asi8.astype(float)
 
 
-def _frame(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, index_col="time")
-    frame.index = pd.to_datetime(frame.index, utc=True, format="ISO8601")
-    return frame
+class _TimedFrames:
+    """A run's CSV files indexed by their `time` column as UTC instants. The files mostly share
+    one clock (equity, benchmark, one symbol's prices and signals): a time column equal to one
+    already parsed takes its instants (58,000 hourly times cost 10 ms to parse, 0.2 to
+    compare)."""
+
+    def __init__(self):
+        self._parsed: list[tuple[pd.Index, pd.DatetimeIndex]] = []
+
+    def read(self, path: Path) -> pd.DataFrame:
+        frame = pd.read_csv(path, index_col="time")
+        text = frame.index
+        instants = next((parsed for seen, parsed in self._parsed if text.equals(seen)), None)
+        if instants is None:
+            instants = pd.to_datetime(text, utc=True, format="ISO8601")
+            self._parsed.append((text, instants))
+        frame.index = instants
+        return frame
 
 
 def _triggers(manifest: dict) -> tuple:
@@ -137,11 +151,12 @@ def read(directory: Path) -> Run:
     benchmark_metrics = directory / "benchmark_metrics.json"
     benchmark = directory / "benchmark_equity.csv"
     signals = directory / "signals.csv"
+    timed = _TimedFrames()
     return Run(
         directory, manifest, json.loads((directory / "metrics.json").read_text()),
         json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
-        _frame(directory / "equity.csv"),
-        _frame(benchmark)["equity_usd"] if benchmark.exists() else None,
-        pd.read_csv(directory / "trades.csv"), _frame(directory / "prices.csv"),
-        _frame(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
+        timed.read(directory / "equity.csv"),
+        timed.read(benchmark)["equity_usd"] if benchmark.exists() else None,
+        pd.read_csv(directory / "trades.csv"), timed.read(directory / "prices.csv"),
+        timed.read(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
         tuple(_triggers(manifest)))
