@@ -43,7 +43,8 @@ from unwind.pages.layout import page, trading_time_ticks
 from unwind.pages.run_folder import Run, read
 from unwind.pages.tear_sheet_tables import (blotter, configuration, drawdown_table,
                                             metrics_table, parameters_table, returns_by_day,
-                                            returns_by_month, unit_text, when_text)
+                                            returns_by_month, unit_text, when_text,
+                                            when_texts)
 from unwind.pages.unit_axes import LINE_TINTS, draw_thresholds, unit_panel
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
@@ -69,7 +70,7 @@ def _equity_panel(run: Run, x_range: tuple) -> Panel:
 
 
 def _underwater_panel(run: Run, x_range: tuple) -> Panel:
-    drawdown = underwater(run.equity["equity_usd"]).to_numpy()
+    drawdown = run.drawdown_by_bar.to_numpy()
     deepest = int(np.argmin(drawdown))
     daily = run.metrics.get("max_drawdown")
     panel = Panel(f"Underwater: max drawdown {metrics.display('max_drawdown', daily)} on daily "
@@ -90,66 +91,78 @@ def _underwater_panel(run: Run, x_range: tuple) -> Panel:
     return panel
 
 
-def _session_spans(mine: pd.DataFrame, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _session_spans(session: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """[start, stop) positions of the Asian session (flag 1) of intraday bars."""
-    asia = (mine["session"].fillna(0).astype(int).to_numpy() & 1) > 0
+    asia = (np.where(np.isnan(session), 0, session).astype(int) & 1) > 0
     starts = np.flatnonzero(asia & ~np.r_[False, asia[:-1]])
     ends = np.flatnonzero(asia & ~np.r_[asia[1:], False])
     return x[starts] - 0.5, x[ends] + 0.5
 
 
-def _trade_title(number: int, trade) -> str:
-    return (f"trade {number}: {trade.side} {int(trade.contracts):,d} {trade.symbol}, entry "
-            f"{when_text(trade.entry_time)} at {price_text(trade.entry_price)}, exit "
-            f"{when_text(trade.exit_time)} at {price_text(trade.exit_price)} ({trade.exit_reason}), net "
-            f"{trade.pnl_usd:+,.0f} USD")
+def _trade_titles(trades: pd.DataFrame, numbers: list[int]) -> list[str]:
+    """Each trade's tooltip, numbered as in the blotter: its blotter line in words."""
+    return [f"trade {number}: {side} {int(contracts):,d} {symbol}, entry {entered} at "
+            f"{price_text(entry_price)}, exit {exited} at {price_text(exit_price)} ({reason}), "
+            f"net {pnl:+,.0f} USD"
+            for number, side, contracts, symbol, entered, entry_price, exited, exit_price, reason,
+            pnl in zip(numbers, trades["side"].tolist(), trades["contracts"].tolist(),
+                       trades["symbol"].tolist(), when_texts(trades["entry_time"]),
+                       trades["entry_price"].tolist(), when_texts(trades["exit_time"]),
+                       trades["exit_price"].tolist(), trades["exit_reason"].tolist(),
+                       trades["pnl_usd"].tolist())]
 
 
-def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple) -> Panel:
+def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple,
+                 events: tuple[list, np.ndarray]) -> Panel:
+    """`events`: the event calendar inside the window and their bar positions."""
     shaded = run.intraday and run.short
     shading = "; shaded: Asian session (00-09 UTC)" if shaded else ""
     numbered = "; trades numbered as in the blotter" if run.short else ""
-    mine = run.prices[run.prices["symbol"] == symbol]
-    closes = mine["close"].to_numpy(dtype=float)
+    rows = np.flatnonzero(run.prices["symbol"].to_numpy() == symbol)
+    closes = run.prices["close"].to_numpy(dtype=float)[rows]
     positive = closes[np.isfinite(closes) & (closes > 0)]
     log = bool(len(positive) and positive.max() > LOG_RATIO * positive.min())
     scale = f"; log scale (highest close over {LOG_RATIO:g}x the lowest)" if log else ""
     panel = unit_panel("price", f"{symbol} close{scale}{shading}{numbered}", 210, x_range)
     panel.log = log
     panel.timezone = _exchange_zone(symbol)
-    x = run.position(mine.index)
+    x = run.position(run.prices.index[rows])
     if run.short:   # a window of weeks: the tooltip gives each bar's open, high and low too
         panel.candles = np.full((len(run.equity), 3), np.nan)
         at = np.rint(x).astype(int)
-        panel.candles[at] = mine[["open", "high", "low"]].to_numpy(dtype=float)
+        panel.candles[at] = run.prices[["open", "high", "low"]].to_numpy(dtype=float)[rows]
     if shaded:
-        panel.spans(*_session_spans(mine, x), "#f2c14e", 0.2)
-    panel.line(x, mine["close"].to_numpy(), "#1d2330", 0.9)
-    own = run.trades[run.trades["symbol"] == symbol]
-    if len(own):
+        panel.spans(*_session_spans(run.prices["session"].to_numpy(dtype=float)[rows], x),
+                    "#f2c14e", 0.2)
+    panel.line(x, closes, "#1d2330", 0.9)
+    chosen = run.trades["symbol"].to_numpy() == symbol
+    if chosen.any():
+        own = run.trades[chosen]
         entry, exit_ = run.position(own["entry_time"]), run.position(own["exit_time"])
-        colours = np.where(own["pnl_usd"].to_numpy() > 0, WIN, LOSS)
-        titles = [_trade_title(numbers[row], trade) for row, trade in
-                  zip(own.index, own.itertuples(index=False))]
-        panel.segments(entry, own["entry_price"], exit_, own["exit_price"], colours)
+        pnl = own["pnl_usd"].to_numpy()
+        colours = np.where(pnl > 0, WIN, LOSS)
+        numbered_as = [numbers[row] for row in own.index]
+        titles = _trade_titles(own, numbered_as)
+        entry_prices, exit_prices = own["entry_price"].to_numpy(), own["exit_price"].to_numpy()
+        sides = own["side"].to_numpy()
+        panel.segments(entry, entry_prices, exit_, exit_prices, colours)
         for side, shape in (("long", "^"), ("short", "v")):
-            chosen = (own["side"] == side).to_numpy()
-            panel.markers(entry[chosen], own["entry_price"].to_numpy()[chosen], shape,
-                          colours[chosen], np.array(titles)[chosen])
-        panel.markers(exit_, own["exit_price"], "o", colours, titles, size=3.5, hollow=True)
+            chosen_side = sides == side
+            panel.markers(entry[chosen_side], entry_prices[chosen_side], shape,
+                          colours[chosen_side], np.array(titles)[chosen_side])
+        panel.markers(exit_, exit_prices, "o", colours, titles, size=3.5, hollow=True)
         if run.short and len(run.trades) <= 60:
-            panel.labels(entry, own["entry_price"], [str(numbers[row]) for row in own.index],
-                         np.where(own["side"] == "long", 13.0, -13.0))
+            panel.labels(entry, entry_prices, [str(number) for number in numbered_as],
+                         np.where(sides == "long", 13.0, -13.0))
     suspects = [s for s in run.manifest.get("suspect_bars", []) if s["series"] == symbol]
     if suspects:
         panel.markers(run.position([s["time"] for s in suspects]),
                       np.array([s["value"] for s in suspects]), "o", [SUSPECT] * len(suspects),
                       [_suspect_title(s) for s in suspects], size=5.0, hollow=True)
         panel.mark_legend("suspect print (no fill)", SUSPECT, "o")
-    found = event_marks.inside(run.equity.index)   # the event calendar in the window
+    found, positions = events
     if found:
-        event_marks.draw(panel, found, run.position([e.instant.isoformat() for e in found]),
-                         float(np.nanmax(mine["close"].to_numpy())))
+        event_marks.draw(panel, found, positions, float(np.nanmax(closes)))
     for label, tint, shape in (("long entry", "#5a6275", "^"), ("short entry", "#5a6275", "v"),
                                ("exit", "#5a6275", "o"), ("win (net)", WIN, "line"),
                                ("loss (net)", LOSS, "line")):
@@ -176,12 +189,19 @@ def _suspect_title(suspect: dict) -> str:
 
 
 def _signal_line(run: Run, column: str) -> pd.Series | None:
+    """The column's rows of the first symbol (in file order) that has a value in it."""
     if column not in run.signals:
         return None
-    for _symbol, rows in run.signals.groupby("symbol", sort=False):
-        values = rows[column]
-        if values.notna().any():
-            return values
+    values = run.signals[column]
+    known = values.notna().to_numpy()
+    found = run.signals["symbol"].unique()
+    if len(found) == 1 and pd.notna(found[0]):   # one symbol: no per-symbol split
+        return values if known.any() else None
+    symbols = run.signals["symbol"].to_numpy()
+    for symbol in pd.unique(symbols[pd.notna(symbols)]):
+        chosen = symbols == symbol
+        if known[chosen].any():
+            return values[chosen]
     return None
 
 
@@ -217,7 +237,9 @@ def _regime_panel(run: Run, x_range: tuple) -> Panel:
     panel = Panel("Regime: grey neutral, red deleveraging, amber fiscal risk, white unknown "
                   f"({told} of days)", 18, x_range, lambda ticks: [], y_limits=(0, 1),
                   y_ticks=())
-    regime = run.prices["regime"].groupby(level=0).first()
+    regime = run.prices["regime"]
+    if not (regime.index.is_unique and regime.index.is_monotonic_increasing):
+        regime = regime.groupby(level=0).first()   # several symbols: the first known each bar
     panel.band(regime.reindex(run.equity.index).to_numpy(dtype=float), REGIME_COLOURS)
     return panel
 
@@ -254,7 +276,7 @@ def _rolling_sharpe_panel(run: Run, x_range: tuple) -> Panel:
                   f"{ANNUALISATION}); gaps: not enough days yet, or no variance", 80, x_range,
                   plain_labels)
     for curve in run.daily_curves:
-        sharpe = rolling_sharpe(curve.closes.pct_change(), days)
+        sharpe = rolling_sharpe(curve.returns, days)
         panel.line(curve.positions, sharpe.to_numpy(), TINTS[curve.label], 1.0,
                    label=curve.label)
     return panel
@@ -266,7 +288,7 @@ def _rolling_panel(run: Run, x_range: tuple) -> Panel:
                   f"(x{ANNUALISATION})", 80, x_range, percent_labels)
     panel.value_format = "percent"
     for curve in run.daily_curves:
-        volatility = rolling_volatility(curve.closes.pct_change(), days)
+        volatility = rolling_volatility(curve.returns, days)
         panel.line(curve.positions, volatility.to_numpy(), TINTS[curve.label], 1.0,
                    label=curve.label)
     return panel
@@ -280,8 +302,12 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
     trading-time axis, each with its dates under its last panel and the episode's triggers
     through every panel, lettered on the first of each."""
     x_range = (-0.5, len(run.equity) - 0.5)
+    found = event_marks.inside(run.equity.index)   # the event calendar in the window
+    events = (found, run.position([event.instant.isoformat() for event in found])
+              if found else np.array([]))
     stacks = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)],
-              [_price_panel(run, s, numbers, x_range) for s in run.prices["symbol"].unique()]
+              [_price_panel(run, symbol, numbers, x_range, events)
+               for symbol in run.prices["symbol"].unique()]
               + [_signal_panel(run, p, x_range) for p in run.manifest.get("signal_panels") or []]
               + [_regime_panel(run, x_range), _leverage_panel(run, x_range),
                  _rolling_panel(run, x_range), _rolling_sharpe_panel(run, x_range)])
@@ -306,15 +332,17 @@ def _distribution(run: Run) -> str:
     """Daily-return histogram (playbook and benchmark) and, with trades, each trade's net P&L
     with its adverse and favourable excursions."""
     trades = run.trades
-    series = [(curve.label, curve.closes.pct_change().dropna(), TINTS[curve.label])
-              for curve in run.daily_curves]
-    values = np.concatenate([returns[returns != 0].to_numpy() for _, returns, _ in series])
+    series = []
+    for curve in run.daily_curves:
+        returns = curve.returns.to_numpy()
+        series.append((curve.label, returns[~np.isnan(returns)], TINTS[curve.label]))
+    values = np.concatenate([returns[returns != 0] for _, returns, _ in series])
     values = values if values.size else np.zeros(1)
     edges = np.linspace(min(values.min(), 0) - 1e-4, max(values.max(), 0) + 1e-4, 41)
     width = WIDTH if trades.empty else WIDTH // 2 - 8
     margin = (edges[-1] - edges[0]) * 0.05
     worst = metrics.display("worst_day", run.metrics.get("worst_day"))
-    counted = [np.histogram(returns[returns != 0].to_numpy(), bins=edges)[0].astype(float)
+    counted = [np.histogram(returns[returns != 0], bins=edges)[0].astype(float)
                for _, returns, _ in series]
     most = max(float(c.max()) for c in counted) if counted else 1.0
     histogram = Panel(f"Daily returns (worst day {worst}); y: days", 190,
@@ -375,7 +403,7 @@ def _headline(run: Run) -> str:
         theirs = metrics.display("total_return",
                                  run.benchmark_metrics.get("total_return"))
         against = f" against {escape(name)} {escape(theirs)}"
-    bar_level = float(underwater(run.equity["equity_usd"]).min())
+    bar_level = float(run.drawdown_by_bar.min())
     return (f"<p class=lead>Net P&amp;L <b>{mine('pnl_usd')}</b> ({mine('total_return')})"
             f"{against}; max drawdown <b>{mine('max_drawdown')}</b> (daily closes, the metric; "
             f"the deepest bar {bar_level:.2%}); "

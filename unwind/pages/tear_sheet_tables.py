@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from unwind.evidence import metrics
-from unwind.evidence.analytics import (drawdowns, monthly_closes, period_returns,
-                                       underwater)
+from unwind.evidence.analytics import drawdowns, monthly_closes, period_returns
 from unwind.pages.chart_scales import price_text
 from unwind.pages.layout import colour
 from unwind.pages.run_folder import Run
@@ -29,6 +28,13 @@ BLOTTER_SHOWN = 20
 # ----------------------------------------------------------------------------- formatting
 def when_text(value: str) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+
+
+def when_texts(values: pd.Series) -> list[str]:
+    """`when_text` of a column of instants, parsed and formatted at once (a blotter's hundreds
+    of trades)."""
+    return pd.to_datetime(values, utc=True, format="ISO8601").dt.strftime(
+        "%Y-%m-%d %H:%M").tolist()
 
 
 def _signed(value: float, kind: str) -> str:
@@ -69,22 +75,28 @@ def _blotter_rows(trades: pd.DataFrame, css: str) -> str:
     from strategies.book import EXIT_REASONS
 
     rows = []
-    for number, trade in zip(trades.index + 1, trades.itertuples(index=False)):
-        reason = str(trade.exit_reason)
-        status = "" if trade.status == "closed" else \
-            f" <span class=muted>({escape(trade.status)})</span>"
-        outcome = "win" if trade.pnl_usd > 0 else "loss"
+    columns = {name: trades[name].tolist() for name in (
+        "symbol", "side", "contracts", "entry_price", "exit_price", "exit_reason", "status",
+        "pnl_usd", "fees_usd", "mae_usd", "mfe_usd", "bars_held")}
+    columns["entered"], columns["exited"] = (when_texts(trades["entry_time"]),
+                                             when_texts(trades["exit_time"]))
+    for number, trade in zip((trades.index + 1).tolist(),
+                             (dict(zip(columns, row)) for row in zip(*columns.values()))):
+        reason = str(trade["exit_reason"])
+        status = "" if trade["status"] == "closed" else \
+            f" <span class=muted>({escape(trade['status'])})</span>"
+        outcome = "win" if trade["pnl_usd"] > 0 else "loss"
         rows.append(
             f"<tr class='{css} {outcome}'><td class=num>{number}</td>"
-            f"<td>{escape(trade.symbol)}</td><td>{escape(trade.side)}</td>"
-            f"<td class=num>{int(trade.contracts):,d}</td><td>{when_text(trade.entry_time)}</td>"
-            f"<td>{when_text(trade.exit_time)}</td>"
-            f"<td class=num>{price_text(trade.entry_price)}</td>"
-            f"<td class=num>{price_text(trade.exit_price)}</td>"
+            f"<td>{escape(trade['symbol'])}</td><td>{escape(trade['side'])}</td>"
+            f"<td class=num>{int(trade['contracts']):,d}</td><td>{trade['entered']}</td>"
+            f"<td>{trade['exited']}</td>"
+            f"<td class=num>{price_text(trade['entry_price'])}</td>"
+            f"<td class=num>{price_text(trade['exit_price'])}</td>"
             f"<td title='{escape(EXIT_REASONS.get(reason, ''))}'>{escape(reason)}{status}</td>"
-            f"{_signed(trade.pnl_usd, 'usd')}<td class=num>{trade.fees_usd:,.0f}</td>"
-            f"{_signed(trade.mae_usd, 'usd')}{_signed(trade.mfe_usd, 'usd')}"
-            f"<td class=num>{int(trade.bars_held):,d}</td></tr>")
+            f"{_signed(trade['pnl_usd'], 'usd')}<td class=num>{trade['fees_usd']:,.0f}</td>"
+            f"{_signed(trade['mae_usd'], 'usd')}{_signed(trade['mfe_usd'], 'usd')}"
+            f"<td class=num>{int(trade['bars_held']):,d}</td></tr>")
     return "".join(rows)
 
 
@@ -135,17 +147,21 @@ def _heat_cell(value: float | None, scale: float, title: str = "") -> str:
 
 def returns_by_day(run: Run) -> str:
     returns = period_returns(run.equity["equity_usd"], run.daily_closes)
-    weeks = returns.index - pd.to_timedelta(returns.index.day_of_week, unit="D")
-    weekdays = sorted(set(returns.index.day_of_week))
+    weekday = returns.index.day_of_week.to_numpy()
+    weeks = returns.index - pd.to_timedelta(weekday, unit="D")
+    weekdays = sorted(set(weekday.tolist()))
     names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     scale = float(returns.abs().max())
+    values, titles = returns.to_numpy(), returns.index.strftime("%a %d %b %Y").tolist()
+    keys = weeks.asi8   # the days are in order: a week is a run of one key
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
     rows = []
-    for week, days in returns.groupby(weeks):
-        by_day = dict(zip(days.index.day_of_week, zip(days.index, days.to_numpy())))
-        cells = "".join(_heat_cell(by_day[d][1], scale, by_day[d][0].strftime("%a %d %b %Y"))
+    for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(keys)]):
+        by_day = {day: row for row, day in enumerate(weekday[start:stop].tolist(), start)}
+        cells = "".join(_heat_cell(values[by_day[d]], scale, titles[by_day[d]])
                         if d in by_day else "<td></td>" for d in weekdays)
-        weekly = float(np.prod(1 + days.to_numpy()) - 1)
-        rows.append(f"<tr><th>week of {week:%d %b}</th>{cells}"
+        weekly = float(np.prod(1 + values[start:stop]) - 1)
+        rows.append(f"<tr><th>week of {weeks[start]:%d %b}</th>{cells}"
                     f"<td class=num><b>{weekly:+.2%}</b></td></tr>")
     header = "".join(f"<th>{names[d]}</th>" for d in weekdays)
     return ("<h2>Returns by day</h2><p class=caption>Change of the USD equity from one UTC day's "
@@ -172,7 +188,7 @@ def returns_by_month(run: Run) -> str:
 
 def drawdown_table(run: Run) -> str:
     found = drawdowns(run.daily_closes)
-    bar_level = float(underwater(run.equity["equity_usd"]).min())
+    bar_level = float(run.drawdown_by_bar.min())
     said = (f"<p class=caption>On daily closes, as the metric: deepest "
             f"{metrics.display('max_drawdown', run.metrics.get('max_drawdown'))} (max drawdown in "
             f"metrics.json). The underwater chart is bar level: deepest {bar_level:.2%}.</p>")

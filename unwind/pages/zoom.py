@@ -100,17 +100,24 @@ def shared_assets(directory: Path) -> str | None:
     return None
 
 
-def _runs(fields: list[str]) -> str:
-    """Fields joined by commas, a run of one field written once as 'field*count' (an hourly
-    clock's 3600s, a flat equity's 0s)."""
-    out = []
-    start = 0
-    for stop in range(1, len(fields) + 1):
-        if stop == len(fields) or fields[stop] != fields[start]:
-            count = stop - start
-            out.append(fields[start] if count == 1 else f"{fields[start]}*{count}")
-            start = stop
-    return ",".join(out)
+def _runs(whole: np.ndarray, missing: np.ndarray | None = None) -> str:
+    """Integers as decimal fields joined by commas (an empty field where `missing`), a run of
+    one field written once as 'field*count' (an hourly clock's 3600s, a flat equity's 0s).
+    Runs are found on the arrays: only one field a run is written in Python."""
+    whole = np.asarray(whole, dtype=np.int64)
+    if missing is None:
+        missing = np.zeros(len(whole), dtype=bool)
+    if not len(whole):
+        return ""
+    whole = np.where(missing, 0, whole)   # every missing field the same, for the runs
+    same = (whole[1:] == whole[:-1]) & (missing[1:] == missing[:-1])
+    starts = np.flatnonzero(np.r_[True, ~same])
+    counts = np.diff(np.r_[starts, len(whole)])
+    fields = np.array(list(map(str, whole[starts].tolist())), dtype=object)
+    fields[missing[starts]] = ""
+    repeated = counts > 1
+    fields[repeated] = fields[repeated] + "*" + counts[repeated].astype(str).astype(object)
+    return ",".join(fields.tolist())
 
 
 def _encode(values: np.ndarray, digits: int = DIGITS) -> tuple[str, float]:
@@ -120,13 +127,13 @@ def _encode(values: np.ndarray, digits: int = DIGITS) -> tuple[str, float]:
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
     if not finite.any():
-        return _runs([""] * len(values)), 1.0
+        return _runs(np.zeros(len(values), dtype=np.int64), ~finite), 1.0
     largest = float(np.abs(values[finite]).max()) or 1.0
     scale = float(f"{10.0 ** (np.floor(np.log10(largest)) + 1 - digits):.0e}")
     whole = np.rint(values[finite] / scale).astype(np.int64)
-    fields = np.full(len(values), "", dtype=object)
-    fields[finite] = np.diff(whole, prepend=0).astype(str)
-    return _runs(fields.tolist()), scale
+    differences = np.zeros(len(values), dtype=np.int64)
+    differences[finite] = np.diff(whole, prepend=0)
+    return _runs(differences, ~finite), scale
 
 
 def _on_bars(x: np.ndarray, y: np.ndarray, bars: int) -> np.ndarray:
@@ -225,7 +232,7 @@ def timeline(panels: list[Panel], times: pd.DatetimeIndex, triggers=(), names: s
 
     bars = len(times)
     seconds = times.as_unit("s").asi8     # whole seconds, as differences
-    time_text = _runs(np.diff(seconds, prepend=0).astype(str).tolist())
+    time_text = _runs(np.diff(seconds, prepend=0))
     data = {"bars": bars, "times": time_text,
             "panels": [panel_data(panel, bars, series_labels(panel)) for panel in panels]}
     if len(triggers):
