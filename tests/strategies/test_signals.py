@@ -99,3 +99,21 @@ def test_regime_inputs_are_carried_onto_their_union_as_pandas_aligns_them():
     with_gap = closes | {"vix": series([20, np.nan, 21])}   # not plain: pandas' own path
     pd.testing.assert_frame_equal(regime._carried(with_gap),
                                   pd.concat(with_gap, axis=1, sort=True).ffill())
+
+
+def test_regime_window_shares_count_each_days_last_code_in_the_window():
+    # Aug 1: codes 2 then 1 (the day counts as 1); Aug 2: NaN then 0; Aug 3: 1; Aug 5 is
+    # outside [Aug 1, Aug 5): three days, one neutral, two deleveraging
+    times = pd.to_datetime(["2024-08-01 01:00", "2024-08-01 20:00", "2024-08-02 03:00",
+                            "2024-08-02 21:00", "2024-08-03 12:00", "2024-08-05 12:00"], utc=True)
+    codes = pd.Series([2.0, 1.0, math.nan, 0.0, 1.0, 2.0], index=times)
+    start, end = pd.Timestamp("2024-08-01", tz="UTC"), pd.Timestamp("2024-08-05", tz="UTC")
+    assert regime.window_shares(codes, start, end) == {
+        "neutral": 1 / 3, "deleveraging": 2 / 3, "fiscal_risk": 0.0}
+    inside = codes[(codes.index >= start) & (codes.index < end)].dropna()
+    assert regime.window_shares(codes, start, end) == \
+        regime.shares(inside.groupby(inside.index.normalize()).last())
+    assert regime.window_shares(codes, end, end + pd.Timedelta(days=1)) == {
+        "neutral": 0.0, "deleveraging": 0.0, "fiscal_risk": 1.0}
+    assert regime.window_shares(codes, end + pd.Timedelta(days=1), end + pd.Timedelta(days=2)) \
+        == {"neutral": 0.0, "deleveraging": 0.0, "fiscal_risk": 0.0}

@@ -305,21 +305,15 @@ def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
     run_data = metrics.RunData(window, trades, exposure, config.first_trigger)
     window_regime = None
     if ready.regime_codes is not None:
-        codes = ready.regime_codes
-        in_window = codes[(codes.index >= ready.window_start) &
-                          (codes.index < ready.window_end)].dropna()
-        window_regime = regimes.shares(in_window.groupby(in_window.index.normalize()).last())
+        window_regime = regimes.window_shares(ready.regime_codes, ready.window_start,
+                                              ready.window_end)
     series = [run_entry(key[0], key[1], manifest)
               for key, manifest in ready.manifests.items()]
     prices, signal_lines = [], []
     for symbol, frame in ready.frames.items():
-        shown = frame.loc[window.index]
-        # the printed prices (what the market showed): the traded ones plus the roll offset
-        printed = shown[["open", "high", "low", "close"]].add(shown["roll_offset"], axis=0)
-        prices.append(printed.round(10).assign(session=shown["session"], regime=shown["regime"],
-                                               symbol=symbol))
-        own = [c for c in frame.columns if c not in ENGINE_LINES]
-        signal_lines.append(shown[own].assign(symbol=symbol))
+        printed, own = _window_lines(frame, window.index, symbol)
+        prices.append(printed)
+        signal_lines.append(own)
     parameters = ready.parameters
     execution_report = dict(ready.execution, leverage_caps=strategy.capped,
                             margin_calls=strategy.margin_calls)
@@ -328,6 +322,33 @@ def result_of(config: RunConfig, ready: Prepared, strategy) -> RunResult:
                      strategy.skips, window_regime, series, any(s["synthetic"] for s in series),
                      ready.notes, pd.concat(prices), pd.concat(signal_lines), execution_report,
                      ready.frames)
+
+
+_PRICE_COLUMNS = ["open", "high", "low", "close"]
+
+
+def _window_lines(frame: pd.DataFrame, times: pd.DatetimeIndex, symbol: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A traded frame's rows at `times` as the run reports them: the printed prices (what the
+    market showed: the traded ones plus the roll offset, rounded to 10 decimals) with session,
+    regime and symbol, and the playbook's own lines with symbol. What
+    `frame.loc[times]` and its column picks give, taken by row positions on the frame's values
+    (every column is float64): pandas' label lookups cost a cell a few milliseconds."""
+    positions = frame.index.get_indexer(times)
+    if (positions < 0).any():
+        frame.loc[times]   # raises pandas' KeyError naming the missing times
+    rows = frame.to_numpy()[positions]
+    column = frame.columns.get_loc
+    roll_offset = rows[:, column("roll_offset")]
+    printed = {name: np.round(rows[:, column(name)] + roll_offset, 10) for name in _PRICE_COLUMNS}
+    index = frame.index[positions]
+    prices = pd.DataFrame(printed | {"session": rows[:, column("session")],
+                                     "regime": rows[:, column("regime")], "symbol": symbol},
+                          index=index)
+    own = [name for name in frame.columns if name not in ENGINE_LINES]
+    signal_lines = pd.DataFrame({name: rows[:, column(name)] for name in own} | {"symbol": symbol},
+                                index=index, columns=[*own, "symbol"])
+    return prices, signal_lines
 
 
 def _exposure(strategy, inside: np.ndarray) -> float:

@@ -149,14 +149,19 @@ def writing_error(error: OSError, partial: Path) -> DataError:
                      "nothing was kept")
 
 
-def _iso(index: pd.DatetimeIndex) -> list[str]:
-    """Each time as `Timestamp.isoformat()` writes it; whole UTC seconds (every bar and equity
-    time) formatted by numpy in one step, anything else one by one."""
-    nanoseconds = index.as_unit("ns").asi8
-    if str(index.tz) == "UTC" and not (nanoseconds % 1_000_000_000).any():
-        text = np.datetime_as_string(nanoseconds.view("M8[ns]"), unit="s")
-        return [f"{t}+00:00" for t in text.tolist()]
-    return [t.isoformat() for t in index]
+def _iso(*indexes: pd.DatetimeIndex) -> list[list[str]]:
+    """Each time of each index as `Timestamp.isoformat()` writes it. Whole UTC seconds (every
+    bar and equity time) are formatted by numpy, each distinct time once (a run's equity,
+    prices, signals and benchmark share their times); anything else one by one."""
+    nanoseconds = [index.as_unit("ns").asi8 for index in indexes]
+    if not all(str(index.tz) == "UTC" and not (values % 1_000_000_000).any()
+               for index, values in zip(indexes, nanoseconds)):
+        return [[t.isoformat() for t in index] for index in indexes]
+    distinct, inverse = np.unique(np.concatenate(nanoseconds), return_inverse=True)
+    text = np.datetime_as_string(distinct.view("M8[ns]"), unit="s")
+    texts = np.array([f"{t}+00:00" for t in text.tolist()], dtype=object)[inverse.reshape(-1)]
+    ends = np.cumsum([len(values) for values in nanoseconds])
+    return [part.tolist() for part in np.split(texts, ends[:-1])]
 
 
 def _needs_quotes(texts) -> bool:
@@ -173,8 +178,7 @@ def _write_csv(path: Path, columns: dict[str, object], float_format: str) -> Non
     for values in columns.values():
         array = np.asarray(values)
         if array.dtype.kind == "f":   # "%.6f" or "%.10g" text never needs quotes
-            fields.append(["" if value != value else float_format % value
-                           for value in array.tolist()])
+            fields.append(_float_texts(array, float_format))
         else:
             fields.append(["" if value is None or value != value else str(value)
                            for value in array.tolist()])
@@ -184,6 +188,17 @@ def _write_csv(path: Path, columns: dict[str, object], float_format: str) -> Non
         return   # a field that needs quoting: pandas' writer knows the rules
     rows = [",".join(columns), *map(",".join, zip(*fields))]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _float_texts(array: np.ndarray, float_format: str) -> list[str]:
+    """`float_format % value` of each value (NaN as an empty field), each distinct value
+    formatted once: a run's sessions, regimes, flat equity and repeated prices take few values.
+    Values are told apart by their bits, so -0.0 keeps its own text."""
+    bits = np.ascontiguousarray(array, dtype="float64").view("int64")
+    distinct, inverse = np.unique(bits, return_inverse=True)
+    texts = np.array(["" if value != value else float_format % value
+                      for value in distinct.view("float64").tolist()], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()
 
 
 @dataclass(frozen=True)
@@ -266,26 +281,26 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     (directory / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True)
                                             + "\n")
+    prices, signal_lines = result.prices, result.signals
+    times = _iso(result.equity.index, prices.index, signal_lines.index,
+                 *([] if benchmark is None else [benchmark.equity.index]))
     _write_csv(directory / "equity.csv", {
-        "time": _iso(result.equity.index), "equity_usd": result.equity.to_numpy(),
+        "time": times[0], "equity_usd": result.equity.to_numpy(),
         "gross_notional_usd": result.gross_notional.to_numpy(),
         "margin_usd": result.margin.to_numpy()}, "%.6f")
     result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
-    prices = result.prices
     _write_csv(directory / "prices.csv", {
-        "time": _iso(prices.index), **{column: prices[column].to_numpy() for column in (
+        "time": times[1], **{column: prices[column].to_numpy() for column in (
             "symbol", "open", "high", "low", "close", "session", "regime")}}, "%.10g")
-    signal_lines = result.signals
     _write_csv(directory / "signals.csv", {
-        "time": _iso(signal_lines.index), "symbol": signal_lines["symbol"].to_numpy(),
+        "time": times[2], "symbol": signal_lines["symbol"].to_numpy(),
         **{column: signal_lines[column].to_numpy() for column in signal_lines.columns
            if column != "symbol"}}, "%.10g")
     if benchmark is not None:
         (directory / "benchmark_metrics.json").write_text(
             json.dumps(benchmark.metrics, indent=2, sort_keys=True) + "\n")
         _write_csv(directory / "benchmark_equity.csv", {
-            "time": _iso(benchmark.equity.index),
-            "equity_usd": benchmark.equity.to_numpy()}, "%.6f")
+            "time": times[3], "equity_usd": benchmark.equity.to_numpy()}, "%.6f")
 
 
 # What a reader of a run directory (unwind report, the tear sheet) needs from each file: JSON
