@@ -251,3 +251,33 @@ def test_a_benchmark_from_the_playbooks_prepared_run_equals_its_own_simulation(
     pd.testing.assert_frame_equal(shared.trades, alone.trades)
     assert shared.metrics == {key: value for key, value in alone.metrics.items()
                               if key != "days_to_first_entry"}
+
+
+def _traded_frame(flag) -> pd.DataFrame:
+    """Three hourly bars of a traded frame: prices, the engine's lines and one playbook line."""
+    index = pd.date_range("2024-08-05", periods=3, freq="h", tz="UTC")
+    from unwind.sim.engine import ENGINE_LINES
+
+    frame = pd.DataFrame({"open": [1.0, 2.0, 3.0], "high": [1.5, 2.5, 3.5],
+                          "low": [0.5, 1.5, 2.5], "close": [1.25, 2.25, 3.25]}, index=index)
+    for name in ENGINE_LINES:
+        if name not in frame:
+            frame[name] = 0.0
+    frame["roll_offset"] = [0.1, 0.1, 0.2]
+    frame["signal"] = flag
+    return frame
+
+
+def test_window_lines_equal_pandas_label_lookup_and_keep_a_boolean_line():
+    from unwind.sim.engine import _window_lines
+
+    times = pd.DatetimeIndex(["2024-08-05 00:00", "2024-08-05 02:00"], tz="UTC")
+    for flag in ([0.0, 1.0, 0.0], [False, True, False]):
+        frame = _traded_frame(flag)
+        prices, lines = _window_lines(frame, times, "GC")
+        shown = frame.loc[times]
+        # by hand: 1.0 + 0.1 = 1.1 and 3.0 + 0.2 = 3.2 (rounded to 10 decimals)
+        assert prices["open"].tolist() == [1.1, 3.2]
+        assert prices["symbol"].tolist() == ["GC", "GC"]
+        assert lines["signal"].tolist() == shown["signal"].tolist()
+        assert lines["signal"].dtype == shown["signal"].dtype   # a boolean stays boolean

@@ -29,3 +29,4 @@ def test_iso_formats_several_indexes_as_isoformat_does():
     odd = pd.DatetimeIndex([pd.Timestamp("2024-08-05 13:30:00.5", tz="UTC")])
     assert rundir._iso(equity, odd) == [[t.isoformat() for t in equity],
                                         ["2024-08-05T13:30:00.500000+00:00"]]
+

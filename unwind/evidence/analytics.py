@@ -16,14 +16,25 @@ import pandas as pd
 ANNUALISATION = 252   # trading days a year, for every annualised ratio
 
 
+def by_day(equity: pd.Series) -> tuple[pd.Series, pd.DatetimeIndex]:
+    """(the equity at the last bar of each UTC day, indexed by the day (00:00 UTC); the instant
+    of that bar, where a page draws the day's value). One pass over a curve in time order
+    without gaps; a curve out of order or with a missing value (a groupby's last skips it)
+    takes the groupbys, whose result the pass equals."""
+    days = equity.index.normalize()
+    keys = days.asi8
+    values = equity.to_numpy()
+    if not len(values) or np.any(keys[1:] < keys[:-1]) or np.isnan(values).any():
+        closes = equity.groupby(days).last()
+        instants = equity.index.to_series().groupby(days).last()
+        return closes, pd.DatetimeIndex(instants)
+    lasts = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
+    return pd.Series(values[lasts], index=days[lasts], name=equity.name), equity.index[lasts]
+
+
 def daily_closes(equity: pd.Series) -> pd.Series:
     """The equity at the last bar of each UTC day, indexed by the day (00:00 UTC)."""
-    return equity.groupby(equity.index.normalize()).last()
-
-
-def last_bar_of_each_day(equity: pd.Series) -> np.ndarray:
-    """The instant of each UTC day's last bar (where a page draws that day's value)."""
-    return equity.index.to_series().groupby(equity.index.normalize()).last().to_numpy()
+    return by_day(equity)[0]
 
 
 def daily_returns(equity: pd.Series) -> pd.Series:

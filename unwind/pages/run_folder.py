@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from unwind.evidence.analytics import daily_closes, last_bar_of_each_day, underwater
+from unwind.evidence.analytics import by_day, underwater
 
 SHORT_WINDOW = pd.Timedelta(days=183)  # up to ~6 months: returns by day, sessions shaded
 
@@ -68,7 +68,7 @@ class Run:
             curves.append(("benchmark", self.benchmark))
         made = []
         for label, equity in curves:
-            closes, instants = _by_day(equity)
+            closes, instants = by_day(equity)
             made.append(DailyCurve(label, closes, self.position(instants), closes.pct_change()))
         return tuple(made)
 
@@ -91,20 +91,6 @@ class Run:
             instants = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
         return np.interp(_seconds(instants), self._axis_seconds,
                          np.arange(len(self.equity), dtype=float))
-
-
-def _by_day(equity: pd.Series) -> tuple[pd.Series, pd.DatetimeIndex]:
-    """`analytics.daily_closes` and `analytics.last_bar_of_each_day` of a curve, from one pass
-    over its days: a page reads them for every curve, and two groupbys cost more than the rest
-    of a short window's panels. A curve out of time order or with gaps (a groupby skips NaN)
-    takes the groupbys."""
-    days = equity.index.normalize()
-    keys = days.asi8
-    values = equity.to_numpy()
-    if np.any(keys[1:] < keys[:-1]) or np.isnan(values).any():
-        return daily_closes(equity), pd.DatetimeIndex(last_bar_of_each_day(equity))
-    lasts = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
-    return pd.Series(values[lasts], index=days[lasts], name=equity.name), equity.index[lasts]
 
 
 def _seconds(index: pd.DatetimeIndex) -> np.ndarray:

@@ -333,10 +333,15 @@ def _window_lines(frame: pd.DataFrame, times: pd.DatetimeIndex, symbol: str
     market showed: the traded ones plus the roll offset, rounded to 10 decimals) with session,
     regime and symbol, and the playbook's own lines with symbol. What
     `frame.loc[times]` and its column picks give, taken by row positions on the frame's values
-    (every column is float64): pandas' label lookups cost a cell a few milliseconds."""
+    when every column is float64 (pandas' label lookups cost a cell a few milliseconds); a
+    frame with a line of another type (a trader's boolean) takes pandas' path, keeping it."""
+    own = [name for name in frame.columns if name not in ENGINE_LINES]
     positions = frame.index.get_indexer(times)
-    if (positions < 0).any():
-        frame.loc[times]   # raises pandas' KeyError naming the missing times
+    if (positions < 0).any() or any(kind != np.float64 for kind in frame.dtypes.to_numpy()):
+        shown = frame.loc[times]   # pandas' KeyError for a missing time; other dtypes kept
+        printed = shown[_PRICE_COLUMNS].add(shown["roll_offset"], axis=0).round(10)
+        return (printed.assign(session=shown["session"], regime=shown["regime"], symbol=symbol),
+                shown[own].assign(symbol=symbol))
     rows = frame.to_numpy()[positions]
     column = frame.columns.get_loc
     roll_offset = rows[:, column("roll_offset")]
@@ -345,7 +350,6 @@ def _window_lines(frame: pd.DataFrame, times: pd.DatetimeIndex, symbol: str
     prices = pd.DataFrame(printed | {"session": rows[:, column("session")],
                                      "regime": rows[:, column("regime")], "symbol": symbol},
                           index=index)
-    own = [name for name in frame.columns if name not in ENGINE_LINES]
     signal_lines = pd.DataFrame({name: rows[:, column(name)] for name in own} | {"symbol": symbol},
                                 index=index, columns=[*own, "symbol"])
     return prices, signal_lines
