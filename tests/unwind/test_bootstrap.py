@@ -187,6 +187,10 @@ def test_the_compiled_moments_give_numpys_statistics_to_the_bit(length):
     expected = _numpy_statistics(returns[walked])
     for metric, statistic in bootstrap.STATISTICS.items():
         assert np.array_equal(statistic(moments), expected[metric], equal_nan=True)
+    sums = bootstrap.Moments(*bootstrap_kernel.resampled_moments(
+        returns, *bootstrap._draws(length, 50, np.random.default_rng(1)), 1 / 3.0, True), length)
+    for metric in bootstrap.FROM_SUMS:   # a mean alone: the same floats from the sums
+        assert np.array_equal(bootstrap.STATISTICS[metric](sums), expected[metric])
     zeros = -np.zeros((1, length))   # numpy sums negative zeros to 0.0, and so does the kernel
     assert bootstrap_kernel.row_moments(zeros)[0][0] == zeros.sum() and \
         math.copysign(1.0, bootstrap_kernel.row_moments(zeros)[0][0]) == 1.0

@@ -76,7 +76,8 @@ DEFAULT_METRICS = ("total_return", "sharpe_ratio")
 class Moments:
     """What each resample is reduced to (unwind/evidence/bootstrap_kernel.py), one value per
     resample: the sum of its returns, of their squared deviations from its mean, the product of
-    1 + r, the largest |r|; and `count`, the number of returns in each resample."""
+    1 + r, the largest |r| (these three NaN when only FROM_SUMS statistics are asked); and
+    `count`, the number of returns in each resample."""
 
     sum: np.ndarray
     squared_deviations: np.ndarray
@@ -102,6 +103,8 @@ def _mean_return(moments: Moments) -> np.ndarray:
     return moments.sum / moments.count
 
 
+# the statistics that read only each resample's sum: asked alone, the kernel forms nothing else
+FROM_SUMS = ("mean_return",)
 # metric key -> function of the resamples' moments -> one value per resample (NaN = undefined)
 STATISTICS: dict[str, Callable[[Moments], np.ndarray]] = {
     "total_return": _total_return,
@@ -265,8 +268,8 @@ def intervals(daily_returns, metrics: tuple[str, ...] = DEFAULT_METRICS,
 
     # the resamples resample_indices walks, reduced to their moments as they are walked
     resampled = Moments(*bootstrap_kernel.resampled_moments(
-        returns, *_draws(len(returns), resamples, np.random.default_rng(seed)), 1.0 / mean_block),
-        len(returns))
+        returns, *_draws(len(returns), resamples, np.random.default_rng(seed)), 1.0 / mean_block,
+        all(metric in FROM_SUMS for metric in metrics)), len(returns))
     sample = Moments(*bootstrap_kernel.row_moments(returns[np.newaxis, :]), len(returns))
     tail = expanded_tail(confidence, len(returns), mean_block)
     by_metric: dict[str, Interval | None] = {}

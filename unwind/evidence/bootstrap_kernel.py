@@ -137,21 +137,25 @@ def _moments(row: np.ndarray, scratch: np.ndarray) -> tuple[float, float, float,
 
 @numba.njit(cache=True)
 def resampled_moments(returns: np.ndarray, starts: np.ndarray, uniforms: np.ndarray,
-                      probability: float) -> tuple:
+                      probability: float, sums_only: bool = False) -> tuple:
     """The moments (`_moments`) of each resample of `returns`, walked as `stationary_indices`
     walks them, without holding the resamples: four arrays (sums, squared deviations, growths,
-    largest moves), one value per resample."""
+    largest moves), one value per resample. With `sums_only` (a mean is all that is asked) the
+    other three are NaN: they cost as much again as the walk and the sum."""
     resamples, length = starts.shape
-    sums, squares = np.empty(resamples), np.empty(resamples)
-    growths, largest = np.empty(resamples), np.empty(resamples)
+    sums, squares = np.empty(resamples), np.full(resamples, np.nan)
+    growths, largest = np.full(resamples, np.nan), np.full(resamples, np.nan)
     indices = np.empty(length, dtype=np.int32)
     row, scratch = np.empty(length), np.empty(length)
     for number in range(resamples):
         _walk(starts[number], uniforms[number], probability, indices)
         for day in range(length):
             row[day] = returns[indices[day]]
-        sums[number], squares[number], growths[number], largest[number] = \
-            _moments(row, scratch)
+        if sums_only:
+            sums[number] = _pairwise_sum(row, 0, length)
+        else:
+            sums[number], squares[number], growths[number], largest[number] = \
+                _moments(row, scratch)
     return sums, squares, growths, largest
 
 
