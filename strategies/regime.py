@@ -30,7 +30,8 @@ def classify(usdjpy_close: pd.Series, jgb10y: pd.Series, vix: pd.Series) -> pd.S
     frame = _carried({"usdjpy": usdjpy_close, "jgb": jgb10y, "vix": vix})
     # signals.relative_change and signals.change on the float arrays: the same quotient and
     # difference against LOOKBACK_DAYS rows before, NaN (so False below) before that
-    yen, jgb, vix_level = (frame[name].to_numpy(dtype="float64") for name in ("usdjpy", "jgb", "vix"))
+    yen, jgb, vix_level = (frame[name].to_numpy(dtype="float64")
+                           for name in ("usdjpy", "jgb", "vix"))
     yen_move = np.full(len(yen), np.nan)
     jgb_move = np.full(len(jgb), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
