@@ -45,12 +45,24 @@ class Inputs:
     def has(self, symbol: str, bar: str) -> bool:
         return (symbol, bar) in self.bars
 
+    # availability of a frame by (series, bar, the symbol it is read as): (the frame's index
+    # it was computed on, the times); a run aligns many lines from and onto the same frames
+    _known: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _availability(self, symbol: str, bar: str, read_as: str) -> pd.DatetimeIndex:
+        frame = self.frame(symbol, bar)
+        found = self._known.get((symbol, bar, read_as))
+        if found is None or found[0] is not frame.index:
+            found = self._known[(symbol, bar, read_as)] = \
+                (frame.index, availability(frame, read_as, bar))
+        return found[1].copy()   # a new index object: naming it cannot change the kept one
+
     def decision_times(self, symbol: str, bar: str) -> pd.DatetimeIndex:
-        return availability(self.frame(symbol, bar), symbol.split("@")[0], bar)
+        return self._availability(symbol, bar, symbol.split("@")[0])
 
     def aligned(self, values: pd.Series | pd.DataFrame, symbol: str, bar: str,
                 onto: tuple[str, str]) -> pd.DataFrame:
         """`values` computed on series (symbol, bar), as known at the decisions of `onto`."""
         source = self.frame(symbol, bar)
-        return signals.align(values.reindex(source.index), availability(source, symbol, bar),
+        return signals.align(values.reindex(source.index), self._availability(symbol, bar, symbol),
                              self.decision_times(*onto)).set_axis(self.frame(*onto).index)
