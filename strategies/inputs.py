@@ -57,6 +57,21 @@ class Inputs:
                 (frame.index, availability(frame, read_as, bar))
         return found[1].copy()   # a new index object: naming it cannot change the kept one
 
+    # decision lines by (playbook, parameters): (the frames they were computed from, a copy)
+    _lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def lines_once(self, key: tuple, compute) -> dict[str, pd.DataFrame]:
+        """`compute()` (a playbook's decision lines at given parameters), computed once per
+        `key` while these inputs hold the same frames: a playbook's rule notes read the lines
+        its prepare() gave the engine. Each caller gets its own copy of the frames."""
+        frames = (tuple(self.bars.items()), tuple(self.ratio_closes.items()))
+        found = self._lines.get(key)
+        if found is not None and _same(found[0], frames):
+            return {name: frame.copy() for name, frame in found[1].items()}
+        lines = compute()
+        self._lines[key] = (frames, {name: frame.copy() for name, frame in lines.items()})
+        return lines
+
     def decision_times(self, symbol: str, bar: str) -> pd.DatetimeIndex:
         return self._availability(symbol, bar, symbol.split("@")[0])
 
@@ -66,3 +81,9 @@ class Inputs:
         source = self.frame(symbol, bar)
         return signals.align(values.reindex(source.index), self._availability(symbol, bar, symbol),
                              self.decision_times(*onto)).set_axis(self.frame(*onto).index)
+
+
+def _same(kept: tuple, frames: tuple) -> bool:
+    """The same keys holding the same frame objects."""
+    return all(len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b))
+               for a, b in zip(kept, frames))
