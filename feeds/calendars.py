@@ -148,9 +148,11 @@ def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.Datetime
     Globex 17:00 Chicago, FX 17:00 New York). A daily bar's open price was traded then, so a
     fill at a daily bar's open happens at this instant, not at 00:00."""
     naive = dates.tz_localize(None) if dates.tz is not None else dates
-    opens = pd.Series(pd.NaT, index=naive, dtype="datetime64[ns]")
     if not instrument.sessions:
         return pd.DatetimeIndex(naive).tz_localize("UTC")
+    if isinstance(naive, pd.DatetimeIndex) and naive.unit == "ns" and not naive.hasnans:
+        return _session_open_ns(naive, instrument)
+    opens = pd.Series(pd.NaT, index=naive, dtype="datetime64[ns]")
     days = pd.DatetimeIndex(naive).normalize()
     for session in reversed(instrument.sessions):
         # Session.active_on for every date at once (since/until are inclusive dates)
@@ -167,5 +169,30 @@ def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.Datetime
     missing = opens.isna().to_numpy()
     opens[missing] = naive[missing]
     local = pd.DatetimeIndex(opens.to_numpy())
+    return local.tz_localize(instrument.timezone, ambiguous=False,
+                             nonexistent="shift_forward").tz_convert("UTC")
+
+
+def _session_open_ns(naive: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
+    """`session_open` on the nanoseconds of a naive index without NaT: the same days, session
+    bounds and offsets as integers, without a Series of instants assigned through pandas."""
+    day = 86_400_000_000_000
+    times = naive.asi8
+    days = times // day * day
+    opens = times.copy()   # a date no session covers opens at its own label
+    unset = np.ones(len(times), dtype=bool)
+    for session in instrument.sessions:   # the first session active on a date wins
+        active = unset.copy()
+        if session.since is not None:
+            active &= days >= pd.Timestamp(session.since).value
+        if session.until is not None:
+            active &= days <= pd.Timestamp(session.until).value
+        if session.open >= session.close:
+            offset = pd.Timedelta(hours=session.open.hour - 24, minutes=session.open.minute)
+        else:
+            offset = pd.Timedelta(hours=session.open.hour, minutes=session.open.minute)
+        opens[active] = times[active] + offset.value
+        unset &= ~active
+    local = pd.DatetimeIndex(opens.view("datetime64[ns]"))
     return local.tz_localize(instrument.timezone, ambiguous=False,
                              nonexistent="shift_forward").tz_convert("UTC")

@@ -132,7 +132,7 @@ class Cycle:
 # code, and the calendar's sessions within 40 days of its month's first day (all its dates
 # read): the cells of a scorecard, whose windows overlap, compute each contract once per
 # process instead of once per cell.
-_CONTRACTS: dict[tuple, Cycle] = {}
+_CONTRACTS: dict[tuple, tuple[Cycle, list[int]]] = {}
 
 
 def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> list[Cycle]:
@@ -142,26 +142,39 @@ def cycles(instrument: Instrument, first: pd.Timestamp, last: pd.Timestamp) -> l
         raise DataError(f"{instrument.symbol} has no roll rule in the registry")
     sessions = _sessions(instrument.calendar, first - pd.Timedelta(days=100),
                          last + pd.Timedelta(days=130))
-    pad = pd.Timedelta(days=40)  # a contract's roll, expiry and switch lie within 40 days
+    # the dates compared as naive nanoseconds since the epoch (what pd.Timestamp(...).value
+    # gives for a naive midnight): no Timestamp built per contract
+    pad = pd.Timedelta(days=40).value  # a contract's roll, expiry and switch lie within 40 days
     days = sessions.asi8
+    low, high = pd.Timestamp(first).value, pd.Timestamp(last).value
     out = []
     for year in range(first.year - 1, last.year + 2):
         for code in rule.months:
             month = MONTH_CODES.index(code) + 1
-            start = pd.Timestamp(year, month, 1)
-            if start - pad < sessions[0] or start + pad > sessions[-1]:
+            start = _nanoseconds(dt.date(year, month, 1))
+            if start - pad < days[0] or start + pad > days[-1]:
                 continue
-            near = days[days.searchsorted((start - pad).value):
-                        days.searchsorted((start + pad).value, side="right")]
+            near = days[days.searchsorted(start - pad):
+                        days.searchsorted(start + pad, side="right")]
             key = (instrument.symbol, instrument.calendar, rule, year, code, near.tobytes())
-            cycle = _CONTRACTS.get(key)
-            if cycle is None:
+            found = _CONTRACTS.get(key)
+            if found is None:
                 cycle = _contract(instrument, sessions, year, code)
-                _CONTRACTS[key] = cycle
-            dates = [cycle.roll] + ([cycle.switch_end] if cycle.switch_end is not None else [])
-            if any(first <= pd.Timestamp(d) <= last for d in dates):
+                dates = [cycle.roll] + ([cycle.switch_end] if cycle.switch_end is not None
+                                        else [])
+                found = _CONTRACTS[key] = (cycle, [_nanoseconds(day) for day in dates])
+            cycle, instants = found
+            if any(low <= instant <= high for instant in instants):
                 out.append(cycle)
     return sorted(out, key=lambda c: c.roll)
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _nanoseconds(day: dt.date) -> int:
+    """A date's naive midnight in nanoseconds since the epoch."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * 86_400_000_000_000
 
 
 def _contract(instrument: Instrument, sessions: pd.DatetimeIndex, year: int,
@@ -275,23 +288,28 @@ def estimate_gaps(instrument: Instrument, futures: pd.Series,
         return []
     index = futures.index
     every = cycles(instrument, index[0], index[-1])
+    # the dates compared as naive nanoseconds (the index's own integers when it is a naive
+    # nanosecond DatetimeIndex, as the engine passes it; pandas' comparisons otherwise)
+    plain = isinstance(index, pd.DatetimeIndex) and index.tz is None and index.unit == "ns"
+    stamps = index.asi8 if plain else index
+    def at(day: dt.date):
+        return _nanoseconds(day) if plain else pd.Timestamp(day)
     in_span = np.zeros(len(index), dtype=bool)
     for cycle in every:
         if cycle.switch_start is not None:
-            in_span |= (index > pd.Timestamp(cycle.switch_start)) & \
-                (index <= pd.Timestamp(cycle.switch_end))
+            in_span |= (stamps > at(cycle.switch_start)) & (stamps <= at(cycle.switch_end))
     onto = {name: series.reindex(index.union(series.index)).ffill().reindex(index)
             for name, series in references.items()}
+    week = pd.Timedelta(days=7).value if plain else pd.Timedelta(days=7)
     gaps = []
     for cycle in every:
         if cycle.switch_end is None or not first <= pd.Timestamp(cycle.switch_end) <= index[-1]:
             continue
         # the span on the series' own sessions: a holiday of the reference's exchange (Yahoo
         # skips them) moves its ends to the nearest sessions the series has
-        last_trade = pd.Timestamp(cycle.expiry)
-        before, after = np.flatnonzero(index < last_trade), np.flatnonzero(index > last_trade)
-        if not len(before) or not len(after) or index[after[0]] > \
-                pd.Timestamp(cycle.switch_end) + pd.Timedelta(days=7):
+        last_trade = at(cycle.expiry)
+        before, after = np.flatnonzero(stamps < last_trade), np.flatnonzero(stamps > last_trade)
+        if not len(before) or not len(after) or stamps[after[0]] > at(cycle.switch_end) + week:
             continue
         start, end = before[-1], after[0]
         gap = Gap(cycle.contract, index[end].date(), index[start].date(), None, None, None,

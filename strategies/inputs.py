@@ -45,12 +45,45 @@ class Inputs:
     def has(self, symbol: str, bar: str) -> bool:
         return (symbol, bar) in self.bars
 
+    # availability of a frame by (series, bar, the symbol it is read as): (the frame's index
+    # it was computed on, the times); a run aligns many lines from and onto the same frames
+    _known: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _availability(self, symbol: str, bar: str, read_as: str) -> pd.DatetimeIndex:
+        frame = self.frame(symbol, bar)
+        found = self._known.get((symbol, bar, read_as))
+        if found is None or found[0] is not frame.index:
+            found = self._known[(symbol, bar, read_as)] = \
+                (frame.index, availability(frame, read_as, bar))
+        return found[1].copy()   # a new index object: naming it cannot change the kept one
+
+    # decision lines by (playbook, parameters): (the frames they were computed from, a copy)
+    _lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def lines_once(self, key: tuple, compute) -> dict[str, pd.DataFrame]:
+        """`compute()` (a playbook's decision lines at given parameters), computed once per
+        `key` while these inputs hold the same frames: a playbook's rule notes read the lines
+        its prepare() gave the engine. Each caller gets its own copy of the frames."""
+        frames = (tuple(self.bars.items()), tuple(self.ratio_closes.items()))
+        found = self._lines.get(key)
+        if found is not None and _same(found[0], frames):
+            return {name: frame.copy() for name, frame in found[1].items()}
+        lines = compute()
+        self._lines[key] = (frames, {name: frame.copy() for name, frame in lines.items()})
+        return lines
+
     def decision_times(self, symbol: str, bar: str) -> pd.DatetimeIndex:
-        return availability(self.frame(symbol, bar), symbol.split("@")[0], bar)
+        return self._availability(symbol, bar, symbol.split("@")[0])
 
     def aligned(self, values: pd.Series | pd.DataFrame, symbol: str, bar: str,
                 onto: tuple[str, str]) -> pd.DataFrame:
         """`values` computed on series (symbol, bar), as known at the decisions of `onto`."""
         source = self.frame(symbol, bar)
-        return signals.align(values.reindex(source.index), availability(source, symbol, bar),
+        return signals.align(values.reindex(source.index), self._availability(symbol, bar, symbol),
                              self.decision_times(*onto)).set_axis(self.frame(*onto).index)
+
+
+def _same(kept: tuple, frames: tuple) -> bool:
+    """The same keys holding the same frame objects."""
+    return all(len(a) == len(b) and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(a, b))
+               for a, b in zip(kept, frames))

@@ -92,10 +92,18 @@ def source_line(spec: Spec, name: str, inputs: Inputs, parameters) -> pd.Series:
     return evaluator.lines[name].data
 
 
-def _prepare(spec: Spec):
+def _prepare(spec: Spec, parameters_class: type):
     def prepare(inputs: Inputs, parameters) -> dict[str, pd.DataFrame]:
         """The spec's lines, each computed on its own series' calendar and aligned onto the
-        traded bars as known there; entry and exit 0 where they cannot be decided."""
+        traded bars as known there; entry and exit 0 where they cannot be decided. Once per
+        inputs and parameters (a playbook's rule notes read them again); parameters of
+        another kind (a sweep's recording stand-in) compute every time."""
+        if type(parameters) is not parameters_class:
+            return compute(inputs, parameters)
+        return inputs.lines_once(("spec", spec.id, str(spec.path), parameters),
+                                 lambda: compute(inputs, parameters))
+
+    def compute(inputs: Inputs, parameters) -> dict[str, pd.DataFrame]:
         evaluator = _evaluator(spec, inputs, parameters)
         traded = evaluator.traded
         index = inputs.frame(*traded).index
@@ -185,7 +193,7 @@ def build(spec: Spec) -> types.ModuleType:
         WARMUP_DAYS=spec.warmup_days, BENCHMARK_KIND=spec.benchmark,
         BENCHMARK="flat" if spec.benchmark == "flat" else f"buy and hold {symbol}",
         PLAIN_TWIN=twin, CALIBRATED_ON=spec.calibrated_on, Parameters=parameters,
-        prepare=_prepare(spec), panels=_panels(spec), Strategy=strategy, EXITS=spec.exits,
+        prepare=_prepare(spec, parameters), panels=_panels(spec), Strategy=strategy, EXITS=spec.exits,
         SPEC=spec,
         SEARCH_SPACE={p.name: p.search for p in spec.parameters}, __file__=str(spec.path))
     if spec.templated:

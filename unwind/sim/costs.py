@@ -51,12 +51,22 @@ def volatility_multiple(close: pd.Series, instrument: Instrument, bar: str) -> n
     """m of the volatility model at each bar (for a fill at that bar's open)."""
     per_day = bars_per_day(instrument, bar)
     recent_bars = DAILY_RECENT_BARS if per_day == 1.0 else max(2, int(round(per_day)))
-    returns = np.log(close).diff()
-    recent = np.sqrt((returns ** 2).rolling(recent_bars, min_periods=recent_bars).mean())
-    typical = recent.rolling(int(round(TYPICAL_DAYS * per_day)),
-                             min_periods=int(round(MIN_TYPICAL_DAYS * per_day))).median()
-    multiple = (recent / typical).clip(lower=1.0, upper=CAP).shift(1)
-    return multiple.fillna(1.0).to_numpy()
+    # the differences, ratio, clip and shift on the arrays (the same floats as pandas' diff,
+    # division, clip and shift, without a Series for each); the rolling windows stay pandas'
+    logs = np.log(np.asarray(close, dtype=float))
+    returns = np.full(len(logs), np.nan)
+    returns[1:] = logs[1:] - logs[:-1]
+    recent = np.sqrt(pd.Series(returns ** 2).rolling(recent_bars, min_periods=recent_bars)
+                     .mean().to_numpy())
+    typical = pd.Series(recent).rolling(int(round(TYPICAL_DAYS * per_day)),
+                                        min_periods=int(round(MIN_TYPICAL_DAYS * per_day))
+                                        ).median().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clipped = np.clip(recent / typical, 1.0, CAP)
+    multiple = np.ones(len(clipped))
+    multiple[1:] = clipped[:-1]
+    multiple[np.isnan(multiple)] = 1.0
+    return multiple
 
 
 def slippage_ticks(close: pd.Series, instrument: Instrument, bar: str, model: str,

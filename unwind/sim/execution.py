@@ -220,8 +220,16 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
     before = history[history.index < frame.index[0]]
     before_offsets = plan.offsets(before.index, instrument, bar) if plan is not None \
         else np.zeros(len(before))
-    adjusted_history = pd.concat([before["close"] - before_offsets, frame["close"]])
-    raw_history = pd.concat([before["close"], raw_close])
+    # the history's index is the bars before the frame's then the frame's: with no label twice,
+    # a line over the history read at the frame's bars is its tail (pandas' reindex, positionally)
+    history_index = before.index.append(frame.index)
+    before_close = before["close"].to_numpy()
+    adjusted_history = pd.Series(np.concatenate([before_close - before_offsets,
+                                                 frame["close"].to_numpy()]),
+                                 index=history_index, name="close")
+    raw_history = pd.Series(np.concatenate([before_close, raw_close.to_numpy()]),
+                            index=history_index, name="close")
+    tail = slice(len(before), None) if history_index.is_unique else None
     frame_offsets = plan.offsets(frame.index, instrument, bar) if plan is not None \
         else np.zeros(len(frame))
     # the volatility model reads returns: the contract's own, whatever the offsets' anchor
@@ -229,7 +237,8 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
                                          np.concatenate([before_offsets, frame_offsets]))
     ticks = costs.slippage_ticks(ratio_history, instrument, bar, config.slippage_model,
                                  config.slippage_ticks)
-    ticks = pd.Series(ticks, index=adjusted_history.index).reindex(frame.index).to_numpy()
+    ticks = ticks[tail] if tail is not None else \
+        pd.Series(ticks, index=history_index).reindex(frame.index).to_numpy()
     fee = dict(config.fees).get(instrument.symbol, instrument.fee_per_contract)
     fee_local = np.full(len(frame), fee) if instrument.fee_in == instrument.currency \
         else fee / usd_per_local
@@ -239,9 +248,9 @@ def lines(instrument: Instrument, frame: pd.DataFrame, raw_close: pd.Series, bar
             pd.DatetimeIndex([pd.Timestamp(c.roll) for c in plan.cycles]), instrument)
         roll_count = _events_between_fills(roll_instants, fills.as_unit("ns").asi8)
     roll_cost = roll_count * 2.0 * (fee_local + ticks * instrument.tick_value)
-    margin_local = pd.Series(margin.initial_margin_local(instrument, raw_history,
-                                                         adjusted_history, bar),
-                             index=raw_history.index).reindex(frame.index).to_numpy()
+    margin_local = margin.initial_margin_local(instrument, raw_history, adjusted_history, bar)
+    margin_local = margin_local[tail] if tail is not None else \
+        pd.Series(margin_local, index=history_index).reindex(frame.index).to_numpy()
     override = dict(config.margins).get(instrument.symbol)
     if override is not None:
         margin_local = override / usd_per_local

@@ -5,6 +5,8 @@ frame carried onto the union of the traded calendars."""
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -86,14 +88,33 @@ def daily_volatility(printed_close: pd.Series, ratio_close: pd.Series, instrumen
     return (printed_close * margins.daily_volatility(returns, instrument, bar, 20)).to_numpy()
 
 
+# The regime codes and the instants they are known, by the content of the three closes read: the
+# cells of a scorecard that load the same days (one episode, playbooks of one warm-up) and the
+# traded series of one cell classify them once per process.
+_REGIME_READS: dict = {}
+_REGIME_READS_MAX = 64
+
+
 def regime(inputs: Inputs, onto: tuple[str, str]) -> pd.Series | None:
     if not all(inputs.has(*key) for key in REGIME_SERIES):
         return None
     closes = [inputs.frame(*key)["close"] for key in REGIME_SERIES]
-    codes = regimes.classify(*closes)
-    known = pd.DatetimeIndex(np.max(np.vstack([
-        calendars.known_at(codes.index, instruments.get(symbol)).asi8
-        for symbol, _ in REGIME_SERIES]), axis=0), tz="UTC")
+    digest = hashlib.sha256()
+    for close in closes:
+        digest.update(f"{close.index.dtype}|{close.index.name}|{close.dtype}|{len(close)}|"
+                      .encode())
+        digest.update(np.asarray(close.index.asi8).tobytes())
+        digest.update(close.to_numpy().tobytes())
+    read = _REGIME_READS.get(digest.digest())
+    if read is None:
+        codes = regimes.classify(*closes)
+        known = pd.DatetimeIndex(np.max(np.vstack([
+            calendars.known_at(codes.index, instruments.get(symbol)).asi8
+            for symbol, _ in REGIME_SERIES]), axis=0), tz="UTC")
+        if len(_REGIME_READS) >= _REGIME_READS_MAX:
+            _REGIME_READS.clear()
+        read = _REGIME_READS[digest.digest()] = (codes, known)
+    codes, known = read
     return signals.align(codes, known, inputs.decision_times(*onto)).iloc[:, 0].set_axis(
         inputs.frame(*onto).index)
 
