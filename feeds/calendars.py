@@ -150,39 +150,15 @@ def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.Datetime
     naive = dates.tz_localize(None) if dates.tz is not None else dates
     if not instrument.sessions:
         return pd.DatetimeIndex(naive).tz_localize("UTC")
-    if isinstance(naive, pd.DatetimeIndex) and naive.unit == "ns" and not naive.hasnans:
-        return _session_open_ns(naive, instrument)
-    opens = pd.Series(pd.NaT, index=naive, dtype="datetime64[ns]")
-    days = pd.DatetimeIndex(naive).normalize()
-    for session in reversed(instrument.sessions):
-        # Session.active_on for every date at once (since/until are inclusive dates)
-        active = np.ones(len(naive), dtype=bool)
-        if session.since is not None:
-            active &= days >= pd.Timestamp(session.since)
-        if session.until is not None:
-            active &= days <= pd.Timestamp(session.until)
-        if session.open >= session.close:
-            offset = pd.Timedelta(hours=session.open.hour - 24, minutes=session.open.minute)
-        else:
-            offset = pd.Timedelta(hours=session.open.hour, minutes=session.open.minute)
-        opens[active] = naive[active] + offset
-    missing = opens.isna().to_numpy()
-    opens[missing] = naive[missing]
-    local = pd.DatetimeIndex(opens.to_numpy())
-    return local.tz_localize(instrument.timezone, ambiguous=False,
-                             nonexistent="shift_forward").tz_convert("UTC")
-
-
-def _session_open_ns(naive: pd.DatetimeIndex, instrument: Instrument) -> pd.DatetimeIndex:
-    """`session_open` on the nanoseconds of a naive index without NaT: the same days, session
-    bounds and offsets as integers, without a Series of instants assigned through pandas."""
+    # on the nanoseconds: the same days, session bounds and offsets as integers
+    naive = pd.DatetimeIndex(naive).as_unit("ns")
     day = 86_400_000_000_000
     times = naive.asi8
     days = times // day * day
-    opens = times.copy()   # a date no session covers opens at its own label
-    unset = np.ones(len(times), dtype=bool)
+    opens = times.copy()   # a date no session covers opens at its own label; NaT stays NaT
+    unset = ~naive.isna()
     for session in instrument.sessions:   # the first session active on a date wins
-        active = unset.copy()
+        active = unset.copy()   # Session.active_on for every date (since/until inclusive)
         if session.since is not None:
             active &= days >= pd.Timestamp(session.since).value
         if session.until is not None:

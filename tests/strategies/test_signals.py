@@ -117,3 +117,18 @@ def test_regime_window_shares_count_each_days_last_code_in_the_window():
         "neutral": 0.0, "deleveraging": 0.0, "fiscal_risk": 1.0}
     assert regime.window_shares(codes, end + pd.Timedelta(days=1), end + pd.Timedelta(days=2)) \
         == {"neutral": 0.0, "deleveraging": 0.0, "fiscal_risk": 0.0}
+
+
+def test_align_takes_the_last_row_known_at_or_before_each_decision():
+    utc = lambda *times: pd.DatetimeIndex(list(times), tz="UTC")   # noqa: E731
+    values = pd.Series([1.0, 2.0, 3.0, 4.0], name="line")
+    # known out of order, two rows at 10:00 (the later row, 4.0, counts), one at NaT (never)
+    known = pd.DatetimeIndex(["2024-08-05 12:00", "2024-08-05 10:00", None, "2024-08-05 10:00"],
+                             tz="UTC")
+    decisions = utc("2024-08-05 09:00", "2024-08-05 10:00", "2024-08-05 11:59",
+                    "2024-08-05 12:00")
+    aligned = signals.align(values, known, decisions)
+    assert aligned["line"].tolist()[1:] == [4.0, 4.0, 1.0]
+    assert np.isnan(aligned["line"].iloc[0])   # nothing known yet at 09:00
+    with pytest.raises(TypeError):
+        signals.align(values, known, decisions.tz_localize(None))

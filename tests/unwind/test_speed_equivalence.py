@@ -118,6 +118,20 @@ def test_session_open_reads_each_session_s_dates_inclusively():
     assert [stamp.hour for stamp in opens] == [2, 1, 1]
 
 
+def test_session_open_of_an_overnight_session_is_the_evening_before_and_nat_stays_nat():
+    import datetime as dt
+
+    from feeds.instruments import Session
+
+    instrument = dataclasses.replace(
+        _any_instrument(), timezone="UTC",
+        sessions=(Session("globex", dt.time(17), dt.time(16)),))
+    days = pd.DatetimeIndex(["2024-03-04", None, "2024-03-06"]).as_unit("us")
+    opens = calendars.session_open(days, instrument)
+    assert str(opens[0]) == "2024-03-03 17:00:00+00:00"   # 24 h before, then 17 h on
+    assert opens[1] is pd.NaT and str(opens[2]) == "2024-03-05 17:00:00+00:00"
+
+
 def _any_instrument():
     from feeds import instruments
 
