@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from strategies import signals
 
 NEUTRAL, DELEVERAGING, FISCAL_RISK = 0, 1, 2
 NAMES = {NEUTRAL: "neutral", DELEVERAGING: "deleveraging", FISCAL_RISK: "fiscal_risk"}
@@ -28,16 +29,10 @@ VIX_STRESS = 20.0
 def classify(usdjpy_close: pd.Series, jgb10y: pd.Series, vix: pd.Series) -> pd.Series:
     """Regime code per day on the union of the inputs' dates (each forward-filled)."""
     frame = _carried({"usdjpy": usdjpy_close, "jgb": jgb10y, "vix": vix})
-    # signals.relative_change and signals.change on the float arrays: the same quotient and
-    # difference against LOOKBACK_DAYS rows before, NaN (so False below) before that
-    yen, jgb, vix_level = (frame[name].to_numpy(dtype="float64")
-                           for name in ("usdjpy", "jgb", "vix"))
-    yen_move = np.full(len(yen), np.nan)
-    jgb_move = np.full(len(jgb), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        yen_move[LOOKBACK_DAYS:] = yen[LOOKBACK_DAYS:] / yen[:-LOOKBACK_DAYS] - 1
-        jgb_move[LOOKBACK_DAYS:] = jgb[LOOKBACK_DAYS:] - jgb[:-LOOKBACK_DAYS]
-        deleveraging = (yen_move <= -YEN_MOVE) & (vix_level >= VIX_STRESS)
+    yen_move = signals.relative_change(frame["usdjpy"], LOOKBACK_DAYS).to_numpy()
+    jgb_move = signals.change(frame["jgb"], LOOKBACK_DAYS).to_numpy()
+    with np.errstate(invalid="ignore"):   # NaN moves (the first days) compare False
+        deleveraging = (yen_move <= -YEN_MOVE) & (frame["vix"].to_numpy() >= VIX_STRESS)
         fiscal = (jgb_move >= JGB_MOVE) & (yen_move > 0)
     codes = np.where(deleveraging, DELEVERAGING, np.where(fiscal, FISCAL_RISK, NEUTRAL))
     return pd.Series(codes.astype("float64"), index=frame.index)
