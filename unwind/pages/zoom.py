@@ -103,21 +103,26 @@ def shared_assets(directory: Path) -> str | None:
 def _runs(whole: np.ndarray, missing: np.ndarray | None = None) -> str:
     """Integers as decimal fields joined by commas (an empty field where `missing`), a run of
     one field written once as 'field*count' (an hourly clock's 3600s, a flat equity's 0s).
-    Runs are found on the arrays: only one field a run is written in Python."""
+    Runs are found on the arrays: only one field a run is written in Python, and only the
+    empty and repeated fields are touched again."""
     whole = np.asarray(whole, dtype=np.int64)
-    if missing is None:
-        missing = np.zeros(len(whole), dtype=bool)
     if not len(whole):
         return ""
-    whole = np.where(missing, 0, whole)   # every missing field the same, for the runs
-    same = (whole[1:] == whole[:-1]) & (missing[1:] == missing[:-1])
+    if missing is None:
+        same = whole[1:] == whole[:-1]
+    else:
+        whole = np.where(missing, 0, whole)   # every missing field the same, for the runs
+        same = (whole[1:] == whole[:-1]) & (missing[1:] == missing[:-1])
     starts = np.flatnonzero(np.r_[True, ~same])
+    fields = list(map(str, whole[starts].tolist()))
+    if missing is not None:
+        for run in np.flatnonzero(missing[starts]).tolist():
+            fields[run] = ""
     counts = np.diff(np.r_[starts, len(whole)])
-    fields = np.array(list(map(str, whole[starts].tolist())), dtype=object)
-    fields[missing[starts]] = ""
-    repeated = counts > 1
-    fields[repeated] = fields[repeated] + "*" + counts[repeated].astype(str).astype(object)
-    return ",".join(fields.tolist())
+    repeated = np.flatnonzero(counts > 1)
+    for run, count in zip(repeated.tolist(), counts[repeated].tolist()):
+        fields[run] = f"{fields[run]}*{count}"
+    return ",".join(fields)
 
 
 def _encode(values: np.ndarray, digits: int = DIGITS) -> tuple[str, float]:

@@ -1,0 +1,33 @@
+"""The page's text shortcuts give what the general path gives: the zoom data's run-length
+fields, the blotter's UTC minutes cut from the text, an event's instant made once."""
+
+import numpy as np
+import pandas as pd
+
+from feeds import events
+from unwind.pages import event_marks, zoom
+from unwind.pages.tear_sheet_tables import when_texts
+
+
+def test_runs_writes_a_run_once_with_its_count_and_missing_fields_empty():
+    assert zoom._runs(np.array([3600, 3600, 3600, 5, -2, -2])) == "3600*3,5,-2*2"
+    missing = np.array([False, True, True, False, False])
+    assert zoom._runs(np.array([1, 7, 8, 2, 2]), missing) == "1,*2,2*2"
+    assert zoom._runs(np.array([4, 4]), np.array([False, True])) == "4,"
+    assert zoom._runs(np.array([], dtype=np.int64)) == ""
+
+
+def test_when_texts_of_utc_text_equal_pandas_and_other_offsets_are_converted():
+    utc = pd.Series(["2024-08-05T13:07:00+00:00", "2024-08-05 23:59:59.5+00:00",
+                     "2024-08-06T00:00+00:00"])
+    assert when_texts(utc) == pd.to_datetime(utc, utc=True, format="ISO8601").dt.strftime(
+        "%Y-%m-%d %H:%M").tolist() == ["2024-08-05 13:07", "2024-08-05 23:59",
+                                       "2024-08-06 00:00"]
+    tokyo = pd.Series(["2024-08-05T13:00:00+09:00", "2024-08-05T13:00:00+00:00"])
+    assert when_texts(tokyo) == ["2024-08-05 04:00", "2024-08-05 13:00"]
+
+
+def test_an_events_instant_is_made_once_and_equals_its_own():
+    fomc = next(event for event in events.catalogue() if event.kind == "fomc")
+    assert event_marks.instant(fomc) == fomc.instant   # New York 14:00 -> UTC
+    assert event_marks.instant(fomc) is event_marks.instant(fomc)
