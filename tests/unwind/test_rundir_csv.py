@@ -30,3 +30,15 @@ def test_iso_formats_several_indexes_as_isoformat_does():
     assert rundir._iso(equity, odd) == [[t.isoformat() for t in equity],
                                         ["2024-08-05T13:30:00.500000+00:00"]]
 
+
+
+def test_write_csv_takes_text_lists_as_they_are_and_formats_other_lists(tmp_path):
+    columns = {"time": ["2024-08-05T00:00:00+00:00", "2024-08-05T01:00:00+00:00"],
+               "symbol": np.array(["GC", None], dtype=object), "count": [1.25, 2.0],
+               "flag": np.array([True, False]), "size": np.array([3, -4])}
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    rundir._write_csv(ours, columns, "%.10g")
+    pd.DataFrame(columns).to_csv(theirs, index=False, float_format="%.10g")
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert ours.read_text().splitlines()[1:] == ["2024-08-05T00:00:00+00:00,GC,1.25,True,3",
+                                                 "2024-08-05T01:00:00+00:00,,2,False,-4"]

@@ -176,13 +176,19 @@ def _write_csv(path: Path, columns: dict[str, object], float_format: str) -> Non
     value formatted once: pandas' writer takes seconds over a run's 60,000 bars."""
     fields, quoted = [], _needs_quotes(columns)
     for values in columns.values():
-        array = np.asarray(values)
-        if array.dtype.kind == "f":   # "%.6f" or "%.10g" text never needs quotes
-            fields.append(_float_texts(array, float_format))
+        if isinstance(values, list) and all(type(value) is str for value in values):
+            texts = values   # text already (the times): each str is its own field
         else:
-            fields.append(["" if value is None or value != value else str(value)
-                           for value in array.tolist()])
-            quoted = quoted or _needs_quotes(fields[-1])
+            array = np.asarray(values)
+            if array.dtype.kind == "f":   # "%.6f" or "%.10g" text never needs quotes
+                fields.append(_float_texts(array, float_format))
+                continue
+            texts = array.tolist()
+            if not all(type(value) is str for value in texts):
+                texts = ["" if value is None or value != value else str(value)
+                         for value in texts]
+        fields.append(texts)
+        quoted = quoted or _needs_quotes(texts)
     if quoted:
         pd.DataFrame(columns).to_csv(path, index=False, float_format=float_format)
         return   # a field that needs quoting: pandas' writer knows the rules
