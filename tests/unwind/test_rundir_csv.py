@@ -42,3 +42,11 @@ def test_write_csv_takes_text_lists_as_they_are_and_formats_other_lists(tmp_path
     assert ours.read_bytes() == theirs.read_bytes()
     assert ours.read_text().splitlines()[1:] == ["2024-08-05T00:00:00+00:00,GC,1.25,True,3",
                                                  "2024-08-05T01:00:00+00:00,,2,False,-4"]
+
+
+def test_write_csv_of_no_rows_is_pandas_header(tmp_path):
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    for names in (["entry_time", "pnl_usd"], ["a", "b,c"]):
+        rundir._write_csv(ours, dict.fromkeys(names, []), "%.12g")
+        pd.DataFrame(columns=names).to_csv(theirs, index=False, float_format="%.12g")
+        assert ours.read_bytes() == theirs.read_bytes()

@@ -298,7 +298,10 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
         "time": times[0], "equity_usd": result.equity.to_numpy(),
         "gross_notional_usd": result.gross_notional.to_numpy(),
         "margin_usd": result.margin.to_numpy()}, "%.6f")
-    result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
+    if result.trades.empty and len(result.trades.columns):   # most cells: the header alone
+        _write_csv(directory / "trades.csv", dict.fromkeys(result.trades.columns, []), "%.12g")
+    else:
+        result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
     _write_csv(directory / "prices.csv", {
         "time": times[1], **{column: prices[column].to_numpy() for column in (
             "symbol", "open", "high", "low", "close", "session", "regime")}}, "%.10g")
