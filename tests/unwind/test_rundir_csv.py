@@ -1,5 +1,5 @@
-"""The run folder's CSV writer (unwind/studies/run_csv.py) gives the bytes pandas' to_csv gives (each distinct value formatted once,
-the times of several files formatted together)."""
+"""The run folder's CSV writer (unwind/studies/run_csv.py) gives the bytes pandas' to_csv
+gives (each distinct value formatted once, the times of several files formatted together)."""
 
 import math
 
