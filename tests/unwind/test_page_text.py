@@ -45,3 +45,22 @@ def test_a_trades_file_of_its_header_alone_reads_as_pandas_reads_it(tmp_path):
         assert list(ours.dtypes) == list(theirs.dtypes)
         assert ours.columns.dtype == theirs.columns.dtype
         assert type(ours.index) is type(theirs.index) and ours.index.equals(theirs.index)
+
+
+def test_tenths_texts_write_what_python_writes_ties_signs_and_strays_included():
+    from unwind.pages.chart_scales import tenths_texts
+
+    values = np.array([0.25, 0.35, 0.05, 2.45, -0.04, -0.0, 0.0, 12.349999999, 1e9, np.nan,
+                       -np.inf, 1999.95, -1999.95, 123.45000000000002])
+    assert tenths_texts(values).tolist() == ["%.1f" % value for value in values.tolist()]
+    assert tenths_texts(values)[:5].tolist() == ["0.2", "0.3", "0.1", "2.5", "-0.0"]
+    spread = np.random.default_rng(3).normal(0, 500, 5000)
+    assert tenths_texts(spread).tolist() == ["%.1f" % value for value in spread.tolist()]
+
+
+def test_a_long_path_is_written_as_a_short_one_is():
+    from unwind.pages import charts
+
+    x = np.linspace(84.0, 1171.0, 1000)
+    y = 100 + 80 * np.sin(x / 37)
+    assert charts._path(x, y) == "M" + " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y))
