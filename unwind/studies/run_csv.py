@@ -63,10 +63,6 @@ def _float_texts(array: np.ndarray, float_format: str) -> list[str]:
     Values are told apart by their bits, so -0.0 keeps its own text."""
     bits = np.ascontiguousarray(array, dtype="float64").view("int64")
     distinct, inverse = np.unique(bits, return_inverse=True)
-    values = distinct.view("float64")
-    # one % over the whole tuple: the same text per value as `float_format % value`, without
-    # a Python loop; a NaN (its own bits, so listed apart) becomes the empty field
-    texts = np.array(((float_format + "\x00") * len(values) % tuple(values.tolist())
-                      ).split("\x00")[:-1], dtype=object)
-    texts[np.isnan(values)] = ""
+    texts = np.array(["" if value != value else float_format % value
+                      for value in distinct.view("float64").tolist()], dtype=object)
     return texts[inverse.reshape(-1)].tolist()
