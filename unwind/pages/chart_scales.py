@@ -5,6 +5,8 @@ writes its tick labels by the same rules."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 
@@ -79,3 +81,33 @@ def nice_ticks(low: float, high: float, most: int) -> np.ndarray:
     first = np.ceil(low / step - 1e-9) * step
     ticks = first + step * np.arange(int(np.floor((high - first) / step + 1e-9)) + 1)
     return np.where(np.abs(ticks) < step * 1e-9, 0.0, ticks)
+
+
+# Pixel coordinates in tenths, -_TENTHS..+_TENTHS: the texts of the integers a path's points
+# round to, made once (a ten-year page writes about a million numbers).
+_TENTHS = 20_000
+
+
+@cache
+def _tenths_table() -> np.ndarray:
+    return np.array([f"{'-' if n < 0 else ''}{abs(n) // 10}.{abs(n) % 10}"
+                     for n in range(-_TENTHS, _TENTHS + 1)], dtype=object)
+
+
+def tenths_texts(values: np.ndarray) -> np.ndarray:
+    """`'%.1f' % value` of each value (an object array of str). A value ten times over is
+    rounded in numpy and its text looked up; one whose tenfold lies within 1e-6 of a half (where
+    the float product could round the other way from the exact value Python rounds), is out of
+    the table or is not finite is formatted by Python."""
+    values = np.asarray(values, dtype=float)
+    tenfold = values * 10.0
+    nearest = np.rint(tenfold)
+    with np.errstate(invalid="ignore"):
+        clear = (np.abs(tenfold - np.floor(tenfold) - 0.5) > 1e-6) & \
+            (np.abs(nearest) <= _TENTHS)
+    texts = _tenths_table()[np.where(clear, nearest, 0.0).astype(np.int64) + _TENTHS]
+    texts[clear & (nearest == 0) & np.signbit(values)] = "-0.0"   # as Python writes -0.04
+    unclear = np.flatnonzero(~clear)
+    if len(unclear):
+        texts[unclear] = ["%.1f" % value for value in values[unclear].tolist()]
+    return texts

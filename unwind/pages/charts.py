@@ -29,7 +29,7 @@ import numpy as np
 
 # the scales live in unwind/pages/chart_scales.py; pages import them from here as before
 from unwind.pages.chart_scales import (count_ticks, log_ticks, nice_ticks, percent_labels,
-                                 plain_labels, times_labels, usd_labels)
+                                       plain_labels, tenths_texts, times_labels, usd_labels)
 
 WIDTH = 1104            # px: the page's chart width
 LEFT, RIGHT = 84, 17    # px: room for y tick labels (a panel may take less); the right margin
@@ -43,10 +43,15 @@ __all__ = ["Canvas", "Mark", "Panel", "count_ticks", "envelope", "legend_html", 
 
 def _path(points_x: np.ndarray, points_y: np.ndarray) -> str:
     """'Mx,y x,y ...' to 0.1 px: one format of every number at once (a page writes a few
-    hundred thousand of them)."""
-    flat = np.empty(2 * len(points_x))
-    flat[0::2], flat[1::2] = points_x, points_y
-    return "M" + ("%.1f,%.1f " * len(points_x) % tuple(flat.tolist()))[:-1]
+    hundred thousand of them); a long path's numbers as `tenths_texts` gives them."""
+    if len(points_x) < 400:
+        flat = np.empty(2 * len(points_x))
+        flat[0::2], flat[1::2] = points_x, points_y
+        return "M" + ("%.1f,%.1f " * len(points_x) % tuple(flat.tolist()))[:-1]
+    parts = np.empty(4 * len(points_x), dtype=object)
+    parts[0::4], parts[1::4] = tenths_texts(points_x), ","
+    parts[2::4], parts[3::4] = tenths_texts(points_y), " "
+    return "M" + "".join(parts[:-1].tolist())
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int]]:

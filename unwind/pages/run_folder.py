@@ -97,6 +97,25 @@ def _seconds(index: pd.DatetimeIndex) -> np.ndarray:
     return index.as_unit("s").asi8.astype(float)
 
 
+def _csv(path: Path, **options) -> pd.DataFrame:
+    """pd.read_csv in one piece (low_memory=False): the same parser and the same values, but
+    a file is not cut into chunks whose columns are typed apart and joined again (a run's
+    files are written by rundir, one type to a column)."""
+    return pd.read_csv(path, low_memory=False, **options)
+
+
+def _trades(path: Path) -> pd.DataFrame:
+    """trades.csv as `_csv` reads it. A file of its header alone (most episode cells trade
+    nothing) is the frame pandas gives for one, its columns of dtype object and no rows, made
+    without the parser (a millisecond a page); anything else is parsed."""
+    text = path.read_text()
+    names = text[:-1].split(",")
+    if text.count("\n") == 1 and text.endswith("\n") and not any(
+            mark in text for mark in ('"', "\r")) and all(names) and len(set(names)) == len(names):
+        return pd.DataFrame(columns=pd.Index(names)).astype(object)
+    return _csv(path)
+
+
 class _TimedFrames:
     """A run's CSV files indexed by their `time` column as UTC instants. The files mostly share
     one clock (equity, benchmark, one symbol's prices and signals): a time column equal to one
@@ -107,7 +126,7 @@ class _TimedFrames:
         self._parsed: list[tuple[pd.Index, pd.DatetimeIndex]] = []
 
     def read(self, path: Path) -> pd.DataFrame:
-        frame = pd.read_csv(path, index_col="time")
+        frame = _csv(path, index_col="time")
         text = frame.index
         instants = next((parsed for seen, parsed in self._parsed if text.equals(seen)), None)
         if instants is None:
@@ -143,6 +162,6 @@ def read(directory: Path) -> Run:
         json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
         timed.read(directory / "equity.csv"),
         timed.read(benchmark)["equity_usd"] if benchmark.exists() else None,
-        pd.read_csv(directory / "trades.csv"), timed.read(directory / "prices.csv"),
+        _trades(directory / "trades.csv"), timed.read(directory / "prices.csv"),
         timed.read(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
         tuple(_triggers(manifest)))

@@ -43,8 +43,8 @@ from unwind.pages.layout import page, trading_time_ticks
 from unwind.pages.run_folder import Run, read
 from unwind.pages.tear_sheet_tables import (blotter, configuration, drawdown_table,
                                             metrics_table, parameters_table, returns_by_day,
-                                            returns_by_month, unit_text, when_text,
-                                            when_texts)
+                                            returns_by_month, trade_titles, unit_text,
+                                            when_text)
 from unwind.pages.unit_axes import LINE_TINTS, draw_thresholds, unit_panel
 
 WIN, LOSS, PLAYBOOK, BENCHMARK = "#1a7f37", "#b3261e", "#1f4e9c", "#8a8f9c"
@@ -99,19 +99,6 @@ def _session_spans(session: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.n
     return x[starts] - 0.5, x[ends] + 0.5
 
 
-def _trade_titles(trades: pd.DataFrame, numbers: list[int]) -> list[str]:
-    """Each trade's tooltip, numbered as in the blotter: its blotter line in words."""
-    return [f"trade {number}: {side} {int(contracts):,d} {symbol}, entry {entered} at "
-            f"{price_text(entry_price)}, exit {exited} at {price_text(exit_price)} ({reason}), "
-            f"net {pnl:+,.0f} USD"
-            for number, side, contracts, symbol, entered, entry_price, exited, exit_price, reason,
-            pnl in zip(numbers, trades["side"].tolist(), trades["contracts"].tolist(),
-                       trades["symbol"].tolist(), when_texts(trades["entry_time"]),
-                       trades["entry_price"].tolist(), when_texts(trades["exit_time"]),
-                       trades["exit_price"].tolist(), trades["exit_reason"].tolist(),
-                       trades["pnl_usd"].tolist())]
-
-
 def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple,
                  events: tuple[list, np.ndarray]) -> Panel:
     """`events`: the event calendar inside the window and their bar positions."""
@@ -130,7 +117,9 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple,
     if run.short:   # a window of weeks: the tooltip gives each bar's open, high and low too
         panel.candles = np.full((len(run.equity), 3), np.nan)
         at = np.rint(x).astype(int)
-        panel.candles[at] = run.prices[["open", "high", "low"]].to_numpy(dtype=float)[rows]
+        prices = run.prices
+        panel.candles[at] = np.column_stack([prices[column].to_numpy(dtype=float)[rows]
+                                             for column in ("open", "high", "low")])
     if shaded:
         panel.spans(*_session_spans(run.prices["session"].to_numpy(dtype=float)[rows], x),
                     "#f2c14e", 0.2)
@@ -142,7 +131,7 @@ def _price_panel(run: Run, symbol: str, numbers: dict, x_range: tuple,
         pnl = own["pnl_usd"].to_numpy()
         colours = np.where(pnl > 0, WIN, LOSS)
         numbered_as = [numbers[row] for row in own.index]
-        titles = _trade_titles(own, numbered_as)
+        titles = trade_titles(own, numbered_as)
         entry_prices, exit_prices = own["entry_price"].to_numpy(), own["exit_price"].to_numpy()
         sides = own["side"].to_numpy()
         panel.segments(entry, entry_prices, exit_, exit_prices, colours)
@@ -303,7 +292,7 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
     through every panel, lettered on the first of each."""
     x_range = (-0.5, len(run.equity) - 0.5)
     found = event_marks.inside(run.equity.index)   # the event calendar in the window
-    events = (found, run.position([event.instant.isoformat() for event in found])
+    events = (found, run.position(pd.DatetimeIndex([event_marks.instant(e) for e in found]))
               if found else np.array([]))
     stacks = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)],
               [_price_panel(run, symbol, numbers, x_range, events)

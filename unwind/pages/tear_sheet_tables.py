@@ -30,11 +30,32 @@ def when_text(value: str) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
 
 
+# An instant written in UTC ('2024-08-05T13:00:00+00:00', as trades.csv holds them): its
+# date and minute are the text's own digits.
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?\+00:00")
+
+
 def when_texts(values: pd.Series) -> list[str]:
-    """`when_text` of a column of instants, parsed and formatted at once (a blotter's hundreds
-    of trades)."""
+    """`when_text` of a column of instants, at once (a blotter's hundreds of trades): cut from
+    the text when every one is written in UTC, else parsed and formatted."""
+    texts = values.tolist()
+    if all(isinstance(text, str) and _UTC_TEXT.fullmatch(text) for text in texts):
+        return [f"{text[:10]} {text[11:16]}" for text in texts]
     return pd.to_datetime(values, utc=True, format="ISO8601").dt.strftime(
         "%Y-%m-%d %H:%M").tolist()
+
+
+def trade_titles(trades: pd.DataFrame, numbers: list[int]) -> list[str]:
+    """Each trade's tooltip, numbered as in the blotter: its blotter line in words."""
+    return [f"trade {number}: {side} {int(contracts):,d} {symbol}, entry {entered} at "
+            f"{price_text(entry_price)}, exit {exited} at {price_text(exit_price)} ({reason}), "
+            f"net {pnl:+,.0f} USD"
+            for number, side, contracts, symbol, entered, entry_price, exited, exit_price, reason,
+            pnl in zip(numbers, trades["side"].tolist(), trades["contracts"].tolist(),
+                       trades["symbol"].tolist(), when_texts(trades["entry_time"]),
+                       trades["entry_price"].tolist(), when_texts(trades["exit_time"]),
+                       trades["exit_price"].tolist(), trades["exit_reason"].tolist(),
+                       trades["pnl_usd"].tolist())]
 
 
 def _signed(value: float, kind: str) -> str:

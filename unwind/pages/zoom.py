@@ -100,24 +100,28 @@ def shared_assets(directory: Path) -> str | None:
     return None
 
 
+# A run's field by (missing, repeated): its integer, with '*count' when repeated.
+_FIELDS = np.array(["%d", "%d*%d", "", "*%d"], dtype=object)
+
+
 def _runs(whole: np.ndarray, missing: np.ndarray | None = None) -> str:
     """Integers as decimal fields joined by commas (an empty field where `missing`), a run of
     one field written once as 'field*count' (an hourly clock's 3600s, a flat equity's 0s).
-    Runs are found on the arrays: only one field a run is written in Python."""
+    Runs are found on the arrays, and every field is written by one % over them all (a Python
+    call a field took a ten-year hourly page's time)."""
     whole = np.asarray(whole, dtype=np.int64)
-    if missing is None:
-        missing = np.zeros(len(whole), dtype=bool)
     if not len(whole):
         return ""
-    whole = np.where(missing, 0, whole)   # every missing field the same, for the runs
+    if missing is None:
+        missing = np.zeros(len(whole), dtype=bool)
+    else:
+        whole = np.where(missing, 0, whole)   # every missing field the same, for the runs
     same = (whole[1:] == whole[:-1]) & (missing[1:] == missing[:-1])
     starts = np.flatnonzero(np.r_[True, ~same])
     counts = np.diff(np.r_[starts, len(whole)])
-    fields = np.array(list(map(str, whole[starts].tolist())), dtype=object)
-    fields[missing[starts]] = ""
-    repeated = counts > 1
-    fields[repeated] = fields[repeated] + "*" + counts[repeated].astype(str).astype(object)
-    return ",".join(fields.tolist())
+    empty, repeated = missing[starts], counts > 1
+    written = np.column_stack([whole[starts], counts])[np.column_stack([~empty, repeated])]
+    return ",".join(_FIELDS[2 * empty + repeated].tolist()) % tuple(written.tolist())
 
 
 def _encode(values: np.ndarray, digits: int = DIGITS) -> tuple[str, float]:

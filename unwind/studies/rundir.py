@@ -26,6 +26,7 @@ import pandas as pd
 from feeds.filesystem import Refused, describe, read_regular
 from feeds.errors import DataError, excerpt
 from unwind.sim.engine import RunResult
+from unwind.studies.run_csv import iso_times, write_csv
 from unwind.studies.writer_lock import hold_writer_lock, release_writer_lock
 
 DEFAULT_OUT = Path("runs") / "out"
@@ -149,58 +150,6 @@ def writing_error(error: OSError, partial: Path) -> DataError:
                      "nothing was kept")
 
 
-def _iso(*indexes: pd.DatetimeIndex) -> list[list[str]]:
-    """Each time of each index as `Timestamp.isoformat()` writes it. Whole UTC seconds (every
-    bar and equity time) are formatted by numpy, each distinct time once (a run's equity,
-    prices, signals and benchmark share their times); anything else one by one."""
-    nanoseconds = [index.as_unit("ns").asi8 for index in indexes]
-    if not all(str(index.tz) == "UTC" and not (values % 1_000_000_000).any()
-               for index, values in zip(indexes, nanoseconds)):
-        return [[t.isoformat() for t in index] for index in indexes]
-    distinct, inverse = np.unique(np.concatenate(nanoseconds), return_inverse=True)
-    text = np.datetime_as_string(distinct.view("M8[ns]"), unit="s")
-    texts = np.array([f"{t}+00:00" for t in text.tolist()], dtype=object)[inverse.reshape(-1)]
-    ends = np.cumsum([len(values) for values in nanoseconds])
-    return [part.tolist() for part in np.split(texts, ends[:-1])]
-
-
-def _needs_quotes(texts) -> bool:
-    """Whether a CSV writer would quote any of `texts` (a separator, quote or line break)."""
-    joined = "\x00".join(texts)
-    return any(mark in joined for mark in (",", '"', "\r", "\n"))
-
-
-def _write_csv(path: Path, columns: dict[str, object], float_format: str) -> None:
-    """The bytes `pd.DataFrame(columns).to_csv(path, index=False, float_format=...)` writes for
-    float and text columns (a float as `float_format % value`, NaN as an empty field), with each
-    value formatted once: pandas' writer takes seconds over a run's 60,000 bars."""
-    fields, quoted = [], _needs_quotes(columns)
-    for values in columns.values():
-        array = np.asarray(values)
-        if array.dtype.kind == "f":   # "%.6f" or "%.10g" text never needs quotes
-            fields.append(_float_texts(array, float_format))
-        else:
-            fields.append(["" if value is None or value != value else str(value)
-                           for value in array.tolist()])
-            quoted = quoted or _needs_quotes(fields[-1])
-    if quoted:
-        pd.DataFrame(columns).to_csv(path, index=False, float_format=float_format)
-        return   # a field that needs quoting: pandas' writer knows the rules
-    rows = [",".join(columns), *map(",".join, zip(*fields))]
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-
-
-def _float_texts(array: np.ndarray, float_format: str) -> list[str]:
-    """`float_format % value` of each value (NaN as an empty field), each distinct value
-    formatted once: a run's sessions, regimes, flat equity and repeated prices take few values.
-    Values are told apart by their bits, so -0.0 keeps its own text."""
-    bits = np.ascontiguousarray(array, dtype="float64").view("int64")
-    distinct, inverse = np.unique(bits, return_inverse=True)
-    texts = np.array(["" if value != value else float_format % value
-                      for value in distinct.view("float64").tolist()], dtype=object)
-    return texts[inverse.reshape(-1)].tolist()
-
-
 @dataclass(frozen=True)
 class Written:
     """A finished run folder and what was run to write it."""
@@ -282,24 +231,27 @@ def write(result: RunResult, directory: Path, started: str, finished: str,
     (directory / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True)
                                             + "\n")
     prices, signal_lines = result.prices, result.signals
-    times = _iso(result.equity.index, prices.index, signal_lines.index,
+    times = iso_times(result.equity.index, prices.index, signal_lines.index,
                  *([] if benchmark is None else [benchmark.equity.index]))
-    _write_csv(directory / "equity.csv", {
+    write_csv(directory / "equity.csv", {
         "time": times[0], "equity_usd": result.equity.to_numpy(),
         "gross_notional_usd": result.gross_notional.to_numpy(),
         "margin_usd": result.margin.to_numpy()}, "%.6f")
-    result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
-    _write_csv(directory / "prices.csv", {
+    if result.trades.empty and len(result.trades.columns):   # most cells: the header alone
+        write_csv(directory / "trades.csv", dict.fromkeys(result.trades.columns, []), "%.12g")
+    else:
+        result.trades.to_csv(directory / "trades.csv", index=False, float_format="%.12g")
+    write_csv(directory / "prices.csv", {
         "time": times[1], **{column: prices[column].to_numpy() for column in (
             "symbol", "open", "high", "low", "close", "session", "regime")}}, "%.10g")
-    _write_csv(directory / "signals.csv", {
+    write_csv(directory / "signals.csv", {
         "time": times[2], "symbol": signal_lines["symbol"].to_numpy(),
         **{column: signal_lines[column].to_numpy() for column in signal_lines.columns
            if column != "symbol"}}, "%.10g")
     if benchmark is not None:
         (directory / "benchmark_metrics.json").write_text(
             json.dumps(benchmark.metrics, indent=2, sort_keys=True) + "\n")
-        _write_csv(directory / "benchmark_equity.csv", {
+        write_csv(directory / "benchmark_equity.csv", {
             "time": times[3], "equity_usd": benchmark.equity.to_numpy()}, "%.6f")
 
 
