@@ -33,20 +33,6 @@ def test_an_events_instant_is_made_once_and_equals_its_own():
     assert event_marks.instant(fomc) is event_marks.instant(fomc)
 
 
-def test_a_trades_file_of_its_header_alone_reads_as_pandas_reads_it(tmp_path):
-    from unwind.pages import run_folder
-
-    path = tmp_path / "trades.csv"
-    for text in ("entry_time,symbol,pnl_usd\n", "entry_time,symbol,pnl_usd\n"
-                 "2024-08-05T13:00:00+00:00,GC,-12.5\n", 'entry_time,"a,b"\n', "a,a\n"):
-        path.write_text(text)
-        ours, theirs = run_folder._trades(path), pd.read_csv(path)
-        assert ours.equals(theirs) and list(ours.columns) == list(theirs.columns)
-        assert list(ours.dtypes) == list(theirs.dtypes)
-        assert ours.columns.dtype == theirs.columns.dtype
-        assert type(ours.index) is type(theirs.index) and ours.index.equals(theirs.index)
-
-
 def test_tenths_texts_write_what_python_writes_ties_signs_and_strays_included():
     from unwind.pages.chart_scales import tenths_texts
 

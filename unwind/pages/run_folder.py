@@ -104,18 +104,6 @@ def _csv(path: Path, **options) -> pd.DataFrame:
     return pd.read_csv(path, low_memory=False, **options)
 
 
-def _trades(path: Path) -> pd.DataFrame:
-    """trades.csv as `_csv` reads it. A file of its header alone (most episode cells trade
-    nothing) is the frame pandas gives for one, its columns of dtype object and no rows, made
-    without the parser (a millisecond a page); anything else is parsed."""
-    text = path.read_text()
-    names = text[:-1].split(",")
-    if text.count("\n") == 1 and text.endswith("\n") and not any(
-            mark in text for mark in ('"', "\r")) and all(names) and len(set(names)) == len(names):
-        return pd.DataFrame(columns=pd.Index(names)).astype(object)
-    return _csv(path)
-
-
 class _TimedFrames:
     """A run's CSV files indexed by their `time` column as UTC instants. The files mostly share
     one clock (equity, benchmark, one symbol's prices and signals): a time column equal to one
@@ -162,6 +150,6 @@ def read(directory: Path) -> Run:
         json.loads(benchmark_metrics.read_text()) if benchmark_metrics.exists() else None,
         timed.read(directory / "equity.csv"),
         timed.read(benchmark)["equity_usd"] if benchmark.exists() else None,
-        _trades(directory / "trades.csv"), timed.read(directory / "prices.csv"),
+        _csv(directory / "trades.csv"), timed.read(directory / "prices.csv"),
         timed.read(signals) if signals.exists() else pd.DataFrame(columns=["symbol"]),
         tuple(_triggers(manifest)))
