@@ -281,3 +281,29 @@ def test_window_lines_equal_pandas_label_lookup_and_keep_a_boolean_line():
         assert prices["symbol"].tolist() == ["GC", "GC"]
         assert lines["signal"].tolist() == shown["signal"].tolist()
         assert lines["signal"].dtype == shown["signal"].dtype   # a boolean stays boolean
+
+
+def test_the_regime_read_is_remembered_by_the_closes_content():
+    """Cells that load the same days classify once; a close that differs is read again."""
+    from strategies.inputs import Inputs
+    from unwind.sim import loading
+
+    days = pd.date_range("2024-07-22", periods=12, freq="B", tz="UTC")
+    closes = {"USDJPY": [160.0] * 6 + [155.0, 150.0, 147.0, 146.0, 145.0, 144.0],
+              "JGB10Y": [1.0] * 12, "VIX": [15.0] * 6 + [25.0] * 6}
+
+    def inputs(usdjpy):
+        bars = {(symbol, "1d"): pd.DataFrame({"close": usdjpy if symbol == "USDJPY" else values},
+                                             index=days)
+                for symbol, values in closes.items()}
+        return Inputs(bars)
+
+    first = loading.regime(inputs(closes["USDJPY"]), ("USDJPY", "1d"))
+    held = len(loading._REGIME_READS)
+    again = loading.regime(inputs(list(closes["USDJPY"])), ("USDJPY", "1d"))   # new objects
+    assert again.equals(first) and len(loading._REGIME_READS) == held
+    calm = loading.regime(inputs([160.0] * 12), ("USDJPY", "1d"))
+    assert len(loading._REGIME_READS) == held + 1
+    # by hand: the yen fell over 1% in five days with VIX at 25 from the 7th day on, known the
+    # day after each close: deleveraging (code 1) in the first, neutral (0) throughout the calm
+    assert first.dropna().max() == 1.0 and calm.dropna().max() == 0.0
