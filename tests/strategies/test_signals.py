@@ -132,3 +132,26 @@ def test_align_takes_the_last_row_known_at_or_before_each_decision():
     assert np.isnan(aligned["line"].iloc[0])   # nothing known yet at 09:00
     with pytest.raises(TypeError):
         signals.align(values, known, decisions.tz_localize(None))
+
+
+def test_lines_once_computes_once_per_frames_and_hands_out_copies():
+    from strategies.inputs import Inputs
+
+    bars = {("USDJPY", "1d"): pd.DataFrame({"close": [150.0, 151.0]},
+                                           index=pd.date_range("2024-08-01", periods=2, tz="UTC"))}
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"USDJPY": pd.DataFrame({"entry": [0.0, 1.0]})}
+
+    inputs = Inputs(bars)
+    first = inputs.lines_once(("spec", "p"), compute)
+    first["USDJPY"].iloc[0, 0] = 99.0   # a caller's change stays its own
+    second = inputs.lines_once(("spec", "p"), compute)
+    assert len(calls) == 1 and second["USDJPY"]["entry"].tolist() == [0.0, 1.0]
+    inputs.lines_once(("spec", "other parameters"), compute)
+    assert len(calls) == 2
+    inputs.bars[("USDJPY", "1d")] = bars[("USDJPY", "1d")].copy()   # other frames: computed again
+    inputs.lines_once(("spec", "p"), compute)
+    assert len(calls) == 3
