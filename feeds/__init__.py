@@ -41,7 +41,13 @@ def load(symbol: str, start=None, end=None, bar: str = "1d", store=None,
     store = store if isinstance(store, Store) else Store(store)
     frame, info = store.read(symbol, bar, copy=False)   # shared: only the window's copy is ours
     since, until = _timestamp(start, "start"), _timestamp(end, "end", inclusive_day=True)
-    window = frame.loc[since:until].copy()
+    # the store serves times sorted and unique, so the window's rows are found by two binary
+    # searches on the nanoseconds: the rows frame.loc[since:until] gives, without pandas'
+    # label slicing (0.1 ms a load)
+    stamps = frame.index.as_unit("ns").asi8
+    begin = 0 if since is None else int(stamps.searchsorted(since.value, side="left"))
+    stop = len(stamps) if until is None else int(stamps.searchsorted(until.value, side="right"))
+    window = frame.iloc[begin:stop].copy()
     if window.empty:
         raise DataError(f"{symbol} {bar}: no bars between {start or info.first} and "
                         f"{end or info.last} (the store holds {info.first[:10]}..{info.last[:10]})")

@@ -181,10 +181,12 @@ def _gap_checks(frame: pd.DataFrame, instrument: Instrument, bar: str) -> list[F
     expected = calendars.sessions(instrument.calendar, dates[0], dates[-1])
     findings = []
     if len(expected):
-        present = pd.DatetimeIndex(dates.unique())
-        missing = expected.difference(present)
+        # the sessions are sorted and unique, so the missing ones are those whose midnight no
+        # bar has, found on the nanoseconds (Index.difference and get_indexer cost 0.1 ms a window)
+        position = np.flatnonzero(~np.isin(expected.as_unit("ns").asi8,
+                                           dates.as_unit("ns").asi8))
+        missing = expected[position]
         if len(missing):
-            position = expected.get_indexer(missing)
             runs = np.split(position, np.flatnonzero(np.diff(position) != 1) + 1)
             longest = max(runs, key=len)
             start, end = expected[longest[0]], expected[longest[-1]]

@@ -35,6 +35,29 @@ def test_import_then_load_gives_the_canonical_frame(tmp_path):
     assert len(feeds.load("GC", "2024-08-02", "2024-08-02", store=store)) == 1
 
 
+def test_a_window_holds_the_bars_from_its_start_to_the_end_of_its_last_day(tmp_path):
+    """Bars on 1, 2 and 5 August: a window's rows are those from its first instant to the end of
+    its last day (an end with a time ends there), counted here by hand (the gate is not asked:
+    two of three bars open at their close)."""
+    store = Store(tmp_path / "store")
+    text = CSV + "2024-08-05,11,12,10,11,5\n"
+    import_files([write(tmp_path, "gc.csv", text)], ImportOptions(symbol="GC"), store)
+
+    def days(start, end):
+        frame = feeds.load("GC", start, end, store=store, check_quality=False)
+        return [stamp.day for stamp in frame.index]
+
+    assert days(None, None) == [1, 2, 5]
+    assert days("2024-08-02", None) == [2, 5]
+    assert days(None, "2024-08-02") == [1, 2]
+    assert days("2024-08-01 00:00:01", "2024-08-05") == [2, 5]
+    assert days("2024-08-02", "2024-08-04 23:59") == [2]
+    assert days(pd.Timestamp("2024-08-01", tz="UTC"), pd.Timestamp("2024-08-02", tz="UTC")) == \
+        [1, 2]
+    with pytest.raises(DataError, match="no bars between 2024-08-03 and 2024-08-04"):
+        feeds.load("GC", "2024-08-03", "2024-08-04", store=store, check_quality=False)
+
+
 def test_reimport_is_a_no_op_and_other_data_needs_replace(tmp_path):
     store = Store(tmp_path / "store")
     path = write(tmp_path, "gc.csv", CSV)

@@ -307,3 +307,17 @@ def test_the_regime_read_is_remembered_by_the_closes_content():
     # by hand: the yen fell over 1% in five days with VIX at 25 from the 7th day on, known the
     # day after each close: deleveraging (code 1) in the first, neutral (0) throughout the calm
     assert first.dropna().max() == 1.0 and calm.dropna().max() == 0.0
+
+
+def test_prices_go_onto_the_contract_tick_and_volume_stays():
+    """Tick 0.25: 10.1 -> 10.0 (40.4 ticks), 10.13 -> 10.25 (40.52), 9.87 -> 9.75 (39.48),
+    10.2 -> 10.25 (40.8); volume is not a price."""
+    from unwind.sim.loading import on_tick_grid
+
+    index = pd.DatetimeIndex(["2024-08-01", "2024-08-02"], tz="UTC", name="time")
+    frame = pd.DataFrame({"open": [10.1, 10.2], "high": [10.13, 10.2], "low": [9.87, 10.1],
+                          "close": [10.0, 10.13], "volume": [7.0, 3.3]}, index=index)
+    rounded = on_tick_grid(frame, 0.25)
+    assert rounded.to_numpy().tolist() == [[10.0, 10.25, 9.75, 10.0, 7.0],
+                                           [10.25, 10.25, 10.0, 10.25, 3.3]]
+    assert frame["open"].iloc[0] == 10.1 and on_tick_grid(frame, 0.0) is frame

@@ -213,7 +213,9 @@ def with_signals(engine_frames: dict[str, pd.DataFrame], signal_lines: dict[str,
         full = pd.concat([base, lines], axis=1)
         if len(engine_frames) > 1:
             full = loading.onto_union(full, union)
-        frames[symbol] = full.astype("float64")
+        # a dtype, not its name: pandas looks a name up in its extension registry once a block
+        # (2% of prepare); the same float64 columns
+        frames[symbol] = full.astype(np.dtype(np.float64))
     return frames
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import feeds
-from feeds import calendars, crosscheck, instruments
+from feeds import calendars, crosscheck, instruments, sanity
 from feeds.bars import BARS, is_intraday
 from feeds.errors import DataError
 from feeds.store import Store
@@ -61,9 +61,10 @@ def on_tick_grid(frame: pd.DataFrame, tick_size: float) -> pd.DataFrame:
     stored as float32 (Yahoo) trades only at prices the contract can print."""
     if not tick_size:
         return frame
+    prices = sanity.price_columns(frame)   # one view of the four, not a Series each
     rounded = frame.copy()
-    for column in ("open", "high", "low", "close"):
-        rounded[column] = (np.round(frame[column].to_numpy() / tick_size) * tick_size).round(10)
+    for position, column in enumerate(("open", "high", "low", "close")):
+        rounded[column] = (np.round(prices[:, position] / tick_size) * tick_size).round(10)
     return rounded
 
 
