@@ -111,3 +111,41 @@ def test_every_interval_says_its_measured_coverage(card):
     _, _, page = card
     assert "90% interval" not in page and "90% CI" not in page
     assert page.count("90% nominal, about 86% measured") >= 2   # the legend and cell hovers
+
+
+def test_equities_read_as_one_csv_are_each_file_read_alone(tmp_path):
+    """The small multiples read every cell's equity.csv in one parse: each curve must be, to the
+    bit, what pandas reads from its file alone (times and values), also when a file has another
+    header, a blank line or no newline at its end (those fall back to a read a file)."""
+    import numpy as np
+    import pandas as pd
+
+    from unwind.pages.layout import read_equities
+
+    header = "time,equity_usd,gross_notional_usd,margin_usd\n"
+    texts = {"a": header + "2024-08-01T00:00:00+00:00,1000000.000000,0.000000,0.000000\n"
+                           "2024-08-01T01:00:00+00:00,1000000.100000,5.500000,0.000000\n",
+             "b": header + "2024-08-02T00:00:00+00:00,999999.300000,0.000000,0.000000\n"
+                           "2024-08-05T00:00:00+00:00,1000003.000000,1.000000,0.000000",
+             "c": header + "2024-08-02T00:00:00+00:00,0.100000000000000005551,0,0\n"}
+    other = {"d": "time,equity_usd\n2024-08-03T00:00:00+00:00,12.345678\n",
+             "e": header + "2024-08-03T00:00:00+00:00,1.000000,0,0\n\n"
+                           "2024-08-04T00:00:00+00:00,2.000000,0,0\n"}
+    for name, text in (texts | other).items():
+        (tmp_path / f"{name}.csv").write_text(text)
+
+    def alone(path):
+        frame = pd.read_csv(path)
+        return frame["equity_usd"].to_numpy(), pd.to_datetime(frame["time"], utc=True,
+                                                              format="ISO8601")
+
+    for names in (list(texts), list(texts) + ["d"], ["e"] + list(texts), ["b"]):
+        paths = [tmp_path / f"{name}.csv" for name in names]
+        curves = read_equities(paths)
+        assert [curve.name for curve in curves] == names
+        for path, curve in zip(paths, curves):
+            values, times = alone(path)
+            assert np.array_equal(curve.to_numpy().view("i8"), values.astype(float).view("i8"))
+            assert curve.index.equals(pd.DatetimeIndex(times))
+            assert curve.index.dtype == times.dtype
+    assert read_equities([]) == []

@@ -14,6 +14,7 @@ with dates (`trading_time_ticks`), so nights and weekends without bars take no w
 from __future__ import annotations
 
 import html
+import io
 from pathlib import Path
 
 import numpy as np
@@ -70,11 +71,30 @@ def page(title: str, synthetic: bool, body: str) -> str:
             f"{COUNT_SCRIPT}</body></html>\n")
 
 
-def read_series(path: Path) -> pd.Series:
-    frame = pd.read_csv(path)
-    return pd.Series(frame["equity_usd"].to_numpy(),
-                     index=pd.to_datetime(frame["time"], utc=True, format="ISO8601"),
-                     name=path.stem)
+def read_equities(paths: list[Path]) -> list[pd.Series]:
+    """Each run's equity_usd by its UTC time, the run folders' equity.csv files read as one CSV:
+    rundir writes them with one header and one time format, and pandas converts each field on
+    its own, so every value and instant is the one a read of its file alone gives; one parse
+    instead of one a file (a scorecard's 135 files: 0.14 -> 0.015 s, serial time after the
+    workers). Files with another header, or whose lines the parser did not count as rows (a
+    blank line), are read one at a time."""
+    texts = [Path(path).read_bytes() for path in paths]
+    if not texts:
+        return []
+    header = texts[0].partition(b"\n")[0] + b"\n"
+    if len(texts) > 1 and not all(text.startswith(header) for text in texts):
+        return [read_equities([path])[0] for path in paths]
+    bodies = [text[len(header):] for text in texts]
+    bodies = [body if body.endswith(b"\n") or not body else body + b"\n" for body in bodies]
+    frame = pd.read_csv(io.BytesIO(header + b"".join(bodies)), low_memory=False)
+    counts = [len(frame)] if len(texts) == 1 else [body.count(b"\n") for body in bodies]
+    if sum(counts) != len(frame):
+        return [read_equities([path])[0] for path in paths]
+    times = pd.DatetimeIndex(pd.to_datetime(frame["time"], utc=True, format="ISO8601"))
+    values = frame["equity_usd"].to_numpy()
+    ends = np.cumsum(counts)
+    return [pd.Series(values[end - count:end], index=times[end - count:end], name=Path(path).stem)
+            for path, count, end in zip(paths, counts, ends)]
 
 
 def colour(value: float | None, scale: float) -> str:

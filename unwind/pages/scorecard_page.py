@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from unwind.evidence import coverage, metrics, verdict
-from unwind.pages.layout import page, read_series
+from unwind.pages.layout import page, read_equities
 
 _CELL_STYLE = """
 .warn{border:1px solid #d97706;background:#fff7ed;padding:6px 10px;margin:8px 0}
@@ -257,6 +257,13 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
         return ""
     playbooks = list(dict.fromkeys(r["playbook"] for r in rows))
     colours = {playbook: PALETTE[n % len(PALETTE)] for n, playbook in enumerate(playbooks)}
+    drawn = {}   # an episode's cells with data, in the playbooks' order
+    for episode in shown:
+        cells = (next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
+                 for playbook in playbooks)
+        drawn[episode.id] = [row for row in cells if row["status"] == "ok"]
+    equities = iter(read_equities([out / row["run_dir"] / "equity.csv"
+                                   for episode in shown for row in drawn[episode.id]]))
     panels = []
     for episode in shown:
         first = pd.Timestamp(episode.start, tz="UTC")
@@ -264,14 +271,11 @@ def _small_multiples(rows: list[dict], episodes: list, out: Path) -> str:
         days = (last - first) / pd.Timedelta(days=1)
         panel = Panel(f"{episode.label} ({episode.start} .. {episode.end})", 140, (0.0, days),
                       percent_labels, width=270, left=44)
-        for playbook in playbooks:
-            row = next(r for r in rows if r["playbook"] == playbook and r["episode"] == episode.id)
-            if row["status"] != "ok":
-                continue
-            equity = read_series(out / row["run_dir"] / "equity.csv")
+        for row in drawn[episode.id]:
+            equity = next(equities)
             values = equity.to_numpy()
             panel.line((equity.index - first) / pd.Timedelta(days=1), values / values[0] - 1,
-                       colours[playbook], 0.9)
+                       colours[row["playbook"]], 0.9)
         ticks = np.floor(days * np.array([1, 3, 5]) / 6)  # whole days, clear of the edges
         labels = [(first + pd.Timedelta(days=t)).strftime("%d %b %y") for t in ticks]
         panels.append(render(panel, x_ticks=(ticks, labels), alt=f"equity in {episode.label}"))
