@@ -197,6 +197,11 @@ def test_a_file_read_before_is_served_without_hashing_until_it_is_rewritten(tmp_
 
 
 def test_a_file_changed_just_before_its_read_is_hashed_on_every_read(tmp_path, monkeypatch):
+    from feeds import store as store_module
+
+    # "a moment" made a day long: a slow machine taking 2 s between the import and the reads
+    # must not turn the file settled under the test
+    monkeypatch.setattr(store_module, "_SETTLED_NS", 86_400 * 10 ** 9)
     store = Store(tmp_path / "store")
     import_files([write(tmp_path, "gc.csv", CSV)], ImportOptions(symbol="GC"), store)
     reads = _hashes_counted(monkeypatch)

@@ -283,11 +283,13 @@ def test_window_lines_equal_pandas_label_lookup_and_keep_a_boolean_line():
         assert lines["signal"].dtype == shown["signal"].dtype   # a boolean stays boolean
 
 
-def test_the_regime_read_is_remembered_by_the_closes_content():
+def test_the_regime_read_is_remembered_by_the_closes_content(monkeypatch):
     """Cells that load the same days classify once; a close that differs is read again."""
     from strategies.inputs import Inputs
     from unwind.sim import loading
 
+    # an empty memo of its own: the process's may be one read short of its cap, which clears it
+    monkeypatch.setattr(loading, "_REGIME_READS", {})
     days = pd.date_range("2024-07-22", periods=12, freq="B", tz="UTC")
     closes = {"USDJPY": [160.0] * 6 + [155.0, 150.0, 147.0, 146.0, 145.0, 144.0],
               "JGB10Y": [1.0] * 12, "VIX": [15.0] * 6 + [25.0] * 6}
