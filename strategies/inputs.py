@@ -47,7 +47,7 @@ class Inputs:
 
     # availability of a frame by (series, bar, the symbol it is read as): (the frame's index
     # it was computed on, the times); a run aligns many lines from and onto the same frames
-    _known: dict = field(default_factory=dict, repr=False, compare=False)
+    _known: dict = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def _availability(self, symbol: str, bar: str, read_as: str) -> pd.DatetimeIndex:
         frame = self.frame(symbol, bar)
@@ -58,7 +58,7 @@ class Inputs:
         return found[1].copy()   # a new index object: naming it cannot change the kept one
 
     # decision lines by (playbook, parameters): (the frames they were computed from, a copy)
-    _lines: dict = field(default_factory=dict, repr=False, compare=False)
+    _lines: dict = field(init=False, default_factory=dict, repr=False, compare=False)
 
     def lines_once(self, key: tuple, compute) -> dict[str, pd.DataFrame]:
         """`compute()` (a playbook's decision lines at given parameters), computed once per

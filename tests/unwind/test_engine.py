@@ -281,6 +281,14 @@ def test_window_lines_equal_pandas_label_lookup_and_keep_a_boolean_line():
         assert prices["symbol"].tolist() == ["GC", "GC"]
         assert lines["signal"].tolist() == shown["signal"].tolist()
         assert lines["signal"].dtype == shown["signal"].dtype   # a boolean stays boolean
+    # the float frame's whole result is what pandas' label lookup and arithmetic give
+    frame = _traded_frame([0.0, 1.0, 0.0])
+    prices, lines = _window_lines(frame, times, "GC")
+    shown = frame.loc[times]
+    expected = shown[["open", "high", "low", "close"]].add(shown["roll_offset"], axis=0).round(10)
+    pd.testing.assert_frame_equal(prices, expected.assign(
+        session=shown["session"], regime=shown["regime"], symbol="GC"))
+    pd.testing.assert_frame_equal(lines, shown[["signal"]].assign(symbol="GC"))
 
 
 def test_the_regime_read_is_remembered_by_the_closes_content(monkeypatch):
