@@ -9,7 +9,7 @@ reads events reads it here: boj_hike_long_yen (`boj_decisions`, `boj_hikes`), th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -44,10 +44,11 @@ class Event:
         told = self.decision or "decision not catalogued"
         return f"{self.date} {self.kind.upper()}: {self.what}; {told}"
 
-    @property
+    @cached_property
     def instant(self) -> pd.Timestamp:
         """When the decision was public (UTC): an FOMC statement at its New York time, a BOJ
-        decision around midday Tokyo (03:00 UTC), an intervention at the end of its Tokyo day."""
+        decision around midday Tokyo (03:00 UTC), an intervention at the end of its Tokyo day.
+        Made once per event (a time-zone conversion; every page asks for its events')."""
         if self.kind == "fomc":
             return pd.Timestamp(f"{self.date} {self.time or '14:00'}",
                                 tz="America/New_York").tz_convert("UTC")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from feeds import events
-from unwind.pages import event_marks, zoom
+from unwind.pages import zoom
 from unwind.pages.tear_sheet_tables import when_texts
 
 
@@ -29,8 +29,9 @@ def test_when_texts_of_utc_text_equal_pandas_and_other_offsets_are_converted():
 
 def test_an_events_instant_is_made_once_and_equals_its_own():
     fomc = next(event for event in events.catalogue() if event.kind == "fomc")
-    assert event_marks.instant(fomc) == fomc.instant   # New York 14:00 -> UTC
-    assert event_marks.instant(fomc) is event_marks.instant(fomc)
+    statement = pd.Timestamp(f"{fomc.date} {fomc.time or '14:00'}", tz="America/New_York")
+    assert fomc.instant == statement.tz_convert("UTC")   # New York 14:00 -> UTC
+    assert fomc.instant is fomc.instant
 
 
 def test_tenths_texts_write_what_python_writes_ties_signs_and_strays_included():

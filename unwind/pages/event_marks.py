@@ -6,8 +6,6 @@ only marks with numbers, as in the blotter)."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
 
@@ -16,13 +14,6 @@ from unwind.pages.charts import Panel
 COLOURS = {"boj": "#7b2cbf", "fomc": "#0077b6", "mof": "#8d6e63"}
 NAMES = {"boj": "BOJ decision", "fomc": "FOMC statement", "mof": "MOF intervention"}
 MOST_LINES = 40
-
-
-@cache
-def instant(event) -> pd.Timestamp:
-    """`event.instant`, made once per event in a process: a page asks for each of its events
-    twice, a scorecard's pages for the same few hundred (a time-zone conversion each)."""
-    return event.instant
 
 
 def inside(times: pd.DatetimeIndex) -> list:
@@ -34,7 +25,7 @@ def inside(times: pd.DatetimeIndex) -> list:
     first, last = times[0], times[-1]
     return [event for event in events.events(start=(first - pd.Timedelta(days=1)).date()
                                              .isoformat(), end=last.date().isoformat())
-            if first <= instant(event) <= last]
+            if first <= event.instant <= last]
 
 
 def draw(panel: Panel, found: list, positions: np.ndarray, top: float) -> None:

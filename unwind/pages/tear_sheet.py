@@ -292,7 +292,7 @@ def _timelines(run: Run, numbers: dict) -> tuple[str, str, str]:
     through every panel, lettered on the first of each."""
     x_range = (-0.5, len(run.equity) - 0.5)
     found = event_marks.inside(run.equity.index)   # the event calendar in the window
-    events = (found, run.position(pd.DatetimeIndex([event_marks.instant(e) for e in found]))
+    events = (found, run.position(pd.DatetimeIndex([event.instant for event in found]))
               if found else np.array([]))
     stacks = ([_equity_panel(run, x_range), _underwater_panel(run, x_range)],
               [_price_panel(run, symbol, numbers, x_range, events)
