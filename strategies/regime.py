@@ -39,26 +39,9 @@ def classify(usdjpy_close: pd.Series, jgb10y: pd.Series, vix: pd.Series) -> pd.S
 
 
 def _carried(closes: dict[str, pd.Series]) -> pd.DataFrame:
-    """The series side by side on the union of their times, each carried forward: what
-    `pd.concat(closes, axis=1, sort=True).ffill()` gives, taken on the integers when every
-    series is a gap-free float series on a sorted, unique nanosecond UTC index of one name (as
-    the store serves them; pandas' aligning concat cost a run a millisecond). The index carries
-    no inferred frequency: the codes are read by their values and times only."""
-    indexes = [series.index for series in closes.values()]
-    plain = all(isinstance(index, pd.DatetimeIndex) and str(index.tz) == "UTC" and
-                index.unit == "ns" and index.name == indexes[0].name and
-                index.is_monotonic_increasing and index.is_unique for index in indexes) and \
-        all(series.dtype == np.float64 and not series.isna().any() for series in closes.values())
-    if not plain:
-        return pd.concat(closes, axis=1, sort=True).ffill()
-    union = np.unique(np.concatenate([index.asi8 for index in indexes]))
-    columns = {}
-    for name, series in closes.items():
-        position = np.searchsorted(series.index.asi8, union, side="right") - 1
-        values = series.to_numpy()[np.clip(position, 0, None)]
-        columns[name] = np.where(position >= 0, values, np.nan)
-    index = pd.DatetimeIndex(union.view("datetime64[ns]"), name=indexes[0].name).tz_localize("UTC")
-    return pd.DataFrame(columns, index=index)
+    """The series side by side on the union of their times, each carried forward (the regime
+    read is remembered per process by its closes' content, so this runs once per distinct read)."""
+    return pd.concat(closes, axis=1, sort=True).ffill()
 
 
 def window_shares(codes: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:

@@ -149,3 +149,8 @@ def test_equities_read_as_one_csv_are_each_file_read_alone(tmp_path):
             assert curve.index.equals(pd.DatetimeIndex(times))
             assert curve.index.dtype == times.dtype
     assert read_equities([]) == []
+    # a token that is not a number would type every file's column: each file is read apart
+    (tmp_path / "f.csv").write_text(header + "2024-08-03T00:00:00+00:00,oops,0,0\n")
+    clean, stray = read_equities([tmp_path / "a.csv", tmp_path / "f.csv"])
+    assert clean.dtype == np.float64 and clean.tolist() == list(alone(tmp_path / "a.csv")[0])
+    assert stray.tolist() == ["oops"]

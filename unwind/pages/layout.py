@@ -76,8 +76,9 @@ def read_equities(paths: list[Path]) -> list[pd.Series]:
     rundir writes them with one header and one time format, and pandas converts each field on
     its own, so every value and instant is the one a read of its file alone gives; one parse
     instead of one a file (a scorecard's 135 files: 0.14 -> 0.015 s, serial time after the
-    workers). Files with another header, or whose lines the parser did not count as rows (a
-    blank line), are read one at a time."""
+    workers). Files with another header, whose lines the parser did not count as rows (a blank
+    line) or with a value that is not a number (it would type every file's column) are read one
+    at a time."""
     texts = [Path(path).read_bytes() for path in paths]
     if not texts:
         return []
@@ -88,8 +89,8 @@ def read_equities(paths: list[Path]) -> list[pd.Series]:
     bodies = [body if body.endswith(b"\n") or not body else body + b"\n" for body in bodies]
     frame = pd.read_csv(io.BytesIO(header + b"".join(bodies)), low_memory=False)
     counts = [len(frame)] if len(texts) == 1 else [body.count(b"\n") for body in bodies]
-    if sum(counts) != len(frame):
-        return [read_equities([path])[0] for path in paths]
+    if len(texts) > 1 and (sum(counts) != len(frame) or frame["equity_usd"].dtype != np.float64):
+        return [read_equities([path])[0] for path in paths]   # a stray line or token: apart
     times = pd.DatetimeIndex(pd.to_datetime(frame["time"], utc=True, format="ISO8601"))
     values = frame["equity_usd"].to_numpy()
     ends = np.cumsum(counts)

@@ -183,9 +183,6 @@ def _signal_line(run: Run, column: str) -> pd.Series | None:
         return None
     values = run.signals[column]
     known = values.notna().to_numpy()
-    found = run.signals["symbol"].unique()
-    if len(found) == 1 and pd.notna(found[0]):   # one symbol: no per-symbol split
-        return values if known.any() else None
     symbols = run.signals["symbol"].to_numpy()
     for symbol in pd.unique(symbols[pd.notna(symbols)]):
         chosen = symbols == symbol
