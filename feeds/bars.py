@@ -15,6 +15,14 @@ import pandas as pd
 from feeds.errors import DataError
 
 COLUMNS = ("open", "high", "low", "close", "volume")
+# nanoseconds in a day: UTC dates taken on a time index's integers (`midnights`)
+DAY_NS = 86_400_000_000_000
+
+
+def midnights(nanoseconds: np.ndarray) -> np.ndarray:
+    """Each instant's midnight (of its UTC date, or of its naive date), in nanoseconds since the
+    epoch: `DatetimeIndex.normalize()` on the integers, without its inferred frequency."""
+    return nanoseconds // DAY_NS * DAY_NS
 BARS: dict[str, pd.Timedelta] = {
     "1m": pd.Timedelta(minutes=1), "5m": pd.Timedelta(minutes=5),
     "15m": pd.Timedelta(minutes=15), "30m": pd.Timedelta(minutes=30),

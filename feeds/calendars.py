@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feeds.bars import midnights
 from feeds.instruments import Instrument
 
 _EARLIEST, _LATEST = "1960-01-01", "2030-12-31"
@@ -152,9 +153,8 @@ def session_open(dates: pd.DatetimeIndex, instrument: Instrument) -> pd.Datetime
         return pd.DatetimeIndex(naive).tz_localize("UTC")
     # on the nanoseconds: the same days, session bounds and offsets as integers
     naive = pd.DatetimeIndex(naive).as_unit("ns")
-    day = 86_400_000_000_000
     times = naive.asi8
-    days = times // day * day
+    days = midnights(times)
     opens = times.copy()   # a date no session covers opens at its own label; NaT stays NaT
     unset = ~naive.isna()
     for session in instrument.sessions:   # the first session active on a date wins

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from feeds import calendars, sanity
-from feeds.bars import BARS, is_intraday
+from feeds.bars import BARS, is_intraday, midnights
 from feeds.instruments import Instrument
 from feeds.manifest import Repair
 
@@ -207,8 +207,7 @@ def _midnights(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     cost the gate 0.1 ms a window; the dates are only compared here)."""
     if str(index.tz) not in ("UTC", "None") or index.unit != "ns" or index.hasnans:
         return index.tz_localize(None).normalize()
-    day = pd.Timedelta(days=1).value
-    return pd.DatetimeIndex((index.asi8 // day * day).view("datetime64[ns]"), name=index.name)
+    return pd.DatetimeIndex(midnights(index.asi8).view("datetime64[ns]"), name=index.name)
 
 
 def _count(number: int, noun: str) -> str:

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from feeds import calendars
+from feeds.bars import DAY_NS
 from feeds.errors import DataError
 from feeds.instruments import Instrument, RollRule
 
@@ -174,7 +175,7 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 def _nanoseconds(day: dt.date) -> int:
     """A date's naive midnight in nanoseconds since the epoch."""
-    return (day.toordinal() - _EPOCH_ORDINAL) * 86_400_000_000_000
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_NS
 
 
 def _contract(instrument: Instrument, sessions: pd.DatetimeIndex, year: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from feeds.bars import midnights
 from strategies import signals
 
 NEUTRAL, DELEVERAGING, FISCAL_RISK = 0, 1, 2
@@ -55,7 +56,7 @@ def window_shares(codes: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> d
         return shares(inside.groupby(index.normalize()).last())
     if inside.empty:
         return {name: 0.0 for name in NAMES.values()}
-    days = index.asi8 // 86_400_000_000_000
+    days = midnights(index.asi8)
     last_of_day = np.append(days[1:] != days[:-1], True)
     daily = inside.to_numpy()[last_of_day]
     return {name: int(np.count_nonzero(daily == code)) / len(daily)
