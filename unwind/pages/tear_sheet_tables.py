@@ -27,7 +27,8 @@ BLOTTER_SHOWN = 20
 
 # ----------------------------------------------------------------------------- formatting
 def when_text(value: str) -> str:
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+    """An instant as the pages write it: its UTC date and minute (`when_texts` of one)."""
+    return when_texts(pd.Series([value]))[0]
 
 
 # An instant written in UTC ('2024-08-05T13:00:00+00:00', as trades.csv holds them): its
